@@ -1,0 +1,81 @@
+"""Domain types of the microplanner (pydantic v2): shapes and their validation only.
+
+This package imports nothing from ``planner``.
+"""
+
+from models.base import Identifier, StrictModel
+from models.inputs import (
+    RoadEdge,
+    RoadNode,
+    Site,
+    SiteKind,
+    StockLine,
+    Store,
+    StoreLevel,
+    TeamPool,
+    TeamType,
+    Vaccine,
+)
+from models.plan import (
+    CostBreakdown,
+    Kpis,
+    Plan,
+    PlanStatus,
+    Shipment,
+    Shortfall,
+    SiteAntigenResult,
+    SiteResult,
+    SolverInfo,
+    TeamDays,
+    Transfer,
+)
+from models.scenario import (
+    Campaign,
+    ColdChain,
+    DataFiles,
+    Network,
+    Objective,
+    Overrides,
+    RoadClosure,
+    Scenario,
+    SolverSettings,
+    StockOverride,
+    TeamOverride,
+)
+
+__all__ = [
+    "Campaign",
+    "ColdChain",
+    "CostBreakdown",
+    "DataFiles",
+    "Identifier",
+    "Kpis",
+    "Network",
+    "Objective",
+    "Overrides",
+    "Plan",
+    "PlanStatus",
+    "RoadClosure",
+    "RoadEdge",
+    "RoadNode",
+    "Scenario",
+    "Shipment",
+    "Shortfall",
+    "Site",
+    "SiteAntigenResult",
+    "SiteKind",
+    "SiteResult",
+    "SolverInfo",
+    "SolverSettings",
+    "StockLine",
+    "StockOverride",
+    "Store",
+    "StoreLevel",
+    "StrictModel",
+    "TeamDays",
+    "TeamOverride",
+    "TeamPool",
+    "TeamType",
+    "Transfer",
+    "Vaccine",
+]

@@ -1,0 +1,168 @@
+"""Input tables of a campaign: sites, stores, stock, team pools and vaccines.
+
+Each type is one row of its CSV file; units are in the field names.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from models.base import Identifier, StrictModel
+
+
+class SiteKind(StrEnum):
+    """What kind of place a vaccination site is."""
+
+    BORDER_POST = "border_post"
+    IDP_SITE = "idp_site"
+    RETURNEE_CENTRE = "returnee_centre"
+    HOST_COMMUNITY = "host_community"
+    HEALTH_FACILITY = "health_facility"
+    MINING_SITE = "mining_site"
+
+
+class StoreLevel(StrEnum):
+    """Level of a vaccine store in the supply chain."""
+
+    NATIONAL = "national"
+    PROVINCIAL = "provincial"
+    DISTRICT = "district"
+
+
+class TeamType(StrEnum):
+    """Vaccination strategy of a team pool.
+
+    Fixed posts and outreach teams return to their base every day; mobile teams stay overnight.
+    """
+
+    FIXED_POST = "fixed_post"
+    OUTREACH = "outreach"
+    MOBILE = "mobile"
+
+    @property
+    def returns_daily(self) -> bool:
+        """Whether teams of this type travel base -> site -> base every working day."""
+        return self is not TeamType.MOBILE
+
+
+class Site(StrictModel):
+    """A place where people are vaccinated.
+
+    A border post's demand is a flow (``travellers_per_day`` times days open); every other site has a
+    resident ``population``, split into target groups by the scenario's age structure.
+    """
+
+    site_id: Identifier
+    name: str = Field(min_length=1)
+    kind: SiteKind
+    province: str = ""
+    province_old: str = ""
+    commune: str = ""
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    coords_approximate: bool = False
+    population: int | None = Field(default=None, ge=0)
+    travellers_per_day: int | None = Field(default=None, ge=0)
+    days_open: int | None = Field(default=None, ge=1)
+    priority: float = Field(default=1.0, ge=0)
+    uptake: float | None = Field(default=None, ge=0, le=1)
+    fridge_net_volume_l: float = Field(default=0.0, ge=0)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _demand_matches_kind(self) -> Site:
+        if self.kind is SiteKind.BORDER_POST:
+            if self.travellers_per_day is None:
+                raise ValueError("a border_post needs travellers_per_day")
+            if self.population is not None:
+                raise ValueError("a border_post has travellers_per_day, not population")
+        else:
+            if self.population is None:
+                raise ValueError(f"a {self.kind.value} needs population")
+            if self.travellers_per_day is not None:
+                raise ValueError("only a border_post has travellers_per_day")
+            if self.days_open is not None:
+                raise ValueError("only a border_post has days_open")
+        return self
+
+
+class Store(StrictModel):
+    """A vaccine store (depot) with its net 2-8 °C cold-chain capacity."""
+
+    store_id: Identifier
+    name: str = Field(min_length=1)
+    level: StoreLevel
+    parent_store_id: Identifier | None = None
+    province: str = ""
+    province_old: str = ""
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    coords_approximate: bool = False
+    net_volume_l: float = Field(ge=0)
+    source: str = ""
+
+
+class StockLine(StrictModel):
+    """Doses of one antigen held at one store at the start of the campaign."""
+
+    store_id: Identifier
+    antigen: Identifier
+    doses: int = Field(ge=0)
+
+
+class TeamPool(StrictModel):
+    """Identical teams of one type working from one base (a store or a site)."""
+
+    pool_id: Identifier
+    base_id: Identifier
+    team_type: TeamType
+    teams: int = Field(ge=0)
+    output_per_day: float = Field(gt=0, description="people vaccinated per team per full session day")
+    cost_per_day_usd: float = Field(default=0.0, ge=0)
+    cost_per_km_usd: float = Field(default=0.0, ge=0)
+    max_travel_time_min: float = Field(gt=0, description="one-way limit from base to site")
+    carrier_net_volume_l: float = Field(gt=0, description="vaccine litres a team can carry per team-day")
+
+
+class Vaccine(StrictModel):
+    """An antigen, its presentation and who it targets."""
+
+    antigen: Identifier
+    name: str = Field(min_length=1)
+    doses_per_vial: int = Field(ge=1)
+    doses_per_person: int = Field(default=1, ge=1)
+    target_groups: tuple[Identifier, ...] = Field(min_length=1)
+    wastage_rate: float = Field(ge=0, lt=1)
+    packed_volume_cm3: float = Field(gt=0, description="packed volume per dose, secondary packaging")
+    diluent_volume_cm3: float = Field(default=0.0, ge=0, description="per dose; kept out of the 2-8 °C chain")
+    price_usd_per_dose: float = Field(default=0.0, ge=0)
+    priority: float = Field(default=1.0, ge=0)
+
+    @property
+    def wastage_factor(self) -> float:
+        """WHO wastage factor ``WF = 1 / (1 - wastage_rate)``."""
+        return 1.0 / (1.0 - self.wastage_rate)
+
+
+class RoadNode(StrictModel):
+    """A place on the road table (a town, junction, site or store), with a unique name."""
+
+    node_id: int = Field(ge=0)
+    name: Identifier
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    coords_approximate: bool = False
+
+
+class RoadEdge(StrictModel):
+    """A two-way road section between two named nodes."""
+
+    from_name: Identifier
+    to_name: Identifier
+    ref: str = ""
+    highway: str = Field(min_length=1)
+    length_km: float = Field(gt=0)
+    surface: str = ""
+    speed_kph: float | None = Field(default=None, gt=0)

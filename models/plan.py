@@ -1,0 +1,183 @@
+"""The result of planning a scenario: what goes where, what it buys, and where it falls short."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from models.base import StrictModel
+
+PlanStatus = Literal["optimal", "feasible", "infeasible", "error"]
+
+
+class SolverInfo(StrictModel):
+    """Facts about the MILP solve (of the coverage stage when lexicographic)."""
+
+    name: str
+    seconds: float
+    objective: float | None = Field(description="priority-weighted people vaccinated")
+    bound: float | None = Field(description="best bound on the objective")
+    gap: float | None = Field(description="relative gap between objective and bound")
+    cost_stage_seconds: float | None = None
+    cost_stage_gap: float | None = Field(default=None, description="relative gap of the cost stage")
+    message: str = ""
+
+
+class CostBreakdown(StrictModel):
+    """Campaign cost in USD by component."""
+
+    team_days_usd: float
+    travel_usd: float
+    vaccine_usd: float
+    delivery_usd: float
+
+    @property
+    def total_usd(self) -> float:
+        """Total cost in USD."""
+        return self.team_days_usd + self.travel_usd + self.vaccine_usd + self.delivery_usd
+
+
+class Kpis(StrictModel):
+    """Headline figures of a plan.
+
+    ``target_people`` counts each person once (people in any group that some campaign antigen targets);
+    ``people_vaccinated`` counts people given at least one antigen. ``vaccinations`` counts
+    person-antigen pairs.
+    """
+
+    target_people: int
+    people_vaccinated: int
+    coverage: float
+    target_vaccinations: int
+    vaccinations: int
+    vaccination_coverage: float
+    doses_needed: int = Field(description="doses for the full target with wastage, before buffer")
+    doses_shipped: int
+    doses_wasted: int = Field(description="doses shipped to sites and not given (wastage and vial rounding)")
+    team_days_used: int
+    team_days_available: int
+    cost: float = Field(description="total cost in USD")
+    cost_breakdown: CostBreakdown
+
+
+class Shortfall(StrictModel):
+    """People of a site who could be vaccinated with an antigen but are not, and why."""
+
+    site_id: str
+    site_name: str
+    antigen: str
+    people: int
+    causes: tuple[str, ...] = Field(description="machine-readable codes, e.g. stock, team_days, carrier")
+    reason: str
+
+
+class SiteResult(StrictModel):
+    """Coverage of one site (people counted once over antigens)."""
+
+    site_id: str
+    name: str
+    kind: str
+    province: str
+    province_old: str
+    target_people: int
+    people_vaccinated: int
+    coverage: float
+    team_days: int
+    doses_shipped: int
+
+
+class SiteAntigenResult(StrictModel):
+    """Coverage and doses of one antigen at one site."""
+
+    site_id: str
+    antigen: str
+    target_people: int
+    reachable_people: int = Field(description="target times uptake: the most that could be vaccinated")
+    people_vaccinated: int
+    coverage: float
+    doses_needed: int = Field(description="for the reachable people, with wastage")
+    doses_with_buffer: int
+    doses_shipped: int
+    vials_shipped: int
+
+
+class Shipment(StrictModel):
+    """Doses of an antigen sent from a store to a site (whole vials)."""
+
+    store_id: str
+    site_id: str
+    antigen: str
+    doses: int
+    vials: int
+    volume_l: float
+    travel_time_s: float
+
+
+class Transfer(StrictModel):
+    """Doses moved between stores before the campaign (resupply from a parent store)."""
+
+    from_store_id: str
+    to_store_id: str
+    antigen: str
+    doses: int
+    vials: int
+
+
+class TeamDays(StrictModel):
+    """Team-days of one pool spent at one site."""
+
+    pool_id: str
+    base_id: str
+    team_type: str
+    site_id: str
+    team_days: int
+    travel_time_s: float = Field(description="one way, base to site")
+    people_per_team_day: float
+    people_vaccinated: int = Field(description="people served by this pool at this site (proportional share)")
+
+
+class Plan(StrictModel):
+    """Everything the planner decided for one scenario."""
+
+    scenario_name: str
+    scenario_title: str = ""
+    status: PlanStatus
+    solver: SolverInfo
+    kpis: Kpis
+    shortfalls: tuple[Shortfall, ...]
+    sites: tuple[SiteResult, ...]
+    site_antigens: tuple[SiteAntigenResult, ...]
+    shipments: tuple[Shipment, ...]
+    transfers: tuple[Transfer, ...]
+    team_days: tuple[TeamDays, ...]
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """Return a readable multi-line summary of the plan."""
+        k = self.kpis
+        lines = [
+            f"Plan for {self.scenario_title or self.scenario_name}",
+            f"  status            {self.status} ({self.solver.name}, {self.solver.seconds:.2f} s"
+            + (f", gap {self.solver.gap:.2%}" if self.solver.gap is not None else "")
+            + ")",
+            f"  people vaccinated {k.people_vaccinated:,} of {k.target_people:,} ({k.coverage:.1%})",
+            f"  vaccinations      {k.vaccinations:,} of {k.target_vaccinations:,}"
+            f" ({k.vaccination_coverage:.1%})",
+            f"  doses shipped     {k.doses_shipped:,} (needed {k.doses_needed:,}, wasted {k.doses_wasted:,})",
+            f"  team-days         {k.team_days_used:,} of {k.team_days_available:,}",
+            f"  cost              USD {k.cost:,.0f}",
+        ]
+        if self.shortfalls:
+            short_people = sum(s.people for s in self.shortfalls)
+            lines.append(
+                f"  shortfalls        {len(self.shortfalls)} (site, antigen) pairs, {short_people:,} people"
+            )
+            for s in sorted(self.shortfalls, key=lambda s: -s.people)[:15]:
+                lines.append(f"    - {s.site_name} / {s.antigen}: {s.people:,} people. {s.reason}")
+            if len(self.shortfalls) > 15:
+                lines.append(f"    ... and {len(self.shortfalls) - 15} more (see plan.json)")
+        else:
+            lines.append("  shortfalls        none")
+        lines.extend(f"  warning: {w}" for w in self.warnings)
+        return "\n".join(lines)

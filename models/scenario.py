@@ -1,0 +1,209 @@
+"""The scenario: which data files to plan over and every setting a planner may change.
+
+A scenario is a YAML file; unknown keys are errors, so a typo never silently falls back to a default.
+Paths in ``data`` are relative to the scenario file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from models.base import Identifier, StrictModel
+
+#: Default age structure of resident populations, as shares of the total (approximate, Burundi,
+#: UN World Population Prospects); the groups are disjoint.
+DEFAULT_AGE_STRUCTURE: dict[str, float] = {
+    "m0_11": 0.036,
+    "m12_59": 0.135,
+    "y5_14": 0.28,
+    "w15_49": 0.225,
+    "o15plus": 0.324,
+}
+#: Default make-up of border-crossing travellers (mostly adults; authors' estimate).
+DEFAULT_TRAVELLER_STRUCTURE: dict[str, float] = {
+    "m0_11": 0.01,
+    "m12_59": 0.04,
+    "y5_14": 0.08,
+    "w15_49": 0.30,
+    "o15plus": 0.57,
+}
+
+
+def _shares_sum_to_at_most_one(shares: dict[str, float]) -> dict[str, float]:
+    for group, share in shares.items():
+        if not 0 <= share <= 1:
+            raise ValueError(f"share of group {group!r} must be within 0..1, got {share}")
+    total = sum(shares.values())
+    if total > 1 + 1e-9:
+        raise ValueError(f"group shares add up to {total:.3f}; disjoint groups can add up to at most 1")
+    return shares
+
+
+class DataFiles(StrictModel):
+    """Input files of a scenario (relative to the scenario file)."""
+
+    sites: Path
+    stores: Path
+    stock: Path
+    teams: Path
+    vaccines: Path
+    roads: Path
+
+
+class Campaign(StrictModel):
+    """Campaign-wide settings."""
+
+    days: int = Field(ge=1, le=366, description="campaign days every team may work")
+    antigens: tuple[Identifier, ...] | None = Field(
+        default=None,
+        description="antigens given in this campaign; all antigens of the vaccines file if omitted",
+    )
+    uptake: float = Field(default=0.9, ge=0, le=1, description="share of the target that accepts vaccination")
+    working_day_h: float = Field(default=8.0, gt=0, le=24)
+    min_session_h: float = Field(
+        default=2.0, ge=0, description="teams returning daily need at least this much session time at a site"
+    )
+    mobile_trip_days: int = Field(
+        default=5, ge=1, description="team-days a mobile team works per round trip from its base"
+    )
+    buffer_rate: float = Field(
+        default=0.25, ge=0, le=1, description="reserve stock on top of needs (reported)"
+    )
+    wastage_rates: dict[Identifier, float] = Field(default_factory=dict, description="overrides by antigen")
+    age_structure: dict[Identifier, float] = Field(default_factory=lambda: dict(DEFAULT_AGE_STRUCTURE))
+    traveller_age_structure: dict[Identifier, float] = Field(
+        default_factory=lambda: dict(DEFAULT_TRAVELLER_STRUCTURE)
+    )
+    traveller_new_share: float = Field(
+        default=0.4, ge=0, le=1, description="share of crossings made by people not yet vaccinated"
+    )
+
+    _check_age = field_validator("age_structure", "traveller_age_structure")(_shares_sum_to_at_most_one)
+
+    @field_validator("wastage_rates")
+    @classmethod
+    def _wastage_in_range(cls, rates: dict[str, float]) -> dict[str, float]:
+        for antigen, rate in rates.items():
+            if not 0 <= rate < 1:
+                raise ValueError(f"wastage rate of {antigen} must be within 0..1 (1 excluded), got {rate}")
+        return rates
+
+
+class RoadClosure(StrictModel):
+    """A closed road section: every edge on the road ``ref`` between two named places."""
+
+    between: tuple[str, str]
+    ref: str | None = Field(default=None, description="road reference such as RN3; any road if omitted")
+    reason: str = ""
+
+
+class Network(StrictModel):
+    """Road network settings."""
+
+    max_snap_distance_m: float = Field(
+        default=3000.0, gt=0, description="a site or store farther than this from the road graph is an error"
+    )
+    travel_time_factor: dict[str, float] = Field(
+        default_factory=dict,
+        description="multiplier of travel times by highway class (rainy season); key '*' applies to all",
+    )
+    closures: tuple[RoadClosure, ...] = ()
+    max_delivery_time_h: float = Field(
+        default=10.0, gt=0, description="one-way drive limit from a store to a site it supplies"
+    )
+
+    @field_validator("travel_time_factor")
+    @classmethod
+    def _factors_positive(cls, factors: dict[str, float]) -> dict[str, float]:
+        for highway, factor in factors.items():
+            if factor < 1:
+                raise ValueError(f"travel_time_factor for {highway!r} must be >= 1, got {factor}")
+        return factors
+
+
+class ColdChain(StrictModel):
+    """Cold-chain settings beyond the capacities in the data files."""
+
+    site_fridge_refills: int = Field(
+        default=1, ge=1, description="times a site's fridge can be filled from stores during the campaign"
+    )
+
+
+class StockOverride(StrictModel):
+    """Replace the stock of one antigen at one store."""
+
+    store_id: Identifier
+    antigen: Identifier
+    doses: int = Field(ge=0)
+
+
+class TeamOverride(StrictModel):
+    """Replace the number of teams of one pool."""
+
+    pool_id: Identifier
+    teams: int = Field(ge=0)
+
+
+class Overrides(StrictModel):
+    """Changes to the data files made by this scenario (what planners vary most)."""
+
+    stock: tuple[StockOverride, ...] = ()
+    teams: tuple[TeamOverride, ...] = ()
+
+
+class Objective(StrictModel):
+    """How coverage and cost are traded off.
+
+    ``lexicographic`` first maximises priority-weighted people vaccinated, then minimises cost without
+    giving up more than ``coverage_tolerance`` (relative; 0 keeps the optimum) of it. ``weighted``
+    solves once with cost multiplied by ``cost_weight``.
+    """
+
+    mode: Literal["lexicographic", "weighted"] = "lexicographic"
+    cost_weight: float = Field(default=1e-4, ge=0)
+    coverage_tolerance: float = Field(default=0.0, ge=0, le=0.5)
+    delivery_cost_usd_per_litre_km: float = Field(default=0.01, ge=0)
+
+
+class SolverSettings(StrictModel):
+    """MILP solver settings."""
+
+    name: Literal["highs", "cbc"] = "highs"
+    time_limit_s: float | None = Field(default=60.0, gt=0)
+    mip_gap: float = Field(default=1e-4, ge=0, le=1, description="relative gap of the coverage stage")
+    cost_mip_gap: float = Field(
+        default=2e-3,
+        ge=0,
+        le=1,
+        description="relative gap of the cost stage (cost is mostly the fixed price of needed doses)",
+    )
+    threads: int | None = Field(default=None, ge=1)
+    msg: bool = False
+
+
+class Scenario(StrictModel):
+    """A complete, runnable planning scenario."""
+
+    name: Identifier
+    title: str = ""
+    description: str = ""
+    data: DataFiles
+    campaign: Campaign
+    network: Network = Network()
+    cold_chain: ColdChain = ColdChain()
+    overrides: Overrides = Overrides()
+    objective: Objective = Objective()
+    solver: SolverSettings = SolverSettings()
+
+    @model_validator(mode="after")
+    def _unique_overrides(self) -> Scenario:
+        stock_keys = [(o.store_id, o.antigen) for o in self.overrides.stock]
+        if len(stock_keys) != len(set(stock_keys)):
+            raise ValueError("overrides.stock names the same store and antigen twice")
+        pools = [o.pool_id for o in self.overrides.teams]
+        if len(pools) != len(set(pools)):
+            raise ValueError("overrides.teams names the same pool twice")
+        return self

@@ -1,0 +1,605 @@
+"""The allocation MILP: team-days and doses to sites (PuLP; HiGHS by default, CBC as a peer).
+
+Aggregated on purpose: one integer per (pool, site) pair within reach rather than one binary per
+(team, site, day), which is symmetric and does not scale. Each constraint family is one function
+below with its maths in the docstring; docs/FORMULATION.md collects them.
+
+Sets: sites ``s``, groups ``g``, antigens ``a`` (groups ``G(a)`` targeted by ``a``), team pools ``p``,
+stores ``d``; ``P(s)`` pools that reach ``s``, ``D(s)`` stores that reach ``s``; ``E`` store
+resupply links (parent -> child).
+
+Variables:
+
+- ``y[s,g,a] in [0, uptake[s] * target[s,g]]``: people of group g given antigen a at site s;
+- ``short[s,a] >= 0``: reachable people of site s not given antigen a (named shortfall);
+- ``reach[s,g] >= 0``: people of group g contacted at site s (one contact may give several antigens);
+- ``n[p,s]`` integer >= 0: team-days of pool p at site s;
+- ``v[d,s,a]`` integer >= 0: vials of antigen a sent from store d to site s;
+- ``t[e,a]`` integer >= 0: vials of antigen a moved along resupply link e before the campaign.
+
+Infeasibility is a status, never an exception; with the shortfall variables the model always has a
+solution (nothing vaccinated), so a plan always exists and says where it falls short.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulp
+
+from models import PlanStatus, SiteKind, SolverSettings
+from planner.demand import SiteDemand, site_demands
+from planner.loading import CampaignInputs
+from planner.network import TravelMatrix
+
+SolveStatus = PlanStatus
+
+
+@dataclass(frozen=True)
+class TeamLink:
+    """A pool that can work at a site: travel, output and travel cost per team-day there."""
+
+    travel_time_s: float
+    km: float
+    people_per_day: float
+    travel_cost_usd_per_day: float
+
+
+@dataclass(frozen=True)
+class AllocationData:
+    """Everything the MILP needs, precomputed from the inputs and the travel times."""
+
+    inputs: CampaignInputs
+    demands: dict[str, SiteDemand]
+    team_links: dict[tuple[str, str], TeamLink]
+    supply_links: dict[tuple[str, str], tuple[float, float]]
+    resupply_links: dict[tuple[str, str], float]
+    holdable: dict[str, set[str]]
+    pool_to_site: TravelMatrix
+
+    @property
+    def days(self) -> int:
+        """Campaign days."""
+        return self.inputs.scenario.campaign.days
+
+    def weight(self, site_id: str, antigen: str) -> float:
+        """Priority weight of one person given ``antigen`` at ``site_id``."""
+        return self.inputs.sites[site_id].priority * self.inputs.vaccines[antigen].priority
+
+    def vial_volume_l(self, antigen: str) -> float:
+        """Packed litres of one vial."""
+        vaccine = self.inputs.vaccines[antigen]
+        return vaccine.doses_per_vial * vaccine.packed_volume_cm3 / 1000.0
+
+
+def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: float) -> TeamLink | None:
+    """Return what a pool achieves per team-day at a site this far away, or None if out of reach.
+
+    A pool reaches a site if the one-way time is within its ``max_travel_time_min``. Teams that return
+    daily lose the round trip from their working day: people per day are
+    ``output_per_day * (working_day - 2 * travel) / working_day``, and the site is out of reach if less
+    than ``min_session_h`` is left. Mobile teams stay overnight: their travel is spread over
+    ``mobile_trip_days``, and so is its cost.
+    """
+    pool = inputs.pools[pool_id]
+    campaign = inputs.scenario.campaign
+    if not travel_time_s <= pool.max_travel_time_min * 60.0:
+        return None
+    if pool.team_type.returns_daily:
+        working_s = campaign.working_day_h * 3600.0
+        session_s = working_s - 2.0 * travel_time_s
+        if session_s < campaign.min_session_h * 3600.0 or session_s <= 0:
+            return None
+        return TeamLink(
+            travel_time_s, km, pool.output_per_day * session_s / working_s, pool.cost_per_km_usd * 2.0 * km
+        )
+    return TeamLink(
+        travel_time_s, km, pool.output_per_day, pool.cost_per_km_usd * 2.0 * km / campaign.mobile_trip_days
+    )
+
+
+def _holdable(inputs: CampaignInputs) -> dict[str, set[str]]:
+    """Antigens each store can hold: its own stock or stock somewhere up its parent chain."""
+    holdable: dict[str, set[str]] = {}
+    for store_id in inputs.stores:
+        antigens: set[str] = set()
+        current: str | None = store_id
+        while current is not None:
+            antigens |= {a for a in inputs.vaccines if inputs.stock.get((current, a), 0) > 0}
+            current = inputs.stores[current].parent_store_id
+        holdable[store_id] = antigens
+    return holdable
+
+
+def prepare(
+    inputs: CampaignInputs,
+    pool_to_site: TravelMatrix,
+    store_to_site: TravelMatrix,
+    store_to_store: TravelMatrix,
+) -> AllocationData:
+    """Precompute the reachable pairs and their coefficients for the MILP."""
+    team_links = {}
+    for pool_id, pool in inputs.pools.items():
+        if pool.teams == 0:
+            continue
+        for site_id in inputs.sites:
+            link = team_link(
+                inputs, pool_id, pool_to_site.time_s(pool_id, site_id), pool_to_site.km(pool_id, site_id)
+            )
+            if link is not None:
+                team_links[pool_id, site_id] = link
+    max_delivery_s = inputs.scenario.network.max_delivery_time_h * 3600.0
+    supply_links = {
+        (store_id, site_id): (store_to_site.time_s(store_id, site_id), store_to_site.km(store_id, site_id))
+        for store_id in inputs.stores
+        for site_id in inputs.sites
+        if store_to_site.time_s(store_id, site_id) <= max_delivery_s
+    }
+    resupply_links = {
+        (store.parent_store_id, store_id): store_to_store.km(store.parent_store_id, store_id)
+        for store_id, store in inputs.stores.items()
+        if store.parent_store_id is not None
+        and store_to_store.time_s(store.parent_store_id, store_id) < float("inf")
+    }
+    return AllocationData(
+        inputs=inputs,
+        demands=site_demands(inputs),
+        team_links=team_links,
+        supply_links=supply_links,
+        resupply_links=resupply_links,
+        holdable=_holdable(inputs),
+        pool_to_site=pool_to_site,
+    )
+
+
+@dataclass
+class AllocationModel:
+    """The PuLP problem and its variables, by index."""
+
+    data: AllocationData
+    problem: pulp.LpProblem
+    y: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
+    short: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    reach: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    n: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    v: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
+    t: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
+
+
+def add_variables(model: AllocationModel) -> None:
+    """Create the variables, only where they can be non-zero (sparse).
+
+    Names use positional indices, never ids, so that no two names can collide after PuLP's rewriting.
+    """
+    data, problem = model.data, model.problem
+    inputs = data.inputs
+    site_ix = {s: i for i, s in enumerate(inputs.sites)}
+    antigen_ix = {a: i for i, a in enumerate(inputs.vaccines)}
+    pool_ix = {p: i for i, p in enumerate(inputs.pools)}
+    store_ix = {d: i for i, d in enumerate(inputs.stores)}
+    groups = sorted({g for v in inputs.vaccines.values() for g in v.target_groups})
+    group_ix = {g: i for i, g in enumerate(groups)}
+    for s, demand in data.demands.items():
+        for a, vaccine in inputs.vaccines.items():
+            for g in vaccine.target_groups:
+                upper = demand.reachable(g)
+                if upper > 0:
+                    model.y[s, g, a] = problem.add_variable(
+                        f"y_{site_ix[s]}_{group_ix[g]}_{antigen_ix[a]}", 0, upper
+                    )
+            if any((s, g, a) in model.y for g in vaccine.target_groups):
+                model.short[s, a] = problem.add_variable(f"short_{site_ix[s]}_{antigen_ix[a]}", 0)
+        for g in groups:
+            if any((s, g, a) in model.y for a in inputs.vaccines):
+                model.reach[s, g] = problem.add_variable(
+                    f"reach_{site_ix[s]}_{group_ix[g]}", 0, demand.reachable(g)
+                )
+    for p, s in data.team_links:
+        upper = inputs.pools[p].teams * data.days
+        model.n[p, s] = problem.add_variable(f"n_{pool_ix[p]}_{site_ix[s]}", 0, upper, cat="Integer")
+    for d, s in data.supply_links:
+        for a in data.holdable[d]:
+            if (s, a) in model.short:
+                model.v[d, s, a] = problem.add_variable(
+                    f"v_{store_ix[d]}_{site_ix[s]}_{antigen_ix[a]}", 0, cat="Integer"
+                )
+    for parent, child in data.resupply_links:
+        for a in data.holdable[parent]:
+            model.t[parent, child, a] = problem.add_variable(
+                f"t_{store_ix[parent]}_{store_ix[child]}_{antigen_ix[a]}", 0, cat="Integer"
+            )
+
+
+def add_shortfall_definitions(model: AllocationModel) -> None:
+    r"""Name the shortfall of each site and antigen.
+
+    .. math:: \sum_{g \in G(a)} y_{s,g,a} + short_{s,a} = \sum_{g \in G(a)} uptake_s \, target_{s,g}
+    """
+    data = model.data
+    for (s, a), short in model.short.items():
+        groups = data.inputs.vaccines[a].target_groups
+        reachable = sum(data.demands[s].reachable(g) for g in groups)
+        vaccinated = pulp.lpSum(model.y[s, g, a] for g in groups if (s, g, a) in model.y)
+        model.problem += vaccinated + short == reachable, f"shortdef_{short.name}"
+
+
+def add_contact_constraints(model: AllocationModel) -> None:
+    r"""A person given any antigen has been contacted by a team (contacts are counted once).
+
+    .. math:: y_{s,g,a} \le reach_{s,g} \quad \forall s, g, a
+    """
+    for (s, g, _a), y in model.y.items():
+        model.problem += y <= model.reach[s, g], f"contact_{y.name}"
+
+
+def add_team_capacity_constraints(model: AllocationModel) -> None:
+    r"""People contacted at a site are at most what the team-days there can serve.
+
+    .. math:: \sum_g reach_{s,g} \le \sum_{p \in P(s)} out_{p,s} \, n_{p,s}
+
+    where ``out[p,s]`` is people per team-day of pool p at site s (less for far sites when teams
+    return daily, see :func:`team_link`).
+    """
+    data = model.data
+    by_site: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for p, s in model.n:
+        by_site[s].append((p, s))
+    contacts: dict[str, list[pulp.LpVariable]] = defaultdict(list)
+    for (s, _g), reach in model.reach.items():
+        contacts[s].append(reach)
+    for s, reached in contacts.items():
+        capacity = pulp.lpSum(data.team_links[key].people_per_day * model.n[key] for key in by_site[s])
+        model.problem += pulp.lpSum(reached) <= capacity, f"teamcap_{s}"
+
+
+def add_border_flow_constraints(model: AllocationModel) -> None:
+    r"""At a border post travellers pass by day: only the days a team is there catch them.
+
+    .. math:: reach_{s,g} \le \frac{uptake_s\, target_{s,g}}{open_s} \sum_{p \in P(s)} n_{p,s}
+        \quad \forall s \in \text{border posts}
+
+    where ``open[s]`` is the days the post is open within the campaign.
+    """
+    data = model.data
+    days_by_site: dict[str, list[pulp.LpVariable]] = defaultdict(list)
+    for (_p, s), n in model.n.items():
+        days_by_site[s].append(n)
+    for (s, g), reach in model.reach.items():
+        site = data.inputs.sites[s]
+        if site.kind is not SiteKind.BORDER_POST:
+            continue
+        days_open = min(site.days_open or data.days, data.days)
+        per_day = data.demands[s].reachable(g) / days_open
+        model.problem += reach <= per_day * pulp.lpSum(days_by_site[s]), f"flow_{reach.name}"
+
+
+def add_team_day_constraints(model: AllocationModel) -> None:
+    r"""No pool works more team-days than it has.
+
+    .. math:: \sum_s n_{p,s} \le teams_p \cdot days
+    """
+    data = model.data
+    by_pool: dict[str, list[pulp.LpVariable]] = defaultdict(list)
+    for (p, _s), n in model.n.items():
+        by_pool[p].append(n)
+    for p, variables in by_pool.items():
+        model.problem += pulp.lpSum(variables) <= data.inputs.pools[p].teams * data.days, f"teamdays_{p}"
+
+
+def add_dose_constraints(model: AllocationModel) -> None:
+    r"""Doses shipped to a site cover the people vaccinated there, with wastage.
+
+    .. math:: dpp_a \cdot WF_a \sum_g y_{s,g,a} \le dpv_a \sum_{d \in D(s)} v_{d,s,a}
+    """
+    data = model.data
+    vials_in: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
+    for (_d, s, a), v in model.v.items():
+        vials_in[s, a].append(v)
+    for (s, a), short in model.short.items():
+        vaccine = data.inputs.vaccines[a]
+        used = pulp.lpSum(model.y[s, g, a] for g in vaccine.target_groups if (s, g, a) in model.y)
+        shipped = pulp.lpSum(vials_in[s, a])
+        model.problem += (
+            vaccine.doses_per_person * vaccine.wastage_factor * used <= vaccine.doses_per_vial * shipped,
+            f"doses_{short.name}",
+        )
+
+
+def add_stock_constraints(model: AllocationModel) -> None:
+    r"""No store sends more than it holds, counting resupply received from its parent.
+
+    .. math::
+        dpv_a \Big(\sum_s v_{d,s,a} + \sum_{c} t_{d,c,a}\Big) \le stock_{d,a} + dpv_a\, t_{parent(d),d,a}
+    """
+    data = model.data
+    outflow: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
+    inflow: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
+    for (d, _s, a), v in model.v.items():
+        outflow[d, a].append(v)
+    for (parent, child, a), t in model.t.items():
+        outflow[parent, a].append(t)
+        inflow[child, a].append(t)
+    for d, a in sorted(set(outflow) | set(inflow)):
+        dpv = data.inputs.vaccines[a].doses_per_vial
+        stock = data.inputs.stock.get((d, a), 0)
+        model.problem += (
+            dpv * pulp.lpSum(outflow[d, a]) <= stock + dpv * pulp.lpSum(inflow[d, a]),
+            f"stock_{d}_{a}",
+        )
+
+
+def add_store_cold_chain_constraints(model: AllocationModel) -> None:
+    r"""Resupply into a store fits the spare net litres of its cold chain.
+
+    .. math::
+        \sum_a vol_a\, t_{parent(d),d,a} \le \max\big(0,\ cap_d - \sum_a stock_{d,a}\, pvol_a / 1000\big)
+
+    with ``vol[a]`` the packed litres of one vial and ``pvol[a]`` the packed cm3 of one dose.
+    """
+    data = model.data
+    inflow: dict[str, list[Any]] = defaultdict(list)
+    for (_parent, child, a), t in model.t.items():
+        inflow[child].append(data.vial_volume_l(a) * t)
+    for d, terms in inflow.items():
+        held_l = sum(
+            data.inputs.stock.get((d, a), 0) * v.packed_volume_cm3 / 1000.0
+            for a, v in data.inputs.vaccines.items()
+        )
+        spare_l = max(0.0, data.inputs.stores[d].net_volume_l - held_l)
+        model.problem += pulp.lpSum(terms) <= spare_l, f"storecold_{d}"
+
+
+def _litres_shipped_to(model: AllocationModel) -> dict[str, list[Any]]:
+    litres: dict[str, list[Any]] = defaultdict(list)
+    for (_d, s, a), v in model.v.items():
+        litres[s].append(model.data.vial_volume_l(a) * v)
+    return litres
+
+
+def add_site_cold_chain_constraints(model: AllocationModel) -> None:
+    r"""A site with a fridge receives no more than its fridge holds, refilled ``site_fridge_refills`` times.
+
+    .. math:: \sum_{d,a} vol_a\, v_{d,s,a} \le fridge_s \cdot refills \quad \forall s: fridge_s > 0
+    """
+    data = model.data
+    refills = data.inputs.scenario.cold_chain.site_fridge_refills
+    for s, terms in _litres_shipped_to(model).items():
+        fridge_l = data.inputs.sites[s].fridge_net_volume_l
+        if fridge_l > 0:
+            model.problem += pulp.lpSum(terms) <= fridge_l * refills, f"sitecold_{s}"
+
+
+def add_carrier_constraints(model: AllocationModel) -> None:
+    r"""Vaccine used at a site is carried by its teams: litres within their carriers per team-day.
+
+    .. math:: \sum_{d,a} vol_a\, v_{d,s,a} \le \sum_{p \in P(s)} carrier_p \, n_{p,s}
+    """
+    data = model.data
+    carried: dict[str, list[Any]] = defaultdict(list)
+    for (p, s), n in model.n.items():
+        carried[s].append(data.inputs.pools[p].carrier_net_volume_l * n)
+    for s, terms in _litres_shipped_to(model).items():
+        model.problem += pulp.lpSum(terms) <= pulp.lpSum(carried[s]), f"carrier_{s}"
+
+
+CONSTRAINT_FAMILIES = (
+    add_shortfall_definitions,
+    add_contact_constraints,
+    add_team_capacity_constraints,
+    add_border_flow_constraints,
+    add_team_day_constraints,
+    add_dose_constraints,
+    add_stock_constraints,
+    add_store_cold_chain_constraints,
+    add_site_cold_chain_constraints,
+    add_carrier_constraints,
+)
+
+
+def coverage_expression(model: AllocationModel) -> Any:
+    r"""Priority-weighted people vaccinated: :math:`\sum_{s,g,a} w_s w_a\, y_{s,g,a}`."""
+    return pulp.lpSum(model.data.weight(s, a) * y for (s, _g, a), y in model.y.items())
+
+
+def cost_expression(model: AllocationModel) -> Any:
+    r"""Campaign cost in USD.
+
+    .. math::
+        \sum_{p,s} (cday_p + ctravel_{p,s})\, n_{p,s} + \sum_{d,s,a} dpv_a\, price_a\, v_{d,s,a}
+        + c_{del} \Big(\sum_{d,s,a} vol_a\, km_{d,s}\, v_{d,s,a} + \sum_{e,a} vol_a\, km_e\, t_{e,a}\Big)
+    """
+    return pulp.lpSum(cost_terms(model).values())
+
+
+def cost_terms(model: AllocationModel) -> dict[str, Any]:
+    """Cost components (team-days, travel, vaccine, delivery) as PuLP expressions."""
+    data = model.data
+    inputs = data.inputs
+    rate = inputs.scenario.objective.delivery_cost_usd_per_litre_km
+    return {
+        "team_days_usd": pulp.lpSum(inputs.pools[p].cost_per_day_usd * n for (p, _s), n in model.n.items()),
+        "travel_usd": pulp.lpSum(
+            data.team_links[key].travel_cost_usd_per_day * n for key, n in model.n.items()
+        ),
+        "vaccine_usd": pulp.lpSum(
+            inputs.vaccines[a].doses_per_vial * inputs.vaccines[a].price_usd_per_dose * v
+            for (_d, _s, a), v in model.v.items()
+        ),
+        "delivery_usd": rate
+        * pulp.lpSum(
+            [data.vial_volume_l(a) * data.supply_links[d, s][1] * v for (d, s, a), v in model.v.items()]
+            + [data.vial_volume_l(a) * data.resupply_links[p, c] * t for (p, c, a), t in model.t.items()]
+        ),
+    }
+
+
+#: Absolute slack on the coverage floor of the cost stage (weighted people).
+COVERAGE_SLACK = 1e-6
+
+#: Weight of resources used (team-days, doses) as the last tie-break: keeps a plan from spending a free
+#: resource (zero cost per day or per dose) for nothing. Small enough not to move coverage or real cost.
+RESOURCE_TIE_BREAK = 1e-6
+
+
+def resources_expression(model: AllocationModel) -> Any:
+    r"""Team-days and doses moved: :math:`\sum n + \sum dpv_a v + \sum dpv_a t` (the last tie-break)."""
+    vaccines = model.data.inputs.vaccines
+    return (
+        pulp.lpSum(model.n.values())
+        + pulp.lpSum(vaccines[a].doses_per_vial * v for (_d, _s, a), v in model.v.items())
+        + pulp.lpSum(vaccines[a].doses_per_vial * t for (_p, _c, a), t in model.t.items())
+    )
+
+
+def build_model(data: AllocationData) -> AllocationModel:
+    """Build the MILP with every constraint family (objective set by :func:`solve_model`)."""
+    model = AllocationModel(
+        data=data, problem=pulp.LpProblem(f"allocate_{data.inputs.scenario.name}", pulp.LpMaximize)
+    )
+    add_variables(model)
+    for add_family in CONSTRAINT_FAMILIES:
+        add_family(model)
+    return model
+
+
+@dataclass(frozen=True)
+class SolveOutcome:
+    """What the solver returned: status, facts and the variable values (by variable name)."""
+
+    status: SolveStatus
+    solver: str
+    seconds: float
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    values: dict[str, float]
+    cost_stage_seconds: float | None = None
+    cost_stage_gap: float | None = None
+    message: str = ""
+
+    def value(self, variable: pulp.LpVariable) -> float:
+        """Value of ``variable`` in this solution (0 where the solver left it unset)."""
+        return self.values.get(variable.name, 0.0)
+
+
+def _make_solver(settings: SolverSettings, time_limit_s: float | None, gap: float) -> Any:
+    if settings.name == "cbc":
+        with warnings.catch_warnings():
+            # PuLP 3.3 deprecates its bundled CBC; it stays here as a peer to compare against.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            return pulp.PULP_CBC_CMD(
+                msg=settings.msg, timeLimit=time_limit_s, gapRel=gap, threads=settings.threads
+            )
+    return pulp.HiGHS(msg=settings.msg, timeLimit=time_limit_s, gapRel=gap, threads=settings.threads)
+
+
+def _status(problem: pulp.LpProblem) -> SolveStatus:
+    # After a time limit PuLP reports status Optimal while sol_status says a solution was found:
+    # the solution status is what tells optimal from merely feasible.
+    sol = problem.sol_status
+    if sol == pulp.LpSolutionOptimal:
+        return "optimal"
+    if sol == pulp.LpSolutionIntegerFeasible:
+        return "feasible"
+    if sol in (pulp.LpSolutionInfeasible, pulp.LpSolutionUnbounded):
+        return "infeasible"
+    return "error"
+
+
+def _run(
+    problem: pulp.LpProblem, settings: SolverSettings, time_limit_s: float | None, gap: float
+) -> tuple[SolveStatus, float]:
+    start = time.perf_counter()
+    try:
+        problem.solve(_make_solver(settings, time_limit_s, gap))
+    except pulp.PulpSolverError:
+        return "error", time.perf_counter() - start
+    return _status(problem), time.perf_counter() - start
+
+
+def _bound_and_gap(
+    problem: pulp.LpProblem, status: SolveStatus, objective: float
+) -> tuple[float | None, float | None]:
+    solver_model = getattr(problem, "solverModel", None)
+    if solver_model is None or not hasattr(solver_model, "getInfo"):
+        return (objective, 0.0) if status == "optimal" else (None, None)
+    info = solver_model.getInfo()
+    # PuLP hands HiGHS the negated objective of a maximisation problem.
+    same_sign = abs(info.objective_function_value - objective) <= 1e-6 * (1 + abs(objective))
+    bound = float(info.mip_dual_bound) * (1 if same_sign else -1)
+    if bound != bound or abs(bound) == float("inf"):  # NaN or no bound
+        return None, None
+    gap = abs(bound - objective) / max(abs(objective), 1e-9) if objective else (0.0 if bound == 0 else None)
+    return bound, gap
+
+
+def solve_model(model: AllocationModel, settings: SolverSettings) -> SolveOutcome:
+    """Solve: coverage first, then cost (lexicographic), or one weighted objective.
+
+    In lexicographic mode the cost stage keeps coverage within ``coverage_tolerance`` (relative, default
+    0) plus ``COVERAGE_SLACK`` of the first stage and gets the time left of ``time_limit_s`` (at least
+    1 s). If the cost stage finds no solution, the coverage-stage solution is kept.
+    """
+    objective_settings = model.data.inputs.scenario.objective
+    problem = model.problem
+    coverage = coverage_expression(model)
+    cost = cost_expression(model) + RESOURCE_TIE_BREAK * resources_expression(model)
+    if objective_settings.mode == "weighted":
+        problem.setObjective(coverage - objective_settings.cost_weight * cost)
+    else:
+        problem.setObjective(coverage)
+    status, seconds = _run(problem, settings, settings.time_limit_s, settings.mip_gap)
+    if status not in ("optimal", "feasible"):
+        return SolveOutcome(
+            status,
+            settings.name,
+            seconds,
+            None,
+            None,
+            None,
+            {},
+            message="the solver found no solution"
+            + (" within the time limit" if settings.time_limit_s else ""),
+        )
+    objective = float(pulp.value(coverage) or 0.0)
+    stage_objective = float(pulp.value(problem.objective) or 0.0)
+    bound, gap = _bound_and_gap(problem, status, stage_objective)
+    if objective_settings.mode == "weighted" and bound is not None:
+        bound = bound + objective - stage_objective  # report the bound of the coverage part only
+    values = {v.name: float(v.varValue or 0.0) for v in problem.variables()}
+    if objective_settings.mode == "weighted":
+        return SolveOutcome(status, settings.name, seconds, objective, bound, gap, values)
+
+    # An absolute slack of COVERAGE_SLACK keeps the first-stage solution feasible despite solver tolerances.
+    floor = objective - objective_settings.coverage_tolerance * abs(objective) - COVERAGE_SLACK
+    problem += coverage >= floor, "coverage_floor"
+    problem.sense = pulp.LpMinimize
+    problem.setObjective(cost)
+    remaining = None if settings.time_limit_s is None else max(1.0, settings.time_limit_s - seconds)
+    cost_status, cost_seconds = _run(problem, settings, remaining, settings.cost_mip_gap)
+    message = ""
+    cost_gap = None
+    if cost_status in ("optimal", "feasible"):
+        values = {v.name: float(v.varValue or 0.0) for v in problem.variables()}
+        _, cost_gap = _bound_and_gap(problem, cost_status, float(pulp.value(problem.objective) or 0.0))
+        if cost_status == "feasible":
+            message = "cost stage stopped at the time limit; cost may not be minimal"
+    else:
+        message = "cost stage found no solution; plan has optimal coverage but cost was not minimised"
+    return SolveOutcome(
+        status,
+        settings.name,
+        seconds,
+        objective,
+        bound,
+        gap,
+        values,
+        cost_stage_seconds=cost_seconds,
+        cost_stage_gap=cost_gap,
+        message=message,
+    )

@@ -1,0 +1,122 @@
+"""Command line: ``python -m planner validate|solve|build-roads``.
+
+Exit codes: 0 success (a plan with shortfalls is a success), 2 bad input (every problem listed on
+stderr, nothing written), 1 an internal fault.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import osmnx as ox
+import typer
+
+from planner.errors import InputError
+from planner.network import graph_from_tables
+from planner.outputs import write_plan
+from planner.pipeline import plan_allocation, validate
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Vaccination campaign microplanner: teams and cold-chain stock over a road network.",
+)
+
+EXIT_BAD_INPUT = 2
+EXIT_FAULT = 1
+
+
+class SolverName(StrEnum):
+    """MILP solvers the planner can use."""
+
+    HIGHS = "highs"
+    CBC = "cbc"
+
+
+def _fail_input(error: InputError) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _fail_fault(error: Exception) -> typer.Exit:
+    typer.echo(f"internal error: {type(error).__name__}: {error}", err=True)
+    traceback.print_exc(file=sys.stderr)
+    return typer.Exit(EXIT_FAULT)
+
+
+@app.command("validate")
+def validate_command(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
+    """Check a scenario and its data; list every problem (file, row, field) and exit 2 if any."""
+    try:
+        data = validate(scenario)
+    except InputError as exc:
+        raise _fail_input(exc) from exc
+    except Exception as exc:
+        raise _fail_fault(exc) from exc
+    inputs = data.inputs
+    typer.echo(
+        f"{scenario}: valid ({len(inputs.sites)} sites, {len(inputs.stores)} stores, "
+        f"{len(inputs.pools)} team pools, {len(inputs.vaccines)} antigens, "
+        f"{len(data.team_links)} reachable pool-site pairs)"
+    )
+
+
+@app.command("solve")
+def solve_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    out: Annotated[Path, typer.Option("--out", help="folder for plan.json and the CSV tables")],
+    solver: Annotated[
+        SolverName | None, typer.Option("--solver", help="MILP solver (default: scenario's)")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0.1, help="solver time limit, s")
+    ] = None,
+) -> None:
+    """Plan a scenario: print a summary and write plan.json, sites.csv, shipments.csv, team_days.csv ..."""
+    try:
+        data = validate(scenario)
+        settings = data.inputs.scenario.solver
+        updates: dict[str, object] = {}
+        if solver is not None:
+            updates["name"] = solver.value
+        if time_limit is not None:
+            updates["time_limit_s"] = time_limit
+        plan = plan_allocation(data, settings.model_copy(update=updates))
+    except InputError as exc:
+        raise _fail_input(exc) from exc
+    except Exception as exc:
+        raise _fail_fault(exc) from exc
+    if plan.status == "error":
+        typer.echo(plan.summary(), err=True)
+        typer.echo(f"error: the solver failed: {plan.solver.message}", err=True)
+        raise typer.Exit(EXIT_FAULT)
+    try:
+        written = write_plan(plan, out)
+    except OSError as exc:
+        raise _fail_fault(exc) from exc
+    typer.echo(plan.summary())
+    typer.echo(f"wrote {len(written)} files to {out}")
+
+
+@app.command("build-roads")
+def build_roads_command(
+    nodes_csv: Annotated[Path, typer.Argument(help="road nodes table (node_id,name,lat,lon,...)")],
+    edges_csv: Annotated[Path, typer.Argument(help="road edges table (from_name,to_name,ref,highway,...)")],
+    out: Annotated[Path, typer.Argument(help="GraphML file to write")],
+) -> None:
+    """Build a road-network GraphML (readable by osmnx.load_graphml) from node and edge tables."""
+    try:
+        graph = graph_from_tables(nodes_csv, edges_csv)
+    except InputError as exc:
+        raise _fail_input(exc) from exc
+    ox.save_graphml(graph, out)
+    typer.echo(f"wrote {out}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

@@ -1,0 +1,325 @@
+"""Road network: build or load the graph, apply road conditions, snap places, compute travel times.
+
+The graph is an osmnx-style ``MultiDiGraph`` in lon/lat (node ``x``/``y``), with edge ``length`` (m),
+``highway``, ``ref``, ``speed_kph`` and ``travel_time`` (s). It is loaded with :func:`osmnx.load_graphml`
+(or :func:`osmnx.graph_from_xml` for ``.osm`` files), finished once, then treated as read-only:
+road conditions produce a modified copy.
+
+Travel times from many sources use :func:`scipy.sparse.csgraph.dijkstra` on the graph's sparse
+matrix, far faster than a networkx loop per source.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import osmnx as ox
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from models import Network, RoadEdge, RoadNode
+from planner.errors import InputError, Problem, display_path
+
+#: Average speeds (km/h) by highway class where an edge gives none: rural roads rarely carry maxspeed.
+FALLBACK_SPEED_KPH: dict[str, float] = {
+    "motorway": 80.0,
+    "trunk": 55.0,
+    "primary": 50.0,
+    "secondary": 40.0,
+    "tertiary": 35.0,
+    "unclassified": 25.0,
+    "residential": 20.0,
+    "track": 15.0,
+    "path": 5.0,
+}
+DEFAULT_SPEED_KPH = 25.0
+
+
+def graph_from_tables(nodes_csv: Path, edges_csv: Path) -> nx.MultiDiGraph:
+    """Build a road graph from a node table and a two-way edge table.
+
+    Parameters
+    ----------
+    nodes_csv
+        Columns of :class:`models.RoadNode`.
+    edges_csv
+        Columns of :class:`models.RoadEdge`; each row becomes an edge in both directions. A missing
+        ``speed_kph`` takes the fallback speed of its highway class.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Graph with osmnx attributes, ready for :func:`osmnx.save_graphml`.
+
+    Raises
+    ------
+    InputError
+        For bad rows, duplicate node ids or names, and edges naming unknown nodes.
+    """
+    # Imported here: loading imports pydantic models only, but keep this module importable standalone.
+    from planner.loading import read_table
+
+    problems: list[Problem] = []
+    nodes = read_table(nodes_csv, RoadNode, problems)
+    edges = read_table(edges_csv, RoadEdge, problems)
+    nodes_file, edges_file = display_path(nodes_csv), display_path(edges_csv)
+    by_name: dict[str, RoadNode] = {}
+    seen_ids: set[int] = set()
+    for row, node in enumerate(nodes, start=1):
+        if node.name in by_name:
+            problems.append(Problem(nodes_file, f"duplicate name {node.name!r}", "name", row))
+        if node.node_id in seen_ids:
+            problems.append(Problem(nodes_file, f"duplicate node_id {node.node_id}", "node_id", row))
+        by_name[node.name] = node
+        seen_ids.add(node.node_id)
+    for row, edge in enumerate(edges, start=1):
+        for column in ("from_name", "to_name"):
+            name = getattr(edge, column)
+            if name not in by_name:
+                problems.append(Problem(edges_file, f"unknown node {name!r}", column, row))
+        if edge.from_name == edge.to_name:
+            problems.append(Problem(edges_file, "an edge must join two different nodes", "to_name", row))
+    if problems:
+        raise InputError(problems)
+
+    graph = nx.MultiDiGraph(crs="EPSG:4326", name=nodes_csv.stem)
+    for node in nodes:
+        graph.add_node(
+            node.node_id, x=node.lon, y=node.lat, name=node.name, coords_approximate=node.coords_approximate
+        )
+    for edge in edges:
+        speed = edge.speed_kph or FALLBACK_SPEED_KPH.get(edge.highway, DEFAULT_SPEED_KPH)
+        length_m = edge.length_km * 1000.0
+        attrs = {
+            "length": length_m,
+            "highway": edge.highway,
+            "ref": edge.ref,
+            "surface": edge.surface,
+            "speed_kph": speed,
+            "travel_time": length_m / (speed / 3.6),
+            "oneway": False,
+        }
+        u, v = by_name[edge.from_name].node_id, by_name[edge.to_name].node_id
+        graph.add_edge(u, v, reversed=False, **attrs)
+        graph.add_edge(v, u, reversed=True, **attrs)
+    return graph
+
+
+def load_road_graph(path: Path) -> nx.MultiDiGraph:
+    """Load a road graph from GraphML or OSM XML, offline, adding speeds and travel times if absent.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, unreadable, or has no edges.
+    """
+    shown = display_path(path)
+    if not path.is_file():
+        raise InputError([Problem(shown, "road network file not found")])
+    try:
+        graph = ox.graph_from_xml(path) if path.suffix.lower() == ".osm" else ox.load_graphml(path)
+    except Exception as exc:  # osmnx and the XML parser raise many types for a bad file
+        msg = f"cannot read the road network: {exc}"
+        raise InputError([Problem(shown, msg)]) from exc
+    if graph.number_of_edges() == 0:
+        raise InputError([Problem(shown, "the road network has no edges")])
+    if any("travel_time" not in data for _, _, data in graph.edges(data=True)):
+        graph = ox.routing.add_edge_speeds(graph, hwy_speeds=FALLBACK_SPEED_KPH, fallback=DEFAULT_SPEED_KPH)
+        graph = ox.routing.add_edge_travel_times(graph)
+    return graph
+
+
+def _highway_class(value: object) -> str:
+    # osmnx keeps a list where merged ways disagree; the first class is representative.
+    if isinstance(value, list):
+        return str(value[0]) if value else ""
+    return str(value or "")
+
+
+def _node_by_name(graph: nx.MultiDiGraph) -> dict[str, int]:
+    names: dict[str, int] = {}
+    for node, data in graph.nodes(data=True):
+        names[str(node)] = node
+        if data.get("name"):
+            names[str(data["name"])] = node
+    return names
+
+
+def apply_road_conditions(
+    graph: nx.MultiDiGraph, network: Network, scenario_file: str = "scenario"
+) -> nx.MultiDiGraph:
+    """Return a copy of ``graph`` with travel-time factors applied and closed sections removed.
+
+    A closure removes every edge, both directions, on the shortest path between its two places using
+    only roads with its ``ref`` (any road if no ref is given).
+
+    Raises
+    ------
+    InputError
+        If a closure names an unknown place, or no road with that ref joins its places.
+    """
+    result = graph.copy()
+    factors = network.travel_time_factor
+    if factors:
+        default = factors.get("*", 1.0)
+        for _, _, data in result.edges(data=True):
+            factor = factors.get(_highway_class(data.get("highway")), default)
+            data["travel_time"] = float(data["travel_time"]) * factor
+            data["speed_kph"] = float(data.get("speed_kph", DEFAULT_SPEED_KPH)) / factor
+    names = _node_by_name(graph)
+    problems: list[Problem] = []
+    for index, closure in enumerate(network.closures):
+        ends = []
+        for position, place in enumerate(closure.between):
+            if place not in names:
+                msg = f"unknown place {place!r} in the road network"
+                problems.append(Problem(scenario_file, msg, f"network.closures[{index}].between[{position}]"))
+            ends.append(names.get(place))
+        if None in ends:
+            continue
+        ref = closure.ref
+        on_ref = nx.subgraph_view(
+            graph,
+            filter_edge=lambda u, v, k, ref=ref: ref is None or graph.edges[u, v, k].get("ref") == ref,
+        )
+        try:
+            path = nx.shortest_path(on_ref, ends[0], ends[1], weight="length")
+        except nx.NetworkXNoPath:
+            road = f"road {closure.ref}" if closure.ref else "any road"
+            msg = f"no {road} joins {closure.between[0]!r} and {closure.between[1]!r}"
+            problems.append(Problem(scenario_file, msg, f"network.closures[{index}]"))
+            continue
+        for u, v in itertools.pairwise(path):
+            for a, b in ((u, v), (v, u)):
+                keys = [
+                    k
+                    for k, d in result.get_edge_data(a, b, default={}).items()
+                    if closure.ref is None or d.get("ref") == closure.ref
+                ]
+                for key in keys:
+                    result.remove_edge(a, b, key)
+    if problems:
+        raise InputError(problems)
+    return result
+
+
+def snap_places(
+    graph: nx.MultiDiGraph,
+    places: Mapping[str, tuple[float, float]],
+    max_distance_m: float,
+    file_of: Mapping[str, str],
+) -> dict[str, int]:
+    """Map each place id to its nearest graph node; places farther than ``max_distance_m`` are errors.
+
+    Parameters
+    ----------
+    graph
+        The road graph (lon/lat).
+    places
+        (lat, lon) by place id.
+    max_distance_m
+        Farthest a place may lie from its nearest node.
+    file_of
+        The table each place id comes from, to name it in messages.
+    """
+    ids = list(places)
+    if not ids:
+        return {}
+    lats = [places[i][0] for i in ids]
+    lons = [places[i][1] for i in ids]
+    nodes, dists = ox.distance.nearest_nodes(graph, lons, lats, return_dist=True)
+    problems = []
+    for place_id, dist in zip(ids, dists, strict=True):
+        if dist > max_distance_m:
+            msg = (
+                f"{place_id!r} is {dist / 1000:.1f} km from the nearest road node "
+                f"(limit {max_distance_m / 1000:.1f} km): it is off the road network"
+            )
+            problems.append(Problem(file_of.get(place_id, "data"), msg, "lat/lon"))
+    if problems:
+        raise InputError(problems)
+    return {place_id: int(node) for place_id, node in zip(ids, nodes, strict=True)}
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """Fastest-route travel times and the lengths of those routes, from sources to targets.
+
+    Unreachable pairs have ``inf`` in both arrays.
+    """
+
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    travel_time_s: np.ndarray
+    length_m: np.ndarray
+
+    def time_s(self, source: str, target: str) -> float:
+        """Travel time in seconds from ``source`` to ``target``."""
+        return float(self.travel_time_s[self._src[source], self._dst[target]])
+
+    def km(self, source: str, target: str) -> float:
+        """Length in km of the fastest route from ``source`` to ``target``."""
+        return float(self.length_m[self._src[source], self._dst[target]]) / 1000.0
+
+    @cached_property
+    def _src(self) -> dict[str, int]:
+        return {s: i for i, s in enumerate(self.sources)}
+
+    @cached_property
+    def _dst(self) -> dict[str, int]:
+        return {t: j for j, t in enumerate(self.targets)}
+
+
+def travel_matrix(
+    graph: nx.MultiDiGraph,
+    source_nodes: Mapping[str, int],
+    target_nodes: Mapping[str, int],
+) -> TravelMatrix:
+    """Compute fastest travel times (and their route lengths) from every source to every target.
+
+    Among parallel edges the fastest is used. Route lengths follow the predecessor tree of each
+    source back from each target.
+    """
+    index = {node: i for i, node in enumerate(graph.nodes)}
+    best: dict[tuple[int, int], tuple[float, float]] = {}
+    for u, v, data in graph.edges(data=True):
+        key = (index[u], index[v])
+        candidate = (float(data["travel_time"]), float(data["length"]))
+        if key not in best or candidate < best[key]:
+            best[key] = candidate
+    rows = np.fromiter((k[0] for k in best), dtype=np.int64, count=len(best))
+    cols = np.fromiter((k[1] for k in best), dtype=np.int64, count=len(best))
+    times = np.fromiter((t for t, _ in best.values()), dtype=float, count=len(best))
+    lengths = np.fromiter((length for _, length in best.values()), dtype=float, count=len(best))
+    size = len(index)
+    # Zero-time edges would vanish from a sparse matrix; a tiny floor keeps them.
+    time_matrix = csr_matrix((np.maximum(times, 1e-6), (rows, cols)), shape=(size, size))
+    length_matrix = csr_matrix((lengths, (rows, cols)), shape=(size, size))
+
+    sources = tuple(source_nodes)
+    targets = tuple(target_nodes)
+    unique_sources = sorted({index[source_nodes[s]] for s in sources})
+    dist, pred = dijkstra(time_matrix, directed=True, indices=unique_sources, return_predecessors=True)
+    row_of = {node_index: r for r, node_index in enumerate(unique_sources)}
+    target_idx = [index[target_nodes[t]] for t in targets]
+    time_s = np.full((len(sources), len(targets)), math.inf)
+    length_m = np.full((len(sources), len(targets)), math.inf)
+    for i, source in enumerate(sources):
+        r = row_of[index[source_nodes[source]]]
+        for j, t_idx in enumerate(target_idx):
+            if not np.isfinite(dist[r, t_idx]):
+                continue
+            time_s[i, j] = dist[r, t_idx]
+            total, node = 0.0, t_idx
+            while pred[r, node] >= 0:
+                total += length_matrix[pred[r, node], node]
+                node = pred[r, node]
+            length_m[i, j] = total
+    return TravelMatrix(sources, targets, time_s, length_m)

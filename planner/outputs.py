@@ -1,0 +1,116 @@
+"""Write a Plan to a folder: plan.json and CSV tables, all or nothing.
+
+Files are written to a temporary folder beside the target first and moved in only when every one
+of them is complete, so a failure never leaves a half-written plan.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from models import Plan
+
+#: CSV tables of a plan: file name -> (Plan attribute, columns).
+PLAN_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "sites.csv": (
+        "sites",
+        (
+            "site_id",
+            "name",
+            "kind",
+            "province",
+            "province_old",
+            "target_people",
+            "people_vaccinated",
+            "coverage",
+            "team_days",
+            "doses_shipped",
+        ),
+    ),
+    "site_antigens.csv": (
+        "site_antigens",
+        (
+            "site_id",
+            "antigen",
+            "target_people",
+            "reachable_people",
+            "people_vaccinated",
+            "coverage",
+            "doses_needed",
+            "doses_with_buffer",
+            "doses_shipped",
+            "vials_shipped",
+        ),
+    ),
+    "shipments.csv": (
+        "shipments",
+        ("store_id", "site_id", "antigen", "doses", "vials", "volume_l", "travel_time_s"),
+    ),
+    "transfers.csv": ("transfers", ("from_store_id", "to_store_id", "antigen", "doses", "vials")),
+    "team_days.csv": (
+        "team_days",
+        (
+            "base_id",
+            "team_type",
+            "site_id",
+            "team_days",
+            "pool_id",
+            "travel_time_s",
+            "people_per_team_day",
+            "people_vaccinated",
+        ),
+    ),
+    "shortfalls.csv": ("shortfalls", ("site_id", "site_name", "antigen", "people", "causes", "reason")),
+}
+
+
+def table_csv(rows: Sequence[BaseModel], columns: Sequence[str]) -> bytes:
+    """Return rows as CSV bytes (UTF-8 with BOM, which Excel opens cleanly)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        values = row.model_dump()
+        writer.writerow([" ".join(v) if isinstance(v := values[c], tuple | list) else v for c in columns])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def plan_files(plan: Plan) -> dict[str, bytes]:
+    """Return every file of a plan by name: plan.json and the CSV tables."""
+    files = {"plan.json": plan.model_dump_json(indent=2).encode("utf-8")}
+    for name, (attribute, columns) in PLAN_TABLES.items():
+        files[name] = table_csv(getattr(plan, attribute), columns)
+    return files
+
+
+def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
+    """Write a plan's files into ``out_dir`` (created if needed), all or nothing.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out_dir = Path(out_dir)
+    files = plan_files(plan)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for name, content in files.items():
+            (staging / name).write_bytes(content)
+        if not out_dir.exists():
+            staging.rename(out_dir)
+        else:
+            for name in files:
+                os.replace(staging / name, out_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out_dir / name for name in files]

@@ -1,0 +1,102 @@
+"""The one entry point: scenario -> inputs -> road network -> demand -> MILP -> Plan.
+
+``run_scenario`` serves the CLI, the UI and sweeps alike.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import networkx as nx
+
+from models import Plan, Scenario, SolverSettings
+from planner.allocation import AllocationData, build_model, prepare, solve_model
+from planner.errors import display_path
+from planner.loading import CampaignInputs, load_inputs, load_scenario
+from planner.network import apply_road_conditions, load_road_graph, snap_places, travel_matrix
+from planner.results import build_plan
+
+
+@lru_cache(maxsize=8)
+def _cached_graph(path: str, mtime_ns: int) -> nx.MultiDiGraph:
+    return load_road_graph(Path(path))
+
+
+def road_graph(path: Path) -> nx.MultiDiGraph:
+    """Load a road graph once per file version; callers must treat the result as read-only."""
+    return _cached_graph(str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0)
+
+
+def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") -> AllocationData:
+    """Apply road conditions, snap sites, stores and bases to the graph and compute travel times.
+
+    Raises
+    ------
+    InputError
+        If a closure is unknown or a site or store lies off the road network.
+    """
+    scenario = inputs.scenario
+    graph = apply_road_conditions(road_graph(scenario.data.roads), scenario.network, scenario_file)
+    places = {
+        **{s: inputs.location(s) for s in inputs.sites},
+        **{d: inputs.location(d) for d in inputs.stores},
+    }
+    file_of = {
+        **dict.fromkeys(inputs.sites, display_path(scenario.data.sites)),
+        **dict.fromkeys(inputs.stores, display_path(scenario.data.stores)),
+    }
+    nodes = snap_places(graph, places, scenario.network.max_snap_distance_m, file_of)
+    site_nodes = {s: nodes[s] for s in inputs.sites}
+    store_nodes = {d: nodes[d] for d in inputs.stores}
+    pool_nodes = {p: nodes[pool.base_id] for p, pool in inputs.pools.items()}
+    return prepare(
+        inputs,
+        pool_to_site=travel_matrix(graph, pool_nodes, site_nodes),
+        store_to_site=travel_matrix(graph, store_nodes, site_nodes),
+        store_to_store=travel_matrix(graph, store_nodes, store_nodes),
+    )
+
+
+def validate(path: str | Path) -> AllocationData:
+    """Load and check a scenario file completely (tables, cross-references, road network).
+
+    Raises
+    ------
+    InputError
+        With every problem found.
+    """
+    scenario = load_scenario(path)
+    shown = display_path(Path(path))
+    return prepare_allocation(load_inputs(scenario, shown), shown)
+
+
+def plan_allocation(data: AllocationData, solver: SolverSettings | None = None) -> Plan:
+    """Build and solve the allocation MILP for prepared data and return the Plan."""
+    model = build_model(data)
+    outcome = solve_model(model, solver or data.inputs.scenario.solver)
+    return build_plan(model, outcome)
+
+
+def run_scenario(scenario: Scenario | str | Path, solver: SolverSettings | None = None) -> Plan:
+    """Plan a scenario end to end.
+
+    Parameters
+    ----------
+    scenario
+        A Scenario (data paths absolute) or the path of a scenario YAML file.
+    solver
+        Solver settings overriding the scenario's own.
+
+    Returns
+    -------
+    Plan
+        Always a plan when the input is valid; shortfalls say where and why it falls short.
+
+    Raises
+    ------
+    InputError
+        If the scenario or its data is invalid.
+    """
+    data = prepare_allocation(load_inputs(scenario)) if isinstance(scenario, Scenario) else validate(scenario)
+    return plan_allocation(data, solver)

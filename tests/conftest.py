@@ -1,0 +1,134 @@
+"""Builders for tiny planning instances written as real scenario files (CSV + GraphML + YAML)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import osmnx as ox
+import pytest
+import yaml
+
+from planner.network import graph_from_tables
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
+
+VACCINE_DEFAULTS = {
+    "name": "Vaccine X",
+    "doses_per_vial": 10,
+    "doses_per_person": 1,
+    "target_groups": "all",
+    "wastage_rate": 0.0,
+    "packed_volume_cm3": 1.0,
+    "diluent_volume_cm3": 0.0,
+    "price_usd_per_dose": 0.0,
+    "priority": 1.0,
+}
+POOL_DEFAULTS = {
+    "team_type": "mobile",
+    "teams": 1,
+    "output_per_day": 1000,
+    "cost_per_day_usd": 100.0,
+    "cost_per_km_usd": 0.0,
+    "max_travel_time_min": 600,
+    "carrier_net_volume_l": 100.0,
+}
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    columns: list[str] = []
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def build_instance(
+    folder: Path,
+    *,
+    nodes: list[tuple[str, float]],
+    edges: list[tuple[str, str, float, float]],
+    sites: list[dict[str, Any]],
+    stores: list[dict[str, Any]],
+    stock: list[tuple[str, str, int]],
+    pools: list[dict[str, Any]],
+    vaccines: list[dict[str, Any]] | None = None,
+    campaign: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write a tiny instance and return its scenario path.
+
+    Places lie on the equator (lat 0) at the given longitude; ``edges`` are (from, to, km, km/h).
+    Sites and stores sit at the node of the same name (``at`` key), default their own id.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    lon_of = dict(nodes)
+    write_csv(
+        folder / "road_nodes.csv",
+        [{"node_id": i + 1, "name": n, "lat": 0.0, "lon": lon} for i, (n, lon) in enumerate(nodes)],
+    )
+    write_csv(
+        folder / "road_edges.csv",
+        [
+            {
+                "from_name": a,
+                "to_name": b,
+                "ref": "R1",
+                "highway": "primary",
+                "length_km": km,
+                "speed_kph": kph,
+            }
+            for a, b, km, kph in edges
+        ],
+    )
+    ox.save_graphml(
+        graph_from_tables(folder / "road_nodes.csv", folder / "road_edges.csv"), folder / "roads.graphml"
+    )
+    site_rows = []
+    for site in sites:
+        row = {"kind": "idp_site", "name": site["site_id"], **site}
+        at = row.pop("at", row["site_id"])
+        site_rows.append({**row, "lat": 0.0, "lon": lon_of[at]})
+    write_csv(folder / "sites.csv", site_rows)
+    store_rows = []
+    for store in stores:
+        row = {"name": store["store_id"], "level": "provincial", "net_volume_l": 1000.0, **store}
+        at = row.pop("at", row["store_id"])
+        store_rows.append({**row, "lat": 0.0, "lon": lon_of[at]})
+    write_csv(folder / "stores.csv", store_rows)
+    write_csv(folder / "stock.csv", [{"store_id": d, "antigen": a, "doses": n} for d, a, n in stock])
+    write_csv(folder / "teams.csv", [{**POOL_DEFAULTS, **p} for p in pools])
+    write_csv(folder / "vaccines.csv", [{**VACCINE_DEFAULTS, **v} for v in (vaccines or [{"antigen": "X"}])])
+    scenario = {
+        "name": "tiny",
+        "data": {k: f"{k}.csv" for k in ("sites", "stores", "stock", "teams", "vaccines")}
+        | {"roads": "roads.graphml"},
+        "campaign": {
+            "days": 10,
+            "uptake": 1.0,
+            "age_structure": {"all": 1.0},
+            "traveller_age_structure": {"all": 1.0},
+            **(campaign or {}),
+        },
+        "solver": {"mip_gap": 0.0, "cost_mip_gap": 0.0, "time_limit_s": 60},
+        **(extra or {}),
+    }
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Callable[..., Path]:
+    """Factory fixture: ``instance(**kwargs)`` writes a tiny instance under tmp_path."""
+    counter = iter(range(1000))
+
+    def make(**kwargs: Any) -> Path:
+        return build_instance(tmp_path / f"instance{next(counter)}", **kwargs)
+
+    return make

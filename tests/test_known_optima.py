@@ -1,0 +1,234 @@
+"""Tiny instances whose optimum was worked out by hand, solved exactly by HiGHS and by CBC.
+
+Unless a test says otherwise: one antigen X for one group "all" (uptake 1, no wastage, 10-dose
+vials, 1 cm3 per dose), mobile teams (no session lost to travel) with 1000 people per team-day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from models import Plan, SolverSettings
+from planner import plan_allocation, validate
+
+from invariants import check_plan_invariants
+
+SOLVERS = ["highs", "cbc"]
+NEAR = [("hq", 0.0), ("a", 0.01), ("b", 0.02)]
+NEAR_EDGES = [("hq", "a", 1.0, 60.0), ("a", "b", 1.0, 60.0)]
+DEPOT = [{"store_id": "depot", "at": "hq"}]
+
+
+def solve(path: Path, solver: str) -> Plan:
+    data = validate(path)
+    plan = plan_allocation(data, SolverSettings(name=solver, mip_gap=0.0, cost_mip_gap=0.0, time_limit_s=60))
+    assert plan.status == "optimal"
+    check_plan_invariants(plan, data)
+    return plan
+
+
+def vaccinated(plan: Plan) -> dict[str, int]:
+    return {s.site_id: s.people_vaccinated for s in plan.sites}
+
+
+def shortfall_causes(plan: Plan) -> dict[str, set[str]]:
+    return {s.site_id: set(s.causes) for s in plan.shortfalls}
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_stock_bound(instance: Callable[..., Path], solver: str) -> None:
+    """800 doses for 1500 people: 800 vaccinated, all at A (one team-day covers them there).
+
+    Cost stage: B holds only 500, so using B would need a second team-day; optimum is one team-day
+    at A, cost 100 USD plus delivery 80 vials x 0.01 L x 1 km x 0.01 USD.
+    """
+    path = instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 800)],
+        sites=[{"site_id": "a", "population": 1000}, {"site_id": "b", "population": 500}],
+        pools=[{"pool_id": "team", "base_id": "depot"}],
+    )
+    plan = solve(path, solver)
+    assert plan.kpis.people_vaccinated == 800
+    assert plan.solver.objective == pytest.approx(800)
+    assert vaccinated(plan) == {"a": 800, "b": 0}
+    assert plan.kpis.team_days_used == 1
+    assert plan.kpis.cost == pytest.approx(100.01, abs=0.01)
+    assert shortfall_causes(plan) == {"a": {"stock"}, "b": {"stock"}}
+    assert {s.site_id: s.people for s in plan.shortfalls} == {"a": 200, "b": 500}
+    assert "depot lacks about 200 doses of X" in next(s.reason for s in plan.shortfalls if s.site_id == "a")
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_team_bound(instance: Callable[..., Path], solver: str) -> None:
+    """One outreach team at the site itself, 300 people a day, 2 days: 600 of 1000."""
+    path = instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[{"site_id": "a", "population": 1000, "at": "hq"}],
+        pools=[{"pool_id": "team", "base_id": "depot", "team_type": "outreach", "output_per_day": 300}],
+        campaign={"days": 2},
+    )
+    plan = solve(path, solver)
+    assert vaccinated(plan) == {"a": 600}
+    assert plan.kpis.team_days_used == 2
+    assert shortfall_causes(plan) == {"a": {"team_days"}}
+    assert plan.shortfalls[0].people == 400
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_travel_bound(instance: Callable[..., Path], solver: str) -> None:
+    """Outreach team (limit 2 h one way, 8 h day, 400 people per full day, 4 days).
+
+    M is 1 h away: 6 h of session a day -> 300 people a day -> 1200. F is 3 h away: out of reach.
+    """
+    path = instance(
+        nodes=[("hq", 0.0), ("m", 0.5), ("f", 1.5)],
+        edges=[("hq", "m", 60.0, 60.0), ("m", "f", 120.0, 60.0)],
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[{"site_id": "m", "population": 2000}, {"site_id": "f", "population": 500}],
+        pools=[
+            {
+                "pool_id": "team",
+                "base_id": "depot",
+                "team_type": "outreach",
+                "output_per_day": 400,
+                "max_travel_time_min": 120,
+            }
+        ],
+        campaign={"days": 4},
+    )
+    plan = solve(path, solver)
+    assert vaccinated(plan) == {"m": 1200, "f": 0}
+    assert plan.kpis.team_days_used == 4
+    causes = shortfall_causes(plan)
+    assert causes["f"] == {"no_team"}
+    assert "3.0 h away" in next(s.reason for s in plan.shortfalls if s.site_id == "f")
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_priority_trade_off(instance: Callable[..., Path], solver: str) -> None:
+    """3 team-days of 500 for A (priority 1) and B (priority 3), 1000 people each.
+
+    Best: B 1000 (2 days), A 500 (1 day); objective 3 x 1000 + 1 x 500 = 3500.
+    """
+    path = instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[
+            {"site_id": "a", "population": 1000, "priority": 1},
+            {"site_id": "b", "population": 1000, "priority": 3},
+        ],
+        pools=[{"pool_id": "team", "base_id": "depot", "output_per_day": 500}],
+        campaign={"days": 3},
+    )
+    plan = solve(path, solver)
+    assert vaccinated(plan) == {"a": 500, "b": 1000}
+    assert plan.solver.objective == pytest.approx(3500)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_stock_goes_to_priority(instance: Callable[..., Path], solver: str) -> None:
+    """800 doses; A (priority 2, 500 people) first, the rest (300) to B: objective 2 x 500 + 300."""
+    path = instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 800)],
+        sites=[
+            {"site_id": "a", "population": 500, "priority": 2},
+            {"site_id": "b", "population": 1000, "priority": 1},
+        ],
+        pools=[{"pool_id": "team", "base_id": "depot"}],
+    )
+    plan = solve(path, solver)
+    assert vaccinated(plan) == {"a": 500, "b": 300}
+    assert plan.solver.objective == pytest.approx(1300)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_one_contact_gives_several_antigens(instance: Callable[..., Path], solver: str) -> None:
+    """100 people, one team-day of 100: each person gets both X and Y (200 vaccinations)."""
+    path = instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 1000), ("depot", "Y", 1000)],
+        vaccines=[{"antigen": "X"}, {"antigen": "Y"}],
+        sites=[{"site_id": "a", "population": 100}],
+        pools=[{"pool_id": "team", "base_id": "depot", "output_per_day": 100}],
+        campaign={"days": 1},
+    )
+    plan = solve(path, solver)
+    assert plan.kpis.people_vaccinated == 100
+    assert plan.kpis.vaccinations == 200
+    assert plan.solver.objective == pytest.approx(200)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_wastage_and_whole_vials(instance: Callable[..., Path], solver: str) -> None:
+    """50% wastage (WF 2), 995 doses in 10-dose vials: 99 vials = 990 doses -> 495 people."""
+    path = instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 995)],
+        vaccines=[{"antigen": "X", "wastage_rate": 0.5}],
+        sites=[{"site_id": "a", "population": 1000}],
+        pools=[{"pool_id": "team", "base_id": "depot"}],
+    )
+    plan = solve(path, solver)
+    assert plan.kpis.people_vaccinated == 495
+    assert plan.kpis.doses_shipped == 990
+    assert plan.kpis.doses_wasted == 495
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_carrier_bound(instance: Callable[..., Path], solver: str) -> None:
+    """10 cm3 a dose, 1 L carrier per team-day: 100 doses a team-day; 2 team-days -> 200 people."""
+    path = instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        vaccines=[{"antigen": "X", "packed_volume_cm3": 10.0}],
+        sites=[{"site_id": "a", "population": 1000}],
+        pools=[{"pool_id": "team", "base_id": "depot", "output_per_day": 500, "carrier_net_volume_l": 1.0}],
+        campaign={"days": 2},
+    )
+    plan = solve(path, solver)
+    assert vaccinated(plan) == {"a": 200}
+    assert "carrier" in shortfall_causes(plan)["a"]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_resupply_bound_by_store_cold_chain(instance: Callable[..., Path], solver: str) -> None:
+    """The national store is 1.8 h away (delivery limit 1 h), so doses pass through the district store,
+    whose 2 L of spare cold chain take 200 vials of 0.01 L: 2000 of 3000 people."""
+    path = instance(
+        nodes=[("hq", 0.0), ("far", 1.0)],
+        edges=[("hq", "far", 110.0, 60.0)],
+        stores=[
+            {"store_id": "national", "at": "far", "level": "national", "net_volume_l": 1e5},
+            {"store_id": "district", "at": "hq", "parent_store_id": "national", "net_volume_l": 2.0},
+        ],
+        stock=[("national", "X", 5000)],
+        sites=[{"site_id": "a", "population": 3000, "at": "hq"}],
+        pools=[{"pool_id": "team", "base_id": "district", "output_per_day": 5000}],
+        campaign={"days": 1},
+        extra={"network": {"max_delivery_time_h": 1.0}},
+    )
+    plan = solve(path, solver)
+    assert vaccinated(plan) == {"a": 2000}
+    assert sum(t.doses for t in plan.transfers) == 2000
+    assert shortfall_causes(plan)["a"] == {"cold_chain_store"}

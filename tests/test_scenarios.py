@@ -1,0 +1,77 @@
+"""Every shipped scenario plans, and every plan honours the invariants."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from models import Plan
+from planner import plan_allocation, validate
+from planner.allocation import AllocationData
+
+from conftest import SCENARIOS
+from invariants import check_plan_invariants
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@cache
+def planned(name: str) -> tuple[AllocationData, Plan]:
+    data = validate(REPO / "scenarios" / f"{name}.yaml")
+    return data, plan_allocation(data)
+
+
+def test_three_scenarios_are_shipped() -> None:
+    names = {p.stem for p in SCENARIOS}
+    assert {"burundi_baseline", "burundi_stock_shortage", "burundi_rainy_season"} <= names
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_scenario_plans_within_invariants(path: Path) -> None:
+    data, plan = planned(path.stem)
+    assert plan.status in ("optimal", "feasible")
+    check_plan_invariants(plan, data)
+    # Every shortfall is explained in words, with at least one cause.
+    for shortfall in plan.shortfalls:
+        assert shortfall.people >= 1 and shortfall.causes and shortfall.reason
+
+
+def test_baseline_reaches_everyone_who_accepts() -> None:
+    data, plan = planned("burundi_baseline")
+    uptake = data.inputs.scenario.campaign.uptake
+    # All people who accept vaccination are reached (vaccinated = reachable, up to rounding per group).
+    assert plan.kpis.people_vaccinated >= uptake * plan.kpis.target_people - 5 * len(plan.sites)
+    assert plan.kpis.coverage > 0.85
+    # Every border post is staffed every day it is open (travellers pass daily).
+    for site in plan.sites:
+        if site.kind == "border_post":
+            assert site.team_days >= data.inputs.scenario.campaign.days, site.site_id
+
+
+def test_stock_shortage_names_stores_and_antigens() -> None:
+    _, baseline = planned("burundi_baseline")
+    data, plan = planned("burundi_stock_shortage")
+    assert plan.kpis.people_vaccinated < baseline.kpis.people_vaccinated
+    stock_short = [s for s in plan.shortfalls if "stock" in s.causes]
+    assert {s.antigen for s in stock_short} >= {"MR", "COVID19"}
+    store_names = {store.name for store in data.inputs.stores.values()}
+    for shortfall in stock_short:
+        assert any(name in shortfall.reason for name in store_names)
+        assert f"doses of {shortfall.antigen}" in shortfall.reason
+    # Shortfall people add up to what is reachable but not vaccinated.
+    reachable = sum(r.reachable_people for r in plan.site_antigens)
+    vaccinated = sum(r.people_vaccinated for r in plan.site_antigens)
+    assert sum(s.people for s in plan.shortfalls) == reachable - vaccinated
+
+
+def test_rainy_season_is_slower_and_closes_the_road() -> None:
+    base_data, baseline = planned("burundi_baseline")
+    data, plan = planned("burundi_rainy_season")
+    assert len(data.team_links) < len(base_data.team_links)
+    assert plan.kpis.people_vaccinated < baseline.kpis.people_vaccinated
+    # The Gitaza-Magara RN3 section is closed: trips along the lakeshore take the inland detour.
+    before = base_data.pool_to_site.time_s("or_bujumbura", "rumonge_lakeshore_idps")
+    after = data.pool_to_site.time_s("or_bujumbura", "rumonge_lakeshore_idps")
+    assert after > 1.5 * before
