@@ -52,7 +52,9 @@ class Kpis(StrictModel):
     target_vaccinations: int
     vaccinations: int
     vaccination_coverage: float
-    doses_needed: int = Field(description="doses for the full target with wastage, before buffer")
+    doses_needed: int = Field(
+        description="doses for the reachable people (target x uptake) with wastage, before buffer"
+    )
     doses_shipped: int
     doses_wasted: int = Field(description="doses shipped to sites and not given (wastage and vial rounding)")
     team_days_used: int

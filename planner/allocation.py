@@ -17,8 +17,8 @@ Variables:
 - ``v[d,s,a]`` integer >= 0: vials of antigen a sent from store d to site s;
 - ``t[e,a]`` integer >= 0: vials of antigen a moved along resupply link e before the campaign.
 
-Infeasibility is a status, never an exception; with the shortfall variables the model always has a
-solution (nothing vaccinated), so a plan always exists and says where it falls short.
+Infeasibility is a status, never an exception. Every constraint holds with nothing vaccinated, so a
+plan always exists; the named shortfall variables say where it falls short.
 """
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: fl
     A pool reaches a site if the one-way time is within its ``max_travel_time_min``. Teams that return
     daily lose the round trip from their working day: people per day are
     ``output_per_day * (working_day - 2 * travel) / working_day``, and the site is out of reach if less
-    than ``min_session_h`` is left. Mobile teams stay overnight: their travel is spread over
-    ``mobile_trip_days``, and so is its cost.
+    than ``min_session_h`` is left. Mobile teams stay overnight and keep their full output; only the
+    cost of their round trip is spread over the ``mobile_trip_days`` they work per trip.
     """
     pool = inputs.pools[pool_id]
     campaign = inputs.scenario.campaign
@@ -529,9 +529,8 @@ def _bound_and_gap(
     if solver_model is None or not hasattr(solver_model, "getInfo"):
         return (objective, 0.0) if status == "optimal" else (None, None)
     info = solver_model.getInfo()
-    # PuLP hands HiGHS the negated objective of a maximisation problem.
-    same_sign = abs(info.objective_function_value - objective) <= 1e-6 * (1 + abs(objective))
-    bound = float(info.mip_dual_bound) * (1 if same_sign else -1)
+    # PuLP hands HiGHS the negated objective of a maximisation problem, so the bound comes back negated.
+    bound = float(info.mip_dual_bound) * (-1 if problem.sense == pulp.LpMaximize else 1)
     if bound != bound or abs(bound) == float("inf"):  # NaN or no bound
         return None, None
     gap = abs(bound - objective) / max(abs(objective), 1e-9) if objective else (0.0 if bound == 0 else None)
@@ -591,6 +590,8 @@ def solve_model(model: AllocationModel, settings: SolverSettings) -> SolveOutcom
             message = "cost stage stopped at the time limit; cost may not be minimal"
     else:
         message = "cost stage found no solution; plan has optimal coverage but cost was not minimised"
+    # Report the coverage of the solution actually returned (it may sit within the floor's slack).
+    objective = sum(coef * values.get(var.name, 0.0) for var, coef in coverage.items())
     return SolveOutcome(
         status,
         settings.name,

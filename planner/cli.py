@@ -111,9 +111,14 @@ def build_roads_command(
     """Build a road-network GraphML (readable by osmnx.load_graphml) from node and edge tables."""
     try:
         graph = graph_from_tables(nodes_csv, edges_csv)
+        # Written beside the target and moved in whole: a failed write leaves no half file.
+        staging = out.with_name(f".{out.name}.partial")
+        ox.save_graphml(graph, staging)
+        staging.replace(out)
     except InputError as exc:
         raise _fail_input(exc) from exc
-    ox.save_graphml(graph, out)
+    except Exception as exc:
+        raise _fail_fault(exc) from exc
     typer.echo(f"wrote {out}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
 
 

@@ -5,15 +5,14 @@ A shortfall of antigen a at site s is blamed on each limit that is binding there
 - ``no_team``: no pool reaches the site within its travel limit (and, for teams returning daily,
   with at least ``min_session_h`` left for the session);
 - ``team_days``: the site's team capacity is used up (at a border post: the post is not staffed every
-  day it is open) and every pool within reach has used all of its team-days (on this site or on others
-  of higher or equal priority);
+  day it is open) and every pool within reach has used all of its team-days (here or at other sites);
 - ``carrier``: the teams' carriers at the site are full;
 - ``cold_chain_site``: the site's fridge is full;
 - ``no_store``: no store within delivery reach can hold antigen a;
 - ``stock``: every store within reach that holds antigen a has less than a vial of it left;
 - ``cold_chain_store``: a store within reach could take more from its parent but has no spare litres.
 
-If no limit binds, the solver stopped before proving optimality, and the reason says so.
+If no limit binds (code ``solver``), the solver stopped within its gap, and the reason says so.
 """
 
 from __future__ import annotations
@@ -105,7 +104,10 @@ def _stock_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> t
     left = figures.stock_left
     if any(left[d, a] >= vaccine.doses_per_vial for d in stores):
         return [], []
-    full = [d for d in stores if _store_is_full(figures, d, a)]
+    refillable = [d for d in stores if _parent_has_some(figures, d, a)]
+    full = [d for d in refillable if _store_is_full(figures, d, a)]
+    if len(full) < len(refillable):
+        return [], []  # a parent could still send more: stock is not what limits this site
     if full:
         return ["cold_chain_store"], [
             f"Cold chain: {_join([inputs.stores[d].name for d in full])} cannot take more {a} from its "
@@ -123,15 +125,21 @@ def _stock_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> t
     ]
 
 
+def _parent_has_some(figures: PlanFigures, d: str, a: str) -> bool:
+    """Whether store d is linked to a parent that still holds at least one vial of a."""
+    data = figures.data
+    parent = data.inputs.stores[d].parent_store_id
+    return (
+        parent is not None
+        and (parent, d) in data.resupply_links
+        and figures.stock_left[parent, a] >= data.inputs.vaccines[a].doses_per_vial
+    )
+
+
 def _store_is_full(figures: PlanFigures, d: str, a: str) -> bool:
-    """Whether store d has no room to receive one more vial of a from a parent that still has some."""
+    """Whether store d has no room to receive one more vial of a."""
     data = figures.data
     inputs = data.inputs
-    parent = inputs.stores[d].parent_store_id
-    if parent is None or (parent, d) not in data.resupply_links:
-        return False
-    if figures.stock_left[parent, a] < inputs.vaccines[a].doses_per_vial:
-        return False
     held = sum(inputs.stock.get((d, b), 0) * v.packed_volume_cm3 / 1000 for b, v in inputs.vaccines.items())
     spare = max(0.0, inputs.stores[d].net_volume_l - held)
     received = sum(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -52,13 +53,31 @@ def _pydantic_problems(
 ) -> list[Problem]:
     problems = []
     for err in error.errors():
-        loc = ".".join(str(part) for part in err["loc"])
+        loc = _field_path(err["loc"])
         field_name = f"{prefix}{loc}" if loc else (prefix.rstrip(".") or None)
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown key" if row is None else "unknown column"
         problems.append(Problem(file=file, row=row, field=field_name, message=message))
     return problems
+
+
+def _field_path(loc: Sequence[int | str]) -> str:
+    """Format a pydantic error location as ``a.b[0].c``."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds: itself, or inside a tuple, list or optional."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if (found := _model_in(arg)) is not None:
+            return found
+    return None
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:
@@ -71,17 +90,13 @@ def _with_suggestions(problems: list[Problem], model: type[BaseModel], prefix: s
     out = []
     for p in problems:
         if p.message == "unknown key" and p.field:
-            parts = p.field.removeprefix(prefix).split(".")
+            parts = re.sub(r"\[\d+\]", "", p.field.removeprefix(prefix)).split(".")
             known: Iterable[str] = model.model_fields
-            sub: Any = model
+            current: type[BaseModel] | None = model
             for part in parts[:-1]:
-                annotation = sub.model_fields[part].annotation if part in sub.model_fields else None
-                if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                    sub = annotation
-                    known = sub.model_fields
-                else:
-                    known = []
-                    break
+                field_info = current.model_fields.get(part) if current is not None else None
+                current = _model_in(field_info.annotation) if field_info is not None else None
+                known = current.model_fields if current is not None else []
             p = Problem(p.file, p.message + _suggest(parts[-1], known), p.field, p.row)
         out.append(p)
     return out
@@ -144,15 +159,20 @@ def _clean_cell(column: str, value: str | None) -> Any:
     return value
 
 
-def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> list[ModelT]:
+def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> dict[int, ModelT]:
     """Read a CSV table, validating each row with ``model``; problems are appended, bad rows skipped.
 
     Empty cells take the model's default. A missing required column is reported once for the file.
+
+    Returns
+    -------
+    dict
+        The valid rows by their 1-based row number (header not counted), in file order.
     """
     shown = display_path(path)
     if not path.is_file():
         problems.append(Problem(file=shown, message="data file not found"))
-        return []
+        return {}
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -160,7 +180,7 @@ def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> list
             rows = list(reader)
     except (UnicodeDecodeError, csv.Error) as exc:
         problems.append(Problem(file=shown, message=f"cannot read as a UTF-8 CSV table: {exc}"))
-        return []
+        return {}
     required = [name for name, info in model.model_fields.items() if info.is_required()]
     missing = [name for name in required if name not in header]
     unknown = [name for name in header if name not in model.model_fields]
@@ -170,8 +190,8 @@ def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> list
         hint = _suggest(name, model.model_fields)
         problems.append(Problem(file=shown, field=name, message=f"unknown column{hint}"))
     if missing or unknown:
-        return []
-    items: list[ModelT] = []
+        return {}
+    items: dict[int, ModelT] = {}
     for row_number, row in enumerate(rows, start=1):
         if None in row:
             problems.append(Problem(file=shown, row=row_number, message="more cells than columns"))
@@ -182,15 +202,15 @@ def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> list
             if (cleaned := _clean_cell(key.strip(), cell)) is not None
         }
         try:
-            items.append(model.model_validate(values))
+            items[row_number] = model.model_validate(values)
         except ValidationError as exc:
             problems.extend(_pydantic_problems(exc, shown, row=row_number))
     return items
 
 
-def _check_unique(items: Sequence[BaseModel], key: str, file: str, problems: list[Problem]) -> None:
-    counts = Counter(getattr(item, key) for item in items)
-    for row_number, item in enumerate(items, start=1):
+def _check_unique(items: Mapping[int, BaseModel], key: str, file: str, problems: list[Problem]) -> None:
+    counts = Counter(getattr(item, key) for item in items.values())
+    for row_number, item in items.items():
         value = getattr(item, key)
         if counts[value] > 1:
             msg = f"duplicate {key} {value!r}"
@@ -214,57 +234,73 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     """
     problems: list[Problem] = []
     files = scenario.data
-    sites = read_table(files.sites, Site, problems)
-    stores = read_table(files.stores, Store, problems)
-    stock_lines = read_table(files.stock, StockLine, problems)
-    pools = read_table(files.teams, TeamPool, problems)
-    vaccines = read_table(files.vaccines, Vaccine, problems)
-    if not files.roads.is_file():
-        problems.append(Problem(file=display_path(files.roads), message="road network file not found"))
-
     names = {key: display_path(getattr(files, key)) for key in type(files).model_fields}
+    complete: dict[str, bool] = {}
+
+    def read(key: str, model: type[ModelT]) -> dict[int, ModelT]:
+        # A table with any bad row is incomplete: references into it are not checked, since an id
+        # missing from it may just sit on a rejected row (one problem, not a cascade of them).
+        before = len(problems)
+        table = read_table(getattr(files, key), model, problems)
+        complete[key] = len(problems) == before
+        return table
+
+    sites = read("sites", Site)
+    stores = read("stores", Store)
+    stock_lines = read("stock", StockLine)
+    pools = read("teams", TeamPool)
+    vaccines = read("vaccines", Vaccine)
+    if not files.roads.is_file():
+        problems.append(Problem(file=names["roads"], message="road network file not found"))
+
     _check_unique(sites, "site_id", names["sites"], problems)
     _check_unique(stores, "store_id", names["stores"], problems)
     _check_unique(pools, "pool_id", names["teams"], problems)
     _check_unique(vaccines, "antigen", names["vaccines"], problems)
 
-    site_ids = {s.site_id for s in sites}
-    store_ids = {s.store_id for s in stores}
-    antigens = {v.antigen for v in vaccines}
-    for row_number, store in enumerate(stores, start=1):
+    site_ids = {s.site_id for s in sites.values()}
+    store_ids = {s.store_id for s in stores.values()}
+    antigens = {v.antigen for v in vaccines.values()}
+    pool_ids = {p.pool_id for p in pools.values()}
+
+    def unknown(kind: str, value: str, known: set[str], file: str, field_name: str, row: int | None) -> None:
+        msg = f"unknown {kind} {value!r}{_suggest(value, known)}"
+        problems.append(Problem(file, msg, field_name, row))
+
+    for row_number, store in stores.items():
         if store.store_id in site_ids:
             msg = f"store_id {store.store_id!r} is also a site_id; ids must be unique across sites and stores"
             problems.append(Problem(names["stores"], msg, "store_id", row_number))
         parent = store.parent_store_id
-        if parent is not None and (parent not in store_ids or parent == store.store_id):
-            msg = f"parent store {parent!r} does not exist{_suggest(parent, store_ids)}"
-            if parent == store.store_id:
-                msg = "a store cannot be its own parent"
-            problems.append(Problem(names["stores"], msg, "parent_store_id", row_number))
+        if parent == store.store_id:
+            problems.append(
+                Problem(names["stores"], "a store cannot be its own parent", "parent_store_id", row_number)
+            )
+        elif parent is not None and complete["stores"] and parent not in store_ids:
+            unknown("parent store", parent, store_ids, names["stores"], "parent_store_id", row_number)
     problems.extend(_parent_cycles(stores, names["stores"]))
 
     seen_stock: set[tuple[str, str]] = set()
-    for row_number, line in enumerate(stock_lines, start=1):
-        if line.store_id not in store_ids:
-            msg = f"unknown store {line.store_id!r}{_suggest(line.store_id, store_ids)}"
-            problems.append(Problem(names["stock"], msg, "store_id", row_number))
-        if line.antigen not in antigens:
-            msg = f"unknown antigen {line.antigen!r}{_suggest(line.antigen, antigens)}"
-            problems.append(Problem(names["stock"], msg, "antigen", row_number))
+    for row_number, line in stock_lines.items():
+        if complete["stores"] and line.store_id not in store_ids:
+            unknown("store", line.store_id, store_ids, names["stock"], "store_id", row_number)
+        if complete["vaccines"] and line.antigen not in antigens:
+            unknown("antigen", line.antigen, antigens, names["stock"], "antigen", row_number)
         if (line.store_id, line.antigen) in seen_stock:
             msg = f"stock of {line.antigen} at {line.store_id} is given twice"
             problems.append(Problem(names["stock"], msg, "antigen", row_number))
         seen_stock.add((line.store_id, line.antigen))
 
-    for row_number, pool in enumerate(pools, start=1):
-        if pool.base_id not in store_ids | site_ids:
-            hint = _suggest(pool.base_id, store_ids | site_ids)
-            msg = f"base {pool.base_id!r} is neither a store nor a site{hint}"
-            problems.append(Problem(names["teams"], msg, "base_id", row_number))
+    if complete["stores"] and complete["sites"]:
+        for row_number, pool in pools.items():
+            if pool.base_id not in store_ids | site_ids:
+                hint = _suggest(pool.base_id, store_ids | site_ids)
+                msg = f"base {pool.base_id!r} is neither a store nor a site{hint}"
+                problems.append(Problem(names["teams"], msg, "base_id", row_number))
 
     campaign = scenario.campaign
     groups = set(campaign.age_structure)
-    for row_number, vaccine in enumerate(vaccines, start=1):
+    for row_number, vaccine in vaccines.items():
         for group in vaccine.target_groups:
             if group not in groups:
                 msg = f"target group {group!r} is not in campaign.age_structure ({', '.join(sorted(groups))})"
@@ -273,28 +309,32 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
         msg = f"group {group!r} must be given in both age_structure and traveller_age_structure"
         problems.append(Problem(scenario_file, msg, "campaign.traveller_age_structure"))
 
-    chosen = campaign.antigens if campaign.antigens is not None else tuple(v.antigen for v in vaccines)
-    for index, antigen in enumerate(chosen):
-        if vaccines and antigen not in antigens:
-            msg = f"unknown antigen {antigen!r}{_suggest(antigen, antigens)}"
-            problems.append(Problem(scenario_file, msg, f"campaign.antigens[{index}]"))
-    for antigen in campaign.wastage_rates:
-        if vaccines and antigen not in antigens:
-            msg = f"unknown antigen {antigen!r}{_suggest(antigen, antigens)}"
-            problems.append(Problem(scenario_file, msg, f"campaign.wastage_rates.{antigen}"))
-
-    pool_ids = {p.pool_id for p in pools}
-    for index, override in enumerate(scenario.overrides.stock):
-        if stores and override.store_id not in store_ids:
-            msg = f"unknown store {override.store_id!r}{_suggest(override.store_id, store_ids)}"
-            problems.append(Problem(scenario_file, msg, f"overrides.stock[{index}].store_id"))
-        if vaccines and override.antigen not in antigens:
-            msg = f"unknown antigen {override.antigen!r}{_suggest(override.antigen, antigens)}"
-            problems.append(Problem(scenario_file, msg, f"overrides.stock[{index}].antigen"))
-    for index, team_override in enumerate(scenario.overrides.teams):
-        if pools and team_override.pool_id not in pool_ids:
-            msg = f"unknown pool {team_override.pool_id!r}{_suggest(team_override.pool_id, pool_ids)}"
-            problems.append(Problem(scenario_file, msg, f"overrides.teams[{index}].pool_id"))
+    chosen = (
+        campaign.antigens if campaign.antigens is not None else tuple(v.antigen for v in vaccines.values())
+    )
+    if complete["vaccines"]:
+        for index, antigen in enumerate(chosen):
+            if antigen not in antigens:
+                unknown("antigen", antigen, antigens, scenario_file, f"campaign.antigens[{index}]", None)
+        for antigen in campaign.wastage_rates:
+            if antigen not in antigens:
+                unknown(
+                    "antigen", antigen, antigens, scenario_file, f"campaign.wastage_rates.{antigen}", None
+                )
+        for index, override in enumerate(scenario.overrides.stock):
+            if override.antigen not in antigens:
+                field_name = f"overrides.stock[{index}].antigen"
+                unknown("antigen", override.antigen, antigens, scenario_file, field_name, None)
+    if complete["stores"]:
+        for index, override in enumerate(scenario.overrides.stock):
+            if override.store_id not in store_ids:
+                field_name = f"overrides.stock[{index}].store_id"
+                unknown("store", override.store_id, store_ids, scenario_file, field_name, None)
+    if complete["teams"]:
+        for index, team_override in enumerate(scenario.overrides.teams):
+            if team_override.pool_id not in pool_ids:
+                field_name = f"overrides.teams[{index}].pool_id"
+                unknown("pool", team_override.pool_id, pool_ids, scenario_file, field_name, None)
 
     if not problems:
         for label, table in (("sites", sites), ("stores", stores), ("teams", pools), ("vaccines", vaccines)):
@@ -303,35 +343,35 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     if problems:
         raise InputError(problems)
 
-    stock = {(line.store_id, line.antigen): line.doses for line in stock_lines}
+    stock = {(line.store_id, line.antigen): line.doses for line in stock_lines.values()}
     stock.update({(o.store_id, o.antigen): o.doses for o in scenario.overrides.stock})
     team_counts = {o.pool_id: o.teams for o in scenario.overrides.teams}
     wastage = campaign.wastage_rates
     return CampaignInputs(
         scenario=scenario,
-        sites={s.site_id: s for s in sites},
-        stores={s.store_id: s for s in stores},
+        sites={s.site_id: s for s in sites.values()},
+        stores={s.store_id: s for s in stores.values()},
         pools={
             p.pool_id: p.model_copy(update={"teams": team_counts[p.pool_id]})
             if p.pool_id in team_counts
             else p
-            for p in pools
+            for p in pools.values()
         },
         vaccines={
             v.antigen: v.model_copy(update={"wastage_rate": wastage[v.antigen]})
             if v.antigen in wastage
             else v
-            for v in vaccines
+            for v in vaccines.values()
             if v.antigen in chosen
         },
         stock=stock,
     )
 
 
-def _parent_cycles(stores: Sequence[Store], file: str) -> list[Problem]:
-    parents = {s.store_id: s.parent_store_id for s in stores}
+def _parent_cycles(stores: Mapping[int, Store], file: str) -> list[Problem]:
+    parents = {s.store_id: s.parent_store_id for s in stores.values()}
     problems = []
-    for row_number, store in enumerate(stores, start=1):
+    for row_number, store in stores.items():
         seen = {store.store_id}
         current = parents.get(store.store_id)
         while current is not None and current in parents:

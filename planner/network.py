@@ -72,14 +72,14 @@ def graph_from_tables(nodes_csv: Path, edges_csv: Path) -> nx.MultiDiGraph:
     nodes_file, edges_file = display_path(nodes_csv), display_path(edges_csv)
     by_name: dict[str, RoadNode] = {}
     seen_ids: set[int] = set()
-    for row, node in enumerate(nodes, start=1):
+    for row, node in nodes.items():
         if node.name in by_name:
             problems.append(Problem(nodes_file, f"duplicate name {node.name!r}", "name", row))
         if node.node_id in seen_ids:
             problems.append(Problem(nodes_file, f"duplicate node_id {node.node_id}", "node_id", row))
         by_name[node.name] = node
         seen_ids.add(node.node_id)
-    for row, edge in enumerate(edges, start=1):
+    for row, edge in edges.items():
         for column in ("from_name", "to_name"):
             name = getattr(edge, column)
             if name not in by_name:
@@ -90,11 +90,11 @@ def graph_from_tables(nodes_csv: Path, edges_csv: Path) -> nx.MultiDiGraph:
         raise InputError(problems)
 
     graph = nx.MultiDiGraph(crs="EPSG:4326", name=nodes_csv.stem)
-    for node in nodes:
+    for node in nodes.values():
         graph.add_node(
             node.node_id, x=node.lon, y=node.lat, name=node.name, coords_approximate=node.coords_approximate
         )
-    for edge in edges:
+    for edge in edges.values():
         speed = edge.speed_kph or FALLBACK_SPEED_KPH.get(edge.highway, DEFAULT_SPEED_KPH)
         length_m = edge.length_km * 1000.0
         attrs = {
@@ -124,7 +124,10 @@ def load_road_graph(path: Path) -> nx.MultiDiGraph:
     if not path.is_file():
         raise InputError([Problem(shown, "road network file not found")])
     try:
-        graph = ox.graph_from_xml(path) if path.suffix.lower() == ".osm" else ox.load_graphml(path)
+        if path.suffix.lower() == ".osm":
+            graph = ox.graph_from_xml(path)
+        else:
+            graph = ox.load_graphml(path, node_dtypes={"coords_approximate": _to_bool})
     except Exception as exc:  # osmnx and the XML parser raise many types for a bad file
         msg = f"cannot read the road network: {exc}"
         raise InputError([Problem(shown, msg)]) from exc
@@ -134,6 +137,10 @@ def load_road_graph(path: Path) -> nx.MultiDiGraph:
         graph = ox.routing.add_edge_speeds(graph, hwy_speeds=FALLBACK_SPEED_KPH, fallback=DEFAULT_SPEED_KPH)
         graph = ox.routing.add_edge_travel_times(graph)
     return graph
+
+
+def _to_bool(value: str) -> bool:
+    return value.strip().lower() in ("true", "1", "yes")
 
 
 def _highway_class(value: object) -> str:
@@ -214,7 +221,7 @@ def snap_places(
     graph: nx.MultiDiGraph,
     places: Mapping[str, tuple[float, float]],
     max_distance_m: float,
-    file_of: Mapping[str, str],
+    where: Mapping[str, tuple[str, int | None]],
 ) -> dict[str, int]:
     """Map each place id to its nearest graph node; places farther than ``max_distance_m`` are errors.
 
@@ -226,8 +233,8 @@ def snap_places(
         (lat, lon) by place id.
     max_distance_m
         Farthest a place may lie from its nearest node.
-    file_of
-        The table each place id comes from, to name it in messages.
+    where
+        The table and row each place id comes from, to name them in messages.
     """
     ids = list(places)
     if not ids:
@@ -242,7 +249,8 @@ def snap_places(
                 f"{place_id!r} is {dist / 1000:.1f} km from the nearest road node "
                 f"(limit {max_distance_m / 1000:.1f} km): it is off the road network"
             )
-            problems.append(Problem(file_of.get(place_id, "data"), msg, "lat/lon"))
+            file, row = where.get(place_id, ("data", None))
+            problems.append(Problem(file, msg, "lat/lon", row))
     if problems:
         raise InputError(problems)
     return {place_id: int(node) for place_id, node in zip(ids, nodes, strict=True)}

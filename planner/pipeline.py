@@ -42,11 +42,13 @@ def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") 
         **{s: inputs.location(s) for s in inputs.sites},
         **{d: inputs.location(d) for d in inputs.stores},
     }
-    file_of = {
-        **dict.fromkeys(inputs.sites, display_path(scenario.data.sites)),
-        **dict.fromkeys(inputs.stores, display_path(scenario.data.stores)),
+    # Tables that passed validation hold every row, in file order: a place's row is its position.
+    sites_file, stores_file = display_path(scenario.data.sites), display_path(scenario.data.stores)
+    where: dict[str, tuple[str, int | None]] = {
+        **{s: (sites_file, row) for row, s in enumerate(inputs.sites, start=1)},
+        **{d: (stores_file, row) for row, d in enumerate(inputs.stores, start=1)},
     }
-    nodes = snap_places(graph, places, scenario.network.max_snap_distance_m, file_of)
+    nodes = snap_places(graph, places, scenario.network.max_snap_distance_m, where)
     site_nodes = {s: nodes[s] for s in inputs.sites}
     store_nodes = {d: nodes[d] for d in inputs.stores}
     pool_nodes = {p: nodes[pool.base_id] for p, pool in inputs.pools.items()}

@@ -1,0 +1,68 @@
+"""Benchmark the allocation: time to validate, build, solve (both stages) and report each scenario.
+
+Usage: python bench/allocation.py [SCENARIO ...] [--solver highs|cbc] [--repeat N] [--cost-gap G]
+Prints a Markdown table (medians over the repeats) for docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from planner import validate  # noqa: E402
+from planner.allocation import build_model, solve_model  # noqa: E402
+from planner.results import build_plan  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "scenarios", nargs="*", type=Path, default=sorted((REPO / "scenarios").glob("*.yaml"))
+    )
+    parser.add_argument("--solver", choices=["highs", "cbc"], default="highs")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cost-gap", type=float, default=None, help="override solver.cost_mip_gap")
+    args = parser.parse_args()
+
+    print(
+        "| scenario | solver | vars | int vars | constraints | validate s | build s | coverage s "
+        "| cost s | total s | status | people vaccinated | cost USD | gap | cost gap |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for path in args.scenarios:
+        rows = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            data = validate(path)
+            t1 = time.perf_counter()
+            model = build_model(data)
+            t2 = time.perf_counter()
+            updates: dict[str, object] = {"name": args.solver}
+            if args.cost_gap is not None:
+                updates["cost_mip_gap"] = args.cost_gap
+            outcome = solve_model(model, data.inputs.scenario.solver.model_copy(update=updates))
+            plan = build_plan(model, outcome)
+            t4 = time.perf_counter()
+            rows.append((t1 - t0, t2 - t1, outcome.seconds, outcome.cost_stage_seconds or 0.0, t4 - t0, plan))
+        plan = rows[-1][-1]
+        problem = model.problem
+        n_int = sum(1 for v in problem.variables() if v.cat == "Integer")
+        med = [statistics.median(r[i] for r in rows) for i in range(5)]
+        gap = f"{plan.solver.gap:.2e}" if plan.solver.gap is not None else "-"
+        cost_gap = f"{plan.solver.cost_stage_gap:.2e}" if plan.solver.cost_stage_gap is not None else "-"
+        print(
+            f"| {path.stem} | {args.solver} | {problem.numVariables()} | {n_int} "
+            f"| {problem.numConstraints()} "
+            f"| {med[0]:.2f} | {med[1]:.2f} | {med[2]:.2f} | {med[3]:.2f} | {med[4]:.2f} | {plan.status} "
+            f"| {plan.kpis.people_vaccinated:,} | {plan.kpis.cost:,.0f} | {gap} | {cost_gap} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
