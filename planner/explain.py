@@ -21,7 +21,7 @@ import math
 
 from models import Shortfall, SiteKind
 from planner.allocation import SolveOutcome
-from planner.results import PlanFigures
+from planner.figures import PlanFigures
 
 #: Stores named in a stock reason before the rest are counted.
 MAX_NAMED_STORES = 3

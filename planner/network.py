@@ -26,6 +26,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from models import Network, RoadEdge, RoadNode
 from planner.errors import InputError, Problem, display_path
+from planner.loading import read_table
 
 #: Average speeds (km/h) by highway class where an edge gives none: rural roads rarely carry maxspeed.
 FALLBACK_SPEED_KPH: dict[str, float] = {
@@ -63,9 +64,6 @@ def graph_from_tables(nodes_csv: Path, edges_csv: Path) -> nx.MultiDiGraph:
     InputError
         For bad rows, duplicate node ids or names, and edges naming unknown nodes.
     """
-    # Imported here: loading imports pydantic models only, but keep this module importable standalone.
-    from planner.loading import read_table
-
     problems: list[Problem] = []
     nodes = read_table(nodes_csv, RoadNode, problems)
     edges = read_table(edges_csv, RoadEdge, problems)

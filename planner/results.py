@@ -1,16 +1,8 @@
-"""Turn a solved allocation into a Plan: rounded quantities, KPIs and explained shortfalls.
-
-People are rounded down per (site, group, antigen) and vials are whole numbers, so every invariant
-of the model (doses cover the people vaccinated with wastage, vaccinated <= target, stock, litres)
-still holds on the reported figures.
-"""
+"""Turn a solved allocation into a Plan: rounded figures, KPIs and explained shortfalls."""
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from functools import cached_property
-from typing import Any
 
 from models import (
     CostBreakdown,
@@ -25,103 +17,12 @@ from models import (
 )
 from planner.allocation import AllocationModel, SolveOutcome, cost_terms
 from planner.demand import antigen_need, targeted_groups
-
-#: People within this of a whole number are that number (solver tolerances, cost-stage slack).
-EPS = 1e-4
-
-
-def floor_people(value: float) -> int:
-    """Round a number of people down, forgiving solver noise just below an integer."""
-    return math.floor(value + EPS)
-
-
-def evaluate(expression: Any, outcome: SolveOutcome) -> float:
-    """Evaluate a PuLP affine expression at the values of ``outcome``."""
-    return float(sum(coef * outcome.value(var) for var, coef in expression.items()) + expression.constant)
-
-
-class PlanFigures:
-    """Rounded solution values, indexed like the model's variables."""
-
-    def __init__(self, model: AllocationModel, outcome: SolveOutcome) -> None:
-        self.model = model
-        self.data = model.data
-        self.vaccinated = {key: floor_people(outcome.value(var)) for key, var in model.y.items()}
-        self.reachable = {(s, g, a): floor_people(self.data.demands[s].reachable(g)) for (s, g, a) in model.y}
-        self.team_days = {key: round(outcome.value(var)) for key, var in model.n.items()}
-        self.vials = {key: round(outcome.value(var)) for key, var in model.v.items()}
-        self.transfer_vials = {key: round(outcome.value(var)) for key, var in model.t.items()}
-
-    @cached_property
-    def site_antigen_people(self) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
-        """Vaccinated and reachable people by (site, antigen)."""
-        vaccinated: dict[tuple[str, str], int] = defaultdict(int)
-        reachable: dict[tuple[str, str], int] = defaultdict(int)
-        for (s, g, a), people in self.vaccinated.items():
-            vaccinated[s, a] += people
-            reachable[s, a] += self.reachable[s, g, a]
-        return vaccinated, reachable
-
-    @cached_property
-    def people_by_site_group(self) -> dict[tuple[str, str], int]:
-        """People given at least one antigen, by (site, group)."""
-        people: dict[tuple[str, str], int] = defaultdict(int)
-        for (s, g, _a), count in self.vaccinated.items():
-            people[s, g] = max(people[s, g], count)
-        return people
-
-    @cached_property
-    def doses_shipped(self) -> dict[tuple[str, str], int]:
-        """Doses shipped by (site, antigen)."""
-        doses: dict[tuple[str, str], int] = defaultdict(int)
-        for (_d, s, a), vials in self.vials.items():
-            doses[s, a] += vials * self.data.inputs.vaccines[a].doses_per_vial
-        return doses
-
-    def contact_capacity(self, site_id: str) -> float:
-        """People the team-days at a site can serve."""
-        return sum(
-            self.data.team_links[p, s].people_per_day * days
-            for (p, s), days in self.team_days.items()
-            if s == site_id
-        )
-
-    @cached_property
-    def pool_days_used(self) -> dict[str, int]:
-        """Team-days used by pool."""
-        used: dict[str, int] = defaultdict(int)
-        for (p, _s), days in self.team_days.items():
-            used[p] += days
-        return used
-
-    @cached_property
-    def site_litres(self) -> dict[str, float]:
-        """Packed litres shipped to each site."""
-        litres: dict[str, float] = defaultdict(float)
-        for (_d, s, a), vials in self.vials.items():
-            litres[s] += vials * self.data.vial_volume_l(a)
-        return litres
-
-    @cached_property
-    def stock_left(self) -> dict[tuple[str, str], int]:
-        """Doses left at each store after shipments and resupply, by (store, antigen)."""
-        vaccines = self.data.inputs.vaccines
-        left = {
-            (d, a): self.data.inputs.stock.get((d, a), 0) for d in self.data.inputs.stores for a in vaccines
-        }
-        for (d, _s, a), vials in self.vials.items():
-            left[d, a] -= vials * vaccines[a].doses_per_vial
-        for (parent, child, a), vials in self.transfer_vials.items():
-            left[parent, a] -= vials * vaccines[a].doses_per_vial
-            left[child, a] += vials * vaccines[a].doses_per_vial
-        return left
+from planner.explain import explain_shortfalls
+from planner.figures import EPS, PlanFigures, evaluate
 
 
 def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: tuple[str, ...] = ()) -> Plan:
     """Assemble the Plan of a solved model (an empty plan with the status if no solution was found)."""
-    # Imported here to keep the explanation rules in their own module without an import cycle.
-    from planner.explain import explain_shortfalls
-
     data = model.data
     inputs = data.inputs
     scenario = inputs.scenario
