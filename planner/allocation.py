@@ -70,6 +70,14 @@ class AllocationData:
         """Priority weight of one person given ``antigen`` at ``site_id``."""
         return self.inputs.sites[site_id].priority * self.inputs.vaccines[antigen].priority
 
+    def store_spare_l(self, store_id: str) -> float:
+        """Net litres a store has free for resupply once its own stock is in (never below 0)."""
+        held_l = sum(
+            self.inputs.stock.get((store_id, a), 0) * v.packed_volume_cm3 / 1000.0
+            for a, v in self.inputs.vaccines.items()
+        )
+        return max(0.0, self.inputs.stores[store_id].net_volume_l - held_l)
+
     def vial_volume_l(self, antigen: str) -> float:
         """Packed litres of one vial."""
         vaccine = self.inputs.vaccines[antigen]
@@ -345,12 +353,7 @@ def add_store_cold_chain_constraints(model: AllocationModel) -> None:
     for (_parent, child, a), t in model.t.items():
         inflow[child].append(data.vial_volume_l(a) * t)
     for d, terms in inflow.items():
-        held_l = sum(
-            data.inputs.stock.get((d, a), 0) * v.packed_volume_cm3 / 1000.0
-            for a, v in data.inputs.vaccines.items()
-        )
-        spare_l = max(0.0, data.inputs.stores[d].net_volume_l - held_l)
-        model.problem += pulp.lpSum(terms) <= spare_l, f"storecold_{d}"
+        model.problem += pulp.lpSum(terms) <= data.store_spare_l(d), f"storecold_{d}"
 
 
 def _litres_shipped_to(model: AllocationModel) -> dict[str, list[Any]]:
@@ -466,6 +469,13 @@ def build_model(data: AllocationData) -> AllocationModel:
     return model
 
 
+def value_at(expression: Any, values: dict[str, float]) -> float:
+    """Value of a PuLP affine expression at variable values given by name (0 where absent)."""
+    return float(
+        sum(coef * values.get(var.name, 0.0) for var, coef in expression.items()) + expression.constant
+    )
+
+
 @dataclass(frozen=True)
 class SolveOutcome:
     """What the solver returned: status, facts and the variable values (by variable name)."""
@@ -484,6 +494,10 @@ class SolveOutcome:
     def value(self, variable: pulp.LpVariable) -> float:
         """Value of ``variable`` in this solution (0 where the solver left it unset)."""
         return self.values.get(variable.name, 0.0)
+
+    def evaluate(self, expression: Any) -> float:
+        """Value of a PuLP affine expression in this solution."""
+        return value_at(expression, self.values)
 
 
 def _make_solver(settings: SolverSettings, time_limit_s: float | None, gap: float) -> Any:
@@ -591,7 +605,7 @@ def solve_model(model: AllocationModel, settings: SolverSettings) -> SolveOutcom
     else:
         message = "cost stage found no solution; plan has optimal coverage but cost was not minimised"
     # Report the coverage of the solution actually returned (it may sit within the floor's slack).
-    objective = sum(coef * values.get(var.name, 0.0) for var, coef in coverage.items())
+    objective = value_at(coverage, values)
     return SolveOutcome(
         status,
         settings.name,

@@ -139,9 +139,7 @@ def _parent_has_some(figures: PlanFigures, d: str, a: str) -> bool:
 def _store_is_full(figures: PlanFigures, d: str, a: str) -> bool:
     """Whether store d has no room to receive one more vial of a."""
     data = figures.data
-    inputs = data.inputs
-    held = sum(inputs.stock.get((d, b), 0) * v.packed_volume_cm3 / 1000 for b, v in inputs.vaccines.items())
-    spare = max(0.0, inputs.stores[d].net_volume_l - held)
+    spare = data.store_spare_l(d)
     received = sum(
         vials * data.vial_volume_l(b) for (p, c, b), vials in figures.transfer_vials.items() if c == d
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from functools import cached_property
-from typing import Any
 
 from planner.allocation import AllocationModel, SolveOutcome
 
@@ -23,16 +22,10 @@ def floor_people(value: float) -> int:
     return math.floor(value + EPS)
 
 
-def evaluate(expression: Any, outcome: SolveOutcome) -> float:
-    """Evaluate a PuLP affine expression at the values of ``outcome``."""
-    return float(sum(coef * outcome.value(var) for var, coef in expression.items()) + expression.constant)
-
-
 class PlanFigures:
     """Rounded solution values, indexed like the model's variables."""
 
     def __init__(self, model: AllocationModel, outcome: SolveOutcome) -> None:
-        self.model = model
         self.data = model.data
         self.vaccinated = {key: floor_people(outcome.value(var)) for key, var in model.y.items()}
         self.reachable = {(s, g, a): floor_people(self.data.demands[s].reachable(g)) for (s, g, a) in model.y}

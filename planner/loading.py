@@ -321,15 +321,13 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
                 unknown(
                     "antigen", antigen, antigens, scenario_file, f"campaign.wastage_rates.{antigen}", None
                 )
-        for index, override in enumerate(scenario.overrides.stock):
-            if override.antigen not in antigens:
-                field_name = f"overrides.stock[{index}].antigen"
-                unknown("antigen", override.antigen, antigens, scenario_file, field_name, None)
-    if complete["stores"]:
-        for index, override in enumerate(scenario.overrides.stock):
-            if override.store_id not in store_ids:
-                field_name = f"overrides.stock[{index}].store_id"
-                unknown("store", override.store_id, store_ids, scenario_file, field_name, None)
+    for index, override in enumerate(scenario.overrides.stock):
+        if complete["stores"] and override.store_id not in store_ids:
+            field_name = f"overrides.stock[{index}].store_id"
+            unknown("store", override.store_id, store_ids, scenario_file, field_name, None)
+        if complete["vaccines"] and override.antigen not in antigens:
+            field_name = f"overrides.stock[{index}].antigen"
+            unknown("antigen", override.antigen, antigens, scenario_file, field_name, None)
     if complete["teams"]:
         for index, team_override in enumerate(scenario.overrides.teams):
             if team_override.pool_id not in pool_ids:

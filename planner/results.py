@@ -18,7 +18,7 @@ from models import (
 from planner.allocation import AllocationModel, SolveOutcome, cost_terms
 from planner.demand import antigen_need, targeted_groups
 from planner.explain import explain_shortfalls
-from planner.figures import EPS, PlanFigures, evaluate
+from planner.figures import EPS, PlanFigures
 
 
 def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: tuple[str, ...] = ()) -> Plan:
@@ -119,7 +119,7 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: tuple[st
             )
         )
 
-    costs = {name: evaluate(expr, outcome) for name, expr in cost_terms(model).items()}
+    costs = {name: outcome.evaluate(expr) for name, expr in cost_terms(model).items()}
     breakdown = CostBreakdown(**{name: round(value, 2) for name, value in costs.items()})
     administered = sum(
         inputs.vaccines[a].doses_per_person * count for (_s, _g, a), count in figures.vaccinated.items()

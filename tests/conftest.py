@@ -38,10 +38,17 @@ POOL_DEFAULTS = {
 }
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    columns: list[str] = []
-    for row in rows:
-        columns += [c for c in row if c not in columns]
+#: Three places 1 km apart on one road: the geography of most tiny instances.
+NEAR = [("hq", 0.0), ("a", 0.01), ("b", 0.02)]
+NEAR_EDGES = [("hq", "a", 1.0, 60.0), ("a", "b", 1.0, 60.0)]
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str] | None = None) -> None:
+    """Write rows as a CSV table; columns default to every key, in first-seen order."""
+    if columns is None:
+        columns = []
+        for row in rows:
+            columns += [c for c in row if c not in columns]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()

@@ -14,11 +14,10 @@ import pytest
 from models import Plan, SolverSettings
 from planner import plan_allocation, validate
 
+from conftest import NEAR, NEAR_EDGES
 from invariants import check_plan_invariants
 
 SOLVERS = ["highs", "cbc"]
-NEAR = [("hq", 0.0), ("a", 0.01), ("b", 0.02)]
-NEAR_EDGES = [("hq", "a", 1.0, 60.0), ("a", "b", 1.0, 60.0)]
 DEPOT = [{"store_id": "depot", "at": "hq"}]
 
 

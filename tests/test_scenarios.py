@@ -11,10 +11,8 @@ from models import Plan
 from planner import plan_allocation, validate
 from planner.allocation import AllocationData
 
-from conftest import SCENARIOS
+from conftest import REPO, SCENARIOS
 from invariants import check_plan_invariants
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @cache
