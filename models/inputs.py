@@ -6,6 +6,7 @@ Each type is one row of its CSV file; units are in the field names.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -137,6 +138,10 @@ class Vaccine(StrictModel):
     wastage_rate: float = Field(ge=0, lt=1)
     packed_volume_cm3: float = Field(gt=0, description="packed volume per dose, secondary packaging")
     diluent_volume_cm3: float = Field(default=0.0, ge=0, description="per dose; kept out of the 2-8 °C chain")
+    lyophilised: bool = Field(
+        default=False, description="needs a diluent ampoule and mixing syringe per vial"
+    )
+    administration: Literal["injection", "oral"] = "injection"
     price_usd_per_dose: float = Field(default=0.0, ge=0)
     priority: float = Field(default=1.0, ge=0)
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from models.base import StrictModel
+from models.routes import RoutePlan
 
 PlanStatus = Literal["optimal", "feasible", "infeasible", "error"]
 
@@ -134,6 +135,7 @@ class TeamDays(StrictModel):
     team_type: str
     site_id: str
     team_days: int
+    trips: int | None = Field(default=None, description="round trips from base (mobile teams), else None")
     travel_time_s: float = Field(description="one way, base to site")
     people_per_team_day: float
     people_vaccinated: int = Field(description="people served by this pool at this site (proportional share)")
@@ -154,6 +156,7 @@ class Plan(StrictModel):
     transfers: tuple[Transfer, ...]
     team_days: tuple[TeamDays, ...]
     warnings: tuple[str, ...] = ()
+    routes: RoutePlan | None = Field(default=None, description="itineraries and deliveries, once routed")
 
     def summary(self) -> str:
         """Return a readable multi-line summary of the plan."""
@@ -182,4 +185,6 @@ class Plan(StrictModel):
         else:
             lines.append("  shortfalls        none")
         lines.extend(f"  warning: {w}" for w in self.warnings)
+        if self.routes is not None:
+            lines.append(self.routes.summary())
         return "\n".join(lines)

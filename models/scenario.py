@@ -62,7 +62,8 @@ class Campaign(StrictModel):
         description="antigens given in this campaign; all antigens of the vaccines file if omitted",
     )
     uptake: float = Field(default=0.9, ge=0, le=1, description="share of the target that accepts vaccination")
-    working_day_h: float = Field(default=8.0, gt=0, le=24)
+    working_day_h: float = Field(default=8.0, gt=0, le=24, description="travel plus work, per team per day")
+    day_start_h: float = Field(default=7.0, ge=0, lt=24, description="clock time teams and vehicles leave")
     min_session_h: float = Field(
         default=2.0, ge=0, description="teams returning daily need at least this much session time at a site"
     )
@@ -125,11 +126,33 @@ class Network(StrictModel):
 
 
 class ColdChain(StrictModel):
-    """Cold-chain settings beyond the capacities in the data files."""
+    """Cold-chain settings beyond the capacities in the data files, and the kit standards.
+
+    Defaults are WHO typical values (approximate): a vaccine carrier holds about 2.6 L net with 4 ice
+    packs and keeps cold 36-48 h lid closed; an RCW25 cold box holds 20.7 L with 24 ice packs and keeps
+    cold 2-7 days. Teams that return daily use vaccine carriers; mobile teams use cold boxes.
+    """
 
     site_fridge_refills: int = Field(
         default=1, ge=1, description="times a site's fridge can be filled from stores during the campaign"
     )
+    vaccine_carrier_net_l: float = Field(default=2.6, gt=0)
+    vaccine_carrier_cold_life_h: float = Field(default=36.0, gt=0)
+    vaccine_carrier_ice_packs: int = Field(default=4, ge=0)
+    cold_box_net_l: float = Field(default=20.7, gt=0)
+    cold_box_cold_life_h: float = Field(default=120.0, gt=0)
+    cold_box_ice_packs: int = Field(default=24, ge=0)
+    ad_syringes_per_dose: float = Field(default=1.11, ge=1, description="injected doses x this, rounded up")
+    syringes_per_safety_box: int = Field(default=100, ge=1)
+
+
+class Delivery(StrictModel):
+    """Vehicles that carry vaccine from stores to lower stores, team bases and sites with fridges."""
+
+    vehicles_per_store: int = Field(default=2, ge=1)
+    vehicle_cold_boxes: int = Field(default=4, ge=1, description="cold boxes a vehicle carries")
+    lead_days: int = Field(default=1, ge=1, description="vaccine arrives this many days before first use")
+    route_seconds: float = Field(default=2.0, gt=0, description="routing solver time per delivery round")
 
 
 class StockOverride(StrictModel):
@@ -194,6 +217,7 @@ class Scenario(StrictModel):
     campaign: Campaign
     network: Network = Network()
     cold_chain: ColdChain = ColdChain()
+    delivery: Delivery = Delivery()
     overrides: Overrides = Overrides()
     objective: Objective = Objective()
     solver: SolverSettings = SolverSettings()

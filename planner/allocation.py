@@ -14,6 +14,7 @@ Variables:
 - ``short[s,a] >= 0``: reachable people of site s not given antigen a (named shortfall);
 - ``reach[s,g] >= 0``: people of group g contacted at site s (one contact may give several antigens);
 - ``n[p,s]`` integer >= 0: team-days of pool p at site s;
+- ``m[p,s]`` integer >= 0: round trips of mobile pool p to site s;
 - ``v[d,s,a]`` integer >= 0: vials of antigen a sent from store d to site s;
 - ``t[e,a]`` integer >= 0: vials of antigen a moved along resupply link e before the campaign.
 
@@ -23,6 +24,7 @@ plan always exists; the named shortfall variables say where it falls short.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections import defaultdict
@@ -33,6 +35,7 @@ import pulp
 
 from models import PlanStatus, SiteKind, SolverSettings
 from planner.demand import SiteDemand, site_demands
+from planner.kits import vial_volume_l
 from planner.loading import CampaignInputs
 from planner.network import TravelMatrix
 
@@ -41,12 +44,34 @@ SolveStatus = PlanStatus
 
 @dataclass(frozen=True)
 class TeamLink:
-    """A pool that can work at a site: travel, output and travel cost per team-day there."""
+    """A pool that can work at a site: travel, output and travel cost there.
+
+    Teams that return daily lose their round trip from every team-day (``people_per_day`` is already
+    reduced). Mobile teams work from round trips of ``min_trip_days..max_trip_days`` days: a full day
+    serves ``people_per_day`` and each trip loses ``trip_loss_people`` to its round trip.
+    """
 
     travel_time_s: float
     km: float
     people_per_day: float
     travel_cost_usd_per_day: float
+    trip_loss_people: float = 0.0
+    travel_cost_usd_per_trip: float = 0.0
+    min_trip_days: int = 1
+    max_trip_days: int = 1
+    is_trip: bool = False
+
+
+def max_trip_days(inputs: CampaignInputs) -> int:
+    """Longest mobile trip: ``mobile_trip_days``, shortened to what a cold box keeps cold.
+
+    A kit that leaves base at the start of day 1 and is back at the end of day ``k`` has been away
+    ``(k - 1) * 24 h + working_day_h``, which must stay within ``cold_box_cold_life_h``.
+    """
+    campaign = inputs.scenario.campaign
+    life_h = inputs.scenario.cold_chain.cold_box_cold_life_h
+    by_cold_life = math.floor((life_h - campaign.working_day_h) / 24.0) + 1
+    return max(0, min(campaign.mobile_trip_days, by_cold_life))
 
 
 @dataclass(frozen=True)
@@ -60,6 +85,9 @@ class AllocationData:
     resupply_links: dict[tuple[str, str], float]
     holdable: dict[str, set[str]]
     pool_to_site: TravelMatrix
+    place_to_place: TravelMatrix | None = field(
+        default=None, metadata={"doc": "every site and store to every other, with road paths"}
+    )
 
     @property
     def days(self) -> int:
@@ -80,8 +108,7 @@ class AllocationData:
 
     def vial_volume_l(self, antigen: str) -> float:
         """Packed litres of one vial."""
-        vaccine = self.inputs.vaccines[antigen]
-        return vaccine.doses_per_vial * vaccine.packed_volume_cm3 / 1000.0
+        return vial_volume_l(self.inputs.vaccines[antigen])
 
 
 def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: float) -> TeamLink | None:
@@ -90,23 +117,37 @@ def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: fl
     A pool reaches a site if the one-way time is within its ``max_travel_time_min``. Teams that return
     daily lose the round trip from their working day: people per day are
     ``output_per_day * (working_day - 2 * travel) / working_day``, and the site is out of reach if less
-    than ``min_session_h`` is left. Mobile teams stay overnight and keep their full output; only the
-    cost of their round trip is spread over the ``mobile_trip_days`` they work per trip.
+    than ``min_session_h`` is left. Mobile teams stay overnight: a trip of ``k`` days works
+    ``k * working_day - 2 * travel`` (the first day starts with the drive out, the last ends with the
+    drive back), so each trip loses ``output_per_day * 2 * travel / working_day`` people and needs at
+    least ``ceil(2 * travel / working_day)`` days; a site farther than one working day is out of reach.
     """
     pool = inputs.pools[pool_id]
     campaign = inputs.scenario.campaign
     if not travel_time_s <= pool.max_travel_time_min * 60.0:
         return None
+    working_s = campaign.working_day_h * 3600.0
     if pool.team_type.returns_daily:
-        working_s = campaign.working_day_h * 3600.0
         session_s = working_s - 2.0 * travel_time_s
         if session_s < campaign.min_session_h * 3600.0 or session_s <= 0:
             return None
         return TeamLink(
             travel_time_s, km, pool.output_per_day * session_s / working_s, pool.cost_per_km_usd * 2.0 * km
         )
+    longest = max_trip_days(inputs)
+    shortest = max(1, math.ceil(2.0 * travel_time_s / working_s - 1e-9))
+    if travel_time_s >= working_s or shortest > longest:
+        return None
     return TeamLink(
-        travel_time_s, km, pool.output_per_day, pool.cost_per_km_usd * 2.0 * km / campaign.mobile_trip_days
+        travel_time_s,
+        km,
+        pool.output_per_day,
+        0.0,
+        trip_loss_people=pool.output_per_day * 2.0 * travel_time_s / working_s,
+        travel_cost_usd_per_trip=pool.cost_per_km_usd * 2.0 * km,
+        min_trip_days=shortest,
+        max_trip_days=longest,
+        is_trip=True,
     )
 
 
@@ -176,6 +217,7 @@ class AllocationModel:
     n: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
     v: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
     t: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
+    m: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
 
 
 def add_variables(model: AllocationModel) -> None:
@@ -209,6 +251,8 @@ def add_variables(model: AllocationModel) -> None:
     for p, s in data.team_links:
         upper = inputs.pools[p].teams * data.days
         model.n[p, s] = problem.add_variable(f"n_{pool_ix[p]}_{site_ix[s]}", 0, upper, cat="Integer")
+        if data.team_links[p, s].is_trip:
+            model.m[p, s] = problem.add_variable(f"m_{pool_ix[p]}_{site_ix[s]}", 0, upper, cat="Integer")
     for d, s in data.supply_links:
         for a in data.holdable[d]:
             if (s, a) in model.short:
@@ -247,10 +291,12 @@ def add_contact_constraints(model: AllocationModel) -> None:
 def add_team_capacity_constraints(model: AllocationModel) -> None:
     r"""People contacted at a site are at most what the team-days there can serve.
 
-    .. math:: \sum_g reach_{s,g} \le \sum_{p \in P(s)} out_{p,s} \, n_{p,s}
+    .. math::
+        \sum_g reach_{s,g} \le \sum_{p \in P(s)} \big(out_{p,s} \, n_{p,s} - loss_{p,s}\, m_{p,s}\big)
 
     where ``out[p,s]`` is people per team-day of pool p at site s (less for far sites when teams
-    return daily, see :func:`team_link`).
+    return daily) and ``loss[p,s]`` the people a mobile trip loses to its round trip (see
+    :func:`team_link`).
     """
     data = model.data
     by_site: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -261,6 +307,9 @@ def add_team_capacity_constraints(model: AllocationModel) -> None:
         contacts[s].append(reach)
     for s, reached in contacts.items():
         capacity = pulp.lpSum(data.team_links[key].people_per_day * model.n[key] for key in by_site[s])
+        capacity -= pulp.lpSum(
+            data.team_links[key].trip_loss_people * model.m[key] for key in by_site[s] if key in model.m
+        )
         model.problem += pulp.lpSum(reached) <= capacity, f"teamcap_{s}"
 
 
@@ -296,6 +345,21 @@ def add_team_day_constraints(model: AllocationModel) -> None:
         by_pool[p].append(n)
     for p, variables in by_pool.items():
         model.problem += pulp.lpSum(variables) <= data.inputs.pools[p].teams * data.days, f"teamdays_{p}"
+
+
+def add_trip_constraints(model: AllocationModel) -> None:
+    r"""Mobile team-days at a site come in round trips of ``min_trip..max_trip`` days each.
+
+    .. math:: mintrip_{p,s}\, m_{p,s} \le n_{p,s} \le maxtrip_{p,s}\, m_{p,s}
+
+    Together these guarantee the team-days split into ``m`` trips that each fit the cold box's life
+    and leave time to work after the drive out and back (see :func:`team_link`).
+    """
+    for (p, s), trips in model.m.items():
+        link = model.data.team_links[p, s]
+        days = model.n[p, s]
+        model.problem += link.min_trip_days * trips <= days, f"tripmin_{trips.name}"
+        model.problem += days <= link.max_trip_days * trips, f"tripmax_{trips.name}"
 
 
 def add_dose_constraints(model: AllocationModel) -> None:
@@ -395,6 +459,7 @@ CONSTRAINT_FAMILIES = (
     add_team_capacity_constraints,
     add_border_flow_constraints,
     add_team_day_constraints,
+    add_trip_constraints,
     add_dose_constraints,
     add_stock_constraints,
     add_store_cold_chain_constraints,
@@ -412,7 +477,8 @@ def cost_expression(model: AllocationModel) -> Any:
     r"""Campaign cost in USD.
 
     .. math::
-        \sum_{p,s} (cday_p + ctravel_{p,s})\, n_{p,s} + \sum_{d,s,a} dpv_a\, price_a\, v_{d,s,a}
+        \sum_{p,s} (cday_p + ctravel_{p,s})\, n_{p,s} + \sum_{p,s} ctrip_{p,s}\, m_{p,s}
+        + \sum_{d,s,a} dpv_a\, price_a\, v_{d,s,a}
         + c_{del} \Big(\sum_{d,s,a} vol_a\, km_{d,s}\, v_{d,s,a} + \sum_{e,a} vol_a\, km_e\, t_{e,a}\Big)
     """
     return pulp.lpSum(cost_terms(model).values())
@@ -427,7 +493,8 @@ def cost_terms(model: AllocationModel) -> dict[str, Any]:
         "team_days_usd": pulp.lpSum(inputs.pools[p].cost_per_day_usd * n for (p, _s), n in model.n.items()),
         "travel_usd": pulp.lpSum(
             data.team_links[key].travel_cost_usd_per_day * n for key, n in model.n.items()
-        ),
+        )
+        + pulp.lpSum(data.team_links[key].travel_cost_usd_per_trip * m for key, m in model.m.items()),
         "vaccine_usd": pulp.lpSum(
             inputs.vaccines[a].doses_per_vial * inputs.vaccines[a].price_usd_per_dose * v
             for (_d, _s, a), v in model.v.items()

@@ -30,6 +30,7 @@ class PlanFigures:
         self.vaccinated = {key: floor_people(outcome.value(var)) for key, var in model.y.items()}
         self.reachable = {(s, g, a): floor_people(self.data.demands[s].reachable(g)) for (s, g, a) in model.y}
         self.team_days = {key: round(outcome.value(var)) for key, var in model.n.items()}
+        self.trips = {key: round(outcome.value(var)) for key, var in model.m.items()}
         self.vials = {key: round(outcome.value(var)) for key, var in model.v.items()}
         self.transfer_vials = {key: round(outcome.value(var)) for key, var in model.t.items()}
 
@@ -59,13 +60,15 @@ class PlanFigures:
             doses[s, a] += vials * self.data.inputs.vaccines[a].doses_per_vial
         return doses
 
+    def pool_capacity(self, pool_id: str, site_id: str) -> float:
+        """People a pool's team-days (less its trips' travel) can serve at a site."""
+        link = self.data.team_links[pool_id, site_id]
+        days = self.team_days.get((pool_id, site_id), 0)
+        return link.people_per_day * days - link.trip_loss_people * self.trips.get((pool_id, site_id), 0)
+
     def contact_capacity(self, site_id: str) -> float:
         """People the team-days at a site can serve."""
-        return sum(
-            self.data.team_links[p, s].people_per_day * days
-            for (p, s), days in self.team_days.items()
-            if s == site_id
-        )
+        return sum(self.pool_capacity(p, s) for (p, s) in self.team_days if s == site_id)
 
     @cached_property
     def pool_days_used(self) -> dict[str, int]:

@@ -265,6 +265,20 @@ class TravelMatrix:
     targets: tuple[str, ...]
     travel_time_s: np.ndarray
     length_m: np.ndarray
+    paths: Mapping[tuple[str, str], tuple[tuple[float, float], ...]] | None = None
+
+    def path(self, source: str, target: str) -> tuple[tuple[float, float], ...]:
+        """(lon, lat) points of the fastest route from ``source`` to ``target`` along the roads.
+
+        Raises
+        ------
+        ValueError
+            If the matrix was computed without paths.
+        """
+        if self.paths is None:
+            msg = "this travel matrix was computed without paths (with_paths=False)"
+            raise ValueError(msg)
+        return self.paths[source, target]
 
     def time_s(self, source: str, target: str) -> float:
         """Travel time in seconds from ``source`` to ``target``."""
@@ -283,15 +297,25 @@ class TravelMatrix:
         return {t: j for j, t in enumerate(self.targets)}
 
 
+def _edge_points(graph: nx.MultiDiGraph, u: int, v: int) -> list[tuple[float, float]]:
+    """(lon, lat) points of the fastest edge u -> v, its curve where osmnx kept one, without ``u``."""
+    data = min(graph.get_edge_data(u, v).values(), key=lambda d: float(d["travel_time"]))
+    geometry = data.get("geometry")
+    if geometry is not None:
+        return [(float(x), float(y)) for x, y in list(geometry.coords)[1:]]
+    return [(float(graph.nodes[v]["x"]), float(graph.nodes[v]["y"]))]
+
+
 def travel_matrix(
     graph: nx.MultiDiGraph,
     source_nodes: Mapping[str, int],
     target_nodes: Mapping[str, int],
+    with_paths: bool = False,
 ) -> TravelMatrix:
     """Compute fastest travel times (and their route lengths) from every source to every target.
 
     Among parallel edges the fastest is used. Route lengths follow the predecessor tree of each
-    source back from each target.
+    source back from each target; with ``with_paths`` the road points of every route are kept too.
     """
     index = {node: i for i, node in enumerate(graph.nodes)}
     best: dict[tuple[int, int], tuple[float, float]] = {}
@@ -317,6 +341,8 @@ def travel_matrix(
     target_idx = [index[target_nodes[t]] for t in targets]
     time_s = np.full((len(sources), len(targets)), math.inf)
     length_m = np.full((len(sources), len(targets)), math.inf)
+    node_ids = list(graph.nodes)
+    paths: dict[tuple[str, str], tuple[tuple[float, float], ...]] = {}
     for i, source in enumerate(sources):
         r = row_of[index[source_nodes[source]]]
         for j, t_idx in enumerate(target_idx):
@@ -324,8 +350,17 @@ def travel_matrix(
                 continue
             time_s[i, j] = dist[r, t_idx]
             total, node = 0.0, t_idx
+            chain = [t_idx]
             while pred[r, node] >= 0:
                 total += length_matrix[pred[r, node], node]
                 node = pred[r, node]
+                chain.append(node)
             length_m[i, j] = total
-    return TravelMatrix(sources, targets, time_s, length_m)
+            if with_paths:
+                chain.reverse()
+                first = graph.nodes[node_ids[chain[0]]]
+                points = [(float(first["x"]), float(first["y"]))]
+                for a, b in itertools.pairwise(chain):
+                    points.extend(_edge_points(graph, node_ids[a], node_ids[b]))
+                paths[source, targets[j]] = tuple(points)
+    return TravelMatrix(sources, targets, time_s, length_m, paths if with_paths else None)

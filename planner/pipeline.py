@@ -5,14 +5,18 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
 
-from models import Plan, Scenario, SolverSettings
+from models import Plan, RoutePlan, Scenario, SolverSettings
 from planner.allocation import AllocationData, build_model, prepare, solve_model
+from planner.deliveries import DeliveryBuilder
 from planner.errors import display_path
+from planner.itineraries import ItineraryBuilder
 from planner.loading import CampaignInputs, load_inputs, load_scenario
 from planner.network import apply_road_conditions, load_road_graph, snap_places, travel_matrix
 from planner.results import build_plan
@@ -52,12 +56,14 @@ def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") 
     site_nodes = {s: nodes[s] for s in inputs.sites}
     store_nodes = {d: nodes[d] for d in inputs.stores}
     pool_nodes = {p: nodes[pool.base_id] for p, pool in inputs.pools.items()}
-    return prepare(
+    data = prepare(
         inputs,
         pool_to_site=travel_matrix(graph, pool_nodes, site_nodes),
         store_to_site=travel_matrix(graph, store_nodes, site_nodes),
         store_to_store=travel_matrix(graph, store_nodes, store_nodes),
     )
+    # Itineraries and deliveries travel between any two places, along the roads.
+    return replace(data, place_to_place=travel_matrix(graph, nodes, nodes, with_paths=True))
 
 
 def validate(path: str | Path) -> AllocationData:
@@ -78,6 +84,33 @@ def plan_allocation(data: AllocationData, solver: SolverSettings | None = None) 
     model = build_model(data)
     outcome = solve_model(model, solver or data.inputs.scenario.solver)
     return build_plan(model, outcome)
+
+
+def plan_routes(data: AllocationData, plan: Plan) -> RoutePlan:
+    """Turn a solved plan into team itineraries and store deliveries (see planner.itineraries)."""
+    start = time.perf_counter()
+    itineraries = ItineraryBuilder(data, plan)
+    team_days = itineraries.build()
+    deliveries = DeliveryBuilder(data, plan, team_days)
+    trips, collections = deliveries.build()
+    campaign = data.inputs.scenario.campaign
+    return RoutePlan(
+        scenario_name=plan.scenario_name,
+        days=campaign.days,
+        working_day_h=campaign.working_day_h,
+        team_days=tuple(team_days),
+        deliveries=tuple(trips),
+        collections=tuple(collections),
+        unscheduled=tuple(itineraries.unscheduled),
+        released_team_days=itineraries.released,
+        seconds=round(time.perf_counter() - start, 3),
+        warnings=tuple(itineraries.warnings + deliveries.warnings),
+    )
+
+
+def add_routes(data: AllocationData, plan: Plan) -> Plan:
+    """Return ``plan`` with its itineraries and deliveries (``plan.routes``)."""
+    return plan.model_copy(update={"routes": plan_routes(data, plan)})
 
 
 def run_scenario(scenario: Scenario | str | Path, solver: SolverSettings | None = None) -> Plan:

@@ -104,7 +104,7 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: tuple[st
             continue
         link = data.team_links[p, s]
         capacity = figures.contact_capacity(s)
-        share = link.people_per_day * days / capacity if capacity else 0.0
+        share = figures.pool_capacity(p, s) / capacity if capacity else 0.0
         pool = inputs.pools[p]
         team_rows.append(
             TeamDays(
@@ -113,6 +113,7 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: tuple[st
                 team_type=pool.team_type.value,
                 site_id=s,
                 team_days=days,
+                trips=figures.trips.get((p, s)),
                 travel_time_s=round(link.travel_time_s, 1),
                 people_per_team_day=round(link.people_per_day, 2),
                 people_vaccinated=round(contacts[s] * share),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 from models import Plan
 from planner.allocation import AllocationData
+from planner.kits import container_cold_life_s, container_net_l
 
 TOL = 1e-3
 
@@ -83,3 +85,97 @@ def check_plan_invariants(plan: Plan, data: AllocationData) -> None:
     assert k.vaccinations <= k.target_vaccinations
     assert k.doses_wasted >= 0
     assert k.doses_shipped == sum(sh.doses for sh in plan.shipments)
+
+
+def check_route_invariants(plan: Plan, data: AllocationData) -> None:
+    """Days within the working day and cold life; vehicles within litres; all allocated work appears."""
+    routes = plan.routes
+    assert routes is not None
+    inputs = data.inputs
+    scenario = inputs.scenario
+    cold = scenario.cold_chain
+    working_s = scenario.campaign.working_day_h * 3600.0
+    day_start_s = scenario.campaign.day_start_h * 3600.0
+    matrix = data.place_to_place
+    assert matrix is not None
+
+    seen: set[tuple[str, int]] = set()
+    days_at: dict[tuple[str, str], int] = defaultdict(int)
+    people_at: dict[tuple[str, str], int] = defaultdict(int)
+    vials_at: dict[tuple[str, str], int] = defaultdict(int)
+    for day in routes.team_days:
+        pool = inputs.pools[day.pool_id]
+        # No team works two itineraries on one day, nor outside the campaign or beyond its pool's teams.
+        assert (day.team_id, day.day) not in seen
+        seen.add((day.team_id, day.day))
+        assert 1 <= day.day <= routes.days
+        assert 1 <= int(day.team_id.rsplit("_", 1)[1]) <= pool.teams
+        # Travel plus work within the working day, recomputed from the road network.
+        legs = [day.start_place_id, *(s.site_id for s in day.stops), day.end_place_id]
+        travel = sum(matrix.time_s(a, b) for a, b in itertools.pairwise(legs) if a != b)
+        assert abs(travel - day.travel_s) < 1.0, day.trip_id
+        assert day.travel_s + day.work_s <= working_s + 1.0, (day.trip_id, day.travel_s, day.work_s)
+        assert day.return_s - day.departure_s <= working_s + 1.0
+        assert day.departure_s >= day_start_s - 1e-6
+        # Stops in order, in time; the kit leaves within its container's cold life.
+        clock = day.departure_s
+        for stop in day.stops:
+            assert stop.arrival_s >= clock - 1.0 and stop.departure_s >= stop.arrival_s
+            clock = stop.departure_s
+            days_at[day.pool_id, stop.site_id] += 1
+            people_at[day.pool_id, stop.site_id] += stop.people
+            for antigen, vials in stop.vials.items():
+                vials_at[stop.site_id, antigen] += vials
+        assert day.away_s <= container_cold_life_s(day.kit.container, cold), (day.trip_id, day.away_s)
+        if pool.team_type.returns_daily:
+            assert day.start_place_id == day.end_place_id == pool.base_id
+        # The kit carries at least what the day's stops use, and the containers hold it.
+        carried = {line.antigen: line.vials for line in day.kit.lines}
+        for stop in day.stops:
+            for antigen, vials in stop.vials.items():
+                assert carried.get(antigen, 0) >= vials
+        assert day.kit.volume_l <= day.kit.containers * container_net_l(day.kit.container, cold) + TOL
+        assert len(day.path) >= 2
+
+    # Every allocated team-day appears (or is released as not needed); unscheduled work says why.
+    unscheduled_days: dict[tuple[str, str], int] = defaultdict(int)
+    for item in routes.unscheduled:
+        assert item.reason
+        unscheduled_days[item.pool_id, item.site_id] += item.team_days
+    for row in plan.team_days:
+        key = (row.pool_id, row.site_id)
+        released = routes.released_team_days.get(f"{row.pool_id}:{row.site_id}", 0)
+        assert days_at[key] + released + unscheduled_days[key] == row.team_days, key
+        short = sum(u.people for u in routes.unscheduled if (u.pool_id, u.site_id) == key)
+        assert people_at[key] + short == row.people_vaccinated, key
+
+    # Every shipped vial is in a team's kit at its site, and reaches the team by vehicle or collection.
+    shipped: dict[tuple[str, str], int] = defaultdict(int)
+    by_store: dict[tuple[str, str, str], int] = defaultdict(int)
+    for sh in plan.shipments:
+        shipped[sh.site_id, sh.antigen] += sh.vials
+        by_store[sh.store_id, sh.site_id, sh.antigen] += sh.vials
+    assert dict(vials_at) == dict(shipped)
+    arrived: dict[tuple[str, str, str], int] = defaultdict(int)
+    for collection in routes.collections:
+        assert inputs.pools[collection.pool_id].base_id == collection.store_id
+        arrived[collection.store_id, collection.for_site_id, collection.antigen] += collection.vials
+    transferred: dict[tuple[str, str, str], int] = defaultdict(int)
+    lead = scenario.delivery.lead_days
+    for trip in routes.deliveries:
+        # Loads within the vehicle's cold-box litres; back at the store after its stops.
+        assert trip.load_l <= trip.capacity_l + TOL, trip.trip_id
+        assert trip.capacity_l == scenario.delivery.vehicle_cold_boxes * cold.cold_box_net_l
+        assert trip.return_s >= max(stop.arrival_s for stop in trip.stops)
+        for stop in trip.stops:
+            for line in stop.lines:
+                assert line.doses == line.vials * inputs.vaccines[line.antigen].doses_per_vial
+                if line.for_site_id in inputs.stores:
+                    transferred[trip.store_id, line.for_site_id, line.antigen] += line.vials
+                    continue
+                # Arrives the lead days before the first day the vials are used.
+                assert trip.day <= line.first_day - lead, (trip.trip_id, line)
+                arrived[trip.store_id, line.for_site_id, line.antigen] += line.vials
+    assert dict(arrived) == dict(by_store)
+    planned_transfers = {(t.from_store_id, t.to_store_id, t.antigen): t.vials for t in plan.transfers}
+    assert dict(transferred) == planned_transfers

@@ -10,15 +10,16 @@ import pytest
 from models import Plan
 from planner import plan_allocation, validate
 from planner.allocation import AllocationData
+from planner.pipeline import add_routes
 
 from conftest import REPO, SCENARIOS
-from invariants import check_plan_invariants
+from invariants import check_plan_invariants, check_route_invariants
 
 
 @cache
 def planned(name: str) -> tuple[AllocationData, Plan]:
     data = validate(REPO / "scenarios" / f"{name}.yaml")
-    return data, plan_allocation(data)
+    return data, add_routes(data, plan_allocation(data))
 
 
 def test_three_scenarios_are_shipped() -> None:
@@ -34,6 +35,16 @@ def test_every_scenario_plans_within_invariants(path: Path) -> None:
     # Every shortfall is explained in words, with at least one cause.
     for shortfall in plan.shortfalls:
         assert shortfall.people >= 1 and shortfall.causes and shortfall.reason
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_scenario_routes_within_invariants(path: Path) -> None:
+    data, plan = planned(path.stem)
+    check_route_invariants(plan, data)
+    routes = plan.routes
+    assert routes is not None and routes.team_days and routes.deliveries
+    # What the schedule cannot serve is a small, explained remainder, never silent.
+    assert sum(u.people for u in routes.unscheduled) <= 0.005 * plan.kpis.people_vaccinated
 
 
 def test_baseline_reaches_everyone_who_accepts() -> None:

@@ -1,0 +1,203 @@
+"""Route plans: each team's day-by-day itinerary with its kit, and each delivery vehicle's trips.
+
+Times are seconds after midnight of the day they belong to (``arrival_s``); days are campaign days
+numbered from 1, and deliveries made before the campaign starts have day 0 or less. Coordinates are
+WGS84 (lon, lat), the order GeoJSON uses.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from models.base import StrictModel
+
+ColdContainer = Literal["vaccine_carrier", "cold_box"]
+LonLat = tuple[float, float]
+
+
+def clock(seconds: float) -> str:
+    """Format seconds after midnight as ``HH:MM`` (days past the first wrap, e.g. ``25:30``)."""
+    minutes = round(seconds / 60.0)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class KitLine(StrictModel):
+    """Vaccine of one antigen in a team's kit for one day (whole vials)."""
+
+    antigen: str
+    doses: int = Field(ge=0, description="vials x doses per vial")
+    vials: int = Field(ge=0)
+    diluent_ampoules: int = Field(ge=0, description="one per vial of a lyophilised vaccine, else 0")
+    volume_l: float = Field(ge=0, description="packed litres in the cold chain")
+
+
+class Kit(StrictModel):
+    """What a team takes for one day: vaccine, dry goods and its cold chain."""
+
+    lines: tuple[KitLine, ...]
+    ad_syringes: int = Field(ge=0, description="auto-disable syringes for injected doses")
+    mixing_syringes: int = Field(ge=0, description="reconstitution syringes, one per lyophilised vial")
+    safety_boxes: int = Field(ge=0)
+    container: ColdContainer
+    containers: int = Field(ge=0, description="vaccine carriers or cold boxes")
+    ice_packs: int = Field(ge=0)
+
+    @property
+    def volume_l(self) -> float:
+        """Packed litres of vaccine in the kit."""
+        return sum(line.volume_l for line in self.lines)
+
+    @property
+    def vials(self) -> int:
+        """Vials of every antigen."""
+        return sum(line.vials for line in self.lines)
+
+
+class Stop(StrictModel):
+    """A site a team works at during one day."""
+
+    site_id: str
+    site_name: str
+    lon: float
+    lat: float
+    arrival_s: float = Field(description="seconds after midnight")
+    departure_s: float
+    people: int = Field(ge=0, description="people expected to be vaccinated at this stop")
+    vials: dict[str, int] = Field(default_factory=dict, description="vials used here, by antigen")
+
+
+class TeamDay(StrictModel):
+    """One team's working day: where it starts, the stops in order, where it sleeps, and its kit.
+
+    Teams that return daily start and end at their base. A mobile team on a trip of several days
+    starts the first day at its base, sleeps at its last stop, and ends the trip's last day at base.
+    """
+
+    team_id: str = Field(description="pool id and team number, e.g. or_rumonge_2")
+    pool_id: str
+    team_type: str
+    day: int = Field(ge=1)
+    trip_id: str = Field(description="the round trip from base this day belongs to")
+    start_place_id: str
+    end_place_id: str
+    departure_s: float = Field(description="leaves the start place, seconds after midnight")
+    return_s: float = Field(description="reaches the end place, seconds after midnight")
+    travel_s: float = Field(ge=0)
+    work_s: float = Field(ge=0)
+    away_s: float = Field(ge=0, description="time since the kit left base (cold life used so far)")
+    stops: tuple[Stop, ...] = Field(min_length=1)
+    kit: Kit
+    path: tuple[LonLat, ...] = Field(description="the day's road path, start to end")
+
+    @property
+    def people(self) -> int:
+        """People expected over the day's stops."""
+        return sum(stop.people for stop in self.stops)
+
+
+class DeliveryLine(StrictModel):
+    """Vials of one antigen dropped at a place, bound for the team-days of one site."""
+
+    antigen: str
+    for_site_id: str
+    first_day: int = Field(description="first campaign day these vials are used")
+    vials: int = Field(ge=1)
+    doses: int = Field(ge=1)
+    volume_l: float = Field(ge=0)
+
+
+class DeliveryStop(StrictModel):
+    """A place a vehicle drops vaccine at: a lower store, a team's base or a site with a fridge."""
+
+    place_id: str
+    place_name: str
+    lon: float
+    lat: float
+    arrival_s: float
+    lines: tuple[DeliveryLine, ...] = Field(min_length=1)
+
+    @property
+    def volume_l(self) -> float:
+        """Packed litres dropped here."""
+        return sum(line.volume_l for line in self.lines)
+
+
+class DeliveryTrip(StrictModel):
+    """One vehicle trip from a store and back, on one day, within the vehicle's cold-box litres."""
+
+    trip_id: str
+    vehicle_id: str = Field(description="store id and vehicle number, e.g. bujumbura_national_v1")
+    store_id: str
+    day: int = Field(description="campaign day; 0 or less is before the campaign")
+    departure_s: float
+    return_s: float
+    travel_s: float = Field(ge=0)
+    distance_km: float = Field(ge=0)
+    capacity_l: float = Field(gt=0)
+    stops: tuple[DeliveryStop, ...] = Field(min_length=1)
+    path: tuple[LonLat, ...]
+
+    @property
+    def load_l(self) -> float:
+        """Packed litres loaded at the store."""
+        return sum(stop.volume_l for stop in self.stops)
+
+
+class Collection(StrictModel):
+    """Vials a team takes from the store it is based at: no vehicle needed."""
+
+    store_id: str
+    pool_id: str
+    for_site_id: str
+    antigen: str
+    vials: int = Field(ge=1)
+    doses: int = Field(ge=1)
+
+
+class Unscheduled(StrictModel):
+    """Allocated work the scheduler could not fit into a valid day, and why."""
+
+    pool_id: str
+    site_id: str
+    team_days: int = Field(ge=0)
+    people: int = Field(ge=0)
+    reason: str
+
+
+class RoutePlan(StrictModel):
+    """Itineraries and deliveries that carry out an allocation Plan."""
+
+    scenario_name: str
+    days: int
+    working_day_h: float
+    team_days: tuple[TeamDay, ...]
+    deliveries: tuple[DeliveryTrip, ...]
+    collections: tuple[Collection, ...]
+    unscheduled: tuple[Unscheduled, ...] = ()
+    released_team_days: dict[str, int] = Field(
+        default_factory=dict,
+        description="allocated team-days not needed because the work fits in fewer, by 'pool:site'",
+    )
+    seconds: float = Field(ge=0, description="time spent scheduling and routing")
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """Return a readable multi-line summary of the route plan."""
+        teams = sorted({d.team_id for d in self.team_days})
+        stops = sum(len(d.stops) for d in self.team_days)
+        load = sum(t.load_l for t in self.deliveries)
+        lines = [
+            f"Routes for {self.scenario_name} ({self.seconds:.1f} s)",
+            f"  team itineraries  {len(self.team_days)} team-days of {len(teams)} teams, {stops} stops",
+            f"  deliveries        {len(self.deliveries)} vehicle trips, {load:,.1f} L of vaccine",
+            f"  collected at base {len(self.collections)} lines",
+        ]
+        for item in self.unscheduled:
+            lines.append(
+                f"  unscheduled       {item.pool_id} at {item.site_id}: {item.team_days} team-days, "
+                f"{item.people} people. {item.reason}"
+            )
+        lines.extend(f"  warning: {w}" for w in self.warnings)
+        return "\n".join(lines)

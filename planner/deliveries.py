@@ -1,0 +1,369 @@
+"""Store deliveries: vehicle routes that bring every allocated dose to where a team picks it up in time.
+
+Where vaccine goes (its *drop point*):
+
+- a team based at the store that supplies it collects it there (a :class:`models.Collection`);
+- otherwise a vehicle takes it to the site if the site has a fridge, or else to the team's base (a
+  lower store, or a border post where a fixed-post team works from).
+
+When it goes: before the first day it is used, ``delivery.lead_days`` ahead. A store holds a round
+for the whole campaign up to its spare litres and a fridge up to its net litres; a drop point with
+no fridge keeps vaccine in cold boxes, so it is supplied in rounds no longer than a cold box keeps
+cold. Transfers between stores (resupply from a parent) travel before the first round.
+
+How: for each store and delivery day, PyVRP (:mod:`planner.routing`) routes the drops with the
+vehicle's cold-box litres as capacity and the working day as the duration limit; a drop too far for a
+day's round trip gets a trip of its own that spans the night. Trips are then given to the store's
+vehicles, one after another within each vehicle's working day (more vehicles than the scenario's
+``vehicles_per_store`` are reported as a warning). Loads are whole millilitres, rounded up, and
+durations whole seconds, rounded up, so a route the solver keeps within limits stays within them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from models import Collection, DeliveryLine, DeliveryStop, DeliveryTrip, LonLat, Plan, TeamDay
+from planner.allocation import AllocationData
+from planner.itineraries import leg_points
+from planner.kits import vial_volume_l
+from planner.network import TravelMatrix
+from planner.routing import RoutingProblem, VehicleType, solve_routes
+
+#: Routing stops after this many iterations without improvement.
+ROUTING_NO_IMPROVEMENT = 300
+
+
+@dataclass(frozen=True)
+class Need:
+    """Vials of one antigen a team takes from its base on ``day`` for one site, and their store."""
+
+    store_id: str
+    pool_id: str
+    site_id: str
+    antigen: str
+    vials: int
+    day: int
+
+
+@dataclass
+class Drop:
+    """What one vehicle stop leaves at one place (split so that it fits one vehicle)."""
+
+    place_id: str
+    lines: list[DeliveryLine]
+
+    @property
+    def volume_l(self) -> float:
+        """Packed litres."""
+        return sum(line.volume_l for line in self.lines)
+
+
+class DeliveryBuilder:
+    """Builds collections and vehicle trips for a plan's itineraries (see the module docstring)."""
+
+    def __init__(self, data: AllocationData, plan: Plan, team_days: list[TeamDay]) -> None:
+        if data.place_to_place is None:
+            msg = "deliveries need travel times between places (AllocationData.place_to_place)"
+            raise ValueError(msg)
+        self.data = data
+        self.plan = plan
+        self.team_days = team_days
+        self.inputs = data.inputs
+        self.matrix: TravelMatrix = data.place_to_place
+        scenario = data.inputs.scenario
+        self.settings = scenario.delivery
+        self.working_s = scenario.campaign.working_day_h * 3600.0
+        self.day_start_s = scenario.campaign.day_start_h * 3600.0
+        self.capacity_l = self.settings.vehicle_cold_boxes * scenario.cold_chain.cold_box_net_l
+        self.cold_box_days = max(
+            1, math.floor(scenario.cold_chain.cold_box_cold_life_h / 24.0) - self.settings.lead_days
+        )
+        self.coords: dict[str, LonLat] = {
+            place: (lon, lat) for place in self.matrix.sources for lat, lon in [self.inputs.location(place)]
+        }
+        self.warnings: list[str] = []
+
+    # -- what is needed where, when -------------------------------------------------------------
+
+    def needs(self) -> list[Need]:
+        """Vials each team takes from its base on the day its kit leaves, with their store."""
+        trip_start: dict[str, int] = {}
+        for day in self.team_days:
+            trip_start[day.trip_id] = min(trip_start.get(day.trip_id, day.day), day.day)
+        used: list[tuple[int, str, str, str, int]] = []
+        for day in self.team_days:
+            for stop in day.stops:
+                for antigen, vials in stop.vials.items():
+                    used.append((trip_start[day.trip_id], day.pool_id, stop.site_id, antigen, vials))
+        supply: dict[tuple[str, str], list[list[object]]] = defaultdict(list)
+        for shipment in self.plan.shipments:
+            supply[shipment.site_id, shipment.antigen].append([shipment.store_id, shipment.vials])
+        needs = []
+        for first_day, pool_id, site_id, antigen, vials in sorted(used):
+            left = vials
+            for entry in supply[site_id, antigen]:
+                store_id, available = str(entry[0]), int(str(entry[1]))
+                take = min(left, available)
+                if take > 0:
+                    needs.append(Need(store_id, pool_id, site_id, antigen, take, first_day))
+                    entry[1] = available - take
+                    left -= take
+            if left > 0:
+                self.warnings.append(f"{left} vials of {antigen} for {site_id} have no shipment to come from")
+        return needs
+
+    def drop_point(self, need: Need) -> str | None:
+        """Where a vehicle leaves a need, or None if the team collects it at its own store."""
+        base = self.inputs.pools[need.pool_id].base_id
+        if base == need.store_id:
+            return None
+        if self.inputs.sites[need.site_id].fridge_net_volume_l > 0:
+            return need.site_id
+        return base
+
+    def _round_limits(self, place_id: str) -> tuple[int, float]:
+        """Days one delivery may cover at a place, and the litres it may hold."""
+        if place_id in self.inputs.stores:
+            return self.data.days, max(self.data.store_spare_l(place_id), 1e-9)
+        fridge_l = self.inputs.sites[place_id].fridge_net_volume_l
+        if fridge_l > 0:
+            return self.data.days, fridge_l
+        return self.cold_box_days, math.inf
+
+    def drops_by_store_day(self, needs: list[Need]) -> dict[tuple[str, int], list[Drop]]:
+        """Group needs into delivery rounds per (store, drop point); key them by (store, delivery day)."""
+        by_pair: dict[tuple[str, str], list[Need]] = defaultdict(list)
+        for need in needs:
+            place = self.drop_point(need)
+            if place is not None:
+                by_pair[need.store_id, place].append(need)
+        rounds: dict[tuple[str, int], list[Drop]] = defaultdict(list)
+        for (store_id, place), items in sorted(by_pair.items()):
+            span, limit_l = self._round_limits(place)
+            current: list[Need] = []
+            litres = 0.0
+            for need in sorted(items, key=lambda n: (n.day, n.site_id, n.antigen)):
+                need_l = need.vials * vial_volume_l(self.inputs.vaccines[need.antigen])
+                if current and (need.day >= current[0].day + span or litres + need_l > limit_l):
+                    rounds[store_id, current[0].day - self.settings.lead_days].append(
+                        self._drop(place, current)
+                    )
+                    current, litres = [], 0.0
+                current.append(need)
+                litres += need_l
+            if current:
+                rounds[store_id, current[0].day - self.settings.lead_days].append(self._drop(place, current))
+        return rounds
+
+    def _drop(self, place: str, needs: list[Need]) -> Drop:
+        merged: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 10**9])
+        for need in needs:
+            entry = merged[need.antigen, need.site_id]
+            entry[0] += need.vials
+            entry[1] = min(entry[1], need.day)
+        lines = []
+        for (antigen, site_id), (vials, first_day) in sorted(merged.items()):
+            vaccine = self.inputs.vaccines[antigen]
+            lines.append(
+                DeliveryLine(
+                    antigen=antigen,
+                    for_site_id=site_id,
+                    first_day=first_day,
+                    vials=vials,
+                    doses=vials * vaccine.doses_per_vial,
+                    volume_l=round(vials * vial_volume_l(vaccine), 4),
+                )
+            )
+        return Drop(place, lines)
+
+    def transfer_drops(self, first_delivery_day: int) -> dict[tuple[str, int], list[Drop]]:
+        """Resupply transfers between stores, the day before the first delivery round."""
+        day = first_delivery_day - self.settings.lead_days
+        by_pair: dict[tuple[str, str], list[DeliveryLine]] = defaultdict(list)
+        for transfer in self.plan.transfers:
+            vaccine = self.inputs.vaccines[transfer.antigen]
+            by_pair[transfer.from_store_id, transfer.to_store_id].append(
+                DeliveryLine(
+                    antigen=transfer.antigen,
+                    for_site_id=transfer.to_store_id,
+                    first_day=first_delivery_day,
+                    vials=transfer.vials,
+                    doses=transfer.doses,
+                    volume_l=round(transfer.vials * vial_volume_l(vaccine), 4),
+                )
+            )
+        drops: dict[tuple[str, int], list[Drop]] = defaultdict(list)
+        for (parent, child), lines in sorted(by_pair.items()):
+            drops[parent, day].append(Drop(child, lines))
+        return drops
+
+    # -- vehicle loads ---------------------------------------------------------------------------
+
+    def fit_vehicle(self, drop: Drop) -> list[Drop]:
+        """Split a drop into pieces that each fit one vehicle (vials are never split in two)."""
+        pieces: list[Drop] = []
+        current: list[DeliveryLine] = []
+        room = self.capacity_l
+        for line in drop.lines:
+            vaccine = self.inputs.vaccines[line.antigen]
+            per_vial = vial_volume_l(vaccine)
+            left = line.vials
+            while left > 0:
+                fit = min(left, math.floor(room / per_vial + 1e-9))
+                if fit == 0:
+                    pieces.append(Drop(drop.place_id, current))
+                    current, room = [], self.capacity_l
+                    continue
+                current.append(
+                    line.model_copy(
+                        update={
+                            "vials": fit,
+                            "doses": fit * vaccine.doses_per_vial,
+                            "volume_l": round(fit * per_vial, 4),
+                        }
+                    )
+                )
+                room -= fit * per_vial
+                left -= fit
+        if current:
+            pieces.append(Drop(drop.place_id, current))
+        return pieces
+
+    # -- routes ------------------------------------------------------------------------------------
+
+    def route(self, store_id: str, drops: list[Drop]) -> list[list[Drop]]:
+        """Order drops into trips from the store: PyVRP for a day's round trips, one trip each beyond that."""
+        pieces = [piece for drop in drops for piece in self.fit_vehicle(drop)]
+        far = [p for p in pieces if self._round_trip_s(store_id, p.place_id) > self.working_s]
+        near = [p for p in pieces if self._round_trip_s(store_id, p.place_id) <= self.working_s]
+        trips: list[list[Drop]] = [[p] for p in far]
+        if len(near) <= 1:
+            return trips + [[p] for p in near]
+        places = [store_id] + [p.place_id for p in near]
+        duration = np.ceil(
+            np.array([[self.matrix.time_s(a, b) for b in places] for a in places], dtype=float)
+        ).astype(np.int64)
+        problem = RoutingProblem(
+            distance=duration,
+            duration=duration,
+            num_depots=1,
+            demand=tuple(math.ceil(p.volume_l * 1000.0) for p in near),
+            service=tuple(0 for _ in near),
+            vehicle_types=(
+                VehicleType(
+                    depot=0,
+                    count=len(near),
+                    capacity=math.floor(self.capacity_l * 1000.0),
+                    max_duration=math.floor(self.working_s),
+                ),
+            ),
+        )
+        result = solve_routes(
+            problem, max_seconds=self.settings.route_seconds, no_improvement=ROUTING_NO_IMPROVEMENT
+        )
+        if not result.feasible or result.unserved:
+            self.warnings.append(f"{store_id}: delivery routing found no valid solution; one trip per drop")
+            return trips + [[p] for p in near]
+        return trips + [[near[i - 1] for i in route.visits] for route in result.routes]
+
+    def _round_trip_s(self, store_id: str, place_id: str) -> float:
+        return self.matrix.time_s(store_id, place_id) + self.matrix.time_s(place_id, store_id)
+
+    def build(self) -> tuple[list[DeliveryTrip], list[Collection]]:
+        """Return the vehicle trips and the collections at team bases."""
+        needs = self.needs()
+        collections = self._collections(needs)
+        rounds = self.drops_by_store_day(needs)
+        first_day = min((day for _store, day in rounds), default=1 - self.settings.lead_days)
+        for key, drops in self.transfer_drops(first_day).items():
+            rounds[key].extend(drops)
+        trips: list[DeliveryTrip] = []
+        for (store_id, day), drops in sorted(rounds.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            trips.extend(self._schedule(store_id, day, self.route(store_id, drops)))
+        return trips, collections
+
+    def _collections(self, needs: list[Need]) -> list[Collection]:
+        collected: dict[tuple[str, str, str, str], int] = defaultdict(int)
+        for need in needs:
+            if self.drop_point(need) is None:
+                collected[need.store_id, need.pool_id, need.site_id, need.antigen] += need.vials
+        return [
+            Collection(
+                store_id=store_id,
+                pool_id=pool_id,
+                for_site_id=site_id,
+                antigen=antigen,
+                vials=vials,
+                doses=vials * self.inputs.vaccines[antigen].doses_per_vial,
+            )
+            for (store_id, pool_id, site_id, antigen), vials in sorted(collected.items())
+        ]
+
+    def _schedule(self, store_id: str, day: int, trips: list[list[Drop]]) -> list[DeliveryTrip]:
+        """Give trips to vehicles back to back within each vehicle's working day; time every stop."""
+        vehicle_free: list[float] = []  # seconds used so far of each vehicle's day
+        result = []
+        durations = [self._trip_duration(store_id, t) for t in trips]
+        for n, index in enumerate(sorted(range(len(trips)), key=lambda i: -durations[i]), start=1):
+            stops, duration = trips[index], durations[index]
+            vehicle = next(
+                (v for v, used in enumerate(vehicle_free) if used + duration <= self.working_s), None
+            )
+            if vehicle is None:
+                vehicle_free.append(0.0)
+                vehicle = len(vehicle_free) - 1
+            result.append(self._trip(store_id, day, n, vehicle, vehicle_free[vehicle], stops))
+            vehicle_free[vehicle] += duration
+        if len(vehicle_free) > self.settings.vehicles_per_store:
+            self.warnings.append(
+                f"{store_id} needs {len(vehicle_free)} vehicles on day {day} "
+                f"(the scenario gives {self.settings.vehicles_per_store} per store)"
+            )
+        return result
+
+    def _trip_duration(self, store_id: str, stops: list[Drop]) -> float:
+        places = [store_id, *(d.place_id for d in stops), store_id]
+        return sum(self.matrix.time_s(a, b) for a, b in itertools.pairwise(places))
+
+    def _trip(
+        self, store_id: str, day: int, number: int, vehicle: int, offset_s: float, drops: list[Drop]
+    ) -> DeliveryTrip:
+        departure = self.day_start_s + offset_s
+        clock_s, previous, km = departure, store_id, 0.0
+        stops = []
+        for drop in drops:
+            clock_s += self.matrix.time_s(previous, drop.place_id)
+            km += self.matrix.km(previous, drop.place_id)
+            place = self.inputs.sites.get(drop.place_id) or self.inputs.stores[drop.place_id]
+            stops.append(
+                DeliveryStop(
+                    place_id=drop.place_id,
+                    place_name=place.name,
+                    lon=place.lon,
+                    lat=place.lat,
+                    arrival_s=round(clock_s, 1),
+                    lines=tuple(drop.lines),
+                )
+            )
+            previous = drop.place_id
+        clock_s += self.matrix.time_s(previous, store_id)
+        km += self.matrix.km(previous, store_id)
+        return DeliveryTrip(
+            trip_id=f"{store_id}_day{day}_{number}",
+            vehicle_id=f"{store_id}_v{vehicle + 1}",
+            store_id=store_id,
+            day=day,
+            departure_s=round(departure, 1),
+            return_s=round(clock_s, 1),
+            travel_s=round(clock_s - departure, 1),
+            distance_km=round(km, 2),
+            capacity_l=self.capacity_l,
+            stops=tuple(stops),
+            path=leg_points(self.matrix, self.coords, [store_id, *(d.place_id for d in drops), store_id]),
+        )

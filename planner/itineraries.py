@@ -1,0 +1,521 @@
+"""Team itineraries: turn the allocation's team-days into each team's day-by-day schedule.
+
+The allocation decides how many team-days each pool spends at each site; this module decides which
+team goes where on which day, in what order, when it arrives and what it carries.
+
+1. **Visits.** Each allocated (pool, site) becomes visits of at most one working day each. A border
+   post is staffed all day (travellers pass all day), so each of its team-days is a full visit with
+   the day's share of travellers. Elsewhere, teams that return daily fill whole sessions first and the
+   last visit takes what is left; team-days the work does not need are released. Mobile teams work
+   in round trips (as many as the allocation chose): the first day starts with the drive out, the
+   last ends with the drive back, and the team sleeps at the site in between.
+2. **Days of teams returning daily.** Short visits of one pool are combined into day routes with PyVRP
+   (:mod:`planner.routing`): each route starts and ends at the base, its travel plus work within the
+   working day. A full visit is a day on its own.
+3. **Calendar.** Day routes and trips are placed on (team, day) slots, first fit: trips on
+   consecutive days of one team, a pool's days at one site on consecutive days where they fit, and a
+   border post staffed by one team per day, so that every staffed day catches that day's travellers.
+4. **Times and kits.** Arrival and departure times follow the road network's travel times; each
+   day's kit (:mod:`planner.kits`) carries the vials the allocation shipped to the site, split over
+   its visits by people served.
+
+A day that breaks the working day or the cold life of its container is never produced: work that
+cannot be placed is reported as :class:`models.Unscheduled` with its reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models import LonLat, Plan, SiteKind, Stop, TeamDay, TeamDays, Unscheduled
+from planner.allocation import AllocationData
+from planner.kits import build_kit, container_for, split_integer
+from planner.network import TravelMatrix
+from planner.routing import RoutingProblem, VehicleType, solve_routes
+
+#: Seconds in a day: mobile teams' cold life counts nights too.
+DAY_S = 86_400.0
+
+#: Routing stops after this many iterations without improvement (small instances converge fast).
+ROUTING_NO_IMPROVEMENT = 300
+
+
+@dataclass
+class Visit:
+    """Work of one pool at one site within one day."""
+
+    pool_id: str
+    site_id: str
+    people: int
+    work_s: float
+    vials: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class DayRoute:
+    """A day of a team returning daily: base -> visits in order -> base."""
+
+    pool_id: str
+    visits: list[Visit]
+
+    @property
+    def main_site(self) -> str:
+        """The site with the most work, which names the day for grouping."""
+        return max(self.visits, key=lambda v: v.work_s).site_id
+
+
+@dataclass
+class MobileTrip:
+    """A mobile team's round trip to one site: one visit per day, sleeping at the site."""
+
+    pool_id: str
+    site_id: str
+    days: list[Visit]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a day route or trip landed in the calendar."""
+
+    team: int
+    first_day: int
+
+
+def leg_points(matrix: TravelMatrix, coords: dict[str, LonLat], places: Iterable[str]) -> tuple[LonLat, ...]:
+    """Road points through ``places`` in order, from the first place's own location to the last's."""
+    ordered = list(places)
+    points: list[LonLat] = [coords[ordered[0]]]
+    for a, b in itertools.pairwise(ordered):
+        if a != b:
+            points.extend(matrix.path(a, b))
+        points.append(coords[b])
+    if len(points) == 1:
+        points.append(points[0])  # a day without travel is still a (degenerate) line
+    return tuple(points)
+
+
+class Calendar:
+    """Free (team, day) slots of every pool, and which days each border post is staffed."""
+
+    def __init__(self, data: AllocationData) -> None:
+        self.days = data.days
+        self.teams = {p: pool.teams for p, pool in data.inputs.pools.items()}
+        self.busy: dict[tuple[str, int], set[int]] = defaultdict(set)
+        self.staffed: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.border_posts = {s for s, site in data.inputs.sites.items() if site.kind is SiteKind.BORDER_POST}
+
+    def _fits(self, pool_id: str, team: int, first: int, length: int, posts: set[str], strict: bool) -> bool:
+        days = range(first, first + length)
+        if any(d in self.busy[pool_id, team] for d in days):
+            return False
+        return not strict or all(self.staffed[s][d] == 0 for s in posts for d in days)
+
+    def place(
+        self, pool_id: str, length: int, sites: Iterable[str], prefer: Placement | None = None
+    ) -> Placement | None:
+        """Take the first free run of ``length`` days of one team of the pool, or return None.
+
+        Days when a border post among ``sites`` is unstaffed come first; a post gets a second team
+        on a day only when no such run is left (the allocation may plan two teams where travellers
+        outnumber what one team serves).
+        """
+        posts = {s for s in sites if s in self.border_posts}
+        last_first = self.days - length + 1
+        candidates = [(d, t) for d in range(1, last_first + 1) for t in range(1, self.teams[pool_id] + 1)]
+        if prefer is not None and 1 <= prefer.first_day <= last_first:
+            candidates.insert(0, (prefer.first_day, prefer.team))
+        for strict in (True, False):
+            for first, team in candidates:
+                if self._fits(pool_id, team, first, length, posts, strict):
+                    self.take(pool_id, team, first, length, posts)
+                    return Placement(team, first)
+        return None
+
+    def take(self, pool_id: str, team: int, first: int, length: int, sites: Iterable[str]) -> None:
+        """Mark ``length`` days from ``first`` as worked by one team (and staffed, for border posts)."""
+        for d in range(first, first + length):
+            self.busy[pool_id, team].add(d)
+            for s in sites:
+                if s in self.border_posts:
+                    self.staffed[s][d] += 1
+
+    def free_runs(self, pool_id: str) -> list[tuple[int, int, int]]:
+        """Maximal runs of free days of every team of a pool, as (team, first day, length)."""
+        runs = []
+        for team in range(1, self.teams[pool_id] + 1):
+            first = None
+            for d in range(1, self.days + 2):
+                free = d <= self.days and d not in self.busy[pool_id, team]
+                if free and first is None:
+                    first = d
+                elif not free and first is not None:
+                    runs.append((team, first, d - first))
+                    first = None
+        return runs
+
+
+class ItineraryBuilder:
+    """Builds every team's itinerary for a solved plan (see the module docstring)."""
+
+    def __init__(self, data: AllocationData, plan: Plan) -> None:
+        if data.place_to_place is None:
+            msg = "itineraries need travel times between places (AllocationData.place_to_place)"
+            raise ValueError(msg)
+        self.data = data
+        self.plan = plan
+        self.matrix: TravelMatrix = data.place_to_place
+        self.inputs = data.inputs
+        self.campaign = data.inputs.scenario.campaign
+        self.working_s = self.campaign.working_day_h * 3600.0
+        self.day_start_s = self.campaign.day_start_h * 3600.0
+        self.coords: dict[str, LonLat] = {
+            place: (lon, lat) for place in self.matrix.sources for lat, lon in [self.inputs.location(place)]
+        }
+        self.released: dict[str, int] = {}
+        self.unscheduled: list[Unscheduled] = []
+        self.warnings: list[str] = []
+
+    # -- 1. visits -------------------------------------------------------------------------------
+
+    def _rate(self, pool_id: str) -> float:
+        """People per second of work at full output."""
+        return self.inputs.pools[pool_id].output_per_day / self.working_s
+
+    def _is_border(self, site_id: str) -> bool:
+        return self.inputs.sites[site_id].kind is SiteKind.BORDER_POST
+
+    def returning_visits(self, row: TeamDays) -> list[Visit]:
+        """Visits of a pool that returns daily: full sessions first, the rest in the last one."""
+        travel_s = self.matrix.time_s(self.inputs.pools[row.pool_id].base_id, row.site_id)
+        session_s = self.working_s - 2.0 * travel_s
+        rate = self._rate(row.pool_id)
+        if self._is_border(row.site_id):
+            people = split_integer(row.people_vaccinated, [1.0] * row.team_days)
+            return [Visit(row.pool_id, row.site_id, p, session_s) for p in people]
+        per_session = rate * session_s
+        needed = math.ceil(row.people_vaccinated / per_session - 1e-6) if row.people_vaccinated > 0 else 0
+        count = min(row.team_days, needed)
+        if count < row.team_days:
+            self.released[f"{row.pool_id}:{row.site_id}"] = row.team_days - count
+        if count == 0:
+            return []
+        last = row.people_vaccinated - (count - 1) * per_session
+        people = split_integer(row.people_vaccinated, [per_session] * (count - 1) + [max(last, 0.0)])
+        return [Visit(row.pool_id, row.site_id, p, min(p / rate, session_s)) for p in people]
+
+    def mobile_trips(self, row: TeamDays) -> list[MobileTrip]:
+        """Round trips of a mobile pool: days split evenly over the allocation's trips."""
+        link = self.data.team_links[row.pool_id, row.site_id]
+        trips = row.trips or math.ceil(row.team_days / link.max_trip_days)
+        lengths = [d for d in split_integer(row.team_days, [1.0] * trips) if d > 0]
+        shell = MobileTrip(row.pool_id, row.site_id, [])
+        capacities = [c for length in lengths for c in self._trip_capacities(shell, length)]
+        visits = self._trip_visits(shell, capacities, row.people_vaccinated)
+        result, start = [], 0
+        for length in lengths:
+            result.append(MobileTrip(row.pool_id, row.site_id, visits[start : start + length]))
+            start += length
+        return result
+
+    def assign_vials(self, visits: list[Visit]) -> None:
+        """Split the vials shipped to each site over its visits, by people served."""
+        by_site: dict[str, list[Visit]] = defaultdict(list)
+        for visit in visits:
+            by_site[visit.site_id].append(visit)
+        shipped: dict[tuple[str, str], int] = defaultdict(int)
+        for shipment in self.plan.shipments:
+            shipped[shipment.site_id, shipment.antigen] += shipment.vials
+        for (site_id, antigen), vials in sorted(shipped.items()):
+            site_visits = by_site.get(site_id, [])
+            if not site_visits:
+                self.warnings.append(f"{vials} vials of {antigen} shipped to {site_id}, which no team visits")
+                continue
+            for visit, part in zip(
+                site_visits, split_integer(vials, [v.people for v in site_visits]), strict=True
+            ):
+                if part:
+                    visit.vials[antigen] = part
+
+    # -- 2. day routes -----------------------------------------------------------------------------
+
+    def day_routes(self, pool_id: str, visits: list[Visit]) -> list[DayRoute]:
+        """Combine a returning pool's visits into days within the working day (PyVRP)."""
+        base = self.inputs.pools[pool_id].base_id
+        full = [v for v in visits if self._round_trip_s(base, v) >= self.working_s - 1.0]
+        short = [v for v in visits if self._round_trip_s(base, v) < self.working_s - 1.0]
+        routes = [DayRoute(pool_id, [v]) for v in full]
+        if len(short) <= 1:
+            return routes + [DayRoute(pool_id, [v]) for v in short]
+        places = [base] + [v.site_id for v in short]
+        # Integer seconds, rounded up: a route PyVRP keeps within the day stays within it in float time.
+        duration = np.ceil(
+            np.array([[self.matrix.time_s(a, b) for b in places] for a in places], dtype=float)
+        ).astype(np.int64)
+        problem = RoutingProblem(
+            distance=duration,
+            duration=duration,
+            num_depots=1,
+            demand=tuple(0 for _ in short),
+            service=tuple(math.ceil(v.work_s) for v in short),
+            vehicle_types=(
+                VehicleType(
+                    depot=0,
+                    count=len(short),
+                    capacity=1,
+                    max_duration=math.floor(self.working_s),
+                    fixed_cost=10 * math.ceil(self.working_s),  # fewer team-days first, then less travel
+                ),
+            ),
+        )
+        result = solve_routes(problem, max_seconds=1.0, no_improvement=ROUTING_NO_IMPROVEMENT)
+        if not result.feasible or result.unserved:
+            self.warnings.append(f"{pool_id}: routing found no valid combination; one visit per day")
+            return routes + [DayRoute(pool_id, [v]) for v in short]
+        return routes + [DayRoute(pool_id, [short[i - 1] for i in route.visits]) for route in result.routes]
+
+    def _round_trip_s(self, base: str, visit: Visit) -> float:
+        return (
+            self.matrix.time_s(base, visit.site_id) + visit.work_s + self.matrix.time_s(visit.site_id, base)
+        )
+
+    # -- 3 and 4. calendar, times, kits ------------------------------------------------------------
+
+    def build(self) -> list[TeamDay]:
+        """Return every team-day of the plan, ordered by team and day."""
+        returning: dict[str, list[Visit]] = defaultdict(list)
+        trips: list[MobileTrip] = []
+        for row in self.plan.team_days:
+            if self.data.team_links[row.pool_id, row.site_id].is_trip:
+                trips.extend(self.mobile_trips(row))
+            else:
+                returning[row.pool_id].extend(self.returning_visits(row))
+
+        calendar = Calendar(self.data)
+        placed_trips: list[tuple[MobileTrip, Placement]] = []
+        # Border posts first (their days must not coincide), then longer runs first.
+        for trip in sorted(
+            trips, key=lambda t: (not self._is_border(t.site_id), -len(t.days), t.pool_id, t.site_id)
+        ):
+            placed_trips.extend(self.place_trip(calendar, trip))
+        placed_routes: list[tuple[DayRoute, Placement]] = []
+        groups: dict[tuple[str, str], list[DayRoute]] = defaultdict(list)
+        for pool_id, pool_visits in returning.items():
+            for route in self.day_routes(pool_id, pool_visits):
+                groups[pool_id, route.main_site].append(route)
+        ordered = sorted(groups.items(), key=lambda kv: (not self._is_border(kv[0][1]), -len(kv[1]), kv[0]))
+        for (pool_id, site_id), routes in ordered:
+            previous: Placement | None = None
+            for route in routes:
+                prefer = None if previous is None else Placement(previous.team, previous.first_day + 1)
+                placement = calendar.place(pool_id, 1, [v.site_id for v in route.visits], prefer)
+                if placement is None:
+                    people = sum(v.people for v in route.visits)
+                    reason = f"no team of {pool_id} has a free day left in the campaign"
+                    self._unscheduled(pool_id, site_id, 1, people, reason)
+                else:
+                    placed_routes.append((route, placement))
+                    previous = placement
+        self._check_border_staffing(calendar)
+
+        self.assign_vials(
+            [v for trip, _ in placed_trips for v in trip.days]
+            + [v for r, _ in placed_routes for v in r.visits]
+        )
+        team_days = [day for trip, placement in placed_trips for day in self.trip_days(trip, placement)]
+        team_days += [self.route_day(route, placement) for route, placement in placed_routes]
+        return sorted(team_days, key=lambda d: (d.pool_id, d.team_id, d.day))
+
+    def place_trip(self, calendar: Calendar, trip: MobileTrip) -> list[tuple[MobileTrip, Placement]]:
+        """Place a trip on consecutive days of one team; if no run is long enough, split it.
+
+        Splitting adds a round trip, whose drive takes work time: people the shorter trips cannot
+        serve are reported as unscheduled.
+        """
+        placement = calendar.place(trip.pool_id, len(trip.days), [trip.site_id])
+        if placement is not None:
+            return [(trip, placement)]
+        link = self.data.team_links[trip.pool_id, trip.site_id]
+        days_left = len(trip.days)
+        pieces: list[tuple[int, int, int]] = []  # (team, first day, length)
+        for team, first, length in sorted(
+            calendar.free_runs(trip.pool_id), key=lambda r: (-r[2], r[1], r[0])
+        ):
+            take = min(days_left, length, link.max_trip_days)
+            if days_left == 0 or take < link.min_trip_days:
+                continue
+            pieces.append((team, first, take))
+            days_left -= take
+        people = sum(v.people for v in trip.days)
+        capacities = [c for _team, _first, length in pieces for c in self._trip_capacities(trip, length)]
+        if not self._is_border(trip.site_id):
+            # Shorter trips lose more time to driving: serve no more than their work time allows.
+            served_max = math.floor(self._rate(trip.pool_id) * sum(max(c, 0.0) for c in capacities) + 1e-9)
+            people_served = min(people, served_max)
+        else:
+            people_served = people
+        visits = self._trip_visits(trip, capacities, people_served)
+        result, start = [], 0
+        for team, first, length in pieces:
+            calendar.take(trip.pool_id, team, first, length, [trip.site_id])
+            piece = MobileTrip(trip.pool_id, trip.site_id, visits[start : start + length])
+            result.append((piece, Placement(team, first)))
+            start += length
+        served = sum(v.people for v in visits)
+        if days_left or served < people:
+            shown = ", ".join(str(length) for _t, _f, length in pieces) or "no"
+            self._unscheduled(
+                trip.pool_id,
+                trip.site_id,
+                days_left,
+                people - served,
+                f"the pool's free days left room only for trips of {shown} day(s); "
+                "each extra round trip takes time from work",
+            )
+        return result
+
+    def _trip_capacities(self, trip: MobileTrip, length: int) -> list[float]:
+        """Work seconds of each day of a trip: the drive out and back take from the first and last."""
+        travel_s = self.matrix.time_s(self.inputs.pools[trip.pool_id].base_id, trip.site_id)
+        if length == 1:
+            return [self.working_s - 2.0 * travel_s]
+        return [self.working_s - travel_s] + [self.working_s] * (length - 2) + [self.working_s - travel_s]
+
+    def _trip_visits(self, trip: MobileTrip, capacities: list[float], people: int) -> list[Visit]:
+        """Visits for trip days of these work capacities, people split in proportion to them.
+
+        Work time is the people's share of a full day at the pool's output, never more than the day
+        holds (the allocation rounds people, not minutes). At a border post the team stays the whole
+        session: travellers pass all day.
+        """
+        rate = self._rate(trip.pool_id)
+        border = self._is_border(trip.site_id)
+        shares = split_integer(people, [max(c, 0.0) for c in capacities])
+        return [
+            Visit(trip.pool_id, trip.site_id, p, c if border else min(p / rate, c))
+            for p, c in zip(shares, capacities, strict=True)
+        ]
+
+    def _check_border_staffing(self, calendar: Calendar) -> None:
+        """Warn where a border post is staffed on fewer distinct days than the allocation counted."""
+        team_days: dict[str, int] = defaultdict(int)
+        for row in self.plan.team_days:
+            team_days[row.site_id] += row.team_days
+        for post in sorted(calendar.border_posts):
+            site = self.inputs.sites[post]
+            days_open = min(site.days_open or self.data.days, self.data.days)
+            expected = min(days_open, team_days.get(post, 0))
+            staffed = sum(1 for count in calendar.staffed[post].values() if count > 0)
+            if staffed < expected:
+                self.warnings.append(
+                    f"{post}: staffed on {staffed} distinct days where the allocation counted {expected}; "
+                    "travellers of the other days are not reached"
+                )
+
+    def _unscheduled(self, pool_id: str, site_id: str, team_days: int, people: int, reason: str) -> None:
+        self.unscheduled.append(
+            Unscheduled(pool_id=pool_id, site_id=site_id, team_days=team_days, people=people, reason=reason)
+        )
+
+    def _team_id(self, pool_id: str, team: int) -> str:
+        return f"{pool_id}_{team}"
+
+    def _stop(self, visit: Visit, arrival_s: float) -> Stop:
+        site = self.inputs.sites[visit.site_id]
+        return Stop(
+            site_id=visit.site_id,
+            site_name=site.name,
+            lon=site.lon,
+            lat=site.lat,
+            arrival_s=round(arrival_s, 1),
+            departure_s=round(arrival_s + visit.work_s, 1),
+            people=visit.people,
+            vials=dict(sorted(visit.vials.items())),
+        )
+
+    def route_day(self, route: DayRoute, placement: Placement) -> TeamDay:
+        """A returning team's day: base -> stops -> base, starting at the day's start time."""
+        pool = self.inputs.pools[route.pool_id]
+        base = pool.base_id
+        clock_s = self.day_start_s
+        stops, travel_s, previous = [], 0.0, base
+        for visit in route.visits:
+            leg = self.matrix.time_s(previous, visit.site_id)
+            clock_s += leg
+            travel_s += leg
+            stops.append(self._stop(visit, clock_s))
+            clock_s += visit.work_s
+            previous = visit.site_id
+        back = self.matrix.time_s(previous, base)
+        travel_s += back
+        clock_s += back
+        vials: dict[str, int] = defaultdict(int)
+        for visit in route.visits:
+            for antigen, count in visit.vials.items():
+                vials[antigen] += count
+        team_id = self._team_id(route.pool_id, placement.team)
+        return TeamDay(
+            team_id=team_id,
+            pool_id=route.pool_id,
+            team_type=pool.team_type.value,
+            day=placement.first_day,
+            trip_id=f"{team_id}_d{placement.first_day}",
+            start_place_id=base,
+            end_place_id=base,
+            departure_s=round(self.day_start_s, 1),
+            return_s=round(clock_s, 1),
+            travel_s=round(travel_s, 1),
+            work_s=round(sum(v.work_s for v in route.visits), 1),
+            away_s=round(clock_s - self.day_start_s, 1),
+            stops=tuple(stops),
+            kit=build_kit(vials, self.inputs.vaccines, container_for(True), self.inputs.scenario.cold_chain),
+            path=leg_points(self.matrix, self.coords, [base, *(v.site_id for v in route.visits), base]),
+        )
+
+    def trip_days(self, trip: MobileTrip, placement: Placement) -> list[TeamDay]:
+        """A mobile trip's days: drive out and work, work, ..., work and drive back."""
+        pool = self.inputs.pools[trip.pool_id]
+        base, site = pool.base_id, trip.site_id
+        out_s, back_s = self.matrix.time_s(base, site), self.matrix.time_s(site, base)
+        team_id = self._team_id(trip.pool_id, placement.team)
+        trip_id = f"{team_id}_t{placement.first_day}"
+        last = len(trip.days) - 1
+        days = []
+        for k, visit in enumerate(trip.days):
+            start = base if k == 0 else site
+            end = base if k == last else site
+            leg_out = out_s if k == 0 else 0.0
+            leg_back = back_s if k == last else 0.0
+            arrival = self.day_start_s + leg_out
+            end_s = arrival + visit.work_s + leg_back
+            carried: dict[str, int] = defaultdict(int)
+            for later in trip.days[k:]:
+                for antigen, count in later.vials.items():
+                    carried[antigen] += count
+            days.append(
+                TeamDay(
+                    team_id=team_id,
+                    pool_id=trip.pool_id,
+                    team_type=pool.team_type.value,
+                    day=placement.first_day + k,
+                    trip_id=trip_id,
+                    start_place_id=start,
+                    end_place_id=end,
+                    departure_s=round(self.day_start_s, 1),
+                    return_s=round(end_s, 1),
+                    travel_s=round(leg_out + leg_back, 1),
+                    work_s=round(visit.work_s, 1),
+                    away_s=round(k * DAY_S + end_s - self.day_start_s, 1),
+                    stops=(self._stop(visit, arrival),),
+                    kit=build_kit(
+                        carried, self.inputs.vaccines, container_for(False), self.inputs.scenario.cold_chain
+                    ),
+                    path=leg_points(self.matrix, self.coords, [start, site, end]),
+                )
+            )
+        return days

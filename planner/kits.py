@@ -1,0 +1,106 @@
+"""A team's kit for a day: vaccine vials, diluent, syringes, safety boxes and its passive cold chain.
+
+The numbers follow WHO microplanning practice (DESIGN.md "Standard numbers"): AD syringes are the
+injected doses times ``ad_syringes_per_dose`` rounded up, one mixing syringe and one diluent ampoule
+per vial of a lyophilised vaccine, one safety box per ``syringes_per_safety_box`` syringes, and as
+many vaccine carriers (teams returning daily) or cold boxes (mobile teams) as the vaccine's packed
+litres need, each with its ice packs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from models import ColdChain, ColdContainer, Kit, KitLine, Vaccine
+
+
+def split_integer(total: int, weights: Sequence[float]) -> list[int]:
+    """Split ``total`` into whole parts proportional to ``weights`` (largest remainder, ties to the first).
+
+    All weights zero splits evenly. The parts always add up to ``total``.
+    """
+    if not weights:
+        return []
+    if sum(weights) <= 0:
+        weights = [1.0] * len(weights)
+    scale = total / sum(weights)
+    exact = [w * scale for w in weights]
+    parts = [math.floor(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def container_for(returns_daily: bool) -> ColdContainer:
+    """Teams back at base every night use vaccine carriers; mobile teams on trips use cold boxes."""
+    return "vaccine_carrier" if returns_daily else "cold_box"
+
+
+def container_net_l(container: ColdContainer, cold_chain: ColdChain) -> float:
+    """Net vaccine litres of one container."""
+    return cold_chain.vaccine_carrier_net_l if container == "vaccine_carrier" else cold_chain.cold_box_net_l
+
+
+def container_cold_life_s(container: ColdContainer, cold_chain: ColdChain) -> float:
+    """How long one container keeps vaccine at 2-8 °C, lid closed, in seconds."""
+    hours = (
+        cold_chain.vaccine_carrier_cold_life_h
+        if container == "vaccine_carrier"
+        else cold_chain.cold_box_cold_life_h
+    )
+    return hours * 3600.0
+
+
+def vial_volume_l(vaccine: Vaccine) -> float:
+    """Packed litres of one vial."""
+    return vaccine.doses_per_vial * vaccine.packed_volume_cm3 / 1000.0
+
+
+def build_kit(
+    vials: Mapping[str, int],
+    vaccines: Mapping[str, Vaccine],
+    container: ColdContainer,
+    cold_chain: ColdChain,
+) -> Kit:
+    """Return the kit that carries ``vials`` (by antigen), with dry goods and cold chain."""
+    lines = []
+    injected_doses = 0
+    lyophilised_vials = 0
+    for antigen in sorted(vials):
+        count = vials[antigen]
+        if count <= 0:
+            continue
+        vaccine = vaccines[antigen]
+        doses = count * vaccine.doses_per_vial
+        if vaccine.administration == "injection":
+            injected_doses += doses
+        if vaccine.lyophilised:
+            lyophilised_vials += count
+        lines.append(
+            KitLine(
+                antigen=antigen,
+                doses=doses,
+                vials=count,
+                diluent_ampoules=count if vaccine.lyophilised else 0,
+                volume_l=round(count * vial_volume_l(vaccine), 4),
+            )
+        )
+    ad_syringes = math.ceil(injected_doses * cold_chain.ad_syringes_per_dose - 1e-9)
+    litres = sum(line.volume_l for line in lines)
+    containers = max(1, math.ceil(litres / container_net_l(container, cold_chain) - 1e-9)) if lines else 0
+    packs = (
+        cold_chain.vaccine_carrier_ice_packs
+        if container == "vaccine_carrier"
+        else cold_chain.cold_box_ice_packs
+    )
+    return Kit(
+        lines=tuple(lines),
+        ad_syringes=ad_syringes,
+        mixing_syringes=lyophilised_vials,
+        safety_boxes=math.ceil((ad_syringes + lyophilised_vials) / cold_chain.syringes_per_safety_box),
+        container=container,
+        containers=containers,
+        ice_packs=containers * packs,
+    )

@@ -1,0 +1,141 @@
+"""Itineraries and deliveries on tiny instances worked out by hand.
+
+Unless a test says otherwise: one antigen X for group "all" (uptake 1, no wastage, 10-dose vials of
+1 cm3 per dose, so 0.01 L a vial), an 8 h working day starting at 07:00.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from models import Plan, clock
+from planner import plan_allocation, validate
+from planner.allocation import AllocationData
+from planner.pipeline import add_routes
+
+from invariants import check_plan_invariants, check_route_invariants
+
+DEPOT = [{"store_id": "depot", "at": "hq"}]
+#: hq - a - b, 1 km apart at 60 km/h: one minute a leg.
+SLOW_NEAR = [("hq", 0.0), ("a", 0.01), ("b", 0.02)]
+SLOW_EDGES = [("hq", "a", 1.0, 60.0), ("a", "b", 1.0, 60.0)]
+
+
+def routed(path: Path) -> tuple[AllocationData, Plan]:
+    data = validate(path)
+    plan = add_routes(data, plan_allocation(data))
+    check_plan_invariants(plan, data)
+    check_route_invariants(plan, data)
+    return data, plan
+
+
+def test_mobile_trip_drives_out_and_back_on_its_first_and_last_days(instance: Callable[..., Path]) -> None:
+    """A mobile team 2 h from the site, 800 people per full day, 3 days, one trip.
+
+    Work: 8 - 2 = 6 h, then 8 h, then 6 h: 600 + 800 + 600 = 2000 people (of 5000), 200 vials, all
+    packed in a cold box on day 1. Day 1: leaves 07:00, arrives 09:00, works to 15:00 and sleeps there;
+    day 3 works 07:00-13:00 and is back at 15:00, 2 days and 8 h after leaving.
+    """
+    path = instance(
+        nodes=[("hq", 0.0), ("far", 1.0)],
+        edges=[("hq", "far", 120.0, 60.0)],
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[{"site_id": "far", "population": 5000}],
+        pools=[{"pool_id": "mob", "base_id": "depot", "output_per_day": 800}],
+        campaign={"days": 3},
+    )
+    _, plan = routed(path)
+    assert plan.kpis.people_vaccinated == 2000
+    assert plan.team_days[0].trips == 1
+    routes = plan.routes
+    assert routes is not None
+    days = routes.team_days
+    assert [d.day for d in days] == [1, 2, 3]
+    assert [d.stops[0].people for d in days] == [600, 800, 600]
+    assert [d.stops[0].vials["X"] for d in days] == [60, 80, 60]
+    assert [(d.start_place_id, d.end_place_id) for d in days] == [
+        ("depot", "far"),
+        ("far", "far"),
+        ("far", "depot"),
+    ]
+    assert clock(days[0].stops[0].arrival_s) == "09:00" and clock(days[0].return_s) == "15:00"
+    assert clock(days[2].stops[0].departure_s) == "13:00" and clock(days[2].return_s) == "15:00"
+    assert days[2].away_s == pytest.approx(2 * 86_400 + 8 * 3600)
+    assert days[0].kit.container == "cold_box" and days[0].kit.vials == 200
+    assert days[0].kit.lines[0].volume_l == pytest.approx(2.0)
+    assert [d.kit.vials for d in days] == [200, 140, 60]  # what is still in the cold box each morning
+    assert days[0].kit.ad_syringes == 2220  # 2000 doses x 1.11
+    assert days[0].kit.safety_boxes == 23
+
+
+def test_two_short_visits_share_one_day(instance: Callable[..., Path]) -> None:
+    """An outreach team, 800 people per full day: A and B need 100 people (1 h) each.
+
+    The allocation gives each site its own team-day; the itinerary does both in one day, either way
+    round (the road is a line): 07:00 -> A 07:01-08:01 -> B 08:02-09:02 -> back 09:04, or B at 07:02
+    and A at 08:03, back at 09:04.
+    """
+    path = instance(
+        nodes=SLOW_NEAR,
+        edges=SLOW_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[{"site_id": "a", "population": 100}, {"site_id": "b", "population": 100}],
+        pools=[{"pool_id": "out", "base_id": "depot", "team_type": "outreach", "output_per_day": 800}],
+        campaign={"days": 5},
+    )
+    _, plan = routed(path)
+    assert plan.kpis.team_days_used == 2
+    routes = plan.routes
+    assert routes is not None
+    assert len(routes.team_days) == 1
+    day = routes.team_days[0]
+    order = [s.site_id for s in day.stops]
+    assert sorted(order) == ["a", "b"]
+    assert [s.people for s in day.stops] == [100, 100]
+    expected = ["07:01", "08:02"] if order == ["a", "b"] else ["07:02", "08:03"]
+    assert [clock(s.arrival_s) for s in day.stops] == expected
+    assert clock(day.return_s) == "09:04"
+    assert day.kit.container == "vaccine_carrier" and day.kit.vials == 20
+    # The team is based at the store that supplies it: it collects its vials, no vehicle needed.
+    assert not routes.deliveries
+    assert {(c.for_site_id, c.vials) for c in routes.collections} == {("a", 10), ("b", 10)}
+
+
+def test_deliveries_split_over_trips_within_the_vehicle(instance: Callable[..., Path]) -> None:
+    """A fixed post based at A (1 min from the store) vaccinates 2500 people on day 1: 250 vials of
+    10 doses at 10 cm3 a dose, 0.1 L a vial, 25 L in all. A vehicle carries one 20.7 L cold box: two
+    trips (207 vials, then 43), both on the day before (day 0)."""
+    path = instance(
+        nodes=SLOW_NEAR,
+        edges=SLOW_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 100_000)],
+        sites=[{"site_id": "a", "population": 2500}],
+        pools=[
+            {
+                "pool_id": "fp",
+                "base_id": "a",
+                "team_type": "fixed_post",
+                "output_per_day": 5000,
+                "carrier_net_volume_l": 100.0,
+            }
+        ],
+        vaccines=[{"antigen": "X", "packed_volume_cm3": 10.0}],
+        campaign={"days": 1},
+        extra={"delivery": {"vehicle_cold_boxes": 1}},
+    )
+    _, plan = routed(path)
+    assert plan.kpis.people_vaccinated == 2500
+    routes = plan.routes
+    assert routes is not None
+    trips = routes.deliveries
+    assert sorted(round(t.load_l, 3) for t in trips) == [4.3, 20.7]
+    assert all(t.day == 0 and t.capacity_l == pytest.approx(20.7) for t in trips)
+    assert sum(line.vials for t in trips for s in t.stops for line in s.lines) == 250
+    assert {s.place_id for t in trips for s in t.stops} == {"a"}
+    assert not routes.collections
