@@ -1,4 +1,4 @@
-"""Command line: ``python -m planner validate|solve|build-roads``.
+"""Command line: ``python -m planner validate|solve|export|build-roads``.
 
 Exit codes: 0 success (a plan with shortfalls is a success), 2 bad input (every problem listed on
 stderr, nothing written), 1 an internal fault.
@@ -15,10 +15,12 @@ from typing import Annotated
 import osmnx as ox
 import typer
 
+from models import Plan
 from planner.errors import InputError
+from planner.exports import parse_formats, places_from_inputs, write_exports
 from planner.network import graph_from_tables
 from planner.outputs import write_plan
-from planner.pipeline import plan_allocation, validate
+from planner.pipeline import add_routes, plan_allocation, validate
 
 app = typer.Typer(
     add_completion=False,
@@ -37,6 +39,13 @@ class SolverName(StrEnum):
     CBC = "cbc"
 
 
+class Language(StrEnum):
+    """Languages of the exports."""
+
+    EN = "en"
+    FR = "fr"
+
+
 def _fail_input(error: InputError) -> typer.Exit:
     typer.echo(f"error: {error}", err=True)
     return typer.Exit(EXIT_BAD_INPUT)
@@ -46,6 +55,14 @@ def _fail_fault(error: Exception) -> typer.Exit:
     typer.echo(f"internal error: {type(error).__name__}: {error}", err=True)
     traceback.print_exc(file=sys.stderr)
     return typer.Exit(EXIT_FAULT)
+
+
+def _check_solved(plan: Plan) -> None:
+    """Exit 1 with the summary and the solver's message when the solver failed."""
+    if plan.status == "error":
+        typer.echo(plan.summary(), err=True)
+        typer.echo(f"error: the solver failed: {plan.solver.message}", err=True)
+        raise typer.Exit(EXIT_FAULT)
 
 
 @app.command("validate")
@@ -90,16 +107,49 @@ def solve_command(
         raise _fail_input(exc) from exc
     except Exception as exc:
         raise _fail_fault(exc) from exc
-    if plan.status == "error":
-        typer.echo(plan.summary(), err=True)
-        typer.echo(f"error: the solver failed: {plan.solver.message}", err=True)
-        raise typer.Exit(EXIT_FAULT)
+    _check_solved(plan)
     try:
         written = write_plan(plan, out)
     except OSError as exc:
         raise _fail_fault(exc) from exc
     typer.echo(plan.summary())
     typer.echo(f"wrote {len(written)} files to {out}")
+
+
+@app.command("export")
+def export_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    out: Annotated[Path, typer.Option("--out", help="folder for the exported files")],
+    formats: Annotated[
+        str, typer.Option("--formats", help="comma-separated: csv,xlsx,geojson,gpkg,gpx,kml,pdf, or all")
+    ] = "all",
+    lang: Annotated[Language, typer.Option("--lang", help="language of labels and microplans")] = Language.EN,
+) -> None:
+    """Plan and route a scenario, then write its exports for logisticians (tables, maps, GPS, PDF)."""
+    try:
+        chosen = parse_formats(formats)
+    except ValueError as exc:
+        typer.echo(f"error: --formats: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    try:
+        data = validate(scenario)
+        plan = plan_allocation(data)
+    except InputError as exc:
+        raise _fail_input(exc) from exc
+    except Exception as exc:
+        raise _fail_fault(exc) from exc
+    _check_solved(plan)
+    try:
+        plan = add_routes(data, plan)
+        written = write_exports(plan, places_from_inputs(data.inputs), out, chosen, lang.value)
+    except InputError as exc:
+        raise _fail_input(exc) from exc
+    except Exception as exc:
+        raise _fail_fault(exc) from exc
+    typer.echo(plan.summary())
+    typer.echo(f"wrote {len(written)} files to {out}:")
+    for path in written:
+        typer.echo(f"  {path.name}")
 
 
 @app.command("build-roads")

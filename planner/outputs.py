@@ -1,7 +1,8 @@
 """Write a Plan to a folder: plan.json and CSV tables, all or nothing.
 
 Files are written to a temporary folder beside the target first and moved in only when every one
-of them is complete, so a failure never leaves a half-written plan.
+of them is complete, so a failure never leaves a half-written plan (:func:`write_files`, which the
+exports use too).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -62,6 +63,7 @@ PLAN_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "team_type",
             "site_id",
             "team_days",
+            "trips",
             "pool_id",
             "travel_time_s",
             "people_per_team_day",
@@ -72,15 +74,24 @@ PLAN_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def table_csv(rows: Sequence[BaseModel], columns: Sequence[str]) -> bytes:
-    """Return rows as CSV bytes (UTF-8 with BOM, which Excel opens cleanly)."""
+def rows_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Return a header and rows as CSV bytes (UTF-8 with BOM, which Excel opens cleanly)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        values = row.model_dump()
-        writer.writerow([" ".join(v) if isinstance(v := values[c], tuple | list) else v for c in columns])
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def table_csv(rows: Sequence[BaseModel], columns: Sequence[str]) -> bytes:
+    """Return the ``columns`` of models as CSV bytes (UTF-8 with BOM); lists are joined by spaces."""
+    records = (row.model_dump() for row in rows)
+    return rows_csv(columns, ([_joined(record[c]) for c in columns] for record in records))
+
+
+def _joined(value: object) -> object:
+    """A list cell as its items joined by spaces; any other value as is."""
+    return " ".join(value) if isinstance(value, tuple | list) else value
 
 
 def plan_files(plan: Plan) -> dict[str, bytes]:
@@ -99,8 +110,21 @@ def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
     list of Path
         The files written.
     """
+    return write_files(plan_files(plan), out_dir)
+
+
+def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
+    """Write files (name -> bytes) into ``out_dir`` (created if needed), all or nothing.
+
+    Every file is written to a staging folder beside ``out_dir`` and moved in only once all are
+    complete; files already in ``out_dir`` with other names are left alone.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order given.
+    """
     out_dir = Path(out_dir)
-    files = plan_files(plan)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
