@@ -16,6 +16,7 @@ import osmnx as ox
 import typer
 
 from models import Plan
+from planner.allocation import AllocationData
 from planner.errors import InputError
 from planner.exports import parse_formats, places_from_inputs, write_exports
 from planner.network import graph_from_tables
@@ -65,6 +66,20 @@ def _check_solved(plan: Plan) -> None:
         raise typer.Exit(EXIT_FAULT)
 
 
+def _plan(scenario: Path, solver_updates: dict[str, object] | None = None) -> tuple[AllocationData, Plan]:
+    """Validate and solve a scenario, or exit: 2 for bad input, 1 for a fault or a failed solver."""
+    try:
+        data = validate(scenario)
+        settings = data.inputs.scenario.solver.model_copy(update=solver_updates or {})
+        plan = plan_allocation(data, settings)
+    except InputError as exc:
+        raise _fail_input(exc) from exc
+    except Exception as exc:
+        raise _fail_fault(exc) from exc
+    _check_solved(plan)
+    return data, plan
+
+
 @app.command("validate")
 def validate_command(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
     """Check a scenario and its data; list every problem (file, row, field) and exit 2 if any."""
@@ -94,20 +109,12 @@ def solve_command(
     ] = None,
 ) -> None:
     """Plan a scenario: print a summary and write plan.json, sites.csv, shipments.csv, team_days.csv ..."""
-    try:
-        data = validate(scenario)
-        settings = data.inputs.scenario.solver
-        updates: dict[str, object] = {}
-        if solver is not None:
-            updates["name"] = solver.value
-        if time_limit is not None:
-            updates["time_limit_s"] = time_limit
-        plan = plan_allocation(data, settings.model_copy(update=updates))
-    except InputError as exc:
-        raise _fail_input(exc) from exc
-    except Exception as exc:
-        raise _fail_fault(exc) from exc
-    _check_solved(plan)
+    updates: dict[str, object] = {}
+    if solver is not None:
+        updates["name"] = solver.value
+    if time_limit is not None:
+        updates["time_limit_s"] = time_limit
+    _, plan = _plan(scenario, updates)
     try:
         written = write_plan(plan, out)
     except OSError as exc:
@@ -131,14 +138,7 @@ def export_command(
     except ValueError as exc:
         typer.echo(f"error: --formats: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from exc
-    try:
-        data = validate(scenario)
-        plan = plan_allocation(data)
-    except InputError as exc:
-        raise _fail_input(exc) from exc
-    except Exception as exc:
-        raise _fail_fault(exc) from exc
-    _check_solved(plan)
+    data, plan = _plan(scenario)
     try:
         plan = add_routes(data, plan)
         written = write_exports(plan, places_from_inputs(data.inputs), out, chosen, lang.value)

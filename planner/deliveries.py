@@ -26,13 +26,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
-
-from models import Collection, DeliveryLine, DeliveryStop, DeliveryTrip, LonLat, Plan, TeamDay
+from models import Collection, DeliveryLine, DeliveryStop, DeliveryTrip, Plan, TeamDay
 from planner.allocation import AllocationData
-from planner.itineraries import leg_points
+from planner.itineraries import leg_points, road_context
 from planner.kits import vial_volume_l
-from planner.network import TravelMatrix
 from planner.routing import RoutingProblem, VehicleType, solve_routes
 
 #: Routing stops after this many iterations without improvement.
@@ -68,14 +65,11 @@ class DeliveryBuilder:
     """Builds collections and vehicle trips for a plan's itineraries (see the module docstring)."""
 
     def __init__(self, data: AllocationData, plan: Plan, team_days: list[TeamDay]) -> None:
-        if data.place_to_place is None:
-            msg = "deliveries need travel times between places (AllocationData.place_to_place)"
-            raise ValueError(msg)
+        self.matrix, self.coords = road_context(data, "deliveries")
         self.data = data
         self.plan = plan
         self.team_days = team_days
         self.inputs = data.inputs
-        self.matrix: TravelMatrix = data.place_to_place
         scenario = data.inputs.scenario
         self.settings = scenario.delivery
         self.working_s = scenario.campaign.working_day_h * 3600.0
@@ -84,9 +78,6 @@ class DeliveryBuilder:
         self.cold_box_days = max(
             1, math.floor(scenario.cold_chain.cold_box_cold_life_h / 24.0) - self.settings.lead_days
         )
-        self.coords: dict[str, LonLat] = {
-            place: (lon, lat) for place in self.matrix.sources for lat, lon in [self.inputs.location(place)]
-        }
         self.warnings: list[str] = []
 
     # -- what is needed where, when -------------------------------------------------------------
@@ -245,10 +236,7 @@ class DeliveryBuilder:
         trips: list[list[Drop]] = [[p] for p in far]
         if len(near) <= 1:
             return trips + [[p] for p in near]
-        places = [store_id] + [p.place_id for p in near]
-        duration = np.ceil(
-            np.array([[self.matrix.time_s(a, b) for b in places] for a in places], dtype=float)
-        ).astype(np.int64)
+        duration = self.matrix.whole_seconds([store_id, *(p.place_id for p in near)])
         problem = RoutingProblem(
             distance=duration,
             duration=duration,

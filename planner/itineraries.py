@@ -31,8 +31,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from models import LonLat, Plan, SiteKind, Stop, TeamDay, TeamDays, Unscheduled
 from planner.allocation import AllocationData
 from planner.kits import build_kit, container_for, split_integer
@@ -100,6 +98,22 @@ def leg_points(matrix: TravelMatrix, coords: dict[str, LonLat], places: Iterable
     return tuple(points)
 
 
+def road_context(data: AllocationData, purpose: str) -> tuple[TravelMatrix, dict[str, LonLat]]:
+    """The travel matrix between every two places and each place's (lon, lat), for ``purpose``.
+
+    Raises
+    ------
+    ValueError
+        If the data was prepared without travel times between places.
+    """
+    if data.place_to_place is None:
+        msg = f"{purpose} need travel times between places (AllocationData.place_to_place)"
+        raise ValueError(msg)
+    matrix = data.place_to_place
+    coords = {place: (lon, lat) for place in matrix.sources for lat, lon in [data.inputs.location(place)]}
+    return matrix, coords
+
+
 class Calendar:
     """Free (team, day) slots of every pool, and which days each border post is staffed."""
 
@@ -164,19 +178,13 @@ class ItineraryBuilder:
     """Builds every team's itinerary for a solved plan (see the module docstring)."""
 
     def __init__(self, data: AllocationData, plan: Plan) -> None:
-        if data.place_to_place is None:
-            msg = "itineraries need travel times between places (AllocationData.place_to_place)"
-            raise ValueError(msg)
+        self.matrix, self.coords = road_context(data, "itineraries")
         self.data = data
         self.plan = plan
-        self.matrix: TravelMatrix = data.place_to_place
         self.inputs = data.inputs
         self.campaign = data.inputs.scenario.campaign
         self.working_s = self.campaign.working_day_h * 3600.0
         self.day_start_s = self.campaign.day_start_h * 3600.0
-        self.coords: dict[str, LonLat] = {
-            place: (lon, lat) for place in self.matrix.sources for lat, lon in [self.inputs.location(place)]
-        }
         self.released: dict[str, int] = {}
         self.unscheduled: list[Unscheduled] = []
         self.warnings: list[str] = []
@@ -252,11 +260,7 @@ class ItineraryBuilder:
         routes = [DayRoute(pool_id, [v]) for v in full]
         if len(short) <= 1:
             return routes + [DayRoute(pool_id, [v]) for v in short]
-        places = [base] + [v.site_id for v in short]
-        # Integer seconds, rounded up: a route PyVRP keeps within the day stays within it in float time.
-        duration = np.ceil(
-            np.array([[self.matrix.time_s(a, b) for b in places] for a in places], dtype=float)
-        ).astype(np.int64)
+        duration = self.matrix.whole_seconds([base, *(v.site_id for v in short)])
         problem = RoutingProblem(
             distance=duration,
             duration=duration,

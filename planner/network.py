@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -266,6 +266,24 @@ class TravelMatrix:
     travel_time_s: np.ndarray
     length_m: np.ndarray
     paths: Mapping[tuple[str, str], tuple[tuple[float, float], ...]] | None = None
+
+    def select(self, sources: Mapping[str, str], targets: Sequence[str]) -> TravelMatrix:
+        """The sub-matrix from ``sources`` (new id -> a source here) to ``targets`` (without paths)."""
+        rows = [self._src[place] for place in sources.values()]
+        cols = [self._dst[target] for target in targets]
+        grid = np.ix_(rows, cols)
+        return TravelMatrix(tuple(sources), tuple(targets), self.travel_time_s[grid], self.length_m[grid])
+
+    def whole_seconds(self, places: Sequence[str]) -> np.ndarray:
+        """Travel times among ``places`` (both ways) as int64 seconds, rounded up.
+
+        The routing solver's integer scale: a route it keeps within a limit stays within it in the
+        real (float) times.
+        """
+        rows = [self._src[place] for place in places]
+        cols = [self._dst[place] for place in places]
+        seconds: np.ndarray = np.ceil(self.travel_time_s[np.ix_(rows, cols)]).astype(np.int64)
+        return seconds
 
     def path(self, source: str, target: str) -> tuple[tuple[float, float], ...]:
         """(lon, lat) points of the fastest route from ``source`` to ``target`` along the roads.

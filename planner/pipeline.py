@@ -53,17 +53,18 @@ def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") 
         **{d: (stores_file, row) for row, d in enumerate(inputs.stores, start=1)},
     }
     nodes = snap_places(graph, places, scenario.network.max_snap_distance_m, where)
-    site_nodes = {s: nodes[s] for s in inputs.sites}
-    store_nodes = {d: nodes[d] for d in inputs.stores}
-    pool_nodes = {p: nodes[pool.base_id] for p, pool in inputs.pools.items()}
+    # One shortest-path run between every two places (itineraries and deliveries need them all, with
+    # their road paths); the MILP's matrices are slices of it.
+    place_to_place = travel_matrix(graph, nodes, nodes, with_paths=True)
+    sites = list(inputs.sites)
+    stores = {d: d for d in inputs.stores}
     data = prepare(
         inputs,
-        pool_to_site=travel_matrix(graph, pool_nodes, site_nodes),
-        store_to_site=travel_matrix(graph, store_nodes, site_nodes),
-        store_to_store=travel_matrix(graph, store_nodes, store_nodes),
+        pool_to_site=place_to_place.select({p: pool.base_id for p, pool in inputs.pools.items()}, sites),
+        store_to_site=place_to_place.select(stores, sites),
+        store_to_store=place_to_place.select(stores, list(stores)),
     )
-    # Itineraries and deliveries travel between any two places, along the roads.
-    return replace(data, place_to_place=travel_matrix(graph, nodes, nodes, with_paths=True))
+    return replace(data, place_to_place=place_to_place)
 
 
 def validate(path: str | Path) -> AllocationData:
