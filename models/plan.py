@@ -64,6 +64,21 @@ class Kpis(StrictModel):
     cost_breakdown: CostBreakdown
 
 
+#: A value that a reason sentence names: a number, a word, or a list of names.
+ReasonValue = str | int | float | tuple[str, ...]
+
+
+class ReasonPart(StrictModel):
+    """One sentence of a shortfall's reason, as data: which wording and the values it names.
+
+    ``planner.explain.shortfall_reason`` renders it in any language from the template
+    ``planner.i18n.LABELS[key]``.
+    """
+
+    key: str = Field(description="label key of the sentence's template, e.g. reason_stock_one")
+    values: dict[str, ReasonValue] = Field(default_factory=dict)
+
+
 class Shortfall(StrictModel):
     """People of a site who could be vaccinated with an antigen but are not, and why."""
 
@@ -72,7 +87,10 @@ class Shortfall(StrictModel):
     antigen: str
     people: int
     causes: tuple[str, ...] = Field(description="machine-readable codes, e.g. stock, team_days, carrier")
-    reason: str
+    reason: str = Field(description="the reason in English (reason_parts rendered)")
+    reason_parts: tuple[ReasonPart, ...] = Field(
+        default=(), description="the reason as data, to render in other languages (empty in older plans)"
+    )
 
 
 class SiteResult(StrictModel):

@@ -51,6 +51,7 @@ class DataFiles(StrictModel):
     teams: Path
     vaccines: Path
     roads: Path
+    provinces: Path | None = Field(default=None, description="province outlines (GeoJSON) for maps")
 
 
 class Campaign(StrictModel):
@@ -170,11 +171,20 @@ class TeamOverride(StrictModel):
     teams: int = Field(ge=0)
 
 
+class SiteOverride(StrictModel):
+    """Replace the priority and/or uptake of one site; ``None`` keeps the sites table's value."""
+
+    site_id: Identifier
+    priority: float | None = Field(default=None, ge=0)
+    uptake: float | None = Field(default=None, ge=0, le=1)
+
+
 class Overrides(StrictModel):
     """Changes to the data files made by this scenario (what planners vary most)."""
 
     stock: tuple[StockOverride, ...] = ()
     teams: tuple[TeamOverride, ...] = ()
+    sites: tuple[SiteOverride, ...] = ()
 
 
 class Objective(StrictModel):
@@ -230,4 +240,7 @@ class Scenario(StrictModel):
         pools = [o.pool_id for o in self.overrides.teams]
         if len(pools) != len(set(pools)):
             raise ValueError("overrides.teams names the same pool twice")
+        sites = [o.site_id for o in self.overrides.sites]
+        if len(sites) != len(set(sites)):
+            raise ValueError("overrides.sites names the same site twice")
         return self

@@ -28,9 +28,11 @@ import math
 import time
 import warnings
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Protocol
 
+import highspy
 import pulp
 
 from models import PlanStatus, SiteKind, SolverSettings
@@ -567,7 +569,98 @@ class SolveOutcome:
         return value_at(expression, self.values)
 
 
-def _make_solver(settings: SolverSettings, time_limit_s: float | None, gap: float) -> Any:
+SolveStage = Literal["coverage", "cost"]
+
+
+@dataclass(frozen=True)
+class SolveProgress:
+    """Where a running solve stands: its stage, the best plan so far and its bound (stage objective)."""
+
+    stage: SolveStage
+    elapsed_s: float
+    incumbent: float | None
+    bound: float | None
+    gap: float | None
+
+
+class SolveMonitor(Protocol):
+    """Watches a solve: receives progress and may ask the solver to stop with its best plan."""
+
+    def report(self, progress: SolveProgress) -> None:
+        """Called with the solver's progress, at most every :data:`PROGRESS_INTERVAL_S` seconds."""
+
+    def cancelled(self) -> bool:
+        """True once the user wants the solve to stop."""
+
+
+#: Least time between two progress reports of a running solve.
+PROGRESS_INTERVAL_S = 0.25
+#: HiGHS reports "no bound" and "no incumbent" as infinities of this size or more.
+_HIGHS_INFINITY = 1e30
+
+
+class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
+    """PuLP's HiGHS plus a start solution and a monitor.
+
+    PuLP 3.3 hands HiGHS neither start values nor a way to stop early; highspy has both
+    (``Highs.setSolution`` and the ``cbMipInterrupt`` event), so this subclass adds them at the one
+    point where PuLP runs the solver. A start that is infeasible for the model is ignored by HiGHS.
+    """
+
+    def __init__(
+        self,
+        *,
+        start: Mapping[str, float] | None,
+        monitor: SolveMonitor | None,
+        stage: SolveStage,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.start = start
+        self.monitor = monitor
+        self.stage = stage
+        self.interrupted = False
+        self._last_report = -math.inf
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802  # PuLP's name
+        highs = lp.solverModel
+        if self.start:
+            solution = highspy.HighsSolution()
+            solution.col_value = [float(self.start.get(var.name, 0.0)) for var in lp.variables()]
+            solution.value_valid = True
+            highs.setSolution(solution)
+        if self.monitor is not None:
+            sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+            highs.cbMipInterrupt.subscribe(lambda event: self._on_interrupt(event, sign))
+        highs.run()
+
+    def _on_interrupt(self, event: Any, sign: float) -> None:
+        assert self.monitor is not None
+        if self.monitor.cancelled():
+            self.interrupted = True
+            event.data_in.user_interrupt = True
+            return
+        out = event.data_out
+        if out.running_time - self._last_report < PROGRESS_INTERVAL_S:
+            return
+        self._last_report = out.running_time
+
+        def finite(value: float) -> float | None:
+            return sign * value if abs(value) < _HIGHS_INFINITY else None
+
+        incumbent, bound = finite(out.mip_primal_bound), finite(out.mip_dual_bound)
+        gap = out.mip_gap if incumbent is not None and abs(out.mip_gap) < _HIGHS_INFINITY else None
+        self.monitor.report(SolveProgress(self.stage, out.running_time, incumbent, bound, gap))
+
+
+def _make_solver(
+    settings: SolverSettings,
+    time_limit_s: float | None,
+    gap: float,
+    stage: SolveStage = "coverage",
+    start: Mapping[str, float] | None = None,
+    monitor: SolveMonitor | None = None,
+) -> Any:
     if settings.name == "cbc":
         with warnings.catch_warnings():
             # PuLP 3.3 deprecates its bundled CBC; it stays here as a peer to compare against.
@@ -576,7 +669,15 @@ def _make_solver(settings: SolverSettings, time_limit_s: float | None, gap: floa
             return pulp.PULP_CBC_CMD(
                 msg=settings.msg, timeLimit=time_limit_s, gapRel=gap, threads=settings.threads
             )
-    return pulp.HiGHS(msg=settings.msg, timeLimit=time_limit_s, gapRel=gap, threads=settings.threads)
+    return _HighsWithStart(
+        start=start,
+        monitor=monitor,
+        stage=stage,
+        msg=settings.msg,
+        timeLimit=time_limit_s,
+        gapRel=gap,
+        threads=settings.threads,
+    )
 
 
 def _status(problem: pulp.LpProblem) -> SolveStatus:
@@ -586,21 +687,42 @@ def _status(problem: pulp.LpProblem) -> SolveStatus:
     if sol == pulp.LpSolutionOptimal:
         return "optimal"
     if sol == pulp.LpSolutionIntegerFeasible:
+        # PuLP also says "feasible" after a time limit or interrupt that found nothing: ask HiGHS.
+        solver_model = getattr(problem, "solverModel", None)
+        if isinstance(solver_model, highspy.Highs):
+            found = int(highspy.SolutionStatus.kSolutionStatusFeasible)
+            if int(solver_model.getInfo().primal_solution_status) != found:
+                return "error"
         return "feasible"
     if sol in (pulp.LpSolutionInfeasible, pulp.LpSolutionUnbounded):
         return "infeasible"
     return "error"
 
 
+@dataclass(frozen=True)
+class _StageRun:
+    status: SolveStatus
+    seconds: float
+    interrupted: bool
+
+
 def _run(
-    problem: pulp.LpProblem, settings: SolverSettings, time_limit_s: float | None, gap: float
-) -> tuple[SolveStatus, float]:
-    start = time.perf_counter()
+    problem: pulp.LpProblem,
+    settings: SolverSettings,
+    time_limit_s: float | None,
+    gap: float,
+    stage: SolveStage,
+    start: Mapping[str, float] | None = None,
+    monitor: SolveMonitor | None = None,
+) -> _StageRun:
+    solver = _make_solver(settings, time_limit_s, gap, stage, start, monitor)
+    begin = time.perf_counter()
     try:
-        problem.solve(_make_solver(settings, time_limit_s, gap))
+        problem.solve(solver)
     except pulp.PulpSolverError:
-        return "error", time.perf_counter() - start
-    return _status(problem), time.perf_counter() - start
+        return _StageRun("error", time.perf_counter() - begin, False)
+    interrupted = bool(getattr(solver, "interrupted", False))
+    return _StageRun(_status(problem), time.perf_counter() - begin, interrupted)
 
 
 def _bound_and_gap(
@@ -618,12 +740,31 @@ def _bound_and_gap(
     return bound, gap
 
 
-def solve_model(model: AllocationModel, settings: SolverSettings) -> SolveOutcome:
+def solve_model(
+    model: AllocationModel,
+    settings: SolverSettings,
+    start: Mapping[str, float] | None = None,
+    monitor: SolveMonitor | None = None,
+) -> SolveOutcome:
     """Solve: coverage first, then cost (lexicographic), or one weighted objective.
 
     In lexicographic mode the cost stage keeps coverage within ``coverage_tolerance`` (relative, default
     0) plus ``COVERAGE_SLACK`` of the first stage and gets the time left of ``time_limit_s`` (at least
-    1 s). If the cost stage finds no solution, the coverage-stage solution is kept.
+    1 s). It starts from the coverage-stage solution, which satisfies the floor, so it always has a plan
+    to improve; if it still finds none, the coverage-stage solution is kept.
+
+    Parameters
+    ----------
+    model
+        The built model (:func:`build_model`).
+    settings
+        Solver, time limit and gaps.
+    start
+        Variable values by name to start from (e.g. the solution of a similar scenario); HiGHS ignores
+        a start that is infeasible for this model.
+    monitor
+        Receives progress and may cancel. A cancelled solve keeps the best solution found so far (and
+        skips the cost stage if cancelled during coverage); its message says it was stopped.
     """
     objective_settings = model.data.inputs.scenario.objective
     problem = model.problem
@@ -633,27 +774,30 @@ def solve_model(model: AllocationModel, settings: SolverSettings) -> SolveOutcom
         problem.setObjective(coverage - objective_settings.cost_weight * cost)
     else:
         problem.setObjective(coverage)
-    status, seconds = _run(problem, settings, settings.time_limit_s, settings.mip_gap)
+    first = _run(problem, settings, settings.time_limit_s, settings.mip_gap, "coverage", start, monitor)
+    status, seconds = first.status, first.seconds
     if status not in ("optimal", "feasible"):
-        return SolveOutcome(
-            status,
-            settings.name,
-            seconds,
-            None,
-            None,
-            None,
-            {},
-            message="the solver found no solution"
-            + (" within the time limit" if settings.time_limit_s else ""),
-        )
+        if first.interrupted:
+            reason = "the solve was stopped before it found a plan"
+        else:
+            reason = "the solver found no solution" + (
+                " within the time limit" if settings.time_limit_s else ""
+            )
+        return SolveOutcome(status, settings.name, seconds, None, None, None, {}, message=reason)
     objective = float(pulp.value(coverage) or 0.0)
     stage_objective = float(pulp.value(problem.objective) or 0.0)
     bound, gap = _bound_and_gap(problem, status, stage_objective)
     if objective_settings.mode == "weighted" and bound is not None:
         bound = bound + objective - stage_objective  # report the bound of the coverage part only
     values = {v.name: float(v.varValue or 0.0) for v in problem.variables()}
-    if objective_settings.mode == "weighted":
-        return SolveOutcome(status, settings.name, seconds, objective, bound, gap, values)
+    stopped = "stopped by the user: best plan found so far"
+    if first.interrupted or objective_settings.mode == "weighted":
+        message = ""
+        if first.interrupted:
+            message = (
+                stopped if objective_settings.mode == "weighted" else stopped + "; cost was not minimised"
+            )
+        return SolveOutcome(status, settings.name, seconds, objective, bound, gap, values, message=message)
 
     # An absolute slack of COVERAGE_SLACK keeps the first-stage solution feasible despite solver tolerances.
     floor = objective - objective_settings.coverage_tolerance * abs(objective) - COVERAGE_SLACK
@@ -661,13 +805,15 @@ def solve_model(model: AllocationModel, settings: SolverSettings) -> SolveOutcom
     problem.sense = pulp.LpMinimize
     problem.setObjective(cost)
     remaining = None if settings.time_limit_s is None else max(1.0, settings.time_limit_s - seconds)
-    cost_status, cost_seconds = _run(problem, settings, remaining, settings.cost_mip_gap)
+    second = _run(problem, settings, remaining, settings.cost_mip_gap, "cost", values, monitor)
     message = ""
     cost_gap = None
-    if cost_status in ("optimal", "feasible"):
+    if second.status in ("optimal", "feasible"):
         values = {v.name: float(v.varValue or 0.0) for v in problem.variables()}
-        _, cost_gap = _bound_and_gap(problem, cost_status, float(pulp.value(problem.objective) or 0.0))
-        if cost_status == "feasible":
+        _, cost_gap = _bound_and_gap(problem, second.status, float(pulp.value(problem.objective) or 0.0))
+        if second.interrupted:
+            message = stopped + "; cost may not be minimal"
+        elif second.status == "feasible":
             message = "cost stage stopped at the time limit; cost may not be minimal"
     else:
         message = "cost stage found no solution; plan has optimal coverage but cost was not minimised"
@@ -681,7 +827,7 @@ def solve_model(model: AllocationModel, settings: SolverSettings) -> SolveOutcom
         bound,
         gap,
         values,
-        cost_stage_seconds=cost_seconds,
+        cost_stage_seconds=second.seconds,
         cost_stage_gap=cost_gap,
         message=message,
     )

@@ -39,6 +39,10 @@ class InputError(Exception):
         )
         super().__init__(msg)
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[Problem]]]:
+        # Rebuilt from its problems (not its message) when it crosses a process boundary.
+        return (InputError, (self.problems,))
+
 
 def display_path(path: Path) -> str:
     """Return ``path`` relative to the working directory when it lies below it, else as given."""

@@ -13,39 +13,126 @@ A shortfall of antigen a at site s is blamed on each limit that is binding there
 - ``cold_chain_store``: a store within reach could take more from its parent but has no spare litres.
 
 If no limit binds (code ``solver``), the solver stopped within its gap, and the reason says so.
+
+Each sentence is kept as data (:class:`models.plan.ReasonPart`: a template key and its values) and
+rendered by :func:`shortfall_reason` from the templates ``reason_*`` of :data:`planner.i18n.LABELS`, the
+one place for the wording in every language; ``Shortfall.reason`` holds the English rendering.
 """
 
 from __future__ import annotations
 
 import math
+import string
+from collections.abc import Iterable
+from typing import Any
 
 from models import Shortfall, SiteKind
+from models.plan import ReasonPart, ReasonValue
 from planner.allocation import SolveOutcome
 from planner.figures import PlanFigures
+from planner.i18n import Lang, t
 
 #: Stores named in a stock reason before the rest are counted.
 MAX_NAMED_STORES = 3
 
+#: How each language rewrites a number formatted the English way (thousands ",", decimals "."):
+#: French groups thousands with a narrow no-break space and writes a decimal comma.
+NUMBER_STYLE: dict[Lang, dict[int, str]] = {"en": {}, "fr": str.maketrans({",": "\u202f", ".": ","})}
 
-def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+Reasons = tuple[list[str], list[ReasonPart]]
 
 
-def _team_reasons(figures: PlanFigures, s: str, people_short: int) -> tuple[list[str], list[str]]:
+class _ReasonFormatter(string.Formatter):
+    """``str.format`` with numbers written the way ``lang`` writes them and lists joined in words."""
+
+    def __init__(self, lang: Lang) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if isinstance(value, tuple):
+            return join_words([str(v) for v in value], self.lang)
+        text = format(value, format_spec)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            text = text.translate(NUMBER_STYLE[self.lang])
+        return text
+
+
+def join_words(items: list[str], lang: Lang) -> str:
+    """Return items as a list in words: ``a``, ``a and b``, ``a, b and c`` (``et`` in French)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {t('and', lang)} " + items[-1]
+
+
+def render_reason(part: ReasonPart, lang: Lang = "en") -> str:
+    """Return one sentence of a reason in language ``lang``.
+
+    Parameters
+    ----------
+    part
+        The template key and its values; a ``more_stores`` count adds "N other stores" to ``stores``.
+    lang
+        ``"en"`` or ``"fr"``.
+    """
+    values: dict[str, ReasonValue] = dict(part.values)
+    more = values.pop("more_stores", 0)
+    stores = values.get("stores", ())
+    if isinstance(more, int) and more > 0 and isinstance(stores, tuple):
+        values["stores"] = (
+            *stores,
+            render_reason(ReasonPart(key="reason_other_stores", values={"n": more}), lang),
+        )
+    return _ReasonFormatter(lang).vformat(t(part.key, lang), (), values)
+
+
+def shortfall_reason(shortfall: Shortfall, lang: Lang = "en") -> str:
+    """Return why a shortfall happens, in language ``lang``.
+
+    Parameters
+    ----------
+    shortfall
+        A shortfall of a plan.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+        Its sentences rendered in ``lang``; for a plan written before reasons were kept as data
+        (no ``reason_parts``), the stored English ``reason`` whatever the language.
+    """
+    if not shortfall.reason_parts:
+        return shortfall.reason
+    return _sentences(shortfall.reason_parts, lang)
+
+
+def _sentences(parts: Iterable[ReasonPart], lang: Lang) -> str:
+    return " ".join(render_reason(part, lang) for part in parts)
+
+
+def _part(key: str, **values: ReasonValue) -> ReasonPart:
+    return ReasonPart(key=key, values=values)
+
+
+def _team_reasons(figures: PlanFigures, s: str, people_short: int) -> Reasons:
     data = figures.data
     inputs = data.inputs
     links = [p for (p, ss) in data.team_links if ss == s]
     if not links:
         times = [(data.pool_to_site.time_s(p, s), p) for p in inputs.pools if inputs.pools[p].teams > 0]
-        reachable = [(t, p) for t, p in times if math.isfinite(t)]
+        reachable = [(time_s, p) for time_s, p in times if math.isfinite(time_s)]
         if not reachable:
-            return ["no_team"], ["No team pool is connected to this site by road."]
-        t, p = min(reachable)
-        limit_min = inputs.pools[p].max_travel_time_min
+            return ["no_team"], [_part("reason_no_team_road")]
+        time_s, p = min(reachable)
         return ["no_team"], [
-            f"No team pool can reach it: the nearest, {p}, is {t / 3600:.1f} h away one way "
-            f"(limit {limit_min / 60:.1f} h, and teams returning daily need "
-            f"{inputs.scenario.campaign.min_session_h:g} h of session time)."
+            _part(
+                "reason_no_team_far",
+                pool=p,
+                hours=float(time_s) / 3600,
+                limit_h=float(inputs.pools[p].max_travel_time_min) / 60,
+                session_h=float(inputs.scenario.campaign.min_session_h),
+            )
         ]
     contacts = sum(people for (ss, _g), people in figures.people_by_site_group.items() if ss == s)
     spare = figures.contact_capacity(s) - contacts
@@ -61,46 +148,41 @@ def _team_reasons(figures: PlanFigures, s: str, people_short: int) -> tuple[list
     detail = ", ".join(f"{p} {used[p]}/{inputs.pools[p].teams * data.days}" for p in links)
     if flow_bound:
         return ["team_days"], [
-            f"Teams: the post is staffed {staffed} of its {days_open} open days, and travellers who pass on "
-            f"the other days are missed; every pool within reach has used all its team-days ({detail})."
+            _part("reason_team_days_post", staffed=int(staffed), days_open=int(days_open), detail=detail)
         ]
     more_days = math.ceil((people_short - spare) / max(data.team_links[p, s].people_per_day for p in links))
-    return ["team_days"], [
-        f"Teams: every pool within reach has used all its team-days ({detail}); about {more_days} more "
-        f"team-days would be needed."
-    ]
+    return ["team_days"], [_part("reason_team_days", detail=detail, more_days=int(more_days))]
 
 
-def _cold_chain_reasons(figures: PlanFigures, s: str, a: str) -> tuple[list[str], list[str]]:
+def _cold_chain_reasons(figures: PlanFigures, s: str, a: str) -> Reasons:
     data = figures.data
     inputs = data.inputs
     litres = figures.site_litres[s]
     vial_l = data.vial_volume_l(a)
-    causes, reasons = [], []
+    causes: list[str] = []
+    reasons: list[ReasonPart] = []
     carried = sum(
         inputs.pools[p].carrier_net_volume_l * d for (p, ss), d in figures.team_days.items() if ss == s
     )
     if carried > 0 and carried - litres < vial_l:
         causes.append("carrier")
-        reasons.append(
-            f"Carriers: the teams' carriers are full ({litres:.1f} of {carried:.1f} L over the campaign)."
-        )
+        reasons.append(_part("reason_carrier", litres=float(litres), carried=float(carried)))
     fridge = inputs.sites[s].fridge_net_volume_l
     refills = inputs.scenario.cold_chain.site_fridge_refills
     if fridge > 0 and fridge * refills - litres < vial_l:
         causes.append("cold_chain_site")
-        reasons.append(f"Cold chain: the site's fridge is full ({fridge:g} L net, filled {refills} time(s)).")
+        reasons.append(_part("reason_cold_chain_site", fridge=float(fridge), refills=int(refills)))
     return causes, reasons
 
 
-def _stock_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> tuple[list[str], list[str]]:
+def _stock_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> Reasons:
     data = figures.data
     inputs = data.inputs
     vaccine = inputs.vaccines[a]
     stores = [d for (d, ss) in data.supply_links if ss == s and a in data.holdable[d]]
     if not stores:
         hours = inputs.scenario.network.max_delivery_time_h
-        return ["no_store"], [f"Stock: no store holding {a} is within {hours:g} h drive."]
+        return ["no_store"], [_part("reason_no_store", antigen=a, hours=float(hours))]
     left = figures.stock_left
     if any(left[d, a] >= vaccine.doses_per_vial for d in stores):
         return [], []
@@ -110,18 +192,18 @@ def _stock_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> t
         return [], []  # a parent could still send more: stock is not what limits this site
     if full:
         return ["cold_chain_store"], [
-            f"Cold chain: {_join([inputs.stores[d].name for d in full])} cannot take more {a} from its "
-            f"parent store, which still has some (no spare net litres)."
+            _part("reason_cold_chain_store", stores=tuple(inputs.stores[d].name for d in full), antigen=a)
         ]
     lacking = math.ceil(people_short * vaccine.doses_per_person * vaccine.wastage_factor)
     held = [d for d in stores if inputs.stock.get((d, a), 0) > 0] or stores
-    names = [inputs.stores[d].name for d in held[:MAX_NAMED_STORES]]
-    if len(held) > MAX_NAMED_STORES:
-        names.append(f"{len(held) - MAX_NAMED_STORES} other stores")
-    verb = "lacks" if len(held) == 1 else "lack"
     return ["stock"], [
-        f"Stock: {_join(names)} {verb} about {lacking:,} doses of {a} for this site "
-        f"(no store within reach has any left)."
+        _part(
+            "reason_stock_one" if len(held) == 1 else "reason_stock_many",
+            stores=tuple(inputs.stores[d].name for d in held[:MAX_NAMED_STORES]),
+            more_stores=max(len(held) - MAX_NAMED_STORES, 0),
+            lacking=int(lacking),
+            antigen=a,
+        )
     ]
 
 
@@ -161,11 +243,8 @@ def explain_shortfalls(figures: PlanFigures, outcome: SolveOutcome) -> tuple[Sho
             reasons += extra[1]
         if not causes:
             causes = ["solver"]
-            gap = f" (gap {outcome.gap:.2%})" if outcome.gap is not None else ""
-            reasons = [
-                f"No single limit binds here: the solver stopped before proving optimality{gap}, "
-                f"or resources went to sites of higher priority."
-            ]
+            gap = outcome.gap
+            reasons = [_part("reason_solver") if gap is None else _part("reason_solver_gap", gap=float(gap))]
         rows.append(
             Shortfall(
                 site_id=s,
@@ -173,7 +252,8 @@ def explain_shortfalls(figures: PlanFigures, outcome: SolveOutcome) -> tuple[Sho
                 antigen=a,
                 people=people_short,
                 causes=tuple(causes),
-                reason=" ".join(reasons),
+                reason=_sentences(reasons, "en"),
+                reason_parts=tuple(reasons),
             )
         )
     return tuple(rows)

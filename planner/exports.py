@@ -303,7 +303,7 @@ def _delivery_stop_text(trip: DeliveryTrip, order: int, stop: DeliveryStop, lang
     )
 
 
-def _team_day_coords(day: TeamDay, places: Mapping[str, Place]) -> list[LonLat]:
+def team_day_coords(day: TeamDay, places: Mapping[str, Place]) -> list[LonLat]:
     """The day's road path; straight legs start -> stops -> end where no path is known."""
     start, end = places.get(day.start_place_id), places.get(day.end_place_id)
     fallback = [(start.lon, start.lat)] if start is not None else []
@@ -312,7 +312,7 @@ def _team_day_coords(day: TeamDay, places: Mapping[str, Place]) -> list[LonLat]:
     return _line_coords(day.path, fallback)
 
 
-def _trip_coords(trip: DeliveryTrip, places: Mapping[str, Place]) -> list[LonLat]:
+def trip_coords(trip: DeliveryTrip, places: Mapping[str, Place]) -> list[LonLat]:
     """The trip's road path; straight legs store -> stops -> store where no path is known."""
     store = places.get(trip.store_id)
     depot = [(store.lon, store.lat)] if store is not None else []
@@ -704,10 +704,10 @@ def geo_layers(plan: Plan, places: Mapping[str, Place]) -> dict[str, gpd.GeoData
         "sites": _frame("sites", sites, [Point(p.lon, p.lat) for p in site_places]),
         "stores": _frame("stores", stores, [Point(p.lon, p.lat) for p in store_places]),
         "team_routes": _frame(
-            "team_routes", team_routes, [LineString(_team_day_coords(d, places)) for d in team_days]
+            "team_routes", team_routes, [LineString(team_day_coords(d, places)) for d in team_days]
         ),
         "delivery_routes": _frame(
-            "delivery_routes", delivery_routes, [LineString(_trip_coords(trip, places)) for trip in trips]
+            "delivery_routes", delivery_routes, [LineString(trip_coords(trip, places)) for trip in trips]
         ),
     }
 
@@ -784,7 +784,7 @@ def _tracks(routes: RoutePlan, places: Mapping[str, Place], lang: Lang) -> list[
                 f"{t('departure', lang)} {clock(day.departure_s)} · "
                 f"{t('return', lang)} {clock(day.return_s)} · {t('people', lang)} {day.people}"
             ),
-            coords=_team_day_coords(day, places),
+            coords=team_day_coords(day, places),
             waypoints=[
                 _Waypoint(
                     stop.site_name,
@@ -808,7 +808,7 @@ def _tracks(routes: RoutePlan, places: Mapping[str, Place], lang: Lang) -> list[
                 f"{t('departure', lang)} {clock(trip.departure_s)} · "
                 f"{t('return', lang)} {clock(trip.return_s)} · {t('load_l', lang)} {trip.load_l:.1f}"
             ),
-            coords=_trip_coords(trip, places),
+            coords=trip_coords(trip, places),
             waypoints=[
                 _Waypoint(
                     stop.place_name,

@@ -101,6 +101,200 @@ LABELS: dict[str, dict[Lang, str]] = {
     "supervisor": {"en": "Supervisor", "fr": "Superviseur"},
     "signature": {"en": "Signature", "fr": "Signature"},
     "supervisor_signature": {"en": "Supervisor's signature", "fr": "Signature du superviseur"},
+    # Plan and scenario comparison (planner.compare)
+    "kind": {"en": "Kind", "fr": "Type de site"},
+    "province": {"en": "Province", "fr": "Province"},
+    "target_vaccinations": {"en": "Target vaccinations", "fr": "Vaccinations cibles"},
+    "vaccination_coverage": {"en": "Vaccination coverage", "fr": "Couverture vaccinale (antigènes)"},
+    "doses_needed": {"en": "Doses needed", "fr": "Doses nécessaires"},
+    "shortfall_people": {"en": "Shortfall (people, per antigen)", "fr": "Manque (personnes, par antigène)"},
+    "solver_gap": {"en": "Solver gap", "fr": "Écart du solveur"},
+    # Site kinds (codes of models.SiteKind)
+    "border_post": {"en": "border post", "fr": "poste frontalier"},
+    "idp_site": {"en": "IDP site", "fr": "site de déplacés"},
+    "returnee_centre": {"en": "returnee centre", "fr": "centre de rapatriés"},
+    "host_community": {"en": "host community", "fr": "communauté d'accueil"},
+    "health_facility": {"en": "health facility", "fr": "formation sanitaire"},
+    "mining_site": {"en": "mining site", "fr": "site minier"},
+    # Shortfall reasons (planner.explain renders them; fields follow str.format, numbers localised)
+    "and": {"en": "and", "fr": "et"},
+    "reason_other_stores": {"en": "{n} other stores", "fr": "{n} autres dépôts"},
+    "reason_no_team_road": {
+        "en": "No team pool is connected to this site by road.",
+        "fr": "Aucun groupe d'équipes n'est relié à ce site par la route.",
+    },
+    "reason_no_team_far": {
+        "en": "No team pool can reach it: the nearest, {pool}, is {hours:.1f} h away one way "
+        "(limit {limit_h:.1f} h, and teams returning daily need {session_h:g} h of session time).",
+        "fr": "Aucun groupe d'équipes ne peut l'atteindre : le plus proche, {pool}, est à {hours:.1f} h "
+        "de route à l'aller (limite {limit_h:.1f} h, et les équipes qui rentrent chaque jour ont besoin "
+        "de {session_h:g} h de séance).",
+    },
+    "reason_team_days_post": {
+        "en": "Teams: the post is staffed {staffed} of its {days_open} open days, and travellers who pass "
+        "on the other days are missed; every pool within reach has used all its team-days ({detail}).",
+        "fr": "Équipes : le poste est tenu {staffed} de ses {days_open} jours d'ouverture, et les voyageurs "
+        "qui passent les autres jours sont manqués ; tous les groupes d'équipes à portée ont utilisé tous "
+        "leurs jours-équipe ({detail}).",
+    },
+    "reason_team_days": {
+        "en": "Teams: every pool within reach has used all its team-days ({detail}); about {more_days} "
+        "more team-days would be needed.",
+        "fr": "Équipes : tous les groupes d'équipes à portée ont utilisé tous leurs jours-équipe "
+        "({detail}) ; il faudrait environ {more_days} jours-équipe de plus.",
+    },
+    "reason_carrier": {
+        "en": "Carriers: the teams' carriers are full ({litres:.1f} of {carried:.1f} L over the campaign).",
+        "fr": "Porte-vaccins : les porte-vaccins des équipes sont pleins ({litres:.1f} sur {carried:.1f} L "
+        "sur la campagne).",
+    },
+    "reason_cold_chain_site": {
+        "en": "Cold chain: the site's fridge is full ({fridge:g} L net, filled {refills} time(s)).",
+        "fr": "Chaîne du froid : le réfrigérateur du site est plein ({fridge:g} L nets, rempli {refills} "
+        "fois).",
+    },
+    "reason_no_store": {
+        "en": "Stock: no store holding {antigen} is within {hours:g} h drive.",
+        "fr": "Stock : aucun dépôt détenant l'antigène {antigen} n'est à moins de {hours:g} h de route.",
+    },
+    "reason_cold_chain_store": {
+        "en": "Cold chain: {stores} cannot take more {antigen} from its parent store, which still has "
+        "some (no spare net litres).",
+        "fr": "Chaîne du froid : plus aucun litre net libre à {stores} pour recevoir davantage de "
+        "{antigen} du dépôt parent, qui en a encore.",
+    },
+    "reason_stock_one": {
+        "en": "Stock: {stores} lacks about {lacking:,} doses of {antigen} for this site "
+        "(no store within reach has any left).",
+        "fr": "Stock : il manque environ {lacking:,} doses de {antigen} à {stores} pour ce site "
+        "(aucun dépôt à portée n'en a plus).",
+    },
+    "reason_stock_many": {
+        "en": "Stock: {stores} lack about {lacking:,} doses of {antigen} for this site "
+        "(no store within reach has any left).",
+        "fr": "Stock : il manque environ {lacking:,} doses de {antigen} à {stores} pour ce site "
+        "(aucun dépôt à portée n'en a plus).",
+    },
+    "reason_solver": {
+        "en": "No single limit binds here: the solver stopped before proving optimality, "
+        "or resources went to sites of higher priority.",
+        "fr": "Aucune limite ne bloque seule ici : le solveur s'est arrêté avant de prouver l'optimalité, "
+        "ou les ressources sont allées à des sites plus prioritaires.",
+    },
+    "reason_solver_gap": {
+        "en": "No single limit binds here: the solver stopped before proving optimality (gap {gap:.2%}), "
+        "or resources went to sites of higher priority.",
+        "fr": "Aucune limite ne bloque seule ici : le solveur s'est arrêté avant de prouver l'optimalité "
+        "(écart {gap:.2%}), ou les ressources sont allées à des sites plus prioritaires.",
+    },
+    # The scenario explorer (streamlit_app.py)
+    "plan": {"en": "Plan", "fr": "Plan"},
+    "map": {"en": "Map", "fr": "Carte"},
+    "compare": {"en": "Compare", "fr": "Comparer"},
+    "routes_downloads": {"en": "Routes & downloads", "fr": "Itinéraires et téléchargements"},
+    "scenario_file": {"en": "Scenario file", "fr": "Fichier de scénario"},
+    "load": {"en": "Load", "fr": "Charger"},
+    "variant_name": {"en": "Name of this scenario", "fr": "Nom de ce scénario"},
+    "variant_name_help": {
+        "en": "Plans are kept by this name for the Compare page.",
+        "fr": "Les plans sont gardés sous ce nom pour la page Comparer.",
+    },
+    "bad_name": {
+        "en": "A name may hold only letters, digits and _.",
+        "fr": "Un nom ne peut contenir que des lettres, des chiffres et _.",
+    },
+    "campaign_days": {"en": "Campaign days", "fr": "Jours de campagne"},
+    "uptake": {"en": "Uptake", "fr": "Acceptation"},
+    "objective": {"en": "Objective", "fr": "Objectif"},
+    "lexicographic": {"en": "Coverage first, then cost", "fr": "Couverture d'abord, puis coût"},
+    "weighted": {"en": "Coverage minus weighted cost", "fr": "Couverture moins coût pondéré"},
+    "rainy_season": {"en": "Rainy season (slower roads)", "fr": "Saison des pluies (routes plus lentes)"},
+    "road_closures": {"en": "Closed roads", "fr": "Routes fermées"},
+    "stock": {"en": "Stock", "fr": "Stock"},
+    "vaccines": {"en": "Vaccines", "fr": "Vaccins"},
+    "wastage": {"en": "Wastage", "fr": "Perte"},
+    "wastage_rate": {"en": "Wastage rate", "fr": "Taux de perte"},
+    "priority": {"en": "Priority", "fr": "Priorité"},
+    "name": {"en": "Name", "fr": "Nom"},
+    "save_yaml": {"en": "Save scenario (YAML)", "fr": "Enregistrer le scénario (YAML)"},
+    "upload_tables": {"en": "Upload tables (CSV or XLSX)", "fr": "Importer des tableaux (CSV ou XLSX)"},
+    "use_uploads": {"en": "Use the uploaded tables", "fr": "Utiliser les tableaux importés"},
+    "uploads_ok": {
+        "en": "The uploaded tables are valid and in use.",
+        "fr": "Les tableaux importés sont valides et utilisés.",
+    },
+    "input_problems": {"en": "The input has problems:", "fr": "Les données ont des problèmes :"},
+    "solve": {"en": "Solve", "fr": "Résoudre"},
+    "cancel": {"en": "Cancel", "fr": "Annuler"},
+    "quick_solve": {"en": "Quick solve", "fr": "Résolution rapide"},
+    "quick_solve_help": {
+        "en": "Stops within 0.1% of the best coverage and 2% of the least cost, starting from the "
+        "last plan; the plan shows its gap.",
+        "fr": "S'arrête à 0,1 % de la meilleure couverture et à 2 % du moindre coût, en partant du "
+        "dernier plan ; le plan indique son écart.",
+    },
+    "solving": {"en": "Solving", "fr": "Résolution de"},
+    "solve_failed": {"en": "The solve failed.", "fr": "La résolution a échoué."},
+    "cancelling": {"en": "stopping…", "fr": "arrêt…"},
+    "queued": {"en": "queued", "fr": "en attente"},
+    "running": {"en": "running", "fr": "en cours"},
+    "done": {"en": "done", "fr": "terminé"},
+    "failed": {"en": "failed", "fr": "échec"},
+    "stage_coverage": {"en": "coverage stage", "fr": "étape couverture"},
+    "stage_cost": {"en": "cost stage", "fr": "étape coût"},
+    "incumbent": {"en": "best so far", "fr": "meilleur à ce stade"},
+    "gap": {"en": "gap", "fr": "écart"},
+    "optimal": {"en": "optimal", "fr": "optimal"},
+    "feasible": {"en": "feasible (not proven optimal)", "fr": "réalisable (optimalité non prouvée)"},
+    "infeasible": {"en": "infeasible", "fr": "irréalisable"},
+    "error": {"en": "error", "fr": "erreur"},
+    "shown_plan": {"en": "Plan shown", "fr": "Plan affiché"},
+    "no_plan_yet": {
+        "en": "No plan yet: press Solve in the sidebar.",
+        "fr": "Pas encore de plan : cliquez sur Résoudre dans la barre latérale.",
+    },
+    "by_site": {"en": "By site", "fr": "Par site"},
+    "by_kind": {"en": "By kind of site", "fr": "Par type de site"},
+    "by_province": {"en": "By province", "fr": "Par province"},
+    "by_antigen": {"en": "By antigen", "fr": "Par antigène"},
+    "shortfalls": {"en": "Shortfalls and why", "fr": "Manques et leurs causes"},
+    "no_shortfalls": {
+        "en": "No shortfalls: every reachable person is vaccinated.",
+        "fr": "Aucun manque : chaque personne atteignable est vaccinée.",
+    },
+    "layers": {"en": "Layers", "fr": "Couches"},
+    "provinces": {"en": "Provinces", "fr": "Provinces"},
+    "team_routes": {"en": "Team routes", "fr": "Itinéraires des équipes"},
+    "delivery_routes": {"en": "Delivery routes", "fr": "Tournées de livraison"},
+    "online_basemap": {"en": "Online basemap", "fr": "Fond de carte en ligne"},
+    "online_basemap_help": {
+        "en": "Needs internet; the map works offline without it.",
+        "fr": "Nécessite internet ; la carte fonctionne hors ligne sans lui.",
+    },
+    "map_caption": {
+        "en": "Sites are coloured by coverage (red low, green high) and sized by target. Click a "
+        "site for its numbers. Province outlines are approximate.",
+        "fr": "Les sites sont colorés selon la couverture (rouge faible, vert élevée) et "
+        "dimensionnés selon la cible. Cliquez sur un site pour ses chiffres. Les limites des "
+        "provinces sont approximatives.",
+    },
+    "downloads": {"en": "Downloads", "fr": "Téléchargements"},
+    "no_routes": {"en": "This plan has no routes.", "fr": "Ce plan n'a pas d'itinéraires."},
+    "compare_needs_two": {
+        "en": "Solve at least two scenarios to compare them (edit the scenario, give it a new name "
+        "and solve).",
+        "fr": "Résolvez au moins deux scénarios pour les comparer (modifiez le scénario, donnez-lui "
+        "un nouveau nom et résolvez).",
+    },
+    "scenarios_to_compare": {
+        "en": "Scenarios to compare (the first is the reference)",
+        "fr": "Scénarios à comparer (le premier est la référence)",
+    },
+    "compare_reference": {
+        "en": "Differences (Δ) are against {name}.",
+        "fr": "Les différences (Δ) sont par rapport à {name}.",
+    },
+    "site_differences": {"en": "Coverage by site", "fr": "Couverture par site"},
 }
 
 

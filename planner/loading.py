@@ -1,13 +1,17 @@
 """Load a scenario file and its data tables, and check them against each other.
 
 Every problem is collected and reported at once (file, row, field, what is wrong) in an
-:class:`~planner.errors.InputError`. Tables are CSV (UTF-8, a BOM is accepted); each row is validated
-by its pydantic model so that the rules live in one place (``models``).
+:class:`~planner.errors.InputError`. Each row of a table is validated by its pydantic model so that the
+rules live in one place (``models``).
+
+Tables are CSV (UTF-8, a BOM is accepted) or XLSX (first sheet); an XLSX table's rows are counted like
+a CSV's data rows, so messages read the same for both.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import re
 from collections import Counter
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, get_args
 
+import openpyxl
 import yaml
 from pydantic import BaseModel, ValidationError
 
@@ -26,6 +31,17 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 #: Columns holding several values separated by spaces.
 LIST_COLUMNS = {"target_groups"}
+
+#: The data tables of a scenario: ``DataFiles`` field -> (row model, id column; for stock, its store).
+TABLES: dict[str, tuple[type[BaseModel], str]] = {
+    "sites": (Site, "site_id"),
+    "stores": (Store, "store_id"),
+    "stock": (StockLine, "store_id"),
+    "teams": (TeamPool, "pool_id"),
+    "vaccines": (Vaccine, "antigen"),
+}
+#: File endings :func:`read_table` reads.
+TABLE_SUFFIXES = (".csv", ".xlsx")
 
 
 @dataclass(frozen=True)
@@ -142,10 +158,28 @@ def load_scenario(path: str | Path) -> Scenario:
             key: str((base / value).resolve()) if isinstance(value, str) else value
             for key, value in raw["data"].items()
         }
+    return validate_scenario(raw, shown)
+
+
+def validate_scenario(raw: Mapping[str, Any], scenario_file: str = "scenario") -> Scenario:
+    """Validate scenario settings (a parsed YAML mapping or a dumped Scenario) against the schema.
+
+    Parameters
+    ----------
+    raw
+        The settings; data paths are taken as given.
+    scenario_file
+        How to name the scenario in messages.
+
+    Raises
+    ------
+    InputError
+        With every schema problem, by field (``campaign.days``, ``overrides.stock[0].doses``, ...).
+    """
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(_with_suggestions(_pydantic_problems(exc, shown), Scenario)) from exc
+        raise InputError(_with_suggestions(_pydantic_problems(exc, scenario_file), Scenario)) from exc
 
 
 def _clean_cell(column: str, value: str | None) -> Any:
@@ -159,8 +193,78 @@ def _clean_cell(column: str, value: str | None) -> Any:
     return value
 
 
+Row = dict[str | None, Any]
+
+
+def _xlsx_cell(value: object) -> str | None:
+    """An XLSX cell as the text a CSV would hold (whole numbers without '.0', dates in ISO format)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], list[Row]]:
+    """Header and data rows of the first sheet, blank rows skipped (as a CSV reader does)."""
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        texts = (
+            [_xlsx_cell(v) or "" for v in raw] for raw in workbook.worksheets[0].iter_rows(values_only=True)
+        )
+        lines = [line for line in texts if any(cell.strip() for cell in line)]
+    finally:
+        workbook.close()
+    if not lines:
+        return [], []
+    header = list(lines[0])
+    while header and not header[-1].strip():
+        header.pop()
+    rows: list[Row] = []
+    for cells in lines[1:]:
+        row: Row = {name: cells[i] if i < len(cells) else None for i, name in enumerate(header)}
+        if any(cell.strip() for cell in cells[len(header) :]):
+            row[None] = cells[len(header) :]
+        rows.append(row)
+    return header, rows
+
+
+def _read_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[Row]] | None:
+    """Header (stripped) and data rows of a CSV or XLSX table, or ``None`` (problem appended)."""
+    if not path.is_file():
+        problems.append(Problem(file=display_path(path), message="data file not found"))
+        return None
+    try:
+        header, rows = _table_rows(path)
+    except ValueError as exc:
+        problems.append(Problem(file=display_path(path), message=str(exc)))
+        return None
+    return [h.strip() for h in header], rows
+
+
+def _table_rows(path: Path) -> tuple[list[str], list[Row]]:
+    if path.suffix.lower() == ".xlsx":
+        try:
+            header, rows = _read_xlsx(path)
+        except Exception as exc:  # openpyxl raises many types (zip, XML, key errors) for a bad file
+            raise ValueError(f"cannot read as an XLSX workbook: {exc}") from exc
+    else:
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                header = list(reader.fieldnames or [])
+                rows = list(reader)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise ValueError(f"cannot read as a UTF-8 CSV table: {exc}") from exc
+    return header, rows
+
+
 def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> dict[int, ModelT]:
-    """Read a CSV table, validating each row with ``model``; problems are appended, bad rows skipped.
+    """Read a CSV or XLSX table, validating each row with ``model``; problems are appended, bad rows skipped.
 
     Empty cells take the model's default. A missing required column is reported once for the file.
 
@@ -170,17 +274,9 @@ def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> dict
         The valid rows by their 1-based row number (header not counted), in file order.
     """
     shown = display_path(path)
-    if not path.is_file():
-        problems.append(Problem(file=shown, message="data file not found"))
+    if (table := _read_rows(path, problems)) is None:
         return {}
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            rows = list(reader)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        problems.append(Problem(file=shown, message=f"cannot read as a UTF-8 CSV table: {exc}"))
-        return {}
+    header, rows = table
     required = [name for name, info in model.model_fields.items() if info.is_required()]
     missing = [name for name in required if name not in header]
     unknown = [name for name in header if name not in model.model_fields]
@@ -199,7 +295,7 @@ def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> dict
         values = {
             key.strip(): cleaned
             for key, cell in row.items()
-            if (cleaned := _clean_cell(key.strip(), cell)) is not None
+            if key is not None and (cleaned := _clean_cell(key.strip(), cell)) is not None
         }
         try:
             items[row_number] = model.model_validate(values)
@@ -234,7 +330,7 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     """
     problems: list[Problem] = []
     files = scenario.data
-    names = {key: display_path(getattr(files, key)) for key in type(files).model_fields}
+    names = {key: display_path(path) for key, path in files if path is not None}
     complete: dict[str, bool] = {}
 
     def read(key: str, model: type[ModelT]) -> dict[int, ModelT]:
@@ -252,6 +348,9 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     vaccines = read("vaccines", Vaccine)
     if not files.roads.is_file():
         problems.append(Problem(file=names["roads"], message="road network file not found"))
+    if files.provinces is not None and not files.provinces.is_file():
+        msg = f"province outlines file not found: {names['provinces']}"
+        problems.append(Problem(scenario_file, msg, "data.provinces"))
 
     _check_unique(sites, "site_id", names["sites"], problems)
     _check_unique(stores, "store_id", names["stores"], problems)
@@ -263,9 +362,8 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     antigens = {v.antigen for v in vaccines.values()}
     pool_ids = {p.pool_id for p in pools.values()}
 
-    def unknown(kind: str, value: str, known: set[str], file: str, field_name: str, row: int | None) -> None:
-        msg = f"unknown {kind} {value!r}{_suggest(value, known)}"
-        problems.append(Problem(file, msg, field_name, row))
+    def unknown(kind: str, value: str, known: set[str], file: str, field_name: str, row: int) -> None:
+        problems.append(_unknown(kind, value, known, file, field_name, row))
 
     for row_number, store in stores.items():
         if store.store_id in site_ids:
@@ -309,30 +407,10 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
         msg = f"group {group!r} must be given in both age_structure and traveller_age_structure"
         problems.append(Problem(scenario_file, msg, "campaign.traveller_age_structure"))
 
-    chosen = (
-        campaign.antigens if campaign.antigens is not None else tuple(v.antigen for v in vaccines.values())
+    known = {"sites": site_ids, "stores": store_ids, "teams": pool_ids, "vaccines": antigens}
+    problems += reference_problems(
+        scenario, {key: ids for key, ids in known.items() if complete[key]}, scenario_file
     )
-    if complete["vaccines"]:
-        for index, antigen in enumerate(chosen):
-            if antigen not in antigens:
-                unknown("antigen", antigen, antigens, scenario_file, f"campaign.antigens[{index}]", None)
-        for antigen in campaign.wastage_rates:
-            if antigen not in antigens:
-                unknown(
-                    "antigen", antigen, antigens, scenario_file, f"campaign.wastage_rates.{antigen}", None
-                )
-    for index, override in enumerate(scenario.overrides.stock):
-        if complete["stores"] and override.store_id not in store_ids:
-            field_name = f"overrides.stock[{index}].store_id"
-            unknown("store", override.store_id, store_ids, scenario_file, field_name, None)
-        if complete["vaccines"] and override.antigen not in antigens:
-            field_name = f"overrides.stock[{index}].antigen"
-            unknown("antigen", override.antigen, antigens, scenario_file, field_name, None)
-    if complete["teams"]:
-        for index, team_override in enumerate(scenario.overrides.teams):
-            if team_override.pool_id not in pool_ids:
-                field_name = f"overrides.teams[{index}].pool_id"
-                unknown("pool", team_override.pool_id, pool_ids, scenario_file, field_name, None)
 
     if not problems:
         for label, table in (("sites", sites), ("stores", stores), ("teams", pools), ("vaccines", vaccines)):
@@ -344,10 +422,17 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     stock = {(line.store_id, line.antigen): line.doses for line in stock_lines.values()}
     stock.update({(o.store_id, o.antigen): o.doses for o in scenario.overrides.stock})
     team_counts = {o.pool_id: o.teams for o in scenario.overrides.teams}
+    site_changes = {
+        o.site_id: o.model_dump(include={"priority", "uptake"}, exclude_none=True)
+        for o in scenario.overrides.sites
+    }
     wastage = campaign.wastage_rates
+    chosen = (
+        campaign.antigens if campaign.antigens is not None else tuple(v.antigen for v in vaccines.values())
+    )
     return CampaignInputs(
         scenario=scenario,
-        sites={s.site_id: s for s in sites.values()},
+        sites={s.site_id: s.model_copy(update=site_changes.get(s.site_id)) for s in sites.values()},
         stores={s.store_id: s for s in stores.values()},
         pools={
             p.pool_id: p.model_copy(update={"teams": team_counts[p.pool_id]})
@@ -364,6 +449,53 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
         },
         stock=stock,
     )
+
+
+def _unknown(kind: str, value: str, known: set[str], file: str, field_name: str, row: int | None) -> Problem:
+    return Problem(file, f"unknown {kind} {value!r}{_suggest(value, known)}", field_name, row)
+
+
+def _references(scenario: Scenario) -> Iterable[tuple[str, str, str, str]]:
+    """Yield (field, id, table, kind) for every id the scenario's settings take from a data table."""
+    campaign, overrides = scenario.campaign, scenario.overrides
+    for index, antigen in enumerate(campaign.antigens or ()):
+        yield f"campaign.antigens[{index}]", antigen, "vaccines", "antigen"
+    for antigen in campaign.wastage_rates:
+        yield f"campaign.wastage_rates.{antigen}", antigen, "vaccines", "antigen"
+    for index, stock in enumerate(overrides.stock):
+        yield f"overrides.stock[{index}].store_id", stock.store_id, "stores", "store"
+        yield f"overrides.stock[{index}].antigen", stock.antigen, "vaccines", "antigen"
+    for index, team in enumerate(overrides.teams):
+        yield f"overrides.teams[{index}].pool_id", team.pool_id, "teams", "pool"
+    for index, site in enumerate(overrides.sites):
+        yield f"overrides.sites[{index}].site_id", site.site_id, "sites", "site"
+
+
+def reference_problems(
+    scenario: Scenario, known: Mapping[str, set[str]], scenario_file: str = "scenario"
+) -> list[Problem]:
+    """Check the ids the scenario's settings name (antigens, overrides) against its data tables.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    known
+        The ids of each table by ``DataFiles`` field (``sites``, ``stores``, ``teams``, ``vaccines``);
+        references into a table left out are not checked.
+    scenario_file
+        How to name the scenario in messages.
+
+    Returns
+    -------
+    list of Problem
+        One per unknown id, naming the setting (``overrides.teams[0].pool_id``), with a suggestion.
+    """
+    return [
+        _unknown(kind, value, known[table], scenario_file, field_name, None)
+        for field_name, value, table, kind in _references(scenario)
+        if table in known and value not in known[table]
+    ]
 
 
 def _parent_cycles(stores: Mapping[int, Store], file: str) -> list[Problem]:

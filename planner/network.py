@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,7 +25,7 @@ import osmnx as ox
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from models import Network, RoadEdge, RoadNode
+from models import Network, RoadClosure, RoadEdge, RoadNode
 from planner.errors import InputError, Problem, display_path
 from planner.loading import read_table
 
@@ -181,21 +182,15 @@ def apply_road_conditions(
     names = _node_by_name(graph)
     problems: list[Problem] = []
     for index, closure in enumerate(network.closures):
-        ends = []
         for position, place in enumerate(closure.between):
             if place not in names:
                 msg = f"unknown place {place!r} in the road network"
                 problems.append(Problem(scenario_file, msg, f"network.closures[{index}].between[{position}]"))
-            ends.append(names.get(place))
-        if None in ends:
+        start, end = (names.get(place) for place in closure.between)
+        if start is None or end is None:
             continue
-        ref = closure.ref
-        on_ref = nx.subgraph_view(
-            graph,
-            filter_edge=lambda u, v, k, ref=ref: ref is None or graph.edges[u, v, k].get("ref") == ref,
-        )
         try:
-            path = nx.shortest_path(on_ref, ends[0], ends[1], weight="length")
+            path = _closed_path(graph, start, end, closure.ref)
         except nx.NetworkXNoPath:
             road = f"road {closure.ref}" if closure.ref else "any road"
             msg = f"no {road} joins {closure.between[0]!r} and {closure.between[1]!r}"
@@ -213,6 +208,77 @@ def apply_road_conditions(
     if problems:
         raise InputError(problems)
     return result
+
+
+def _closed_path(graph: nx.MultiDiGraph, start: int, end: int, ref: str | None) -> list[int]:
+    """The nodes a closure of road ``ref`` (any road if ``None``) between two nodes closes.
+
+    Raises
+    ------
+    networkx.NetworkXNoPath
+        If no such road joins them.
+    """
+    on_ref = nx.subgraph_view(
+        graph, filter_edge=lambda u, v, k: ref is None or graph.edges[u, v, k].get("ref") == ref
+    )
+    path: list[int] = nx.shortest_path(on_ref, start, end, weight="length")
+    return path
+
+
+@dataclass(frozen=True)
+class RoadSection:
+    """A road between two neighbouring named places, which one :class:`~models.RoadClosure` closes."""
+
+    between: tuple[str, str]
+    ref: str | None
+    highway: str
+    length_km: float
+
+    @property
+    def label(self) -> str:
+        """Name for a picker, such as ``RN3 gitaza - magara`` or ``a - b (track)`` for a road without ref."""
+        ends = f"{self.between[0]} - {self.between[1]}"
+        return f"{self.ref} {ends}" if self.ref else f"{ends} ({self.highway})"
+
+    def closure(self, reason: str = "") -> RoadClosure:
+        """The closure of exactly this section."""
+        return RoadClosure(between=self.between, ref=self.ref, reason=reason)
+
+
+def road_sections(graph: nx.MultiDiGraph) -> list[RoadSection]:
+    """List the closable sections of a road graph: two named places joined directly by a road.
+
+    Both directions of a road count once; places are in alphabetical order. A section is listed only if
+    closing it (:func:`apply_road_conditions`) closes that road alone, not a shorter way round on the
+    same road, and only if both place names are unique in the graph.
+
+    Returns
+    -------
+    list of RoadSection
+        Sorted by road reference (numbers in natural order; roads without one last), then places.
+    """
+    names = _node_by_name(graph)
+    shortest: dict[tuple[str, str, str | None], tuple[float, str]] = {}
+    for u, v, data in graph.edges(data=True):
+        ends = [str(graph.nodes[node].get("name") or "") for node in (u, v)]
+        if not all(ends) or names.get(ends[0]) != u or names.get(ends[1]) != v or ends[0] == ends[1]:
+            continue
+        ref = data.get("ref")
+        key = (min(ends), max(ends), ref if isinstance(ref, str) and ref else None)
+        length = float(data["length"])
+        if key not in shortest or length < shortest[key][0]:
+            shortest[key] = (length, _highway_class(data.get("highway")))
+    sections = [
+        RoadSection((a, b), ref, highway, length / 1000.0)
+        for (a, b, ref), (length, highway) in shortest.items()
+        if _closed_path(graph, names[a], names[b], ref) == [names[a], names[b]]
+    ]
+
+    def order(section: RoadSection) -> tuple[bool, list[str | int], tuple[str, str]]:
+        natural = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", section.ref or "")]
+        return section.ref is None, natural, section.between
+
+    return sorted(sections, key=order)
 
 
 def snap_places(

@@ -6,19 +6,21 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
 
 from models import Plan, RoutePlan, Scenario, SolverSettings
-from planner.allocation import AllocationData, build_model, prepare, solve_model
+from planner.allocation import AllocationData, SolveMonitor, build_model, prepare, solve_model
 from planner.deliveries import DeliveryBuilder
 from planner.errors import display_path
 from planner.itineraries import ItineraryBuilder
 from planner.loading import CampaignInputs, load_inputs, load_scenario
-from planner.network import apply_road_conditions, load_road_graph, snap_places, travel_matrix
+from planner.network import TravelMatrix, apply_road_conditions, load_road_graph, snap_places, travel_matrix
 from planner.results import build_plan
 
 
@@ -29,7 +31,56 @@ def _cached_graph(path: str, mtime_ns: int) -> nx.MultiDiGraph:
 
 def road_graph(path: Path) -> nx.MultiDiGraph:
     """Load a road graph once per file version; callers must treat the result as read-only."""
-    return _cached_graph(str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0)
+    return _cached_graph(*_graph_key(path))
+
+
+#: Snapped nodes and travel times by (road file version, road conditions, places): a scenario
+#: explorer re-solves the same places over the same roads many times.
+_TRAVEL_CACHE: OrderedDict[tuple[object, ...], tuple[dict[str, int], TravelMatrix]] = OrderedDict()
+TRAVEL_CACHE_SIZE = 16
+
+
+def _graph_key(path: Path) -> tuple[str, int]:
+    return str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0
+
+
+def place_travel(
+    inputs: CampaignInputs, scenario_file: str = "scenario"
+) -> tuple[dict[str, int], TravelMatrix]:
+    """Snap every site and store to the road graph and time the roads between every two of them.
+
+    Computed once per road file version, road conditions (``scenario.network``) and set of places,
+    then served from memory.
+
+    Raises
+    ------
+    InputError
+        If a closure is unknown or a site or store lies off the road network.
+    """
+    scenario = inputs.scenario
+    places = {
+        **{s: inputs.location(s) for s in inputs.sites},
+        **{d: inputs.location(d) for d in inputs.stores},
+    }
+    key = (_graph_key(scenario.data.roads), scenario.network.model_dump_json(), tuple(places.items()))
+    if key in _TRAVEL_CACHE:
+        _TRAVEL_CACHE.move_to_end(key)
+        return _TRAVEL_CACHE[key]
+    graph = apply_road_conditions(road_graph(scenario.data.roads), scenario.network, scenario_file)
+    # Tables that passed validation hold every row, in file order: a place's row is its position.
+    sites_file, stores_file = display_path(scenario.data.sites), display_path(scenario.data.stores)
+    where: dict[str, tuple[str, int | None]] = {
+        **{s: (sites_file, row) for row, s in enumerate(inputs.sites, start=1)},
+        **{d: (stores_file, row) for row, d in enumerate(inputs.stores, start=1)},
+    }
+    nodes = snap_places(graph, places, scenario.network.max_snap_distance_m, where)
+    # One shortest-path run between every two places (itineraries and deliveries need them all, with
+    # their road paths); the MILP's matrices are slices of it.
+    result = nodes, travel_matrix(graph, nodes, nodes, with_paths=True)
+    _TRAVEL_CACHE[key] = result
+    if len(_TRAVEL_CACHE) > TRAVEL_CACHE_SIZE:
+        _TRAVEL_CACHE.popitem(last=False)
+    return result
 
 
 def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") -> AllocationData:
@@ -40,22 +91,7 @@ def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") 
     InputError
         If a closure is unknown or a site or store lies off the road network.
     """
-    scenario = inputs.scenario
-    graph = apply_road_conditions(road_graph(scenario.data.roads), scenario.network, scenario_file)
-    places = {
-        **{s: inputs.location(s) for s in inputs.sites},
-        **{d: inputs.location(d) for d in inputs.stores},
-    }
-    # Tables that passed validation hold every row, in file order: a place's row is its position.
-    sites_file, stores_file = display_path(scenario.data.sites), display_path(scenario.data.stores)
-    where: dict[str, tuple[str, int | None]] = {
-        **{s: (sites_file, row) for row, s in enumerate(inputs.sites, start=1)},
-        **{d: (stores_file, row) for row, d in enumerate(inputs.stores, start=1)},
-    }
-    nodes = snap_places(graph, places, scenario.network.max_snap_distance_m, where)
-    # One shortest-path run between every two places (itineraries and deliveries need them all, with
-    # their road paths); the MILP's matrices are slices of it.
-    place_to_place = travel_matrix(graph, nodes, nodes, with_paths=True)
+    _, place_to_place = place_travel(inputs, scenario_file)
     sites = list(inputs.sites)
     stores = {d: d for d in inputs.stores}
     data = prepare(
@@ -80,11 +116,35 @@ def validate(path: str | Path) -> AllocationData:
     return prepare_allocation(load_inputs(scenario, shown), shown)
 
 
+@dataclass(frozen=True)
+class AllocationResult:
+    """A solved allocation: the Plan and the solver's variable values (a start for a similar scenario)."""
+
+    plan: Plan
+    values: Mapping[str, float]
+
+
+def solve_allocation(
+    data: AllocationData,
+    solver: SolverSettings | None = None,
+    *,
+    start: Mapping[str, float] | None = None,
+    monitor: SolveMonitor | None = None,
+) -> AllocationResult:
+    """Build and solve the allocation MILP, optionally from a start and under a monitor.
+
+    A re-solve after a small change is fastest when ``start`` is the ``values`` of the previous
+    result; a monitor receives progress and may stop the solve, which keeps its best plan
+    (see :func:`planner.allocation.solve_model`).
+    """
+    model = build_model(data)
+    outcome = solve_model(model, solver or data.inputs.scenario.solver, start, monitor)
+    return AllocationResult(build_plan(model, outcome), outcome.values)
+
+
 def plan_allocation(data: AllocationData, solver: SolverSettings | None = None) -> Plan:
     """Build and solve the allocation MILP for prepared data and return the Plan."""
-    model = build_model(data)
-    outcome = solve_model(model, solver or data.inputs.scenario.solver)
-    return build_plan(model, outcome)
+    return solve_allocation(data, solver).plan
 
 
 def plan_routes(data: AllocationData, plan: Plan) -> RoutePlan:

@@ -1,0 +1,380 @@
+"""Edits a planner makes to a scenario without touching a file, and saving the result as YAML.
+
+Every edit returns a new, validated :class:`~models.Scenario` (scenarios are frozen); a bad value raises
+an :class:`~planner.errors.InputError` naming the setting (``overrides.teams[2].teams``,
+``campaign.days``), as :func:`planner.loading.load_scenario` does for a file. Edits naming a pool, store,
+site or antigen check it against the scenario's data tables, with the messages of
+:func:`planner.loading.load_inputs`. Closable road sections for a picker are
+:func:`planner.network.road_sections`.
+
+>>> scenario = set_teams(scenario, "mob_bujumbura", 4)           # doctest: +SKIP
+>>> scenario = set_closures(scenario, [section.closure("flood")])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PureWindowsPath
+from typing import Any
+
+import yaml
+
+from models import RoadClosure, Scenario
+from planner.errors import InputError, Problem
+from planner.loading import TABLE_SUFFIXES, TABLES, read_table, reference_problems, validate_scenario
+from planner.network import apply_road_conditions
+from planner.outputs import write_files
+from planner.pipeline import road_graph
+
+#: Travel-time factors of the rainy season by highway class ('*': every other class), as in
+#: scenarios/burundi_rainy_season.yaml: unpaved roads and tracks are much slower, paved roads somewhat.
+RAINY_SEASON_FACTORS: dict[str, float] = {"*": 1.2, "tertiary": 1.4, "unclassified": 1.6, "track": 2.0}
+
+
+def _name(scenario: Scenario) -> str:
+    """How edit messages name the scenario."""
+    return f"scenario {scenario.name}"
+
+
+def _validated(scenario: Scenario, raw: Mapping[str, Any], *tables: str) -> Scenario:
+    """Validate edited settings, then check the ids they name against the given data tables.
+
+    A table that cannot be read cleanly is not checked against: :func:`planner.loading.load_inputs`
+    reports its problems.
+    """
+    edited = validate_scenario(raw, _name(scenario))
+    known: dict[str, set[str]] = {}
+    for table in tables:
+        model, key = TABLES[table]
+        table_problems: list[Problem] = []
+        rows = read_table(getattr(edited.data, table), model, table_problems)
+        if not table_problems:
+            known[table] = {getattr(row, key) for row in rows.values()}
+    if problems := reference_problems(edited, known, _name(scenario)):
+        raise InputError(problems)
+    return edited
+
+
+def _with_section(scenario: Scenario, section: str, values: Mapping[str, Any], *tables: str) -> Scenario:
+    """The scenario with some settings of one section (``campaign``, ``objective``, ...) replaced."""
+    raw = scenario.model_dump()
+    raw[section] = {**raw[section], **values}
+    return _validated(scenario, raw, *tables)
+
+
+def _with_override(
+    scenario: Scenario, kind: str, key: Mapping[str, str], values: Mapping[str, Any] | None, *tables: str
+) -> Scenario:
+    """Replace (in place), add (at the end) or, with ``values=None``, remove the override matching ``key``."""
+    raw = scenario.model_dump()
+    overrides: list[dict[str, Any]] = list(raw["overrides"][kind])
+    matches = [i for i, o in enumerate(overrides) if all(o[k] == v for k, v in key.items())]
+    position = matches[0] if matches else len(overrides)
+    overrides = [o for i, o in enumerate(overrides) if i not in matches]
+    if values is not None:
+        overrides.insert(position, {**key, **values})
+    raw["overrides"][kind] = overrides
+    return _validated(scenario, raw, *tables)
+
+
+def set_teams(scenario: Scenario, pool_id: str, teams: int | None) -> Scenario:
+    """Set the number of teams of a pool (replacing the teams table's number).
+
+    Parameters
+    ----------
+    scenario
+        The scenario to edit.
+    pool_id
+        A pool of the teams table.
+    teams
+        Teams in the pool (0 or more); ``None`` removes the override, so the table's number applies.
+
+    Returns
+    -------
+    Scenario
+        A new scenario with the pool's override set; ``scenario`` is unchanged.
+
+    Raises
+    ------
+    InputError
+        For a negative number (field ``overrides.teams[i].teams``) or an unknown pool
+        (``overrides.teams[i].pool_id``).
+    """
+    values = None if teams is None else {"teams": teams}
+    return _with_override(scenario, "teams", {"pool_id": pool_id}, values, "teams")
+
+
+def set_stock(scenario: Scenario, store_id: str, antigen: str, doses: int | None) -> Scenario:
+    """Set the doses of one antigen at one store (replacing the stock table's number).
+
+    Parameters
+    ----------
+    scenario
+        The scenario to edit.
+    store_id, antigen
+        A store of the stores table and an antigen of the vaccines table.
+    doses
+        Doses in stock (0 or more); ``None`` removes the override.
+
+    Returns
+    -------
+    Scenario
+        A new scenario with the store's stock override of ``antigen`` set.
+
+    Raises
+    ------
+    InputError
+        For negative doses (``overrides.stock[i].doses``), an unknown store or antigen.
+    """
+    values = None if doses is None else {"doses": doses}
+    key = {"store_id": store_id, "antigen": antigen}
+    return _with_override(scenario, "stock", key, values, "stores", "vaccines")
+
+
+def set_site(
+    scenario: Scenario, site_id: str, priority: float | None = None, uptake: float | None = None
+) -> Scenario:
+    """Set the priority and uptake of one site; ``None`` keeps the sites table's value.
+
+    Parameters
+    ----------
+    scenario
+        The scenario to edit.
+    site_id
+        A site of the sites table.
+    priority
+        Weight of the site's people in the coverage objective (0 or more).
+    uptake
+        Share of the site's target that accepts vaccination (0..1).
+
+    Returns
+    -------
+    Scenario
+        A new scenario whose site override is exactly (``priority``, ``uptake``); with both ``None``
+        the site has no override.
+
+    Raises
+    ------
+    InputError
+        For a value out of range (``overrides.sites[i].priority``) or an unknown site.
+    """
+    values = None if priority is None and uptake is None else {"priority": priority, "uptake": uptake}
+    return _with_override(scenario, "sites", {"site_id": site_id}, values, "sites")
+
+
+def set_campaign(
+    scenario: Scenario,
+    *,
+    days: int | None = None,
+    uptake: float | None = None,
+    wastage_rates: Mapping[str, float] | None = None,
+) -> Scenario:
+    """Set campaign days, uptake and wastage rates; ``None`` leaves a setting as it is.
+
+    Parameters
+    ----------
+    scenario
+        The scenario to edit.
+    days
+        Campaign days every team may work (1..366).
+    uptake
+        Share of the target that accepts vaccination (0..1), where a site gives none.
+    wastage_rates
+        Wastage rate by antigen (0..1, 1 excluded), replacing the scenario's; antigens left out take
+        the vaccines table's rate.
+
+    Returns
+    -------
+    Scenario
+        A new scenario; the campaign's other settings are unchanged.
+
+    Raises
+    ------
+    InputError
+        For a value out of range (``campaign.days``, ...) or an antigen not in the vaccines table.
+    """
+    values: dict[str, Any] = {}
+    if days is not None:
+        values["days"] = days
+    if uptake is not None:
+        values["uptake"] = uptake
+    if wastage_rates is not None:
+        values["wastage_rates"] = dict(wastage_rates)
+    return _with_section(scenario, "campaign", values, "vaccines")
+
+
+def set_objective(scenario: Scenario, mode: str, cost_weight: float | None = None) -> Scenario:
+    """Set how coverage and cost are traded off.
+
+    Parameters
+    ----------
+    scenario
+        The scenario to edit.
+    mode
+        ``lexicographic`` (coverage first, then cost) or ``weighted`` (one solve, cost times
+        ``cost_weight``).
+    cost_weight
+        Weight of cost in ``weighted`` mode (0 or more); ``None`` keeps the scenario's.
+
+    Returns
+    -------
+    Scenario
+        A new scenario; the coverage tolerance and delivery cost are unchanged.
+
+    Raises
+    ------
+    InputError
+        For an unknown mode (``objective.mode``) or a negative weight.
+    """
+    values: dict[str, Any] = {"mode": mode}
+    if cost_weight is not None:
+        values["cost_weight"] = cost_weight
+    return _with_section(scenario, "objective", values)
+
+
+def set_rainy_season(scenario: Scenario, on: bool) -> Scenario:
+    """Turn the rainy season's slower roads (:data:`RAINY_SEASON_FACTORS`) on or off (no factors).
+
+    Returns
+    -------
+    Scenario
+        A new scenario; road closures are left as they are.
+    """
+    factors = dict(RAINY_SEASON_FACTORS) if on else {}
+    return _with_section(scenario, "network", {"travel_time_factor": factors})
+
+
+def is_rainy_season(scenario: Scenario) -> bool:
+    """Whether the scenario's travel-time factors are those of the rainy season."""
+    return scenario.network.travel_time_factor == RAINY_SEASON_FACTORS
+
+
+def set_closures(scenario: Scenario, closures: Sequence[RoadClosure]) -> Scenario:
+    """Replace the scenario's road closures, checked against its road network.
+
+    Parameters
+    ----------
+    scenario
+        The scenario to edit.
+    closures
+        The closed sections, for instance :meth:`planner.network.RoadSection.closure` of sections
+        picked from :func:`planner.network.road_sections`; empty opens every road.
+
+    Returns
+    -------
+    Scenario
+        A new scenario; travel-time factors are unchanged.
+
+    Raises
+    ------
+    InputError
+        If the road network cannot be read, a closure names a place not in it
+        (``network.closures[i].between[j]``) or no road with its ref joins its places.
+    """
+    values = {"closures": [closure.model_dump() for closure in closures]}
+    edited = _with_section(scenario, "network", values)
+    apply_road_conditions(road_graph(edited.data.roads), edited.network, _name(scenario))
+    return edited
+
+
+def scenario_yaml(scenario: Scenario, folder: Path) -> str:
+    """Write a scenario as YAML text for a file in ``folder``.
+
+    Data paths are written relative to ``folder`` and settings at their defaults are left out, so
+    :func:`planner.loading.load_scenario` of the saved file gives back an equal scenario.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (data paths absolute, or relative to the working directory).
+    folder
+        The folder the file will be saved in.
+
+    Returns
+    -------
+    str
+        The YAML text.
+    """
+    raw = scenario.model_dump(mode="json", exclude_defaults=True)
+    base = folder.resolve()
+    raw["data"] = {
+        key: Path(os.path.relpath(path.resolve(), base)).as_posix()
+        for key, path in scenario.data
+        if path is not None
+    }
+    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+
+
+def save_scenario(scenario: Scenario, path: Path) -> None:
+    """Save a scenario as a YAML file, all or nothing (see :func:`planner.outputs.write_files`).
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    path
+        The file to write (replaced if it exists; its folder is created if needed).
+    """
+    path = Path(path)
+    write_files({path.name: scenario_yaml(scenario, path.parent).encode("utf-8")}, path.parent)
+
+
+def with_uploaded_tables(
+    scenario: Scenario, uploads: Mapping[str, tuple[str, bytes]], folder: Path
+) -> Scenario:
+    """Use uploaded CSV or XLSX tables in place of the scenario's.
+
+    Each file is saved in ``folder`` under its own name and checked row by row, so messages name the
+    file the planner knows (``sites_upload.xlsx, row 4 (line 5), field lat: ...``; an XLSX table's rows
+    are counted like a CSV's). References between tables are checked by
+    :func:`planner.loading.load_inputs`.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    uploads
+        Table kind (``sites``, ``stores``, ``stock``, ``teams`` or ``vaccines``) -> (file name as
+        uploaded, content).
+    folder
+        Where to keep the files (created if needed).
+
+    Returns
+    -------
+    Scenario
+        A new scenario whose data paths point at the uploaded files.
+
+    Raises
+    ------
+    InputError
+        For an unknown kind, a file that is neither CSV nor XLSX, two tables with one file name, an
+        unreadable file or bad rows; then no file is left in ``folder``.
+    """
+    problems: list[Problem] = []
+    files: dict[str, bytes] = {}
+    names: dict[str, str] = {}
+    for kind, (uploaded, content) in uploads.items():
+        name = PureWindowsPath(uploaded).name  # a browser may send a whole path, with either slash
+        if kind not in TABLES:
+            msg = f"unknown table kind {kind!r} (one of {', '.join(TABLES)})"
+            problems.append(Problem(uploaded, msg))
+        elif Path(name).suffix.lower() not in TABLE_SUFFIXES:
+            problems.append(Problem(uploaded, f"not a table file: upload {' or '.join(TABLE_SUFFIXES)}"))
+        elif name in files:
+            problems.append(Problem(uploaded, "the same file name is uploaded for two tables"))
+        else:
+            files[name] = content
+            names[kind] = name
+    if problems:
+        raise InputError(problems)
+    written = write_files(files, folder)
+    for kind, name in names.items():
+        read_table(Path(folder) / name, TABLES[kind][0], problems)
+    if problems:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise InputError(problems)
+    raw = scenario.model_dump()
+    raw["data"].update({kind: (Path(folder) / name).resolve() for kind, name in names.items()})
+    return validate_scenario(raw, _name(scenario))

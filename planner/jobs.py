@@ -1,0 +1,232 @@
+"""Solves that run outside the caller's process, with progress, cancel and a start from the last plan.
+
+The scenario explorer must stay responsive while a national plan solves, so it never solves in its
+own script: it submits a :class:`SolveRequest` to a :class:`SolveService` (worker processes) and polls
+:meth:`SolveService.status`. Workers keep the road network and travel times in memory between
+solves (see :func:`planner.pipeline.prepare_allocation`), and a request may carry the variable values
+of the previous plan as a start, so a re-solve after one change is quick.
+
+Processes rather than threads: the MILP solver holds the GIL for long stretches through PuLP's
+model building, and a crashed or cancelled solve cannot take the user interface down with it. The
+``spawn`` start method is used because forking a process that runs threads (a web server does) is
+unsafe.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import multiprocessing
+import time
+import traceback
+from collections.abc import Mapping, MutableMapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from models import Plan, Scenario, SolverSettings
+from planner.allocation import SolveProgress
+from planner.errors import InputError
+
+JobState = Literal["queued", "running", "done", "failed"]
+
+#: Solver settings for exploring: a plan within 0.1% of the best coverage and 2% of the least cost.
+#: Warm-started from the previous plan, the Burundi baseline re-solves in well under a second this way;
+#: the plan reports its gaps, so nothing is hidden (docs/BENCHMARKS.md).
+QUICK_MIP_GAP = 1e-3
+QUICK_COST_MIP_GAP = 0.02
+#: Least time between two cancel checks of a running solve (each asks the manager process).
+CANCEL_CHECK_INTERVAL_S = 0.1
+
+
+def quick_settings(settings: SolverSettings) -> SolverSettings:
+    """The scenario's solver settings loosened for interactive exploring (never tightened)."""
+    return settings.model_copy(
+        update={
+            "mip_gap": max(settings.mip_gap, QUICK_MIP_GAP),
+            "cost_mip_gap": max(settings.cost_mip_gap, QUICK_COST_MIP_GAP),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class SolveRequest:
+    """What to solve: a scenario (data paths absolute), optional solver settings and start values."""
+
+    scenario: Scenario
+    solver: SolverSettings | None = None
+    start: Mapping[str, float] | None = None
+    routes: bool = True
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """A finished solve: the plan (with routes if asked), its values as a next start, and timings."""
+
+    plan: Plan
+    values: Mapping[str, float]
+    seconds: Mapping[str, float]
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """What the caller polls: the state, the latest progress and, once done, the result or error."""
+
+    job_id: str
+    state: JobState
+    elapsed_s: float
+    progress: SolveProgress | None = None
+    cancel_requested: bool = False
+    result: SolveResult | None = None
+    error: str | None = None
+    input_error: InputError | None = None
+
+
+class _SharedMonitor:
+    """A :class:`planner.allocation.SolveMonitor` that talks to the caller through manager proxies."""
+
+    def __init__(self, job_id: str, progress: MutableMapping[str, Any], cancels: Mapping[str, bool]) -> None:
+        self.job_id = job_id
+        self.progress = progress
+        self.cancels = cancels
+        self._checked_at = -1.0
+        self._cancelled = False
+
+    def report(self, progress: SolveProgress) -> None:
+        self.progress[self.job_id] = progress
+
+    def cancelled(self) -> bool:
+        now = time.monotonic()
+        if not self._cancelled and now - self._checked_at >= CANCEL_CHECK_INTERVAL_S:
+            self._checked_at = now
+            self._cancelled = bool(self.cancels.get(self.job_id, False))
+        return self._cancelled
+
+
+def run_request(request: SolveRequest, monitor: Any = None) -> SolveResult:
+    """Solve a request in this process (what a worker runs); see :class:`SolveService`.
+
+    Raises
+    ------
+    InputError
+        If the scenario or its data is invalid.
+    """
+    # Imported here so that a worker's first job, not the caller's import, pays for the engine.
+    from planner.loading import load_inputs
+    from planner.pipeline import add_routes, prepare_allocation, solve_allocation
+
+    seconds: dict[str, float] = {}
+    begin = time.perf_counter()
+    data = prepare_allocation(load_inputs(request.scenario))
+    seconds["prepare"] = time.perf_counter() - begin
+    begin = time.perf_counter()
+    solved = solve_allocation(data, request.solver, start=request.start, monitor=monitor)
+    seconds["allocation"] = time.perf_counter() - begin
+    plan = solved.plan
+    if request.routes and plan.status in ("optimal", "feasible"):
+        begin = time.perf_counter()
+        plan = add_routes(data, plan)
+        seconds["routes"] = time.perf_counter() - begin
+    cancelled = bool(monitor is not None and monitor.cancelled())
+    return SolveResult(plan, dict(solved.values), seconds, cancelled)
+
+
+def _worker_job(
+    job_id: str, request: SolveRequest, progress: MutableMapping[str, Any], cancels: Mapping[str, bool]
+) -> SolveResult:
+    return run_request(request, _SharedMonitor(job_id, progress, cancels))
+
+
+def _warm_up() -> None:
+    """Import the engine in a new worker so the first solve does not pay for it."""
+    import planner.pipeline  # noqa: F401
+
+
+@dataclass
+class _Job:
+    future: Future[SolveResult]
+    submitted_at: float
+    finished_at: float | None = None
+
+
+class SolveService:
+    """Worker processes that solve requests; the caller submits, polls and may cancel.
+
+    Parameters
+    ----------
+    workers
+        Solves that may run at once (each uses the MILP solver's threads setting).
+    """
+
+    def __init__(self, workers: int = 1) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._manager = context.Manager()
+        self._progress: MutableMapping[str, Any] = self._manager.dict()
+        self._cancels: MutableMapping[str, bool] = self._manager.dict()
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up)
+        self._jobs: dict[str, _Job] = {}
+        self._ids = itertools.count(1)
+
+    def submit(self, request: SolveRequest) -> str:
+        """Queue a solve and return its job id."""
+        job_id = f"job{next(self._ids)}"
+        self._cancels[job_id] = False
+        future = self._pool.submit(_worker_job, job_id, request, self._progress, self._cancels)
+        self._jobs[job_id] = _Job(future, time.monotonic())
+        return job_id
+
+    def cancel(self, job_id: str) -> None:
+        """Stop a job: a queued one never starts; a running one stops with its best plan so far."""
+        job = self._jobs[job_id]
+        if not job.future.cancel():
+            self._cancels[job_id] = True
+
+    def status(self, job_id: str) -> JobStatus:
+        """The job's state, latest progress and, once done, its result or error.
+
+        Raises
+        ------
+        KeyError
+            If no job has this id.
+        """
+        job = self._jobs[job_id]
+        future = job.future
+        progress = self._progress.get(job_id)
+        cancel_requested = bool(self._cancels.get(job_id, False)) or future.cancelled()
+        if not future.done():
+            state: JobState = "running" if future.running() else "queued"
+            elapsed = time.monotonic() - job.submitted_at
+            return JobStatus(job_id, state, elapsed, progress, cancel_requested)
+        if job.finished_at is None:
+            job.finished_at = time.monotonic()
+        elapsed = job.finished_at - job.submitted_at
+        if future.cancelled():
+            return JobStatus(job_id, "failed", elapsed, progress, True, error="cancelled before it started")
+        error = future.exception()
+        if isinstance(error, InputError):
+            return JobStatus(
+                job_id, "failed", elapsed, progress, cancel_requested, error=str(error), input_error=error
+            )
+        if error is not None:
+            text = "".join(traceback.format_exception_only(type(error), error)).strip()
+            return JobStatus(job_id, "failed", elapsed, progress, cancel_requested, error=text)
+        return JobStatus(job_id, "done", elapsed, progress, cancel_requested, result=future.result())
+
+    def wait(self, job_id: str, timeout_s: float | None = None) -> JobStatus:
+        """Block until the job ends (or the timeout passes) and return its status."""
+        concurrent.futures.wait([self._jobs[job_id].future], timeout=timeout_s)
+        return self.status(job_id)
+
+    def forget(self, job_id: str) -> None:
+        """Drop a finished job's records."""
+        self._jobs.pop(job_id, None)
+        self._progress.pop(job_id, None)
+        self._cancels.pop(job_id, None)
+
+    def shutdown(self) -> None:
+        """Stop the workers (running solves are cancelled) and the manager."""
+        for job_id in list(self._jobs):
+            self._cancels[job_id] = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._manager.shutdown()

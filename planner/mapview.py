@@ -1,0 +1,460 @@
+"""Plan maps for the explorer: pydeck layers of provinces, sites, stores and routes, offline by default.
+
+:func:`plan_deck` returns a ``pydeck.Deck`` for ``st.pydeck_chart``; this module never imports
+streamlit. Without a basemap the deck makes no outside request: it has no map provider and keeps
+pydeck's map-style placeholder (``"__MAP_STYLE__"``), which Streamlit reads as "no basemap". A deck
+with ``map_style=None`` would not do: Streamlit then fills in a Carto style from the internet.
+
+Layer data are lists of plain-Python dicts (no numpy types), so a deck serialises to JSON as it is.
+Every pickable record has a ``name`` and a ``details`` text (lines in the chosen language), which
+the one tooltip of the deck (:data:`TOOLTIP`) shows for whichever layer is under the pointer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence, Set
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pydeck as pdk  # type: ignore[import-untyped]
+
+from models import LonLat, Plan, SiteResult, clock
+from planner.errors import InputError, Problem, display_path
+from planner.exports import (
+    DELIVERY_RGB,
+    Place,
+    _natural_key,
+    team_colour,
+    team_day_coords,
+    trip_coords,
+)
+from planner.i18n import Lang, t
+
+#: Province outlines of the built-in Burundi data (approximate, for orientation only).
+BURUNDI_PROVINCES = Path(__file__).resolve().parent.parent / "data" / "burundi" / "provinces.geojson"
+
+#: Layer ids, bottom to top; ``show`` in :func:`map_layers` picks among them.
+LAYER_IDS = ("provinces", "delivery_routes", "team_routes", "stores", "sites")
+DEFAULT_SHOW = frozenset(LAYER_IDS)
+#: The province names drawn with the provinces layer.
+PROVINCE_NAMES_ID = "province_names"
+
+#: One tooltip for every pickable layer: each record carries its own ``name`` and ``details``. Values
+#: are HTML-escaped by Streamlit; ``pre-line`` keeps the line breaks of ``details``.
+TOOLTIP = {
+    "html": '<b>{name}</b><div style="white-space: pre-line">{details}</div>',
+    "style": {"fontSize": "12px"},
+}
+
+#: Coverage colours, colour-blind friendly-ish (Okabe-Ito vermillion, orange and bluish green).
+COVERAGE_LOW_RGB = (213, 94, 0)
+COVERAGE_MID_RGB = (230, 159, 0)
+COVERAGE_HIGH_RGB = (0, 158, 115)
+#: Sites the plan has no figures for.
+NO_RESULT_RGB = (150, 150, 150)
+STORE_RGB = (31, 58, 147)
+PROVINCE_FILL_RGBA = (120, 120, 120, 25)
+PROVINCE_LINE_RGB = (90, 90, 90)
+
+#: Site circle radius in metres: ``SITE_RADIUS_M_PER_SQRT_PERSON * sqrt(target)``, at least the minimum.
+SITE_RADIUS_M_PER_SQRT_PERSON = 30.0
+SITE_MIN_RADIUS_M = 500.0
+#: Decimals kept of route coordinates (5 is about 1 m).
+COORD_DECIMALS = 5
+#: Map size (pixels) that :func:`view_state` fits the places into.
+FIT_WIDTH_PX = 700.0
+FIT_HEIGHT_PX = 500.0
+MAX_ZOOM = 14.0
+
+
+def load_provinces(path: Path) -> gpd.GeoDataFrame:
+    """Read province outlines (GeoJSON or any file geopandas reads), in lon/lat (EPSG:4326).
+
+    Parameters
+    ----------
+    path
+        The file, e.g. :data:`BURUNDI_PROVINCES`; it needs a ``province`` column and polygons.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per province (or part), with columns ``province`` and ``geometry``.
+
+    Raises
+    ------
+    InputError
+        Naming the file if it cannot be read, has no ``province`` column or holds other geometries.
+    """
+    file = display_path(path)
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises its own errors, OSError and ValueError alike
+        raise InputError([Problem(file, f"cannot read province outlines: {exc}")]) from exc
+    if "province" not in frame.columns:
+        raise InputError([Problem(file, "no 'province' column", field="province")])
+    problems = [
+        Problem(
+            file,
+            f"geometry is {geometry.geom_type if geometry is not None else 'empty'}, not a polygon",
+            field="geometry",
+            row=row,
+        )
+        for row, geometry in enumerate(frame.geometry, start=1)
+        if geometry is None or geometry.geom_type not in ("Polygon", "MultiPolygon")
+    ]
+    if problems:
+        raise InputError(problems)
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        frame = frame.to_crs("EPSG:4326")
+    return frame[["province", "geometry"]]
+
+
+def coverage_rgb(coverage: float) -> tuple[int, int, int]:
+    """Colour of a coverage: vermillion at 0, orange at 0.5, bluish green at 1 (clamped; NaN is 0)."""
+    share = 0.0 if math.isnan(coverage) else min(max(coverage, 0.0), 1.0)
+    low, high, part = (
+        (COVERAGE_LOW_RGB, COVERAGE_MID_RGB, share * 2.0)
+        if share <= 0.5
+        else (COVERAGE_MID_RGB, COVERAGE_HIGH_RGB, share * 2.0 - 1.0)
+    )
+    red, green, blue = (round(a + (b - a) * part) for a, b in zip(low, high, strict=True))
+    return red, green, blue
+
+
+def site_radius_m(target_people: int) -> float:
+    """Radius of a site's circle in metres: grows with the square root of its target (area ~ people)."""
+    return max(SITE_MIN_RADIUS_M, SITE_RADIUS_M_PER_SQRT_PERSON * math.sqrt(max(target_people, 0)))
+
+
+def view_state(places: Mapping[str, Place]) -> pdk.ViewState:
+    """Return a view that fits every place (the whole world when there is none)."""
+    if not places:
+        return pdk.ViewState(longitude=0.0, latitude=0.0, zoom=1.0)
+    lons = [p.lon for p in places.values()]
+    lats = [p.lat for p in places.values()]
+    # Web Mercator: 256 * 2**zoom pixels span 360 degrees; a tenth more keeps the edges in view.
+    span_lon = max(max(lons) - min(lons), 1e-3) * 1.2
+    span_lat = max(max(lats) - min(lats), 1e-3) * 1.2
+    zoom = min(
+        math.log2(FIT_WIDTH_PX * 360.0 / (256.0 * span_lon)),
+        math.log2(FIT_HEIGHT_PX * 360.0 / (256.0 * span_lat)),
+    )
+    return pdk.ViewState(
+        longitude=round((min(lons) + max(lons)) / 2.0, 5),
+        latitude=round((min(lats) + max(lats)) / 2.0, 5),
+        zoom=round(min(max(zoom, 1.0), MAX_ZOOM), 2),
+    )
+
+
+def map_layers(
+    plan: Plan,
+    places: Mapping[str, Place],
+    provinces: gpd.GeoDataFrame | None,
+    lang: Lang = "en",
+    show: Set[str] = DEFAULT_SHOW,
+) -> list[pdk.Layer]:
+    """Return the map layers of a plan, bottom to top.
+
+    Parameters
+    ----------
+    plan
+        A plan; without ``routes`` there are no route layers.
+    places
+        Sites and stores by id (:func:`planner.exports.places_from_inputs`).
+    provinces
+        Outlines from :func:`load_provinces`, or None for none.
+    lang
+        Language of the tooltip texts.
+    show
+        Which of :data:`LAYER_IDS` to draw.
+
+    Returns
+    -------
+    list of pydeck.Layer
+        Layers with ids among ``provinces`` (and ``province_names``), ``delivery_routes``,
+        ``team_routes``, ``stores`` and ``sites``.
+
+    Raises
+    ------
+    ValueError
+        If ``show`` names an unknown layer.
+    """
+    unknown = sorted(set(show) - set(LAYER_IDS))
+    if unknown:
+        msg = f"unknown map layer {', '.join(map(repr, unknown))}; known layers: {', '.join(LAYER_IDS)}"
+        raise ValueError(msg)
+    layers: list[pdk.Layer] = []
+    if "provinces" in show and provinces is not None:
+        layers += _province_layers(provinces)
+    if plan.routes is not None and "delivery_routes" in show:
+        layers.append(_path_layer("delivery_routes", delivery_route_records(plan, places, lang), 4))
+    if plan.routes is not None and "team_routes" in show:
+        layers.append(_path_layer("team_routes", team_route_records(plan, places, lang), 3))
+    if "stores" in show:
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                store_records(places, lang),
+                id="stores",
+                get_position="position",
+                get_fill_color=list(STORE_RGB),
+                get_line_color=[255, 255, 255],
+                radius_units="pixels",
+                get_radius=7,
+                stroked=True,
+                line_width_units="pixels",
+                get_line_width=2,
+                pickable=True,
+            )
+        )
+    if "sites" in show:
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                site_records(plan, places, lang),
+                id="sites",
+                get_position="position",
+                get_fill_color="color",
+                get_radius="radius",
+                radius_min_pixels=3,
+                radius_max_pixels=40,
+                opacity=0.8,
+                stroked=True,
+                get_line_color=[60, 60, 60],
+                line_width_min_pixels=1,
+                pickable=True,
+                auto_highlight=True,
+            )
+        )
+    return layers
+
+
+def plan_deck(
+    plan: Plan,
+    places: Mapping[str, Place],
+    provinces: gpd.GeoDataFrame | None,
+    lang: Lang = "en",
+    basemap: bool = False,
+    show: Set[str] = DEFAULT_SHOW,
+) -> pdk.Deck:
+    """Return a deck of the plan's map for ``st.pydeck_chart``.
+
+    Parameters
+    ----------
+    plan, places, provinces, lang, show
+        As for :func:`map_layers`.
+    basemap
+        False (the default): no basemap and no outside request. True: Carto's light basemap, which
+        needs internet (no token).
+
+    Returns
+    -------
+    pydeck.Deck
+        Layers of :func:`map_layers`, a view fitting every place and the tooltip :data:`TOOLTIP`.
+    """
+    layers = map_layers(plan, places, provinces, lang, show)
+    common: dict[str, Any] = {"layers": layers, "initial_view_state": view_state(places), "tooltip": TOOLTIP}
+    if basemap:
+        return pdk.Deck(map_provider="carto", map_style="light", **common)
+    # map_style stays pydeck's placeholder, which Streamlit reads as "no basemap" (None would not).
+    return pdk.Deck(map_provider=None, **common)
+
+
+def site_records(plan: Plan, places: Mapping[str, Place], lang: Lang = "en") -> list[dict[str, Any]]:
+    """Return a record per site place: position, the plan's figures, colour, radius and tooltip texts."""
+    results = {s.site_id: s for s in plan.sites}
+    records = []
+    for place in places.values():
+        if place.kind != "site":
+            continue
+        result = results.get(place.place_id)
+        records.append(
+            {
+                "site_id": place.place_id,
+                "name": place.name,
+                "site_kind": place.site_kind,
+                "position": [place.lon, place.lat],
+                "target_people": result.target_people if result else 0,
+                "people_vaccinated": result.people_vaccinated if result else 0,
+                "coverage": round(result.coverage, 4) if result else 0.0,
+                "team_days": result.team_days if result else 0,
+                "doses_shipped": result.doses_shipped if result else 0,
+                "color": list(coverage_rgb(result.coverage) if result else NO_RESULT_RGB),
+                "radius": round(site_radius_m(result.target_people if result else 0), 1),
+                "details": _site_details(result, lang),
+            }
+        )
+    return records
+
+
+def store_records(places: Mapping[str, Place], lang: Lang = "en") -> list[dict[str, Any]]:
+    """Return a record per store place: id, name, position and tooltip texts."""
+    return [
+        {
+            "store_id": p.place_id,
+            "name": p.name,
+            "position": [p.lon, p.lat],
+            "details": f"{t('store', lang)} · {p.place_id}",
+        }
+        for p in places.values()
+        if p.kind == "store"
+    ]
+
+
+def team_route_records(plan: Plan, places: Mapping[str, Place], lang: Lang = "en") -> list[dict[str, Any]]:
+    """Return a record per team-day: its road path, its team's colour and tooltip texts.
+
+    Teams take :func:`planner.exports.team_colour` in their natural order, as in the KML export.
+    """
+    if plan.routes is None:
+        return []
+    days = sorted(plan.routes.team_days, key=lambda d: (_natural_key(d.team_id), d.day, d.departure_s))
+    colour_of = {team_id: team_colour(i) for i, team_id in enumerate(dict.fromkeys(d.team_id for d in days))}
+    return [
+        _route_record(
+            {"team_id": day.team_id, "day": day.day},
+            team_day_coords(day, places),
+            colour_of[day.team_id],
+            (t("team", lang), day.team_id, day.departure_s, day.return_s),
+            f"{t('people', lang)}: {day.people}",
+            [(s.arrival_s, s.site_name, str(s.people)) for s in day.stops],
+            lang,
+        )
+        for day in days
+    ]
+
+
+def delivery_route_records(
+    plan: Plan, places: Mapping[str, Place], lang: Lang = "en"
+) -> list[dict[str, Any]]:
+    """Return a record per delivery trip: its road path, dark grey, and tooltip texts."""
+    if plan.routes is None:
+        return []
+    trips = sorted(plan.routes.deliveries, key=lambda d: (_natural_key(d.vehicle_id), d.day, d.departure_s))
+    return [
+        _route_record(
+            {"trip_id": trip.trip_id, "vehicle_id": trip.vehicle_id, "day": trip.day},
+            trip_coords(trip, places),
+            DELIVERY_RGB,
+            (t("vehicle", lang), trip.vehicle_id, trip.departure_s, trip.return_s),
+            f"{t('load_l', lang)}: {trip.load_l:.1f}",
+            [(s.arrival_s, s.place_name, f"{s.volume_l:.1f} L") for s in trip.stops],
+            lang,
+        )
+        for trip in trips
+    ]
+
+
+def province_records(provinces: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Return a record per polygon (a multipolygon gives several): rings as lists and the province."""
+    records = []
+    for name, geometry in zip(provinces["province"], provinces.geometry, strict=True):
+        parts = geometry.geoms if geometry.geom_type == "MultiPolygon" else [geometry]
+        for part in parts:
+            rings = [part.exterior, *part.interiors]
+            records.append({"province": str(name), "polygon": [_path(ring.coords) for ring in rings]})
+    return records
+
+
+def _site_details(result: SiteResult | None, lang: Lang) -> str:
+    if result is None:
+        return t("site", lang)
+    return "\n".join(
+        [
+            f"{t('coverage', lang)}: {result.coverage:.0%}",
+            f"{t('people_vaccinated', lang)}: {result.people_vaccinated}",
+            f"{t('target_people', lang)}: {result.target_people}",
+            f"{t('team_days', lang)}: {result.team_days}",
+            f"{t('doses_shipped', lang)}: {result.doses_shipped}",
+        ]
+    )
+
+
+def _route_record(
+    keys: dict[str, Any],
+    coords: Sequence[LonLat],
+    rgb: tuple[int, int, int],
+    owner: tuple[str, str, float, float],
+    summary: str,
+    stops: Sequence[tuple[float, str, str]],
+    lang: Lang,
+) -> dict[str, Any]:
+    """A route's record: its keys, path and colour, and tooltip texts.
+
+    ``owner`` is (label, id, departure, return) of the team or vehicle; ``stops`` are (arrival, place,
+    amount), listed one a line after the times and the ``summary`` line.
+    """
+    label, owner_id, departure_s, return_s = owner
+    lines = [
+        f"{t('departure', lang)} {clock(departure_s)} · {t('return', lang)} {clock(return_s)}",
+        summary,
+        *(
+            f"{n}. {clock(arrival_s)} {place} ({amount})"
+            for n, (arrival_s, place, amount) in enumerate(stops, 1)
+        ),
+    ]
+    return {
+        **keys,
+        "path": _path(coords),
+        "color": list(rgb),
+        "name": f"{label} {owner_id} · {t('day', lang)} {keys['day']}",
+        "details": "\n".join(lines),
+    }
+
+
+def _path(coords: Sequence[Sequence[float]]) -> list[list[float]]:
+    """Positions as plain lists of rounded floats (JSON-ready)."""
+    return [[round(float(lon), COORD_DECIMALS), round(float(lat), COORD_DECIMALS)] for lon, lat, *_ in coords]
+
+
+def _path_layer(layer_id: str, records: list[dict[str, Any]], width_px: int) -> pdk.Layer:
+    return pdk.Layer(
+        "PathLayer",
+        records,
+        id=layer_id,
+        get_path="path",
+        get_color="color",
+        width_units="pixels",
+        get_width=width_px,
+        width_min_pixels=2,
+        cap_rounded=True,
+        joint_rounded=True,
+        pickable=True,
+        auto_highlight=True,
+    )
+
+
+def _province_layers(provinces: gpd.GeoDataFrame) -> list[pdk.Layer]:
+    records = province_records(provinces)
+    labels = [
+        {"province": str(name), "position": _path([geometry.representative_point().coords[0]])[0]}
+        for name, geometry in zip(provinces["province"], provinces.geometry, strict=True)
+    ]
+    return [
+        pdk.Layer(
+            "PolygonLayer",
+            records,
+            id="provinces",
+            get_polygon="polygon",
+            get_fill_color=list(PROVINCE_FILL_RGBA),
+            get_line_color=list(PROVINCE_LINE_RGB),
+            stroked=True,
+            filled=True,
+            line_width_units="pixels",
+            get_line_width=1,
+            pickable=False,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            labels,
+            id=PROVINCE_NAMES_ID,
+            get_position="position",
+            get_text="province",
+            get_color=list(PROVINCE_LINE_RGB),
+            get_size=13,
+            size_units="pixels",
+            pickable=False,
+        ),
+    ]

@@ -1,0 +1,130 @@
+"""The scenario explorer in-process (streamlit AppTest): every page, a widget changed, a solve."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from planner.i18n import t
+
+from conftest import REPO
+
+APP = str(REPO / "streamlit_app.py")
+SOLVE_TIMEOUT_S = 300
+
+
+def solved(at: AppTest) -> AppTest:
+    """Run the app until its running solve has finished (the sidebar fragment polls it)."""
+    deadline = time.monotonic() + SOLVE_TIMEOUT_S
+    at.run()
+    while at.session_state["job"] is not None:
+        assert time.monotonic() < deadline, "solve did not finish"
+        time.sleep(0.3)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def goto(at: AppTest, page: str) -> AppTest:
+    at.session_state["goto"] = page
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    """The explorer opened on the Burundi baseline, solved once."""
+    at = AppTest.from_file(APP, default_timeout=SOLVE_TIMEOUT_S)
+    return solved(at)
+
+
+def texts(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("header", "subheader", "markdown", "caption", "info", "error")
+        for e in at.get(kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_opens_on_the_burundi_baseline_and_solves_it(app: AppTest) -> None:
+    assert app.session_state["scenario"].name == "burundi_baseline"
+    assert list(app.session_state["results"]) == ["burundi_baseline"]
+    assert [h.value for h in app.header] == [t("scenario", "en")]
+
+
+def test_plan_page_shows_kpis_of_the_plan_and_explains_shortfalls(app: AppTest) -> None:
+    goto(app, "plan")
+    plan = app.session_state["results"]["burundi_baseline"].plan
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics[t("people_vaccinated", "en")] == f"{plan.kpis.people_vaccinated:,}"
+    assert metrics[t("cost_usd", "en")] == f"{plan.kpis.cost:,.0f}"
+    assert len(app.dataframe) >= 5  # four coverage tables and the shortfalls
+    assert t("shortfalls", "en") in texts(app)
+
+
+def test_map_page_draws_an_offline_deck(app: AppTest) -> None:
+    goto(app, "map")
+    charts = app.get("deck_gl_json_chart")
+    assert len(charts) == 1
+    spec = charts[0].proto.json
+    assert '"mapProvider"' not in spec or '"mapProvider": null' in spec or '"mapProvider":null' in spec
+    assert "http" not in spec
+    for layer in ("sites", "stores", "team_routes", "delivery_routes", "provinces"):
+        assert f'"{layer}"' in spec
+
+
+def test_routes_page_offers_every_export_format(app: AppTest) -> None:
+    goto(app, "routes")
+    labels = {b.label for b in app.get("download_button")}
+    assert labels == {"CSV", "XLSX", "GEOJSON", "GPKG", "GPX", "KML", "PDF"}
+    team = app.selectbox(key="team_table")
+    team.select(team.options[-1])
+    app.run()
+    assert not app.exception
+
+
+def test_scenario_edits_resolve_and_compare(app: AppTest) -> None:
+    goto(app, "scenario")
+    generation = app.session_state["generation"]
+    mobile = app.number_input(key=f"teams_mob_bujumbura_{generation}_en")
+    mobile.set_value(mobile.value + 2)
+    app.run()
+    closures = app.multiselect(key=f"closures_{generation}_en")
+    rn3 = next(option for option in closures.options if "gitaza" in option and "magara" in option)
+    closures.select(rn3)
+    app.run()
+    edited = app.session_state["scenario"]
+    assert edited.name == "burundi_baseline_edited"
+    assert {o.pool_id: o.teams for o in edited.overrides.teams}["mob_bujumbura"] == mobile.value
+    assert [set(c.between) for c in edited.network.closures] == [{"gitaza", "magara"}]
+    app.button(key="solve").click()
+    solved(app)
+    assert list(app.session_state["results"]) == ["burundi_baseline", "burundi_baseline_edited"]
+    goto(app, "compare")
+    tables = app.dataframe
+    assert len(tables) == 2
+    kpis = tables[0].value
+    assert "Δ burundi_baseline_edited" in kpis.columns
+    assert any("Δ" in str(c) for c in tables[1].value.columns)
+
+
+def test_french_covers_every_page(app: AppTest) -> None:
+    app.radio(key="language_widget").set_value("fr")
+    app.run()
+    for page, header in [
+        ("scenario", "scenario"),
+        ("plan", "plan"),
+        ("map", "map"),
+        ("routes", "routes_downloads"),
+        ("compare", "compare"),
+    ]:
+        goto(app, page)
+        assert [h.value for h in app.header] == [t(header, "fr")]
+    goto(app, "plan")
+    assert t("people_vaccinated", "fr") in {m.label for m in app.metric}
+    app.radio(key="language_widget").set_value("en")
+    app.run()

@@ -1,0 +1,120 @@
+"""Solves outside the caller's process: progress, cancel that keeps the best plan, warm starts."""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from models import Scenario
+from planner.allocation import SolveProgress
+from planner.errors import InputError, Problem
+from planner.jobs import SolveRequest, SolveService, quick_settings, run_request
+from planner.loading import load_scenario
+
+from conftest import REPO
+
+BASELINE = REPO / "scenarios" / "burundi_baseline.yaml"
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[SolveService]:
+    service = SolveService(workers=1)
+    yield service
+    service.shutdown()
+
+
+@pytest.fixture(scope="module")
+def baseline() -> Scenario:
+    return load_scenario(BASELINE)
+
+
+class Recorder:
+    """A monitor that records progress and cancels after a number of reports."""
+
+    def __init__(self, cancel_after: int | None = None) -> None:
+        self.reports: list[SolveProgress] = []
+        self.cancel_after = cancel_after
+
+    def report(self, progress: SolveProgress) -> None:
+        self.reports.append(progress)
+
+    def cancelled(self) -> bool:
+        return self.cancel_after is not None and len(self.reports) >= self.cancel_after
+
+
+def test_input_errors_cross_process_boundaries_whole() -> None:
+    error = InputError([Problem("sites.csv", "bad latitude", "lat", 4)])
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.problems == error.problems
+    assert str(copy) == str(error)
+
+
+def test_a_warm_start_gives_the_same_coverage_as_a_cold_quick_solve(baseline: Scenario) -> None:
+    quick = quick_settings(baseline.solver)
+    assert quick.mip_gap >= baseline.solver.mip_gap and quick.cost_mip_gap >= baseline.solver.cost_mip_gap
+    cold = run_request(SolveRequest(baseline, quick, routes=False))
+    warm = run_request(SolveRequest(baseline, quick, start=cold.values, routes=False))
+    assert cold.plan.status in ("optimal", "feasible")
+    assert warm.plan.kpis.people_vaccinated >= cold.plan.kpis.people_vaccinated * (1 - quick.mip_gap)
+    assert warm.plan.routes is None and "routes" not in warm.seconds
+
+
+def test_cancel_stops_the_solve_and_keeps_the_best_plan_found(baseline: Scenario) -> None:
+    # The scenario's own settings (tight cost gap) take far longer than the third progress report.
+    monitor = Recorder(cancel_after=3)
+    begin = time.perf_counter()
+    result = run_request(SolveRequest(baseline, routes=True), monitor)
+    assert result.cancelled
+    assert "stopped by the user" in result.plan.solver.message
+    assert result.plan.status in ("optimal", "feasible")
+    assert result.plan.kpis.people_vaccinated > 0
+    assert result.plan.routes is not None  # the best plan is still routed
+    assert time.perf_counter() - begin < 60
+    assert {p.stage for p in monitor.reports} <= {"coverage", "cost"}
+
+
+def test_the_service_solves_in_a_worker_and_reports_progress(
+    service: SolveService, baseline: Scenario
+) -> None:
+    more_days = baseline.model_copy(update={"campaign": baseline.campaign.model_copy(update={"days": 14})})
+    job = service.submit(SolveRequest(more_days, quick_settings(baseline.solver)))
+    status = service.wait(job, timeout_s=300)
+    assert status.state == "done", status.error
+    assert status.result is not None
+    plan = status.result.plan
+    assert plan.kpis.team_days_available > 0 and plan.routes is not None
+    assert status.result.seconds["allocation"] > 0
+    service.forget(job)
+    with pytest.raises(KeyError):
+        service.status(job)
+
+
+def test_the_service_cancels_a_running_solve_with_its_best_plan(
+    service: SolveService, baseline: Scenario
+) -> None:
+    job = service.submit(SolveRequest(baseline))
+    deadline = time.monotonic() + 120
+    while service.status(job).progress is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert service.status(job).state == "running"
+    service.cancel(job)
+    status = service.wait(job, timeout_s=120)
+    assert status.cancel_requested
+    assert status.state == "done" and status.result is not None
+    assert status.result.cancelled
+    assert status.result.plan.kpis.people_vaccinated >= 0
+
+
+def test_the_service_reports_input_errors_by_file_and_field(
+    service: SolveService, baseline: Scenario
+) -> None:
+    broken = baseline.model_copy(
+        update={"data": baseline.data.model_copy(update={"sites": REPO / "no_such_sites.csv"})}
+    )
+    status = service.wait(service.submit(SolveRequest(broken)), timeout_s=120)
+    assert status.state == "failed"
+    assert status.input_error is not None
+    assert any("no_such_sites.csv" in problem.file for problem in status.input_error.problems)
