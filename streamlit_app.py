@@ -186,6 +186,10 @@ def finish(status: JobStatus) -> None:
     if status.result is None:
         ss.solve_error = status.error or _("solve_failed")
         return
+    if status.result.plan.status not in ("optimal", "feasible"):
+        # E.g. cancelled before any plan was found: keep showing the last plan.
+        ss.solve_error = f"{_('solve_failed')} {status.result.plan.solver.message}"
+        return
     solved = Solved(ss.job_scenario, status.result)
     ss.results = {**ss.results, solved.scenario.name: solved}
     ss.current = solved.scenario.name

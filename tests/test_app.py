@@ -128,3 +128,33 @@ def test_french_covers_every_page(app: AppTest) -> None:
     assert t("people_vaccinated", "fr") in {m.label for m in app.metric}
     app.radio(key="language_widget").set_value("en")
     app.run()
+
+
+def test_pages_stay_usable_while_solving_and_cancel_keeps_the_best_plan(app: AppTest) -> None:
+    goto(app, "scenario")
+    generation = app.session_state["generation"]
+    app.number_input(key=f"days_{generation}_en").set_value(13)
+    app.run()
+    app.toggle(key="quick_mode_widget").set_value(False)  # the scenario's own, slow settings
+    app.run()
+    app.session_state["last_values"] = None  # a cold start: the solve takes long enough to cancel
+    app.button(key="solve").click()
+    app.run()
+    assert app.session_state["job"] is not None
+    # The plan page still shows the last plan while the new one solves.
+    goto(app, "plan")
+    assert app.session_state["job"] is not None and len(app.metric) == 6
+    deadline = time.monotonic() + SOLVE_TIMEOUT_S
+    while t("incumbent", "en") not in " ".join(str(i.value) for i in app.sidebar.info):
+        assert time.monotonic() < deadline, "no progress reported"
+        time.sleep(0.2)
+        app.run()
+    app.button(key="cancel").click()
+    solved(app)
+    name = app.session_state["current"]
+    plan = app.session_state["results"][name].plan
+    assert app.session_state["scenario"].campaign.days == 13
+    assert "stopped by the user" in plan.solver.message
+    assert plan.kpis.people_vaccinated > 0
+    app.toggle(key="quick_mode_widget").set_value(True)
+    app.run()
