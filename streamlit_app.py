@@ -12,6 +12,7 @@ Cancel button can stop a solve and keep its best plan. Every label goes through
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -481,7 +482,7 @@ def kpi_cards(solved: Solved) -> None:
         ("team_days_used", f"{k.team_days_used:,} / {k.team_days_available:,}", None),
         ("cost_usd", f"{k.cost:,.0f}", f"{k.cost - base.cost:+,.0f}" if base else None),
     ]
-    columns = st.columns(len(cards))
+    columns = [*st.columns(3), *st.columns(3)]  # two rows, so that whole numbers fit
     for column, (key, value, delta) in zip(columns, cards, strict=True):
         column.metric(_(key), value, delta, border=True)
     gap = plan.solver.gap
@@ -504,13 +505,14 @@ def page_plan() -> None:
     tabs = st.tabs([_("by_site"), _("by_kind"), _("by_province"), _("by_antigen")])
     groups: tuple[compare.GroupBy, ...] = ("site", "kind", "province", "antigen")
     for tab, by in zip(tabs, groups, strict=True):
-        tab.dataframe(compare.coverage_by(solved.plan, by, lang()), hide_index=True, width="stretch")
+        with tab:
+            show_frame(compare.coverage_by(solved.plan, by, lang()))
     st.subheader(_("shortfalls"))
     shortfalls = compare.shortfall_table(solved.plan, lang())
     if shortfalls.empty:
         st.success(_("no_shortfalls"))
     else:
-        st.dataframe(shortfalls, hide_index=True, width="stretch")
+        show_frame(shortfalls)
     for warning in solved.plan.warnings:
         st.warning(warning)
 
@@ -537,7 +539,7 @@ def page_map() -> None:
     if picked:
         site_id = picked[0].get("site_id")
         rows = compare.coverage_by(solved.plan, "site", lang())
-        st.dataframe(rows[rows.iloc[:, 0] == site_id], hide_index=True, width="stretch")
+        show_frame(rows[rows.iloc[:, 0] == site_id])
 
 
 def page_routes() -> None:
@@ -575,6 +577,36 @@ def page_routes() -> None:
             show_table(tables[stem])
 
 
+def show_kpi_table(table: pd.DataFrame) -> None:
+    """The KPI comparison as text: fractions in % (differences in points), counts with separators."""
+    figures = [c for c in table.columns if c != _("indicator")]
+    shown = table.astype({c: object for c in figures})
+    for key in shown.index:
+        fraction = key in compare.FRACTION_KPIS
+        for column in figures:
+            value = float(table.at[key, column])  # type: ignore[arg-type]  # KPI columns hold floats
+            delta = str(column).startswith(compare.DELTA)
+            if math.isnan(value):
+                text = ""
+            elif fraction:
+                text = f"{value * 100:+.1f} pt" if delta else f"{value:.1%}"
+            else:
+                text = f"{value:+,.0f}" if delta else f"{value:,.0f}"
+            shown.at[key, column] = text
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def show_frame(frame: pd.DataFrame) -> None:
+    """A table, with coverage columns (fractions) shown as percentages."""
+    coverage = _("coverage")
+    percent = {
+        str(c): st.column_config.NumberColumn(format="percent")
+        for c in frame.columns
+        if coverage in str(c) and pd.api.types.is_float_dtype(frame[c])
+    }
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=percent)
+
+
 def show_table(table: Any) -> None:
     """An export table as a data frame."""
     frame = pd.DataFrame(table.rows, columns=list(table.header))
@@ -582,7 +614,7 @@ def show_table(table: Any) -> None:
     mixed = [c for c in frame.columns if len({type(v) for v in frame[c] if v is not None}) > 1]
     for column in mixed:
         frame[column] = frame[column].map(lambda v: "" if v is None else str(v))
-    st.dataframe(frame, hide_index=True, width="stretch")
+    show_frame(frame)
 
 
 def download(plan: Plan, places: Any, fmt: str) -> None:
@@ -626,10 +658,10 @@ def page_compare() -> None:
         return
     plans = {name: ss.results[name].plan for name in picked}
     st.caption(_("compare_reference").format(name=picked[0]))
-    st.dataframe(compare.compare_kpis(plans, lang()), hide_index=True, width="stretch")
+    show_kpi_table(compare.compare_kpis(plans, lang()))
     sites = compare.compare_sites(plans, lang())
     st.subheader(_("site_differences"))
-    st.dataframe(sites, hide_index=True, width="stretch")
+    show_frame(sites)
     delta_columns = [c for c in sites.columns if str(c).startswith("Δ") and _("people_vaccinated") in str(c)]
     if delta_columns:
         chart = sites.set_index(sites.columns[1])[delta_columns].head(20)

@@ -109,6 +109,13 @@ def test_scenario_edits_resolve_and_compare(app: AppTest) -> None:
     assert len(tables) == 2
     kpis = tables[0].value
     assert "Δ burundi_baseline_edited" in kpis.columns
+    results = app.session_state["results"]
+    gained = (
+        results["burundi_baseline_edited"].plan.kpis.people_vaccinated
+        - results["burundi_baseline"].plan.kpis.people_vaccinated
+    )
+    row = kpis[kpis[t("indicator", "en")] == t("people_vaccinated", "en")].iloc[0]
+    assert row["Δ burundi_baseline_edited"] == f"{gained:+,.0f}"
     assert any("Δ" in str(c) for c in tables[1].value.columns)
 
 
