@@ -25,6 +25,7 @@ import streamlit as st
 from models import Plan, RoadClosure, Scenario
 from planner import compare, edits
 from planner.errors import InputError
+from planner.explain import plan_messages, solver_message
 from planner.exports import FORMATS, export_bundle, export_tables, places_from_inputs
 from planner.i18n import LANGUAGES, Lang, t
 from planner.jobs import JobStatus, SolveRequest, SolveResult, SolveService, quick_settings
@@ -189,7 +190,7 @@ def finish(status: JobStatus) -> None:
         return
     if status.result.plan.status not in ("optimal", "feasible"):
         # E.g. cancelled before any plan was found: keep showing the last plan.
-        ss.solve_error = f"{_('solve_failed')} {status.result.plan.solver.message}"
+        ss.solve_error = f"{_('solve_failed')} {solver_message(status.result.plan, lang())}"
         return
     solved = Solved(ss.job_scenario, status.result)
     ss.results = {**ss.results, solved.scenario.name: solved}
@@ -489,8 +490,9 @@ def kpi_cards(solved: Solved) -> None:
     status = f"{_('status')}: {_(plan.status)} · {plan.solver.seconds:.2f} s"
     if gap is not None:
         status += f" · {_('gap')} {gap:.2%}"
-    if plan.solver.message:
-        status += f" · {plan.solver.message}"
+    message = solver_message(plan, lang())
+    if message:
+        status += f" · {message}"
     st.caption(status)
 
 
@@ -513,7 +515,8 @@ def page_plan() -> None:
         st.success(_("no_shortfalls"))
     else:
         show_frame(shortfalls)
-    for warning in solved.plan.warnings:
+    messages = plan_messages(solved.plan, lang())
+    for warning in (*messages.warnings, *messages.route_warnings):
         st.warning(warning)
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field
 
 from models.base import StrictModel
+from models.messages import ReasonPart as ReasonPart
+from models.messages import ReasonValue as ReasonValue
 from models.routes import RoutePlan
 
 PlanStatus = Literal["optimal", "feasible", "infeasible", "error"]
@@ -22,7 +24,10 @@ class SolverInfo(StrictModel):
     gap: float | None = Field(description="relative gap between objective and bound")
     cost_stage_seconds: float | None = None
     cost_stage_gap: float | None = Field(default=None, description="relative gap of the cost stage")
-    message: str = ""
+    message: str = Field(default="", description="the message in English (message_parts rendered)")
+    message_parts: tuple[ReasonPart, ...] = Field(
+        default=(), description="the message as data, to render in other languages (empty in older plans)"
+    )
 
 
 class CostBreakdown(StrictModel):
@@ -62,21 +67,6 @@ class Kpis(StrictModel):
     team_days_available: int
     cost: float = Field(description="total cost in USD")
     cost_breakdown: CostBreakdown
-
-
-#: A value that a reason sentence names: a number, a word, or a list of names.
-ReasonValue = str | int | float | tuple[str, ...]
-
-
-class ReasonPart(StrictModel):
-    """One sentence of a shortfall's reason, as data: which wording and the values it names.
-
-    ``planner.explain.shortfall_reason`` renders it in any language from the template
-    ``planner.i18n.LABELS[key]``.
-    """
-
-    key: str = Field(description="label key of the sentence's template, e.g. reason_stock_one")
-    values: dict[str, ReasonValue] = Field(default_factory=dict)
 
 
 class Shortfall(StrictModel):
@@ -174,6 +164,9 @@ class Plan(StrictModel):
     transfers: tuple[Transfer, ...]
     team_days: tuple[TeamDays, ...]
     warnings: tuple[str, ...] = ()
+    warning_parts: tuple[ReasonPart, ...] = Field(
+        default=(), description="each warning as data, to render in other languages (empty in older plans)"
+    )
     routes: RoutePlan | None = Field(default=None, description="itineraries and deliveries, once routed")
 
     def summary(self) -> str:

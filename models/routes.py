@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from models.base import StrictModel
+from models.messages import ReasonPart
 
 ColdContainer = Literal["vaccine_carrier", "cold_box"]
 LonLat = tuple[float, float]
@@ -163,7 +164,10 @@ class Unscheduled(StrictModel):
     site_id: str
     team_days: int = Field(ge=0)
     people: int = Field(ge=0)
-    reason: str
+    reason: str = Field(description="the reason in English (reason_parts rendered)")
+    reason_parts: tuple[ReasonPart, ...] = Field(
+        default=(), description="the reason as data, to render in other languages (empty in older plans)"
+    )
 
 
 class RoutePlan(StrictModel):
@@ -182,6 +186,9 @@ class RoutePlan(StrictModel):
     )
     seconds: float = Field(ge=0, description="time spent scheduling and routing")
     warnings: tuple[str, ...] = ()
+    warning_parts: tuple[ReasonPart, ...] = Field(
+        default=(), description="each warning as data, to render in other languages (empty in older plans)"
+    )
 
     def summary(self) -> str:
         """Return a readable multi-line summary of the route plan."""

@@ -29,13 +29,15 @@ import time
 import warnings
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 import highspy
 import pulp
 
 from models import PlanStatus, SiteKind, SolverSettings
+from models.messages import ReasonPart
+from planner import i18n
 from planner.demand import SiteDemand, site_demands
 from planner.kits import vial_volume_l
 from planner.loading import CampaignInputs
@@ -559,6 +561,7 @@ class SolveOutcome:
     cost_stage_seconds: float | None = None
     cost_stage_gap: float | None = None
     message: str = ""
+    message_parts: tuple[ReasonPart, ...] = ()
 
     def value(self, variable: pulp.LpVariable) -> float:
         """Value of ``variable`` in this solution (0 where the solver left it unset)."""
@@ -567,6 +570,16 @@ class SolveOutcome:
     def evaluate(self, expression: Any) -> float:
         """Value of a PuLP affine expression in this solution."""
         return value_at(expression, self.values)
+
+
+def _with_message(outcome: SolveOutcome, key: str | None) -> SolveOutcome:
+    """Return ``outcome`` saying the message of label ``key`` (unchanged if None): in English and as data.
+
+    The solver's messages name no values, so the English template is the text.
+    """
+    if key is None:
+        return outcome
+    return replace(outcome, message=i18n.t(key, "en"), message_parts=(ReasonPart(key=key),))
 
 
 SolveStage = Literal["coverage", "cost"]
@@ -778,26 +791,24 @@ def solve_model(
     status, seconds = first.status, first.seconds
     if status not in ("optimal", "feasible"):
         if first.interrupted:
-            reason = "the solve was stopped before it found a plan"
+            reason = "solver_stopped_no_plan"
         else:
-            reason = "the solver found no solution" + (
-                " within the time limit" if settings.time_limit_s else ""
-            )
-        return SolveOutcome(status, settings.name, seconds, None, None, None, {}, message=reason)
+            reason = "solver_no_solution_time_limit" if settings.time_limit_s else "solver_no_solution"
+        return _with_message(SolveOutcome(status, settings.name, seconds, None, None, None, {}), reason)
     objective = float(pulp.value(coverage) or 0.0)
     stage_objective = float(pulp.value(problem.objective) or 0.0)
     bound, gap = _bound_and_gap(problem, status, stage_objective)
     if objective_settings.mode == "weighted" and bound is not None:
         bound = bound + objective - stage_objective  # report the bound of the coverage part only
     values = {v.name: float(v.varValue or 0.0) for v in problem.variables()}
-    stopped = "stopped by the user: best plan found so far"
     if first.interrupted or objective_settings.mode == "weighted":
-        message = ""
+        stopped: str | None = None
         if first.interrupted:
-            message = (
-                stopped if objective_settings.mode == "weighted" else stopped + "; cost was not minimised"
-            )
-        return SolveOutcome(status, settings.name, seconds, objective, bound, gap, values, message=message)
+            weighted = objective_settings.mode == "weighted"
+            stopped = "solver_stopped" if weighted else "solver_stopped_cost_not_minimised"
+        return _with_message(
+            SolveOutcome(status, settings.name, seconds, objective, bound, gap, values), stopped
+        )
 
     # An absolute slack of COVERAGE_SLACK keeps the first-stage solution feasible despite solver tolerances.
     floor = objective - objective_settings.coverage_tolerance * abs(objective) - COVERAGE_SLACK
@@ -806,20 +817,20 @@ def solve_model(
     problem.setObjective(cost)
     remaining = None if settings.time_limit_s is None else max(1.0, settings.time_limit_s - seconds)
     second = _run(problem, settings, remaining, settings.cost_mip_gap, "cost", values, monitor)
-    message = ""
+    message: str | None = None
     cost_gap = None
     if second.status in ("optimal", "feasible"):
         values = {v.name: float(v.varValue or 0.0) for v in problem.variables()}
         _, cost_gap = _bound_and_gap(problem, second.status, float(pulp.value(problem.objective) or 0.0))
         if second.interrupted:
-            message = stopped + "; cost may not be minimal"
+            message = "solver_stopped_cost_not_minimal"
         elif second.status == "feasible":
-            message = "cost stage stopped at the time limit; cost may not be minimal"
+            message = "solver_cost_time_limit"
     else:
-        message = "cost stage found no solution; plan has optimal coverage but cost was not minimised"
+        message = "solver_cost_no_solution"
     # Report the coverage of the solution actually returned (it may sit within the floor's slack).
     objective = value_at(coverage, values)
-    return SolveOutcome(
+    outcome = SolveOutcome(
         status,
         settings.name,
         seconds,
@@ -829,5 +840,5 @@ def solve_model(
         values,
         cost_stage_seconds=second.seconds,
         cost_stage_gap=cost_gap,
-        message=message,
     )
+    return _with_message(outcome, message)

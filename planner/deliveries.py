@@ -17,6 +17,7 @@ day's round trip gets a trip of its own that spans the night. Trips are then giv
 vehicles, one after another within each vehicle's working day (more vehicles than the scenario's
 ``vehicles_per_store`` are reported as a warning). Loads are whole millilitres, rounded up, and
 durations whole seconds, rounded up, so a route the solver keeps within limits stays within them.
+Warnings are kept as data with their English text, like the itineraries' (:mod:`planner.itineraries`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 
 from models import Collection, DeliveryLine, DeliveryStop, DeliveryTrip, Plan, TeamDay
 from planner.allocation import AllocationData
-from planner.itineraries import leg_points, road_context
+from planner.itineraries import WarningLog, leg_points, road_context
 from planner.kits import vial_volume_l
 from planner.routing import RoutingProblem, VehicleType, solve_routes
 
@@ -61,7 +62,7 @@ class Drop:
         return sum(line.volume_l for line in self.lines)
 
 
-class DeliveryBuilder:
+class DeliveryBuilder(WarningLog):
     """Builds collections and vehicle trips for a plan's itineraries (see the module docstring)."""
 
     def __init__(self, data: AllocationData, plan: Plan, team_days: list[TeamDay]) -> None:
@@ -78,7 +79,7 @@ class DeliveryBuilder:
         self.cold_box_days = max(
             1, math.floor(scenario.cold_chain.cold_box_cold_life_h / 24.0) - self.settings.lead_days
         )
-        self.warnings: list[str] = []
+        self.warning_parts = []
 
     # -- what is needed where, when -------------------------------------------------------------
 
@@ -106,7 +107,7 @@ class DeliveryBuilder:
                     entry[1] = available - take
                     left -= take
             if left > 0:
-                self.warnings.append(f"{left} vials of {antigen} for {site_id} have no shipment to come from")
+                self.warn("warning_vials_unshipped", vials=left, antigen=antigen, site=site_id)
         return needs
 
     def drop_point(self, need: Need) -> str | None:
@@ -256,7 +257,7 @@ class DeliveryBuilder:
             problem, max_seconds=self.settings.route_seconds, no_improvement=ROUTING_NO_IMPROVEMENT
         )
         if not result.feasible or result.unserved:
-            self.warnings.append(f"{store_id}: delivery routing found no valid solution; one trip per drop")
+            self.warn("warning_delivery_routing", store=store_id)
             return trips + [[p] for p in near]
         return trips + [[near[i - 1] for i in route.visits] for route in result.routes]
 
@@ -309,9 +310,12 @@ class DeliveryBuilder:
             result.append(self._trip(store_id, day, n, vehicle, vehicle_free[vehicle], stops))
             vehicle_free[vehicle] += duration
         if len(vehicle_free) > self.settings.vehicles_per_store:
-            self.warnings.append(
-                f"{store_id} needs {len(vehicle_free)} vehicles on day {day} "
-                f"(the scenario gives {self.settings.vehicles_per_store} per store)"
+            self.warn(
+                "warning_vehicles",
+                store=store_id,
+                vehicles=len(vehicle_free),
+                day=day,
+                per_store=self.settings.vehicles_per_store,
             )
         return result
 

@@ -17,6 +17,9 @@ If no limit binds (code ``solver``), the solver stopped within its gap, and the 
 Each sentence is kept as data (:class:`models.plan.ReasonPart`: a template key and its values) and
 rendered by :func:`shortfall_reason` from the templates ``reason_*`` of :data:`planner.i18n.LABELS`, the
 one place for the wording in every language; ``Shortfall.reason`` holds the English rendering.
+
+The plan's other messages are kept the same way: the solver's message, the plan's and the routes'
+warnings and the reasons of unscheduled work; :func:`plan_messages` renders them all for the UI.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from models import Shortfall, SiteKind
-from models.plan import ReasonPart, ReasonValue
+from models import Plan, Shortfall, SiteKind, Unscheduled
+from models.messages import ReasonPart, ReasonValue
 from planner.allocation import SolveOutcome
 from planner.figures import PlanFigures
 from planner.i18n import Lang, t
@@ -43,7 +47,10 @@ Reasons = tuple[list[str], list[ReasonPart]]
 
 
 class _ReasonFormatter(string.Formatter):
-    """``str.format`` with numbers written the way ``lang`` writes them and lists joined in words."""
+    """``str.format`` with numbers written the way ``lang`` writes them and lists joined in words.
+
+    A list with the format spec ``,`` (``{lengths:,}``) is joined with commas instead, e.g. ``3, 2``.
+    """
 
     def __init__(self, lang: Lang) -> None:
         super().__init__()
@@ -51,7 +58,8 @@ class _ReasonFormatter(string.Formatter):
 
     def format_field(self, value: Any, format_spec: str) -> Any:
         if isinstance(value, tuple):
-            return join_words([str(v) for v in value], self.lang)
+            items = [str(v) for v in value]
+            return ", ".join(items) if format_spec == "," else join_words(items, self.lang)
         text = format(value, format_spec)
         if isinstance(value, int | float) and not isinstance(value, bool):
             text = text.translate(NUMBER_STYLE[self.lang])
@@ -102,13 +110,81 @@ def shortfall_reason(shortfall: Shortfall, lang: Lang = "en") -> str:
         Its sentences rendered in ``lang``; for a plan written before reasons were kept as data
         (no ``reason_parts``), the stored English ``reason`` whatever the language.
     """
-    if not shortfall.reason_parts:
-        return shortfall.reason
-    return _sentences(shortfall.reason_parts, lang)
+    return _rendered(shortfall.reason, shortfall.reason_parts, lang)
 
 
 def _sentences(parts: Iterable[ReasonPart], lang: Lang) -> str:
     return " ".join(render_reason(part, lang) for part in parts)
+
+
+def _rendered(text: str, parts: tuple[ReasonPart, ...], lang: Lang) -> str:
+    """Render a message's sentences, or return its stored English text if it has none (older plans)."""
+    return _sentences(parts, lang) if parts else text
+
+
+@dataclass(frozen=True)
+class PlanMessages:
+    """A plan's messages in one language, for a user interface.
+
+    Attributes
+    ----------
+    solver
+        The solver's message ("" when it has none).
+    warnings
+        The plan's warnings.
+    route_warnings
+        The warnings of its routes (none when the plan is not routed).
+    unscheduled
+        The reason of each item of ``plan.routes.unscheduled``, in the same order.
+    """
+
+    solver: str
+    warnings: tuple[str, ...]
+    route_warnings: tuple[str, ...]
+    unscheduled: tuple[str, ...]
+
+
+def plan_messages(plan: Plan, lang: Lang = "en") -> PlanMessages:
+    """Return every message of a plan in language ``lang``.
+
+    Messages of a plan written before they were kept as data fall back to their stored English text.
+
+    Parameters
+    ----------
+    plan
+        A plan, routed or not.
+    lang
+        ``"en"`` or ``"fr"``.
+    """
+    routes = plan.routes
+    return PlanMessages(
+        solver=solver_message(plan, lang),
+        warnings=plan_warnings(plan, lang),
+        route_warnings=() if routes is None else _each(routes.warnings, routes.warning_parts, lang),
+        unscheduled=() if routes is None else tuple(unscheduled_reason(u, lang) for u in routes.unscheduled),
+    )
+
+
+def solver_message(plan: Plan, lang: Lang = "en") -> str:
+    """Return the solver's message in language ``lang`` (the stored English one if it has no parts)."""
+    return _rendered(plan.solver.message, plan.solver.message_parts, lang)
+
+
+def plan_warnings(plan: Plan, lang: Lang = "en") -> tuple[str, ...]:
+    """Return the plan's warnings in language ``lang`` (the stored English ones if they have no parts)."""
+    return _each(plan.warnings, plan.warning_parts, lang)
+
+
+def unscheduled_reason(item: Unscheduled, lang: Lang = "en") -> str:
+    """Return why work is unscheduled, in language ``lang`` (the stored English reason if no parts)."""
+    return _rendered(item.reason, item.reason_parts, lang)
+
+
+def _each(texts: tuple[str, ...], parts: tuple[ReasonPart, ...], lang: Lang) -> tuple[str, ...]:
+    """Render one part per text, or return the texts when the parts do not match them one to one."""
+    if len(parts) != len(texts):
+        return texts
+    return tuple(render_reason(part, lang) for part in parts)
 
 
 def _part(key: str, **values: ReasonValue) -> ReasonPart:

@@ -47,6 +47,7 @@ from openpyxl.utils import get_column_letter
 from shapely.geometry import LineString, Point
 
 from models import DeliveryStop, DeliveryTrip, LonLat, Plan, RoutePlan, Stop, TeamDay, clock
+from planner.explain import unscheduled_reason
 from planner.i18n import LABELS, LANGUAGES, Lang, t
 from planner.loading import CampaignInputs
 from planner.outputs import rows_csv, write_files
@@ -519,7 +520,14 @@ def _collections_table(routes: RoutePlan, places: Mapping[str, Place], lang: Lan
 def _unscheduled_table(routes: RoutePlan, places: Mapping[str, Place], lang: Lang) -> Table:
     header = _header(("pool", "site_id", "site", "team_days", "people", "reason"), lang)
     rows: list[tuple[Cell, ...]] = [
-        (u.pool_id, u.site_id, _place_name(places, u.site_id), u.team_days, u.people, u.reason)
+        (
+            u.pool_id,
+            u.site_id,
+            _place_name(places, u.site_id),
+            u.team_days,
+            u.people,
+            unscheduled_reason(u, lang),
+        )
         for u in routes.unscheduled
     ]
     return Table("unscheduled", t("unscheduled", lang), header, rows)

@@ -187,6 +187,87 @@ LABELS: dict[str, dict[Lang, str]] = {
         "fr": "Aucune limite ne bloque seule ici : le solveur s'est arrêté avant de prouver l'optimalité "
         "(écart {gap:.2%}), ou les ressources sont allées à des sites plus prioritaires.",
     },
+    # The solver's message (planner.allocation.solve_model; no fields)
+    "solver_stopped": {
+        "en": "stopped by the user: best plan found so far",
+        "fr": "arrêté par l'utilisateur : meilleur plan trouvé jusqu'ici",
+    },
+    "solver_stopped_cost_not_minimised": {
+        "en": "stopped by the user: best plan found so far; cost was not minimised",
+        "fr": "arrêté par l'utilisateur : meilleur plan trouvé jusqu'ici ; le coût n'a pas été minimisé",
+    },
+    "solver_stopped_cost_not_minimal": {
+        "en": "stopped by the user: best plan found so far; cost may not be minimal",
+        "fr": "arrêté par l'utilisateur : meilleur plan trouvé jusqu'ici ; le coût n'est peut-être pas "
+        "minimal",
+    },
+    "solver_cost_time_limit": {
+        "en": "cost stage stopped at the time limit; cost may not be minimal",
+        "fr": "l'étape coût s'est arrêtée à la limite de temps ; le coût n'est peut-être pas minimal",
+    },
+    "solver_cost_no_solution": {
+        "en": "cost stage found no solution; plan has optimal coverage but cost was not minimised",
+        "fr": "l'étape coût n'a trouvé aucune solution ; le plan a une couverture optimale mais le coût "
+        "n'a pas été minimisé",
+    },
+    "solver_no_solution": {
+        "en": "the solver found no solution",
+        "fr": "le solveur n'a trouvé aucune solution",
+    },
+    "solver_no_solution_time_limit": {
+        "en": "the solver found no solution within the time limit",
+        "fr": "le solveur n'a trouvé aucune solution dans la limite de temps",
+    },
+    "solver_stopped_no_plan": {
+        "en": "the solve was stopped before it found a plan",
+        "fr": "la résolution a été arrêtée avant de trouver un plan",
+    },
+    # Route warnings (planner.itineraries, planner.deliveries; rendered like the reasons)
+    "warning_vials_unvisited": {
+        "en": "{vials} vials of {antigen} shipped to {site}, which no team visits",
+        "fr": "{vials} flacons de {antigen} expédiés à {site}, qu'aucune équipe ne visite",
+    },
+    "warning_team_routing": {
+        "en": "{pool}: routing found no valid combination; one visit per day",
+        "fr": "{pool} : le calcul des itinéraires n'a trouvé aucune combinaison valide ; une visite par jour",
+    },
+    "warning_border_staffing": {
+        "en": "{post}: staffed on {staffed} distinct days where the allocation counted {expected}; "
+        "travellers of the other days are not reached",
+        "fr": "{post} : tenu {staffed} jours distincts alors que l'allocation en comptait {expected} ; "
+        "les voyageurs des autres jours ne sont pas atteints",
+    },
+    "warning_vials_unshipped": {
+        "en": "{vials} vials of {antigen} for {site} have no shipment to come from",
+        "fr": "{vials} flacons de {antigen} pour {site} ne proviennent d'aucune expédition",
+    },
+    "warning_delivery_routing": {
+        "en": "{store}: delivery routing found no valid solution; one trip per drop",
+        "fr": "{store} : le calcul des tournées de livraison n'a trouvé aucune solution valide ; une "
+        "tournée par point de livraison",
+    },
+    "warning_vehicles": {
+        "en": "{store} needs {vehicles} vehicles on day {day} (the scenario gives {per_store} per store)",
+        "fr": "{store} a besoin de {vehicles} véhicules le jour {day} (le scénario en prévoit {per_store} "
+        "par dépôt)",
+    },
+    # Reasons of unscheduled work (planner.itineraries; {lengths:,} lists numbers with commas)
+    "unscheduled_no_free_day": {
+        "en": "no team of {pool} has a free day left in the campaign",
+        "fr": "aucune équipe de {pool} n'a plus de jour libre dans la campagne",
+    },
+    "unscheduled_short_trips": {
+        "en": "the pool's free days left room only for trips of {lengths:,} day(s); "
+        "each extra round trip takes time from work",
+        "fr": "les jours libres du groupe d'équipes ne laissaient place qu'à des tournées de {lengths:,} "
+        "jour(s) ; chaque aller-retour de plus prend du temps de travail",
+    },
+    "unscheduled_no_trip": {
+        "en": "the pool's free days left room only for trips of no day(s); "
+        "each extra round trip takes time from work",
+        "fr": "les jours libres du groupe d'équipes ne laissaient place à aucune tournée ; chaque "
+        "aller-retour de plus prend du temps de travail",
+    },
     # The scenario explorer (streamlit_app.py)
     "plan": {"en": "Plan", "fr": "Plan"},
     "map": {"en": "Map", "fr": "Carte"},

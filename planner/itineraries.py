@@ -21,6 +21,9 @@ team goes where on which day, in what order, when it arrives and what it carries
 
 A day that breaks the working day or the cold life of its container is never produced: work that
 cannot be placed is reported as :class:`models.Unscheduled` with its reason.
+
+Warnings and reasons are kept as data (:class:`models.plan.ReasonPart`, templates ``warning_*`` and
+``unscheduled_*`` of :data:`planner.i18n.LABELS`) with their English text, so any language can show them.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from models import LonLat, Plan, SiteKind, Stop, TeamDay, TeamDays, Unscheduled
+from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
+from planner.explain import render_reason
 from planner.kits import build_kit, container_for, split_integer
 from planner.network import TravelMatrix
 from planner.routing import RoutingProblem, VehicleType, solve_routes
@@ -114,6 +119,21 @@ def road_context(data: AllocationData, purpose: str) -> tuple[TravelMatrix, dict
     return matrix, coords
 
 
+class WarningLog:
+    """Warnings of a builder, kept as data: a template key of :data:`planner.i18n.LABELS` and its values."""
+
+    warning_parts: list[ReasonPart]
+
+    @property
+    def warnings(self) -> list[str]:
+        """The warnings in English."""
+        return [render_reason(part) for part in self.warning_parts]
+
+    def warn(self, key: str, **values: ReasonValue) -> None:
+        """Add the warning of template ``key`` naming ``values``."""
+        self.warning_parts.append(ReasonPart(key=key, values=values))
+
+
 class Calendar:
     """Free (team, day) slots of every pool, and which days each border post is staffed."""
 
@@ -174,7 +194,7 @@ class Calendar:
         return runs
 
 
-class ItineraryBuilder:
+class ItineraryBuilder(WarningLog):
     """Builds every team's itinerary for a solved plan (see the module docstring)."""
 
     def __init__(self, data: AllocationData, plan: Plan) -> None:
@@ -187,7 +207,7 @@ class ItineraryBuilder:
         self.day_start_s = self.campaign.day_start_h * 3600.0
         self.released: dict[str, int] = {}
         self.unscheduled: list[Unscheduled] = []
-        self.warnings: list[str] = []
+        self.warning_parts = []
 
     # -- 1. visits -------------------------------------------------------------------------------
 
@@ -242,7 +262,7 @@ class ItineraryBuilder:
         for (site_id, antigen), vials in sorted(shipped.items()):
             site_visits = by_site.get(site_id, [])
             if not site_visits:
-                self.warnings.append(f"{vials} vials of {antigen} shipped to {site_id}, which no team visits")
+                self.warn("warning_vials_unvisited", vials=vials, antigen=antigen, site=site_id)
                 continue
             for visit, part in zip(
                 site_visits, split_integer(vials, [v.people for v in site_visits]), strict=True
@@ -279,7 +299,7 @@ class ItineraryBuilder:
         )
         result = solve_routes(problem, max_seconds=1.0, no_improvement=ROUTING_NO_IMPROVEMENT)
         if not result.feasible or result.unserved:
-            self.warnings.append(f"{pool_id}: routing found no valid combination; one visit per day")
+            self.warn("warning_team_routing", pool=pool_id)
             return routes + [DayRoute(pool_id, [v]) for v in short]
         return routes + [DayRoute(pool_id, [short[i - 1] for i in route.visits]) for route in result.routes]
 
@@ -320,7 +340,7 @@ class ItineraryBuilder:
                 placement = calendar.place(pool_id, 1, [v.site_id for v in route.visits], prefer)
                 if placement is None:
                     people = sum(v.people for v in route.visits)
-                    reason = f"no team of {pool_id} has a free day left in the campaign"
+                    reason = ReasonPart(key="unscheduled_no_free_day", values={"pool": pool_id})
                     self._unscheduled(pool_id, site_id, 1, people, reason)
                 else:
                     placed_routes.append((route, placement))
@@ -372,15 +392,13 @@ class ItineraryBuilder:
             start += length
         served = sum(v.people for v in visits)
         if days_left or served < people:
-            shown = ", ".join(str(length) for _t, _f, length in pieces) or "no"
-            self._unscheduled(
-                trip.pool_id,
-                trip.site_id,
-                days_left,
-                people - served,
-                f"the pool's free days left room only for trips of {shown} day(s); "
-                "each extra round trip takes time from work",
+            lengths = tuple(str(length) for _t, _f, length in pieces)
+            reason = (
+                ReasonPart(key="unscheduled_short_trips", values={"lengths": lengths})
+                if lengths
+                else ReasonPart(key="unscheduled_no_trip")
             )
+            self._unscheduled(trip.pool_id, trip.site_id, days_left, people - served, reason)
         return result
 
     def _trip_capacities(self, trip: MobileTrip, length: int) -> list[float]:
@@ -416,14 +434,20 @@ class ItineraryBuilder:
             expected = min(days_open, team_days.get(post, 0))
             staffed = sum(1 for count in calendar.staffed[post].values() if count > 0)
             if staffed < expected:
-                self.warnings.append(
-                    f"{post}: staffed on {staffed} distinct days where the allocation counted {expected}; "
-                    "travellers of the other days are not reached"
-                )
+                self.warn("warning_border_staffing", post=post, staffed=staffed, expected=expected)
 
-    def _unscheduled(self, pool_id: str, site_id: str, team_days: int, people: int, reason: str) -> None:
+    def _unscheduled(
+        self, pool_id: str, site_id: str, team_days: int, people: int, reason: ReasonPart
+    ) -> None:
         self.unscheduled.append(
-            Unscheduled(pool_id=pool_id, site_id=site_id, team_days=team_days, people=people, reason=reason)
+            Unscheduled(
+                pool_id=pool_id,
+                site_id=site_id,
+                team_days=team_days,
+                people=people,
+                reason=render_reason(reason),
+                reason_parts=(reason,),
+            )
         )
 
     def _team_id(self, pool_id: str, team: int) -> str:

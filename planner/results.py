@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from models import (
     CostBreakdown,
@@ -15,14 +16,19 @@ from models import (
     TeamDays,
     Transfer,
 )
+from models.messages import ReasonPart
 from planner.allocation import AllocationModel, SolveOutcome, cost_terms
 from planner.demand import antigen_need, targeted_groups
-from planner.explain import explain_shortfalls
+from planner.explain import explain_shortfalls, render_reason
 from planner.figures import EPS, PlanFigures
 
 
-def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: tuple[str, ...] = ()) -> Plan:
-    """Assemble the Plan of a solved model (an empty plan with the status if no solution was found)."""
+def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence[ReasonPart] = ()) -> Plan:
+    """Assemble the Plan of a solved model (an empty plan with the status if no solution was found).
+
+    Each warning is a message part (a template key of :data:`planner.i18n.LABELS` and its values); the
+    plan keeps it and its English text.
+    """
     data = model.data
     inputs = data.inputs
     scenario = inputs.scenario
@@ -159,6 +165,7 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: tuple[st
             cost_stage_seconds=outcome.cost_stage_seconds,
             cost_stage_gap=outcome.cost_stage_gap,
             message=outcome.message,
+            message_parts=outcome.message_parts,
         ),
         kpis=kpis,
         shortfalls=explain_shortfalls(figures, outcome) if solved else (),
@@ -167,5 +174,6 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: tuple[st
         shipments=shipments,
         transfers=transfers,
         team_days=tuple(team_rows),
-        warnings=warnings,
+        warnings=tuple(render_reason(part) for part in warnings),
+        warning_parts=tuple(warnings),
     )

@@ -7,6 +7,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from planner.explain import plan_messages
 from planner.i18n import t
 
 from conftest import REPO
@@ -133,6 +134,10 @@ def test_french_covers_every_page(app: AppTest) -> None:
         assert [h.value for h in app.header] == [t(header, "fr")]
     goto(app, "plan")
     assert t("people_vaccinated", "fr") in {m.label for m in app.metric}
+    plan = app.session_state["results"][app.session_state["current"]].plan
+    french = plan_messages(plan, "fr")
+    assert [w.value for w in app.warning] == [*french.warnings, *french.route_warnings]
+    assert all(w not in plan.warnings + plan.routes.warnings for w in french.route_warnings)
     app.radio(key="language_widget").set_value("en")
     app.run()
 

@@ -1,0 +1,27 @@
+"""Messages kept as data: a template key and its values, rendered in any language by ``planner``.
+
+Shortfall reasons, the solver's message, plan and route warnings and the reasons of unscheduled work
+are stored twice: in English text (what the CLI prints and older plans hold) and as
+:class:`ReasonPart` sentences, which ``planner.explain`` renders in the language asked for from the
+templates of ``planner.i18n.LABELS``.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from models.base import StrictModel
+
+#: A value that a sentence names: a number, a word, or a list of names.
+ReasonValue = str | int | float | tuple[str, ...]
+
+
+class ReasonPart(StrictModel):
+    """One sentence of a message, as data: which wording and the values it names.
+
+    ``planner.explain.render_reason`` renders it in any language from the template
+    ``planner.i18n.LABELS[key]``.
+    """
+
+    key: str = Field(description="label key of the sentence's template, e.g. reason_stock_one")
+    values: dict[str, ReasonValue] = Field(default_factory=dict)

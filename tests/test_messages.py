@@ -1,0 +1,240 @@
+"""The solver's message, warnings and reasons of unscheduled work, in English and in French.
+
+Each message is kept as data (a template key of ``planner.i18n.LABELS`` and its values) next to its
+English text: the English rendering must be that text, the French one must really be French.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from models import Plan
+from models.messages import ReasonPart
+from planner.allocation import AllocationData, SolveProgress, build_model, solve_model
+from planner.explain import plan_messages, plan_warnings, render_reason, solver_message, unscheduled_reason
+from planner.exports import export_tables, places_from_inputs
+from planner.i18n import LABELS, LANGUAGES
+from planner.itineraries import Calendar, ItineraryBuilder
+from planner.jobs import quick_settings
+from planner.pipeline import add_routes, plan_allocation, validate
+from planner.results import build_plan
+
+from conftest import REPO
+
+#: Shipped scenarios solved here (quick settings: the messages, not the optimum, are under test).
+SCENARIOS = ("burundi_baseline", "burundi_stock_shortage")
+
+#: The solver's messages, word for word as they were written before they became templates.
+SOLVER_MESSAGES = {
+    "solver_stopped": "stopped by the user: best plan found so far",
+    "solver_stopped_cost_not_minimised": "stopped by the user: best plan found so far; "
+    "cost was not minimised",
+    "solver_stopped_cost_not_minimal": "stopped by the user: best plan found so far; cost may not be minimal",
+    "solver_cost_time_limit": "cost stage stopped at the time limit; cost may not be minimal",
+    "solver_cost_no_solution": "cost stage found no solution; plan has optimal coverage but cost was not "
+    "minimised",
+    "solver_no_solution": "the solver found no solution",
+    "solver_no_solution_time_limit": "the solver found no solution within the time limit",
+    "solver_stopped_no_plan": "the solve was stopped before it found a plan",
+}
+#: Warnings and unscheduled reasons with values, and their English text as it was written before.
+WORDED = [
+    (
+        ReasonPart(key="warning_vials_unvisited", values={"vials": 12, "antigen": "MR", "site": "s1"}),
+        "12 vials of MR shipped to s1, which no team visits",
+    ),
+    (
+        ReasonPart(key="warning_team_routing", values={"pool": "or_x"}),
+        "or_x: routing found no valid combination; one visit per day",
+    ),
+    (
+        ReasonPart(key="warning_border_staffing", values={"post": "bp", "staffed": 3, "expected": 5}),
+        "bp: staffed on 3 distinct days where the allocation counted 5; travellers of the other days are "
+        "not reached",
+    ),
+    (
+        ReasonPart(key="warning_vials_unshipped", values={"vials": 1500, "antigen": "bOPV", "site": "s2"}),
+        "1500 vials of bOPV for s2 have no shipment to come from",
+    ),
+    (
+        ReasonPart(key="warning_delivery_routing", values={"store": "st"}),
+        "st: delivery routing found no valid solution; one trip per drop",
+    ),
+    (
+        ReasonPart(
+            key="warning_vehicles", values={"store": "rumonge_store", "vehicles": 5, "day": 0, "per_store": 2}
+        ),
+        "rumonge_store needs 5 vehicles on day 0 (the scenario gives 2 per store)",
+    ),
+    (
+        ReasonPart(key="unscheduled_no_free_day", values={"pool": "or_x"}),
+        "no team of or_x has a free day left in the campaign",
+    ),
+    (
+        ReasonPart(key="unscheduled_short_trips", values={"lengths": ("3", "2")}),
+        "the pool's free days left room only for trips of 3, 2 day(s); each extra round trip takes time "
+        "from work",
+    ),
+    (
+        ReasonPart(key="unscheduled_no_trip"),
+        "the pool's free days left room only for trips of no day(s); each extra round trip takes time from "
+        "work",
+    ),
+]
+TEMPLATES = [*SOLVER_MESSAGES, *(part.key for part, _ in WORDED)]
+
+
+@pytest.fixture(scope="module")
+def solved() -> dict[str, tuple[AllocationData, Plan]]:
+    plans = {}
+    for name in SCENARIOS:
+        data = validate(REPO / "scenarios" / f"{name}.yaml")
+        plan = plan_allocation(data, quick_settings(data.inputs.scenario.solver))
+        plans[name] = data, add_routes(data, plan)
+    return plans
+
+
+def _english(plan: Plan) -> tuple[str, list[str], list[str]]:
+    """The solver's message, every warning and every unscheduled reason, as the plan stores them."""
+    routes = plan.routes
+    assert routes is not None
+    return plan.solver.message, [*plan.warnings, *routes.warnings], [u.reason for u in routes.unscheduled]
+
+
+def test_every_template_names_the_same_values_in_every_language() -> None:
+    formatter = string.Formatter()
+    for key in TEMPLATES:
+        texts = LABELS[key]
+        assert set(texts) == set(LANGUAGES), key
+        fields = {lang: {f for _, f, _, _ in formatter.parse(text) if f} for lang, text in texts.items()}
+        assert fields["en"] == fields["fr"], key
+
+
+def test_the_english_words_are_those_written_before_and_the_french_differ() -> None:
+    for key, text in SOLVER_MESSAGES.items():
+        assert render_reason(ReasonPart(key=key), "en") == text
+        assert render_reason(ReasonPart(key=key), "fr") != text
+    for part, text in WORDED:
+        assert render_reason(part, "en") == text
+        assert render_reason(part, "fr") != text
+
+
+def test_french_numbers_and_lists() -> None:
+    unshipped = render_reason(WORDED[3][0], "fr")
+    assert unshipped == "1500 flacons de bOPV pour s2 ne proviennent d'aucune expédition"
+    vehicles = render_reason(WORDED[5][0], "fr")
+    assert vehicles == "rumonge_store a besoin de 5 véhicules le jour 0 (le scénario en prévoit 2 par dépôt)"
+    short = render_reason(WORDED[7][0], "fr")
+    assert "tournées de 3, 2 jour(s)" in short
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_shipped_plans_say_every_message_in_english_as_stored_and_in_french(
+    solved: dict[str, tuple[AllocationData, Plan]], name: str
+) -> None:
+    _, plan = solved[name]
+    solver, warnings, reasons = _english(plan)
+    english = plan_messages(plan, "en")
+    assert (english.solver, [*english.warnings, *english.route_warnings], list(english.unscheduled)) == (
+        solver,
+        warnings,
+        reasons,
+    )
+    routes = plan.routes
+    assert routes is not None
+    assert len(plan.warning_parts) == len(plan.warnings)
+    assert len(routes.warning_parts) == len(routes.warnings)
+    assert all(u.reason_parts for u in routes.unscheduled)
+    assert bool(plan.solver.message_parts) == bool(plan.solver.message)
+    french = plan_messages(plan, "fr")
+    assert (french.solver != solver) if solver else (french.solver == "")
+    for fr, en in zip([*french.warnings, *french.route_warnings], warnings, strict=True):
+        assert fr != en
+    for fr, en in zip(french.unscheduled, reasons, strict=True):
+        assert fr != en
+
+
+def test_the_baseline_warns_in_french(solved: dict[str, tuple[AllocationData, Plan]]) -> None:
+    _, plan = solved["burundi_baseline"]
+    french = plan_messages(plan, "fr").route_warnings
+    assert french, "the quick baseline needs more vehicles than the scenario gives"
+    assert all(re.fullmatch(r"\w+ a besoin de \d+ véhicules le jour -?\d+ \(.*\)", w) for w in french)
+
+
+def test_unscheduled_work_says_why_in_french_also_in_the_exports(
+    solved: dict[str, tuple[AllocationData, Plan]],
+) -> None:
+    data, plan = solved["burundi_baseline"]
+    builder = ItineraryBuilder(data, plan)
+    row = next(r for r in plan.team_days if data.team_links[r.pool_id, r.site_id].is_trip and r.team_days > 1)
+    trip = builder.mobile_trips(row)[0]
+    calendar = Calendar(data)
+    for team in range(1, data.inputs.pools[row.pool_id].teams + 1):
+        calendar.take(row.pool_id, team, 1, data.days, [])  # no team of the pool has a free day
+    assert builder.place_trip(calendar, trip) == []
+    (item,) = builder.unscheduled
+    assert item.reason_parts == (ReasonPart(key="unscheduled_no_trip"),)
+    assert unscheduled_reason(item, "en") == item.reason == WORDED[-1][1]
+    french = unscheduled_reason(item, "fr")
+    assert french.startswith("les jours libres du groupe d'équipes ne laissaient place à aucune tournée")
+
+    routes = plan.routes
+    assert routes is not None
+    with_item = plan.model_copy(update={"routes": routes.model_copy(update={"unscheduled": (item,)})})
+    places = places_from_inputs(data.inputs)
+    for lang, reason in (("en", item.reason), ("fr", french)):
+        table = next(t for t in export_tables(with_item, places, lang) if t.file_stem == "unscheduled")
+        assert [row[-1] for row in table.rows] == [reason]
+
+
+class CancelAfterFirstReport:
+    """A monitor that asks the solver to stop as soon as it reports progress."""
+
+    def __init__(self) -> None:
+        self.reported = False
+
+    def report(self, progress: SolveProgress) -> None:
+        self.reported = True
+
+    def cancelled(self) -> bool:
+        return self.reported
+
+
+def test_a_cancelled_solve_says_so_in_french(solved: dict[str, tuple[AllocationData, Plan]]) -> None:
+    data, _ = solved["burundi_baseline"]
+    model = build_model(data)
+    outcome = solve_model(model, data.inputs.scenario.solver, monitor=CancelAfterFirstReport())
+    warning = ReasonPart(key="warning_team_routing", values={"pool": "or_x"})
+    plan = build_plan(model, outcome, warnings=[warning])
+    (part,) = plan.solver.message_parts
+    assert part.key.startswith("solver_stopped")
+    assert solver_message(plan, "en") == plan.solver.message == SOLVER_MESSAGES[part.key]
+    french = solver_message(plan, "fr")
+    assert "arrêté" in french and french == plan_messages(plan, "fr").solver
+    assert plan.warnings == (WORDED[1][1],) and plan.warning_parts == (warning,)
+    assert plan_warnings(plan, "fr") == (
+        "or_x : le calcul des itinéraires n'a trouvé aucune combinaison valide ; une visite par jour",
+    )
+
+
+def test_a_plan_written_before_messages_were_data_keeps_its_english(
+    solved: dict[str, tuple[AllocationData, Plan]],
+) -> None:
+    _, plan = solved["burundi_baseline"]
+    record = plan.model_dump(mode="json")
+    record["solver"]["message"] = SOLVER_MESSAGES["solver_stopped"]
+    del record["solver"]["message_parts"], record["warning_parts"], record["routes"]["warning_parts"]
+    unscheduled = {"pool_id": "p", "site_id": "s", "team_days": 1, "people": 10, "reason": WORDED[6][1]}
+    record["routes"]["unscheduled"] = [unscheduled]
+    old = Plan.model_validate(record)
+    solver, warnings, reasons = _english(old)
+    assert solver and warnings and reasons
+    french = plan_messages(old, "fr")
+    assert (french.solver, [*french.warnings, *french.route_warnings], list(french.unscheduled)) == (
+        solver,
+        warnings,
+        reasons,
+    )
