@@ -111,6 +111,10 @@ def load_provinces(path: Path) -> gpd.GeoDataFrame:
     return frame[["province", "geometry"]]
 
 
+#: Stores are drawn this size on the ground, kept between 5 and 9 pixels on screen.
+STORE_RADIUS_M = 1500.0
+
+
 def coverage_rgb(coverage: float) -> tuple[int, int, int]:
     """Colour of a coverage: vermillion at 0, orange at 0.5, bluish green at 1 (clamped; NaN is 0)."""
     share = 0.0 if math.isnan(coverage) else min(max(coverage, 0.0), 1.0)
@@ -128,15 +132,20 @@ def site_radius_m(target_people: int) -> float:
     return max(SITE_MIN_RADIUS_M, SITE_RADIUS_M_PER_SQRT_PERSON * math.sqrt(max(target_people, 0)))
 
 
+#: The view spans this many times the extent of the places.
+VIEW_MARGIN = 1.5
+
+
 def view_state(places: Mapping[str, Place]) -> pdk.ViewState:
     """Return a view that fits every place (the whole world when there is none)."""
     if not places:
         return pdk.ViewState(longitude=0.0, latitude=0.0, zoom=1.0)
     lons = [p.lon for p in places.values()]
     lats = [p.lat for p in places.values()]
-    # Web Mercator: 256 * 2**zoom pixels span 360 degrees; a tenth more keeps the edges in view.
-    span_lon = max(max(lons) - min(lons), 1e-3) * 1.2
-    span_lat = max(max(lats) - min(lats), 1e-3) * 1.2
+    # Web Mercator: 256 * 2**zoom pixels span 360 degrees; a margin keeps the routes and outlines
+    # beyond the outermost places in view.
+    span_lon = max(max(lons) - min(lons), 1e-3) * VIEW_MARGIN
+    span_lat = max(max(lats) - min(lats), 1e-3) * VIEW_MARGIN
     zoom = min(
         math.log2(FIT_WIDTH_PX * 360.0 / (256.0 * span_lon)),
         math.log2(FIT_HEIGHT_PX * 360.0 / (256.0 * span_lat)),
@@ -201,11 +210,13 @@ def map_layers(
                 get_position="position",
                 get_fill_color=list(STORE_RGB),
                 get_line_color=[255, 255, 255],
-                radius_units="pixels",
-                get_radius=7,
+                # Metres with pixel bounds, as for sites: pydeck turns the string "pixels" of
+                # radius_units into an accessor expression, which drew the circle over the whole map.
+                get_radius=STORE_RADIUS_M,
+                radius_min_pixels=5,
+                radius_max_pixels=9,
                 stroked=True,
-                line_width_units="pixels",
-                get_line_width=2,
+                line_width_min_pixels=2,
                 pickable=True,
             )
         )
@@ -416,9 +427,11 @@ def _path_layer(layer_id: str, records: list[dict[str, Any]], width_px: int) -> 
         id=layer_id,
         get_path="path",
         get_color="color",
-        width_units="pixels",
-        get_width=width_px,
-        width_min_pixels=2,
+        # Widths in metres (pydeck turns every string argument, "pixels" included, into an accessor
+        # expression), held at the wanted pixel width by the min and max bounds.
+        get_width=1,
+        width_min_pixels=width_px,
+        width_max_pixels=width_px,
         cap_rounded=True,
         joint_rounded=True,
         pickable=True,
@@ -442,8 +455,8 @@ def _province_layers(provinces: gpd.GeoDataFrame) -> list[pdk.Layer]:
             get_line_color=list(PROVINCE_LINE_RGB),
             stroked=True,
             filled=True,
-            line_width_units="pixels",
             get_line_width=1,
+            line_width_min_pixels=1,
             pickable=False,
         ),
         pdk.Layer(
@@ -453,8 +466,7 @@ def _province_layers(provinces: gpd.GeoDataFrame) -> list[pdk.Layer]:
             get_position="position",
             get_text="province",
             get_color=list(PROVINCE_LINE_RGB),
-            get_size=13,
-            size_units="pixels",
+            get_size=13,  # pixels, the TextLayer's default unit
             pickable=False,
         ),
     ]

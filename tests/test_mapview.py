@@ -243,3 +243,12 @@ def test_view_fits_every_place() -> None:
     pixels_per_degree = 256 * 2**view.zoom / 360
     assert (30.42 - 29.36) * pixels_per_degree <= 700 and (3.38 - 2.55) * pixels_per_degree <= 500
     assert view_state({}).zoom == 1.0
+
+
+def test_no_layer_setting_becomes_an_accessor_by_mistake(plan: Plan, provinces: gpd.GeoDataFrame) -> None:
+    # pydeck turns every string argument into an accessor expression ("@@=..."); only get_* props
+    # (accessors) may hold one, or deck.gl draws nonsense (a pixel unit made a circle fill the map).
+    for layer in _deck_json(plan, provinces)["layers"]:
+        for prop, value in layer.items():
+            if isinstance(value, str) and value.startswith("@@="):
+                assert prop.startswith("get"), (layer["id"], prop, value)
