@@ -660,15 +660,19 @@ def page_compare() -> None:
         st.info(_("compare_needs_two"))
         return
     plans = {name: ss.results[name].plan for name in picked}
-    st.caption(_("compare_reference").format(name=picked[0]))
+    st.caption(_("compare_reference").format(name=picked[0]) + " " + _("compare_gap_note"))
     show_kpi_table(compare.compare_kpis(plans, lang()))
     sites = compare.compare_sites(plans, lang())
     st.subheader(_("site_differences"))
     show_frame(sites)
     delta_columns = [c for c in sites.columns if str(c).startswith("Δ") and _("people_vaccinated") in str(c)]
     if delta_columns:
-        chart = sites.set_index(sites.columns[1])[delta_columns].head(20)
-        st.bar_chart(chart, horizontal=True)
+        # The sites that changed most (compare_sites sorts them so), largest change on top.
+        chart = sites.set_index(sites.columns[1])[delta_columns].head(20).fillna(0)
+        st.subheader(_("largest_changes"))
+        st.bar_chart(
+            chart, horizontal=True, sort=False, x_label=delta_columns[0] if len(delta_columns) == 1 else None
+        )
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -375,6 +375,17 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "Differences (Δ) are against {name}.",
         "fr": "Les différences (Δ) sont par rapport à {name}.",
     },
+    "largest_changes": {
+        "en": "Largest changes in people vaccinated",
+        "fr": "Plus grands changements de personnes vaccinées",
+    },
+    "compare_gap_note": {
+        "en": "Differences smaller than the solver gaps (last rows) may come from the solver stopping early "
+        "rather than from the change; untick Quick solve for tighter plans.",
+        "fr": "Des différences plus petites que les écarts du solveur (dernières lignes) peuvent venir "
+        "de son arrêt anticipé plutôt que du changement ; décochez Résolution rapide pour des plans "
+        "plus serrés.",
+    },
     "site_differences": {"en": "Coverage by site", "fr": "Couverture par site"},
 }
 
