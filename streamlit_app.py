@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent
 SCENARIOS = REPO / "scenarios"
 DEFAULT_SCENARIO = SCENARIOS / "burundi_baseline.yaml"
 #: Seconds between two looks at a running solve.
-POLL_INTERVAL_S = 0.5
+POLL_INTERVAL_S = 0.25
 #: What the table uploads are called in the scenario's data section.
 TABLE_KINDS = ("sites", "stores", "stock", "teams", "vaccines")
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
@@ -214,7 +214,11 @@ def progress_text(status: JobStatus) -> str:
 
 
 def solve_panel() -> None:
-    """Solve and Cancel in the sidebar, polling the running job without blocking the page."""
+    """Solve and Cancel in the sidebar, polling the running job without blocking the page.
+
+    The fragment polls only while a job runs: polling reruns invalidate the page's pending
+    downloads (deferred export data), so an idle page must not poll.
+    """
     running = ss.get("job") is not None
 
     @st.fragment(run_every=POLL_INTERVAL_S if running else None)
@@ -222,7 +226,11 @@ def solve_panel() -> None:
         job = ss.get("job")
         if job is None:
             kept_widget(st.toggle, "quick_mode", True, _("quick_solve"), help=_("quick_solve_help"))
-            st.button(_("solve"), on_click=submit_solve, type="primary", key="solve", width="stretch")
+            if st.button(_("solve"), type="primary", key="solve", width="stretch"):
+                submit_solve()
+                # A click reruns only this fragment; the whole app must run so that the panel is
+                # drawn again with run_every and polls the new solve.
+                st.rerun()
             if ss.get("solve_error"):
                 st.error(ss.solve_error)
             return
@@ -232,7 +240,7 @@ def solve_panel() -> None:
             st.button(_("cancel"), on_click=cancel_solve, key="cancel", width="stretch")
             return
         finish(status)
-        st.rerun()
+        st.rerun()  # the whole app, to show the new plan
 
     panel()
 
@@ -273,11 +281,8 @@ def page_scenario() -> None:
 
     scenario: Scenario = ss.scenario
     st.subheader(scenario.title or scenario.name)
-    # The box shows the scenario's name, which set_scenario may change (a variant gets its own name).
-    ss[wkey("name")] = scenario.name
-    st.text_input(_("variant_name"), key=wkey("name"), on_change=rename, help=_("variant_name_help"))
-    if ss.get("name_error"):
-        st.error(ss.name_error)
+    # Drawn last (into this slot): set_scenario below may rename the variant.
+    name_slot = st.container()
     inputs = inputs_of(scenario)
     new = scenario
 
@@ -319,6 +324,11 @@ def page_scenario() -> None:
     with tabs[3]:
         new = edit_wastage(new, inputs)
     set_scenario(new)
+    with name_slot:
+        ss[wkey("name")] = ss.scenario.name
+        st.text_input(_("variant_name"), key=wkey("name"), on_change=rename, help=_("variant_name_help"))
+        if ss.get("name_error"):
+            st.error(ss.name_error)
 
     st.download_button(
         _("save_yaml"),
@@ -487,7 +497,8 @@ def kpi_cards(solved: Solved) -> None:
     for column, (key, value, delta) in zip(columns, cards, strict=True):
         column.metric(_(key), value, delta, border=True)
     gap = plan.solver.gap
-    status = f"{_('status')}: {_(plan.status)} · {plan.solver.seconds:.2f} s"
+    solve_s = plan.solver.seconds + (plan.solver.cost_stage_seconds or 0.0)
+    status = f"{_('status')}: {_(plan.status)} · {solve_s:.2f} s"
     if gap is not None:
         status += f" · {_('gap')} {gap:.2%}"
     message = solver_message(plan, lang())

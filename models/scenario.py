@@ -213,6 +213,11 @@ class SolverSettings(StrictModel):
         le=1,
         description="relative gap of the cost stage (cost is mostly the fixed price of needed doses)",
     )
+    cost_time_limit_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="time limit of the cost stage; the time left of time_limit_s if omitted",
+    )
     threads: int | None = Field(default=None, ge=1)
     msg: bool = False
 

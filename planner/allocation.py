@@ -816,6 +816,8 @@ def solve_model(
     problem.sense = pulp.LpMinimize
     problem.setObjective(cost)
     remaining = None if settings.time_limit_s is None else max(1.0, settings.time_limit_s - seconds)
+    if settings.cost_time_limit_s is not None:
+        remaining = min(remaining or math.inf, settings.cost_time_limit_s)
     second = _run(problem, settings, remaining, settings.cost_mip_gap, "cost", values, monitor)
     message: str | None = None
     cost_gap = None
