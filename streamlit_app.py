@@ -26,7 +26,14 @@ from models import Plan, RoadClosure, Scenario
 from planner import compare, edits
 from planner.errors import InputError
 from planner.explain import plan_messages, solver_message
-from planner.exports import FORMATS, export_bundle, export_tables, places_from_inputs
+from planner.exports import (
+    BUNDLE_MIME,
+    FORMATS,
+    bundle_name,
+    export_bundle,
+    export_tables,
+    places_from_inputs,
+)
 from planner.i18n import LANGUAGES, Lang, t
 from planner.jobs import JobStatus, SolveRequest, SolveResult, SolveService, quick_settings
 from planner.loading import CampaignInputs, load_inputs, load_scenario
@@ -638,25 +645,10 @@ def download(plan: Plan, places: Any, fmt: str) -> None:
     def data() -> bytes:
         return export_bundle(plan, places, fmt, language)[1]
 
-    name, mime = bundle_name(plan, fmt)
+    name, mime = bundle_name(plan, fmt), BUNDLE_MIME[fmt]
     st.download_button(
         fmt.upper(), data=data, file_name=name, mime=mime, key=f"download_{fmt}", width="stretch"
     )
-
-
-def bundle_name(plan: Plan, fmt: str) -> tuple[str, str]:
-    """The download's file name and type, without building it (exports name single files by plan)."""
-    single = {
-        "xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        "gpkg": (".gpkg", "application/geopackage+sqlite3"),
-        "gpx": (".gpx", "application/gpx+xml"),
-        "kml": (".kml", "application/vnd.google-earth.kml+xml"),
-        "pdf": ("_microplan.pdf", "application/pdf"),
-    }
-    if fmt in single:
-        suffix, mime = single[fmt]
-        return f"{plan.scenario_name}{suffix}", mime
-    return f"{plan.scenario_name}_{fmt}.zip", "application/zip"
 
 
 def page_compare() -> None:

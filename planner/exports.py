@@ -149,6 +149,26 @@ def export_files(plan: Plan, places: Mapping[str, Place], fmt: str, lang: Lang =
     return _WRITERS[fmt](plan, places, lang)
 
 
+#: Formats written as one file, and how its name ends after the scenario's; the others are zipped.
+SINGLE_FILE_SUFFIX = {"xlsx": ".xlsx", "gpkg": ".gpkg", "gpx": ".gpx", "kml": ".kml", "pdf": "_microplan.pdf"}
+#: Media type of each format's download (:func:`export_bundle`).
+BUNDLE_MIME = {
+    "csv": "application/zip",
+    "geojson": "application/zip",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "gpkg": "application/geopackage+sqlite3",
+    "gpx": "application/gpx+xml",
+    "kml": "application/vnd.google-earth.kml+xml",
+    "pdf": "application/pdf",
+}
+
+
+def bundle_name(plan: Plan, fmt: str) -> str:
+    """The file name of a format's download, known without building it (zipped: ``<scenario>_<fmt>.zip``)."""
+    stem = _file_stem(plan.scenario_name)
+    return stem + SINGLE_FILE_SUFFIX[fmt] if fmt in SINGLE_FILE_SUFFIX else f"{stem}_{fmt}.zip"
+
+
 def export_bundle(plan: Plan, places: Mapping[str, Place], fmt: str, lang: Lang = "en") -> tuple[str, bytes]:
     """Return one download of a format: its single file as is, or its files zipped.
 
@@ -158,14 +178,15 @@ def export_bundle(plan: Plan, places: Mapping[str, Place], fmt: str, lang: Lang 
         File name and content; several files come as ``<scenario>_<fmt>.zip``.
     """
     files = export_files(plan, places, fmt, lang)
-    if len(files) == 1:
-        return next(iter(files.items()))
+    if fmt in SINGLE_FILE_SUFFIX:
+        (content,) = files.values()
+        return bundle_name(plan, fmt), content
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
             # A fixed date keeps the archive the same for the same plan.
             archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), content)
-    return f"{_file_stem(plan.scenario_name)}_{fmt}.zip", buffer.getvalue()
+    return bundle_name(plan, fmt), buffer.getvalue()
 
 
 def write_exports(
@@ -588,7 +609,7 @@ def _xlsx_files(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str
             sheet.column_dimensions[get_column_letter(column)].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return {f"{_file_stem(plan.scenario_name)}.xlsx": buffer.getvalue()}
+    return {bundle_name(plan, "xlsx"): buffer.getvalue()}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -745,7 +766,7 @@ def _geojson_files(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[
 
 
 def _gpkg_files(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str, bytes]:
-    name = f"{_file_stem(plan.scenario_name)}.gpkg"
+    name = bundle_name(plan, "gpkg")
     # A GeoPackage of several layers is an SQLite file: GDAL needs a real path to build it.
     with tempfile.TemporaryDirectory(prefix="planner-gpkg-") as folder:
         path = Path(folder) / name
@@ -858,7 +879,7 @@ def _gpx_files(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str,
             )
             for w in track.waypoints
         )
-    return {f"{_file_stem(plan.scenario_name)}.gpx": gpx.to_xml(version="1.1").encode("utf-8")}
+    return {bundle_name(plan, "gpx"): gpx.to_xml(version="1.1").encode("utf-8")}
 
 
 def team_colour(index: int) -> tuple[int, int, int]:
@@ -915,7 +936,7 @@ def _kml_files(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str,
         folder.newpoint(
             name=place.name, description=f"{place.place_id}{figures}", coords=[(place.lon, place.lat)]
         )
-    return {f"{_file_stem(plan.scenario_name)}.kml": kml.kml().encode("utf-8")}
+    return {bundle_name(plan, "kml"): kml.kml().encode("utf-8")}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -964,7 +985,7 @@ def _pdf_files(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str,
     for days in _teams(routes).values():
         for day in days:
             _pdf_team_day(pdf, plan, routes, day, places, lang)
-    return {f"{_file_stem(plan.scenario_name)}_microplan.pdf": bytes(pdf.output())}
+    return {bundle_name(plan, "pdf"): bytes(pdf.output())}
 
 
 def _pdf_team_day(

@@ -45,10 +45,12 @@ from models import (
 )
 from planner.cli import Language, app
 from planner.exports import (
+    BUNDLE_MIME,
     FORMATS,
     NEEDS_ROUTES,
     ExportError,
     Place,
+    bundle_name,
     export_bundle,
     export_files,
     export_tables,
@@ -813,6 +815,14 @@ def test_bundle_is_the_single_file_or_a_zip(plan: Plan) -> None:
         assert set(archive.namelist()) == set(export_files(plan, PLACES, "csv"))
         assert archive.read("collections.csv") == export_files(plan, PLACES, "csv")["collections.csv"]
     assert export_bundle(plan, PLACES, "csv", "en")[1] == content  # the same plan gives the same archive
+
+
+def test_a_download_s_name_and_type_are_known_before_it_is_built(plan: Plan) -> None:
+    for fmt in FORMATS:
+        name, _content = export_bundle(plan, PLACES, fmt, "en")
+        assert bundle_name(plan, fmt) == name
+        assert (BUNDLE_MIME[fmt] == "application/zip") == name.endswith(".zip")
+        assert list(export_files(plan, PLACES, fmt)) == [name] or name.endswith(".zip")
 
 
 def test_write_exports_writes_every_format_or_nothing(plan: Plan, tmp_path: Path) -> None:
