@@ -478,27 +478,36 @@ def upload_tables() -> None:
                 st.success(_("uploads_ok"))
 
 
+def kpi_text(key: str, value: float, delta: bool = False) -> str:
+    """A headline figure as shown: fractions in % (differences in points), counts with separators."""
+    if math.isnan(value):
+        return ""
+    if key in compare.FRACTION_KPIS:
+        return f"{value * 100:+.1f} pt" if delta else f"{value:.1%}"
+    return f"{value:+,.0f}" if delta else f"{value:,.0f}"
+
+
 def kpi_cards(solved: Solved) -> None:
     """Headline figures, with differences from the first plan solved."""
     plan = solved.plan
-    k = plan.kpis
+    figures = compare.plan_kpis(plan)
     reference = next(iter(ss.results.values()))
-    base = reference.plan.kpis if reference is not solved else None
-    cards: list[tuple[str, str, str | None]] = [
-        (
-            "people_vaccinated",
-            f"{k.people_vaccinated:,}",
-            f"{k.people_vaccinated - base.people_vaccinated:+,}" if base else None,
-        ),
-        ("coverage", f"{k.coverage:.1%}", f"{(k.coverage - base.coverage) * 100:+.1f} pt" if base else None),
-        (
-            "doses_shipped",
-            f"{k.doses_shipped:,}",
-            f"{k.doses_shipped - base.doses_shipped:+,}" if base else None,
-        ),
-        ("doses_wasted", f"{k.doses_wasted:,}", None),
-        ("team_days_used", f"{k.team_days_used:,} / {k.team_days_available:,}", None),
-        ("cost_usd", f"{k.cost:,.0f}", f"{k.cost - base.cost:+,.0f}" if base else None),
+    base = compare.plan_kpis(reference.plan) if reference is not solved else None
+
+    def card(key: str, with_delta: bool = True) -> tuple[str, str, str | None]:
+        delta = kpi_text(key, figures[key] - base[key], delta=True) if base and with_delta else None
+        return key, kpi_text(key, figures[key]), delta
+
+    team_days = f"{kpi_text('team_days_used', figures['team_days_used'])} / " + kpi_text(
+        "team_days_available", figures["team_days_available"]
+    )
+    cards = [
+        card("people_vaccinated"),
+        card("coverage"),
+        card("doses_shipped"),
+        card("doses_wasted", with_delta=False),
+        ("team_days_used", team_days, None),
+        card("cost_usd"),
     ]
     columns = [*st.columns(3), *st.columns(3)]  # two rows, so that whole numbers fit
     for column, (key, value, delta) in zip(columns, cards, strict=True):
@@ -603,17 +612,9 @@ def show_kpi_table(table: pd.DataFrame) -> None:
     figures = [c for c in table.columns if c != _("indicator")]
     shown = table.astype({c: object for c in figures})
     for key in shown.index:
-        fraction = key in compare.FRACTION_KPIS
         for column in figures:
             value = float(table.at[key, column])  # type: ignore[arg-type]  # KPI columns hold floats
-            delta = str(column).startswith(compare.DELTA)
-            if math.isnan(value):
-                text = ""
-            elif fraction:
-                text = f"{value * 100:+.1f} pt" if delta else f"{value:.1%}"
-            else:
-                text = f"{value:+,.0f}" if delta else f"{value:,.0f}"
-            shown.at[key, column] = text
+            shown.at[key, column] = kpi_text(str(key), value, delta=str(column).startswith(compare.DELTA))
     st.dataframe(shown, hide_index=True, width="stretch")
 
 
