@@ -44,8 +44,8 @@ from planner.pipeline import prepare_allocation, road_graph
 REPO = Path(__file__).resolve().parent
 SCENARIOS = REPO / "scenarios"
 DEFAULT_SCENARIO = SCENARIOS / "burundi_baseline.yaml"
-#: Seconds between two looks at a running solve.
-POLL_INTERVAL_S = 0.25
+#: Seconds between two looks at a running solve (a look is cheap: it reads a few shared values).
+POLL_INTERVAL_S = 0.1
 #: What the table uploads are called in the scenario's data section.
 TABLE_KINDS = ("sites", "stores", "stock", "teams", "vaccines")
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
@@ -221,35 +221,31 @@ def progress_text(status: JobStatus) -> str:
 
 
 def solve_panel() -> None:
-    """Solve and Cancel in the sidebar, polling the running job without blocking the page.
+    """Solve and Cancel in the sidebar; a running job is polled without blocking the page.
 
-    The fragment polls only while a job runs: polling reruns invalidate the page's pending
-    downloads (deferred export data), so an idle page must not poll.
+    With no job running, Solve is a plain button: its click is a whole-app run (its callback submits
+    the job first), so that run already draws the polling fragment. The fragment exists only while a
+    job runs: polling reruns invalidate the page's pending downloads (deferred export data), so an
+    idle page must not poll.
     """
-    running = ss.get("job") is not None
+    if ss.get("job") is None:
+        kept_widget(st.toggle, "quick_mode", True, _("quick_solve"), help=_("quick_solve_help"))
+        st.button(_("solve"), type="primary", key="solve", width="stretch", on_click=submit_solve)
+        if ss.get("solve_error"):
+            st.error(ss.solve_error)
+        return
 
-    @st.fragment(run_every=POLL_INTERVAL_S if running else None)
-    def panel() -> None:
-        job = ss.get("job")
-        if job is None:
-            kept_widget(st.toggle, "quick_mode", True, _("quick_solve"), help=_("quick_solve_help"))
-            if st.button(_("solve"), type="primary", key="solve", width="stretch"):
-                submit_solve()
-                # A click reruns only this fragment; the whole app must run so that the panel is
-                # drawn again with run_every and polls the new solve.
-                st.rerun()
-            if ss.get("solve_error"):
-                st.error(ss.solve_error)
-            return
-        status = solve_service().status(job)
+    @st.fragment(run_every=POLL_INTERVAL_S)
+    def poll() -> None:
+        status = solve_service().status(ss.job)
         if status.state in ("queued", "running"):
             st.info(f"{_('solving')} {ss.job_scenario.name}: {progress_text(status)}")
             st.button(_("cancel"), on_click=cancel_solve, key="cancel", width="stretch")
             return
         finish(status)
-        st.rerun()  # the whole app, to show the new plan
+        st.rerun()  # the whole app, to show the new plan (or the error) and the Solve button again
 
-    panel()
+    poll()
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 import highspy
+import numpy as np
 import pulp
 
 from models import PlanStatus, SiteKind, SolverSettings
@@ -618,6 +619,10 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
     PuLP 3.3 hands HiGHS neither start values nor a way to stop early; highspy has both
     (``Highs.setSolution`` and the ``cbMipInterrupt`` event), so this subclass adds them at the one
     point where PuLP runs the solver. A start that is infeasible for the model is ignored by HiGHS.
+
+    It also loads the model in three array calls (:meth:`buildSolverModel`) where PuLP makes one
+    highspy call per column, per integer column and per row: on the Burundi baseline that took about
+    0.1 s of each stage, a tenth of an interactive re-solve.
     """
 
     def __init__(
@@ -634,6 +639,53 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
         self.stage = stage
         self.interrupted = False
         self._last_report = -math.inf
+
+    def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802  # PuLP's name
+        """Load ``lp`` into ``lp.solverModel``; same model and indices as PuLP's, in array calls.
+
+        Sets ``var.index`` and ``constraint.index`` as PuLP does: its ``findSolutionValues`` reads
+        the solution through them.
+        """
+        highs, infinity = lp.solverModel, highspy.kHighsInf
+        sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+        variables = lp.variables()
+        for index, var in enumerate(variables):
+            var.index = index
+        objective = lp.objective or {}
+        costs = np.array([sign * objective.get(var, 0.0) for var in variables], dtype=np.float64)
+        lower = np.array([-infinity if v.lowBound is None else v.lowBound for v in variables], np.float64)
+        upper = np.array([infinity if v.upBound is None else v.upBound for v in variables], np.float64)
+        empty_int, empty_float = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
+        highs.addCols(len(variables), costs, lower, upper, 0, empty_int, empty_int, empty_float)
+        integers = np.array([v.index for v in variables if v.cat == pulp.LpInteger], dtype=np.int32)
+        if self.mip and len(integers):
+            kinds = np.full(len(integers), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
+            highs.changeColsIntegrality(len(integers), integers, kinds)
+
+        starts: list[int] = []
+        columns: list[int] = []
+        coefficients: list[float] = []
+        row_lower: list[float] = []
+        row_upper: list[float] = []
+        for index, constraint in enumerate(lp.constraints()):
+            constraint.index = index
+            starts.append(len(columns))
+            for var, coefficient in constraint.items():
+                if coefficient != 0:
+                    columns.append(var.index)
+                    coefficients.append(coefficient)
+            low, up = constraint.getLb(), constraint.getUb()
+            row_lower.append(-infinity if low is None else low)
+            row_upper.append(infinity if up is None else up)
+        highs.addRows(
+            len(starts),
+            np.array(row_lower, dtype=np.float64),
+            np.array(row_upper, dtype=np.float64),
+            len(columns),
+            np.array(starts, dtype=np.int32),
+            np.array(columns, dtype=np.int32),
+            np.array(coefficients, dtype=np.float64),
+        )
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802  # PuLP's name
         highs = lp.solverModel

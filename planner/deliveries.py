@@ -31,10 +31,7 @@ from models import Collection, DeliveryLine, DeliveryStop, DeliveryTrip, Plan, T
 from planner.allocation import AllocationData
 from planner.itineraries import WarningLog, leg_points, road_context
 from planner.kits import vial_volume_l
-from planner.routing import RoutingProblem, VehicleType, solve_routes
-
-#: Routing stops after this many iterations without improvement.
-ROUTING_NO_IMPROVEMENT = 300
+from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
 
 
 @dataclass(frozen=True)
@@ -254,7 +251,7 @@ class DeliveryBuilder(WarningLog):
             ),
         )
         result = solve_routes(
-            problem, max_seconds=self.settings.route_seconds, no_improvement=ROUTING_NO_IMPROVEMENT
+            problem, max_seconds=self.settings.route_seconds, no_improvement=NO_IMPROVEMENT_ITERATIONS
         )
         if not result.feasible or result.unserved:
             self.warn("warning_delivery_routing", store=store_id)

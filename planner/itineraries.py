@@ -40,13 +40,10 @@ from planner.allocation import AllocationData
 from planner.explain import render_reason
 from planner.kits import build_kit, container_for, split_integer
 from planner.network import TravelMatrix
-from planner.routing import RoutingProblem, VehicleType, solve_routes
+from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
 
 #: Seconds in a day: mobile teams' cold life counts nights too.
 DAY_S = 86_400.0
-
-#: Routing stops after this many iterations without improvement (small instances converge fast).
-ROUTING_NO_IMPROVEMENT = 300
 
 
 @dataclass
@@ -297,7 +294,7 @@ class ItineraryBuilder(WarningLog):
                 ),
             ),
         )
-        result = solve_routes(problem, max_seconds=1.0, no_improvement=ROUTING_NO_IMPROVEMENT)
+        result = solve_routes(problem, max_seconds=1.0, no_improvement=NO_IMPROVEMENT_ITERATIONS)
         if not result.feasible or result.unserved:
             self.warn("warning_team_routing", pool=pool_id)
             return routes + [DayRoute(pool_id, [v]) for v in short]

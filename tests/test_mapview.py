@@ -16,6 +16,7 @@ from typing import Any
 import geopandas as gpd
 import pytest
 import shapely
+from pydeck.bindings.json_tools import serialize as pdk_serialize  # type: ignore[import-untyped]
 from shapely.geometry import Point, Polygon
 from test_exports import PLACES, _routes, make_plan
 
@@ -149,6 +150,18 @@ def test_offline_deck_has_no_map_provider_and_no_url(plan: Plan, provinces: gpd.
         "stores",
         "sites",
     ]
+
+
+@pytest.mark.parametrize("basemap", [False, True])
+def test_deck_json_is_compact_and_holds_what_pydeck_writes(
+    plan: Plan, provinces: gpd.GeoDataFrame, basemap: bool
+) -> None:
+    deck = plan_deck(plan, PLACES, provinces, basemap=basemap)
+    compact = deck.to_json()
+    assert compact == json.dumps(json.loads(compact), sort_keys=True, separators=(",", ":"))
+    # pydeck's own JSON of the same deck (indented): the same content, key for key.
+    assert json.loads(compact) == json.loads(pdk_serialize(deck))
+    assert len(compact) < len(pdk_serialize(deck)) / 2
 
 
 def test_basemap_deck_uses_carto_light(plan: Plan) -> None:

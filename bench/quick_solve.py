@@ -1,0 +1,91 @@
+"""What the explorer's quick solve gives up: cost-stage time limits and routing iterations, per scenario.
+
+Usage: ``python bench/quick_solve.py [SCENARIO ...] [--cost-limits S ...] [--no-improvement N ...]``
+
+For each scenario (default: every file in ``scenarios/``):
+
+1. the allocation under :func:`planner.jobs.quick_settings`, cold (no start), once per cost-stage
+   time limit: people vaccinated, cost, the cost stage's gap and seconds. If the plan does not
+   change with the limit, the longer cost stage only tightens the bound;
+2. routes of the quick plan (itineraries and deliveries, :func:`planner.pipeline.add_routes`) once
+   per PyVRP "iterations without improvement" limit: team travel hours, delivery kilometres,
+   unscheduled visits and seconds (median of three). The limit is set by assigning
+   ``NO_IMPROVEMENT_ITERATIONS`` in the two modules that read it (a bench-only override).
+
+Prints two Markdown tables for docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from planner import deliveries, itineraries  # noqa: E402
+from planner.jobs import quick_settings  # noqa: E402
+from planner.loading import load_inputs, load_scenario  # noqa: E402
+from planner.pipeline import add_routes, prepare_allocation, solve_allocation  # noqa: E402
+
+ROUTE_REPEATS = 3
+
+
+def main() -> None:
+    """Run the benchmark."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "scenarios", nargs="*", type=Path, default=sorted((REPO / "scenarios").glob("*.yaml"))
+    )
+    parser.add_argument("--cost-limits", nargs="+", type=float, default=[0.1, 0.5, 3.0])
+    parser.add_argument("--no-improvement", nargs="+", type=int, default=[300, 100])
+    args = parser.parse_args()
+
+    allocation_rows, route_rows = [], []
+    for path in args.scenarios:
+        scenario = load_scenario(path)
+        data = prepare_allocation(load_inputs(scenario))
+        quick_plan = None
+        for limit in args.cost_limits:
+            settings = quick_settings(scenario.solver).model_copy(update={"cost_time_limit_s": limit})
+            plan = solve_allocation(data, settings).plan
+            quick_plan = quick_plan or plan
+            gap = plan.solver.cost_stage_gap
+            allocation_rows.append(
+                f"| {scenario.name} | {limit:g} | {plan.kpis.people_vaccinated:,} | {plan.kpis.cost:,.0f} "
+                f"| {'-' if gap is None else f'{gap:.2%}'} | {plan.solver.seconds:.2f} "
+                f"| {plan.solver.cost_stage_seconds or 0.0:.2f} |"
+            )
+        assert quick_plan is not None
+        for iterations in args.no_improvement:
+            itineraries.NO_IMPROVEMENT_ITERATIONS = iterations
+            deliveries.NO_IMPROVEMENT_ITERATIONS = iterations
+            seconds = []
+            for _ in range(ROUTE_REPEATS):
+                begin = time.perf_counter()
+                routed = add_routes(data, quick_plan)
+                seconds.append(time.perf_counter() - begin)
+            assert routed.routes is not None
+            travel_h = sum(day.travel_s for day in routed.routes.team_days) / 3600.0
+            km = sum(trip.distance_km for trip in routed.routes.deliveries)
+            route_rows.append(
+                f"| {scenario.name} | {iterations} | {travel_h:.2f} | {km:,.1f} "
+                f"| {len(routed.routes.unscheduled)} | {statistics.median(seconds):.2f} |"
+            )
+
+    print("| scenario | cost-stage limit s | people vaccinated | cost USD | cost gap | coverage s | cost s |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(allocation_rows))
+    print()
+    print("| scenario | no-improvement iterations | team travel h | delivery km | unscheduled | routes s |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(route_rows))
+
+
+if __name__ == "__main__":
+    main()

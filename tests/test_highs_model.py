@@ -1,0 +1,100 @@
+"""The allocation's HiGHS loads models in array calls: the model HiGHS gets must be PuLP's, exactly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pulp
+import pytest
+
+from planner.allocation import _HighsWithStart, build_model, coverage_expression
+from planner.loading import load_inputs, load_scenario
+from planner.pipeline import prepare_allocation
+
+from conftest import REPO
+
+
+def loaded_lp(solver: Any, problem: pulp.LpProblem) -> Any:
+    """The model as HiGHS holds it after ``solver`` has loaded ``problem``."""
+    solver.createAndConfigureSolver(problem)
+    solver.buildSolverModel(problem)
+    return problem.solverModel.getLp()
+
+
+def lp_arrays(lp: Any) -> dict[str, np.ndarray]:
+    matrix = lp.a_matrix_
+    return {
+        "col_cost": np.asarray(lp.col_cost_),
+        "col_lower": np.asarray(lp.col_lower_),
+        "col_upper": np.asarray(lp.col_upper_),
+        "row_lower": np.asarray(lp.row_lower_),
+        "row_upper": np.asarray(lp.row_upper_),
+        "integrality": np.asarray([int(kind) for kind in lp.integrality_]),
+        "format": np.asarray([int(matrix.format_)]),
+        "start": np.asarray(matrix.start_),
+        "index": np.asarray(matrix.index_),
+        "value": np.asarray(matrix.value_),
+        "sense": np.asarray([int(lp.sense_)]),
+        "offset": np.asarray([lp.offset_]),
+    }
+
+
+def array_loader() -> _HighsWithStart:
+    return _HighsWithStart(start=None, monitor=None, stage="coverage", msg=False)
+
+
+def assert_same_model(problem: pulp.LpProblem) -> dict[str, np.ndarray]:
+    ours = lp_arrays(loaded_lp(array_loader(), problem))
+    ours_indices = [v.index for v in problem.variables()], [c.index for c in problem.constraints()]
+    pulps = lp_arrays(loaded_lp(pulp.HiGHS(msg=False), problem))
+    pulps_indices = [v.index for v in problem.variables()], [c.index for c in problem.constraints()]
+    assert ours.keys() == pulps.keys()
+    for name in ours:
+        np.testing.assert_array_equal(ours[name], pulps[name], err_msg=name)
+    assert ours_indices == pulps_indices
+    return ours
+
+
+def test_a_small_model_loads_as_pulp_loads_it() -> None:
+    problem = pulp.LpProblem("small", pulp.LpMaximize)
+    x = problem.add_variable("x", 0, 4, cat=pulp.LpInteger)
+    y = problem.add_variable("y", -2)
+    z = problem.add_variable("z", None, 3)
+    free = problem.add_variable("free")
+    problem += 3 * x + 2 * y - z
+    problem += x + y <= 5, "at_most"
+    problem += x - z >= -1, "at_least"
+    problem += y + free == 2, "equal"
+    model = assert_same_model(problem)
+    column = {v.name: v.index for v in problem.variables()}
+    # Maximising: HiGHS minimises the negated objective, as PuLP loads it.
+    costs = {name: model["col_cost"][i] for name, i in column.items()}
+    assert costs == {"x": -3.0, "y": -2.0, "z": 1.0, "free": 0.0}
+    assert [name for name, i in column.items() if model["integrality"][i]] == ["x"]
+    lower = {name: model["col_lower"][i] for name, i in column.items()}
+    assert lower == {"x": 0.0, "y": -2.0, "z": -np.inf, "free": -np.inf}
+    assert model["row_upper"].tolist() == [5.0, np.inf, 2.0]
+
+
+def test_the_baseline_allocation_loads_as_pulp_loads_it() -> None:
+    scenario = load_scenario(REPO / "scenarios" / "burundi_baseline.yaml")
+    model = build_model(prepare_allocation(load_inputs(scenario)))
+    model.problem.setObjective(coverage_expression(model))
+    arrays = assert_same_model(model.problem)
+    assert len(arrays["col_cost"]) == len(model.problem.variables())
+    assert arrays["integrality"].sum() > 0
+
+
+@pytest.mark.parametrize("sense", [pulp.LpMinimize, pulp.LpMaximize])
+def test_solving_through_the_array_load_gives_the_hand_optimum(sense: int) -> None:
+    # max/min x + y with x + 2y <= 4, x <= 3, integers >= 0: max 3 (x=3, y=0 or x=2, y=1), min 0.
+    problem = pulp.LpProblem("hand", sense)
+    x = problem.add_variable("x", 0, 3, cat=pulp.LpInteger)
+    y = problem.add_variable("y", 0, cat=pulp.LpInteger)
+    problem += x + y
+    problem += x + 2 * y <= 4
+    problem.solve(array_loader())
+    assert pulp.LpStatus[problem.status] == "Optimal"
+    assert pulp.value(problem.objective) == (3 if sense == pulp.LpMaximize else 0)
+    assert x.varValue + 2 * y.varValue <= 4
