@@ -46,6 +46,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     "reason": {"en": "Reason", "fr": "Raison"},
     # Time and order
     "day": {"en": "Day", "fr": "Jour"},
+    "days": {"en": "Days", "fr": "Jours"},
     "first_day": {"en": "First day", "fr": "Premier jour"},
     "trip": {"en": "Trip", "fr": "Tournée"},
     "stop": {"en": "Stop", "fr": "Arrêt"},

@@ -22,7 +22,7 @@ import geopandas as gpd
 import pydeck as pdk  # type: ignore[import-untyped]
 from pydeck.bindings.json_tools import default_serialize  # type: ignore[import-untyped]
 
-from models import LonLat, Plan, SiteResult, clock
+from models import LonLat, Plan, SiteResult, TeamDay, clock
 from planner.errors import InputError, Problem, display_path
 from planner.exports import (
     DELIVERY_RGB,
@@ -330,26 +330,84 @@ def store_records(places: Mapping[str, Place], lang: Lang = "en") -> list[dict[s
 
 
 def team_route_records(plan: Plan, places: Mapping[str, Place], lang: Lang = "en") -> list[dict[str, Any]]:
-    """Return a record per team-day: its road path, its team's colour and tooltip texts.
+    """Return a record per team and road path: the path, its team's colour and tooltip texts.
 
-    Teams take :func:`planner.exports.team_colour` in their natural order, as in the KML export.
+    Team-days on which a team drives the same road path (a fixed team at the same sites every day)
+    share one record that lists its days (``days``; ``day`` is the first). Drawing each of them
+    would lay identical lines on top of each other: nothing more to see, and on the Burundi baseline
+    it made the browser's redraw after a re-solve about three times longer in software WebGL
+    (docs/BENCHMARKS.md). Teams take :func:`planner.exports.team_colour` in their natural order, as
+    in the KML export.
     """
     if plan.routes is None:
         return []
     days = sorted(plan.routes.team_days, key=lambda d: (_natural_key(d.team_id), d.day, d.departure_s))
     colour_of = {team_id: team_colour(i) for i, team_id in enumerate(dict.fromkeys(d.team_id for d in days))}
-    return [
-        _route_record(
-            {"team_id": day.team_id, "day": day.day},
-            team_day_coords(day, places),
-            colour_of[day.team_id],
-            (t("team", lang), day.team_id, day.departure_s, day.return_s),
-            f"{t('people', lang)}: {day.people}",
-            [(s.arrival_s, s.site_name, str(s.people)) for s in day.stops],
-            lang,
-        )
-        for day in days
+    same_path: dict[tuple[str, tuple[LonLat, ...]], list[TeamDay]] = {}
+    for day in days:
+        path = tuple((lon, lat) for lon, lat in _path(team_day_coords(day, places)))
+        same_path.setdefault((day.team_id, path), []).append(day)
+    records = []
+    for (team_id, path), group in same_path.items():
+        first = group[0]
+        if len(group) == 1:
+            record = _route_record(
+                {"team_id": team_id, "day": first.day, "days": [first.day]},
+                path,
+                colour_of[team_id],
+                (t("team", lang), team_id, first.departure_s, first.return_s),
+                f"{t('people', lang)}: {first.people}",
+                [(s.arrival_s, s.site_name, str(s.people)) for s in first.stops],
+                lang,
+            )
+        else:
+            record = _shared_path_record(team_id, group, path, colour_of[team_id], lang)
+        records.append(record)
+    return records
+
+
+def _shared_path_record(
+    team_id: str, group: Sequence[TeamDay], path: Sequence[LonLat], rgb: tuple[int, int, int], lang: Lang
+) -> dict[str, Any]:
+    """One team's days on one road path: a line per run of alike days, then the stops in order."""
+    runs: list[tuple[list[int], tuple[float, float, int]]] = []
+    for day in group:
+        alike = (day.departure_s, day.return_s, day.people)
+        if runs and runs[-1][1] == alike and runs[-1][0][-1] + 1 == day.day:
+            runs[-1][0].append(day.day)
+        else:
+            runs.append(([day.day], alike))
+    lines = [
+        f"{_day_label(numbers, lang)}: {t('departure', lang)} {clock(departure_s)}"
+        f" · {t('return', lang)} {clock(return_s)} · {t('people', lang)}: {people}"
+        for numbers, (departure_s, return_s, people) in runs
     ]
+    stops = dict.fromkeys(stop.site_name for day in group for stop in day.stops)
+    lines += [f"{n}. {name}" for n, name in enumerate(stops, 1)]
+    numbers = [day.day for day in group]
+    return {
+        "team_id": team_id,
+        "day": numbers[0],
+        "days": numbers,
+        "path": _path(path),
+        "color": list(rgb),
+        "name": f"{t('team', lang)} {team_id} · {_day_label(numbers, lang)}",
+        "details": "\n".join(lines),
+    }
+
+
+def _day_label(numbers: Sequence[int], lang: Lang) -> str:
+    """``Day 3`` or ``Days 1-4, 6`` (runs of consecutive days as ranges)."""
+    if len(numbers) == 1:
+        return f"{t('day', lang)} {numbers[0]}"
+    ranges: list[list[int]] = []
+    for number in numbers:
+        if ranges and ranges[-1][-1] + 1 == number:
+            ranges[-1].append(number)
+        else:
+            ranges.append([number])
+    text = ", ".join(f"{r[0]}" if len(r) == 1 else f"{r[0]}\u2013{r[-1]}" for r in ranges)
+    return f"{t('days', lang)} {text}"
 
 
 def delivery_route_records(

@@ -231,6 +231,35 @@ def test_routes_are_coloured_by_team_and_deliveries_grey(plan: Plan) -> None:
     assert trip["color"] == list(DELIVERY_RGB) and len(trip["path"]) == 5
 
 
+def test_a_teams_days_on_one_road_path_share_one_line_that_lists_them() -> None:
+    routes = _routes()
+    kirundo = next(d for d in routes.team_days if d.team_id == "or_kirundo_1")
+    (stop,) = kirundo.stops
+    fewer = stop.model_copy(update={"people": 170})
+    repeats = (
+        kirundo.model_copy(update={"day": 2, "trip_id": "or_kirundo_1_d2"}),
+        kirundo.model_copy(update={"day": 3, "trip_id": "or_kirundo_1_d3", "stops": (fewer,)}),
+    )
+    plan = make_plan(routes.model_copy(update={"team_days": (*routes.team_days, *repeats)}))
+    teams = _layer(_deck_json(plan, None), "team_routes")["data"]
+    # The mobile team's two days drive different paths (out, back): two lines; Kirundo's three: one.
+    assert [(r["team_id"], r["days"]) for r in teams] == [
+        ("mob_muyinga_1", [1]),
+        ("mob_muyinga_1", [2]),
+        ("or_kirundo_1", [1, 2, 3]),
+    ]
+    shared = teams[2]
+    assert shared["day"] == 1 and shared["color"] == list(team_colour(1))
+    assert shared["name"] == "Team or_kirundo_1 · Days 1\u20133"
+    assert shared["details"].splitlines() == [
+        "Days 1\u20132: Departure 08:00 · Return 15:00 · People: 180",
+        "Day 3: Departure 08:00 · Return 15:00 · People: 170",
+        f"1. {stop.site_name}",
+    ]
+    french = _layer(_deck_json(plan, None, lang="fr"), "team_routes")["data"][2]
+    assert french["name"] == "Équipe or_kirundo_1 · Jours 1\u20133"
+
+
 def test_tooltip_fields_are_in_every_pickable_record_in_the_language(plan: Plan) -> None:
     deck = _deck_json(plan, None, lang="fr")
     for layer in deck["layers"]:
