@@ -223,6 +223,8 @@ class AllocationModel:
     v: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
     t: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
     m: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    #: :func:`cost_terms`, built once: the solve and the plan's cost breakdown both read them.
+    cost_terms: dict[str, Any] | None = None
 
 
 def add_variables(model: AllocationModel) -> None:
@@ -490,7 +492,16 @@ def cost_expression(model: AllocationModel) -> Any:
 
 
 def cost_terms(model: AllocationModel) -> dict[str, Any]:
-    """Cost components (team-days, travel, vaccine, delivery) as PuLP expressions."""
+    """Cost components (team-days, travel, vaccine, delivery) as PuLP expressions (built once).
+
+    Callers must not change the expressions in place.
+    """
+    if model.cost_terms is None:
+        model.cost_terms = _build_cost_terms(model)
+    return model.cost_terms
+
+
+def _build_cost_terms(model: AllocationModel) -> dict[str, Any]:
     data = model.data
     inputs = data.inputs
     rate = inputs.scenario.objective.delivery_cost_usd_per_litre_km
