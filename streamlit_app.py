@@ -25,7 +25,7 @@ import streamlit as st
 from models import Plan, RoadClosure, Scenario
 from planner import compare, edits
 from planner.errors import InputError
-from planner.explain import plan_messages, solver_message
+from planner.explain import plan_messages, problem_text, solver_message
 from planner.exports import (
     BUNDLE_MIME,
     FORMATS,
@@ -193,7 +193,8 @@ def finish(status: JobStatus) -> None:
     """Keep a finished solve's plan (by scenario name) and show it."""
     ss.job = None
     if status.result is None:
-        ss.solve_error = status.error or _("solve_failed")
+        # An input error is kept whole, so that it is shown in the language picked when it is shown.
+        ss.solve_error = status.input_error or status.error or _("solve_failed")
         return
     if status.result.plan.status not in ("optimal", "feasible"):
         # E.g. cancelled before any plan was found: keep showing the last plan.
@@ -203,6 +204,12 @@ def finish(status: JobStatus) -> None:
     ss.results = {**ss.results, solved.scenario.name: solved}
     ss.current = solved.scenario.name
     ss.last_values = status.result.values
+
+
+def show_input_error(error: InputError) -> None:
+    """Show the problems of bad input, one a line, in the picked language."""
+    st.error(_("input_problems"))
+    st.code("\n".join(problem_text(problem, lang()) for problem in error.problems), language=None)
 
 
 def progress_text(status: JobStatus) -> str:
@@ -231,8 +238,11 @@ def solve_panel() -> None:
     if ss.get("job") is None:
         kept_widget(st.toggle, "quick_mode", True, _("quick_solve"), help=_("quick_solve_help"))
         st.button(_("solve"), type="primary", key="solve", width="stretch", on_click=submit_solve)
-        if ss.get("solve_error"):
-            st.error(ss.solve_error)
+        error = ss.get("solve_error")
+        if isinstance(error, InputError):
+            show_input_error(error)
+        elif error:
+            st.error(error)
         return
 
     @st.fragment(run_every=POLL_INTERVAL_S)
@@ -467,8 +477,7 @@ def upload_tables() -> None:
                 scenario = edits.with_uploaded_tables(ss.scenario, files, folder)
                 prepare_allocation(load_inputs(scenario))
             except InputError as error:
-                st.error(_("input_problems"))
-                st.code("\n".join(str(p) for p in error.problems), language=None)
+                show_input_error(error)
             else:
                 set_scenario(scenario)
                 st.success(_("uploads_ok"))

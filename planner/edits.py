@@ -357,12 +357,14 @@ def with_uploaded_tables(
     for kind, (uploaded, content) in uploads.items():
         name = PureWindowsPath(uploaded).name  # a browser may send a whole path, with either slash
         if kind not in TABLES:
-            msg = f"unknown table kind {kind!r} (one of {', '.join(TABLES)})"
-            problems.append(Problem(uploaded, msg))
+            problems.append(
+                Problem.of(uploaded, "input_unknown_table_kind", kind=kind, kinds=", ".join(TABLES))
+            )
         elif Path(name).suffix.lower() not in TABLE_SUFFIXES:
-            problems.append(Problem(uploaded, f"not a table file: upload {' or '.join(TABLE_SUFFIXES)}"))
+            options, last = ", ".join(TABLE_SUFFIXES[:-1]), TABLE_SUFFIXES[-1]
+            problems.append(Problem.of(uploaded, "input_not_a_table", options=options, last=last))
         elif name in files:
-            problems.append(Problem(uploaded, "the same file name is uploaded for two tables"))
+            problems.append(Problem.of(uploaded, "input_same_upload_name"))
         else:
             files[name] = content
             names[kind] = name

@@ -19,7 +19,8 @@ rendered by :func:`shortfall_reason` from the templates ``reason_*`` of :data:`p
 one place for the wording in every language; ``Shortfall.reason`` holds the English rendering.
 
 The plan's other messages are kept the same way: the solver's message, the plan's and the routes'
-warnings and the reasons of unscheduled work; :func:`plan_messages` renders them all for the UI.
+warnings and the reasons of unscheduled work; :func:`plan_messages` renders them all for the UI. So are
+the problems of bad input (:class:`planner.errors.Problem`), which :func:`problem_text` renders.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 from models import Plan, Shortfall, SiteKind, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import SolveOutcome
+from planner.errors import Problem, problem_message
 from planner.figures import PlanFigures
 from planner.i18n import Lang, t
 
@@ -185,6 +187,30 @@ def _each(texts: tuple[str, ...], parts: tuple[ReasonPart, ...], lang: Lang) -> 
     if len(parts) != len(texts):
         return texts
     return tuple(render_reason(part, lang) for part in parts)
+
+
+def problem_text(problem: Problem, lang: Lang = "en") -> str:
+    """Return an input problem in language ``lang``: ``FILE, row R (line R+1), field F: message``.
+
+    Parameters
+    ----------
+    problem
+        A problem of an :class:`~planner.errors.InputError`.
+    lang
+        ``"en"`` or ``"fr"``.
+
+    Returns
+    -------
+    str
+        Where it is and what is wrong, from the templates ``input_*`` of :data:`planner.i18n.LABELS`
+        (numbers written the way ``lang`` writes them); in English, ``str(problem)``. A problem
+        without a template key keeps its English message whatever the language.
+    """
+    if problem.key is None:
+        message = problem.message
+    else:
+        message = problem_message(problem.key, dict(problem.values), lang, _ReasonFormatter(lang))
+    return problem.located(message, lang)
 
 
 def _part(key: str, **values: ReasonValue) -> ReasonPart:

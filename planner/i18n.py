@@ -388,6 +388,251 @@ LABELS: dict[str, dict[Lang, str]] = {
         "plus serrés.",
     },
     "site_differences": {"en": "Coverage by site", "fr": "Couverture par site"},
+    # Input problems (planner.errors.Problem; planner.explain.problem_text renders them like the
+    # reasons). Where a problem is: "FILE, row R (line R+1), field F: message".
+    "input_problem": {"en": "{where}: {message}", "fr": "{where} : {message}"},
+    "input_at_row": {"en": ", row {row} (line {line})", "fr": ", ligne {row} (ligne {line} du fichier)"},
+    "input_at_field": {"en": ", field {field}", "fr": ", champ {field}"},
+    "input_did_you_mean": {
+        "en": " (did you mean {suggestion!r}?)",
+        "fr": " (vouliez-vous dire {suggestion!r} ?)",
+    },
+    # Files and tables (planner.loading, planner.network, planner.edits, planner.mapview)
+    "input_scenario_not_found": {"en": "scenario file not found", "fr": "fichier de scénario introuvable"},
+    "input_not_yaml": {"en": "not valid YAML: {error}", "fr": "YAML non valide : {error}"},
+    "input_not_utf8": {"en": "not UTF-8 text: {error}", "fr": "texte non encodé en UTF-8 : {error}"},
+    "input_not_mapping": {
+        "en": "a scenario must be a mapping of settings (name, data, campaign, ...)",
+        "fr": "un scénario doit être un dictionnaire de réglages (name, data, campaign, ...)",
+    },
+    "input_data_file_not_found": {"en": "data file not found", "fr": "fichier de données introuvable"},
+    "input_unreadable_xlsx": {
+        "en": "cannot read as an XLSX workbook: {error}",
+        "fr": "illisible comme classeur XLSX : {error}",
+    },
+    "input_unreadable_csv": {
+        "en": "cannot read as a UTF-8 CSV table: {error}",
+        "fr": "illisible comme tableau CSV en UTF-8 : {error}",
+    },
+    "input_missing_column": {"en": "required column is missing", "fr": "colonne obligatoire absente"},
+    "input_unknown_column": {"en": "unknown column", "fr": "colonne inconnue"},
+    "input_unknown_key": {"en": "unknown key", "fr": "clé inconnue"},
+    "input_extra_cells": {"en": "more cells than columns", "fr": "plus de cellules que de colonnes"},
+    "input_duplicate": {"en": "duplicate {column} {value!r}", "fr": "{column} {value!r} en double"},
+    "input_empty_table": {"en": "the table has no rows", "fr": "le tableau n'a aucune ligne"},
+    "input_roads_not_found": {
+        "en": "road network file not found",
+        "fr": "fichier du réseau routier introuvable",
+    },
+    "input_provinces_not_found": {
+        "en": "province outlines file not found: {path}",
+        "fr": "fichier des limites de provinces introuvable : {path}",
+    },
+    # References between tables and settings
+    "input_store_is_site": {
+        "en": "store_id {store!r} is also a site_id; ids must be unique across sites and stores",
+        "fr": "store_id {store!r} est aussi un site_id ; les ids doivent être uniques parmi les sites et "
+        "les dépôts",
+    },
+    "input_own_parent": {
+        "en": "a store cannot be its own parent",
+        "fr": "un dépôt ne peut pas être son propre parent",
+    },
+    "input_parent_cycle": {
+        "en": "parent stores form a cycle through {store!r}",
+        "fr": "les dépôts parents forment un cycle passant par {store!r}",
+    },
+    "input_unknown_parent_store": {
+        "en": "unknown parent store {value!r}",
+        "fr": "dépôt parent inconnu {value!r}",
+    },
+    "input_unknown_store": {"en": "unknown store {value!r}", "fr": "dépôt inconnu {value!r}"},
+    "input_unknown_antigen": {"en": "unknown antigen {value!r}", "fr": "antigène inconnu {value!r}"},
+    "input_unknown_pool": {"en": "unknown pool {value!r}", "fr": "groupe d'équipes inconnu {value!r}"},
+    "input_unknown_site": {"en": "unknown site {value!r}", "fr": "site inconnu {value!r}"},
+    "input_unknown_base": {
+        "en": "base {base!r} is neither a store nor a site",
+        "fr": "la base {base!r} n'est ni un dépôt ni un site",
+    },
+    "input_stock_twice": {
+        "en": "stock of {antigen} at {store} is given twice",
+        "fr": "le stock de {antigen} à {store} est donné deux fois",
+    },
+    "input_unknown_target_group": {
+        "en": "target group {group!r} is not in campaign.age_structure ({groups})",
+        "fr": "le groupe cible {group!r} n'est pas dans campaign.age_structure ({groups})",
+    },
+    "input_group_in_one_structure": {
+        "en": "group {group!r} must be given in both age_structure and traveller_age_structure",
+        "fr": "le groupe {group!r} doit figurer à la fois dans age_structure et dans traveller_age_structure",
+    },
+    # The road network and its closures
+    "input_unreadable_roads": {
+        "en": "cannot read the road network: {error}",
+        "fr": "impossible de lire le réseau routier : {error}",
+    },
+    "input_roads_no_edges": {
+        "en": "the road network has no edges",
+        "fr": "le réseau routier n'a aucun tronçon",
+    },
+    "input_unknown_node": {"en": "unknown node {name!r}", "fr": "nœud inconnu {name!r}"},
+    "input_edge_loop": {
+        "en": "an edge must join two different nodes",
+        "fr": "un tronçon doit relier deux nœuds différents",
+    },
+    "input_unknown_place": {
+        "en": "unknown place {place!r} in the road network",
+        "fr": "lieu inconnu {place!r} dans le réseau routier",
+    },
+    "input_closure_no_road": {
+        "en": "no road {ref} joins {start!r} and {end!r}",
+        "fr": "aucune route {ref} ne relie {start!r} et {end!r}",
+    },
+    "input_closure_no_path": {
+        "en": "no road joins {start!r} and {end!r}",
+        "fr": "aucune route ne relie {start!r} et {end!r}",
+    },
+    "input_off_road": {
+        "en": "{place!r} is {km:.1f} km from the nearest road node (limit {limit_km:.1f} km): "
+        "it is off the road network",
+        "fr": "{place!r} est à {km:.1f} km du nœud routier le plus proche (limite {limit_km:.1f} km) : "
+        "il est hors du réseau routier",
+    },
+    # Uploads and province outlines
+    "input_unknown_table_kind": {
+        "en": "unknown table kind {kind!r} (one of {kinds})",
+        "fr": "type de tableau inconnu {kind!r} (types possibles : {kinds})",
+    },
+    "input_not_a_table": {
+        "en": "not a table file: upload {options} or {last}",
+        "fr": "pas un fichier de tableau : importez un fichier {options} ou {last}",
+    },
+    "input_same_upload_name": {
+        "en": "the same file name is uploaded for two tables",
+        "fr": "le même nom de fichier est importé pour deux tableaux",
+    },
+    "input_unreadable_provinces": {
+        "en": "cannot read province outlines: {error}",
+        "fr": "impossible de lire les limites des provinces : {error}",
+    },
+    "input_no_province_column": {"en": "no 'province' column", "fr": "pas de colonne 'province'"},
+    "input_not_polygon": {
+        "en": "geometry is {geometry}, not a polygon",
+        "fr": "la géométrie est de type {geometry}, pas un polygone",
+    },
+    "input_empty_geometry": {
+        "en": "geometry is empty, not a polygon",
+        "fr": "la géométrie est vide, pas un polygone",
+    },
+    # Pydantic's errors by type (planner.loading), its English words with its context values; a count
+    # of 1 takes the template ending in _one. Types without a template keep pydantic's English.
+    "input_pydantic_missing": {"en": "Field required", "fr": "Valeur obligatoire manquante"},
+    "input_pydantic_greater_than": {
+        "en": "Input should be greater than {gt}",
+        "fr": "La valeur doit être supérieure à {gt}",
+    },
+    "input_pydantic_greater_than_equal": {
+        "en": "Input should be greater than or equal to {ge}",
+        "fr": "La valeur doit être supérieure ou égale à {ge}",
+    },
+    "input_pydantic_less_than": {
+        "en": "Input should be less than {lt}",
+        "fr": "La valeur doit être inférieure à {lt}",
+    },
+    "input_pydantic_less_than_equal": {
+        "en": "Input should be less than or equal to {le}",
+        "fr": "La valeur doit être inférieure ou égale à {le}",
+    },
+    "input_pydantic_int_type": {
+        "en": "Input should be a valid integer",
+        "fr": "La valeur doit être un nombre entier",
+    },
+    "input_pydantic_int_parsing": {
+        "en": "Input should be a valid integer, unable to parse string as an integer",
+        "fr": "La valeur doit être un nombre entier ; ce texte n'en est pas un",
+    },
+    "input_pydantic_int_from_float": {
+        "en": "Input should be a valid integer, got a number with a fractional part",
+        "fr": "La valeur doit être un nombre entier ; ce nombre a une partie décimale",
+    },
+    "input_pydantic_float_type": {
+        "en": "Input should be a valid number",
+        "fr": "La valeur doit être un nombre",
+    },
+    "input_pydantic_float_parsing": {
+        "en": "Input should be a valid number, unable to parse string as a number",
+        "fr": "La valeur doit être un nombre ; ce texte n'en est pas un",
+    },
+    "input_pydantic_bool_type": {
+        "en": "Input should be a valid boolean",
+        "fr": "La valeur doit être un booléen (true ou false)",
+    },
+    "input_pydantic_bool_parsing": {
+        "en": "Input should be a valid boolean, unable to interpret input",
+        "fr": "La valeur doit être un booléen (true ou false) ; celle-ci ne peut pas être interprétée",
+    },
+    "input_pydantic_string_type": {
+        "en": "Input should be a valid string",
+        "fr": "La valeur doit être un texte",
+    },
+    "input_pydantic_string_too_short": {
+        "en": "String should have at least {min_length} characters",
+        "fr": "Le texte doit avoir au moins {min_length} caractères",
+    },
+    "input_pydantic_string_too_short_one": {
+        "en": "String should have at least {min_length} character",
+        "fr": "Le texte doit avoir au moins {min_length} caractère",
+    },
+    "input_pydantic_string_too_long": {
+        "en": "String should have at most {max_length} characters",
+        "fr": "Le texte doit avoir au plus {max_length} caractères",
+    },
+    "input_pydantic_string_too_long_one": {
+        "en": "String should have at most {max_length} character",
+        "fr": "Le texte doit avoir au plus {max_length} caractère",
+    },
+    "input_pydantic_string_pattern_mismatch": {
+        "en": "String should match pattern '{pattern}'",
+        "fr": "Le texte doit suivre le motif '{pattern}'",
+    },
+    "input_pydantic_too_short": {
+        "en": "{field_type} should have at least {min_length} items after validation, not {actual_length}",
+        "fr": "La liste doit avoir au moins {min_length} éléments après validation, et non {actual_length}",
+    },
+    "input_pydantic_too_short_one": {
+        "en": "{field_type} should have at least {min_length} item after validation, not {actual_length}",
+        "fr": "La liste doit avoir au moins {min_length} élément après validation, et non {actual_length}",
+    },
+    "input_pydantic_too_long": {
+        "en": "{field_type} should have at most {max_length} items after validation, not {actual_length}",
+        "fr": "La liste doit avoir au plus {max_length} éléments après validation, et non {actual_length}",
+    },
+    "input_pydantic_too_long_one": {
+        "en": "{field_type} should have at most {max_length} item after validation, not {actual_length}",
+        "fr": "La liste doit avoir au plus {max_length} élément après validation, et non {actual_length}",
+    },
+    "input_pydantic_literal_error": {
+        "en": "Input should be {expected}",
+        "fr": "La valeur doit être {expected}",
+    },
+    "input_pydantic_enum": {"en": "Input should be {expected}", "fr": "La valeur doit être {expected}"},
+    "input_pydantic_one_of": {
+        "en": "Input should be {options} or {last}",
+        "fr": "La valeur doit être {options} ou {last}",
+    },
+    "input_pydantic_tuple_type": {
+        "en": "Input should be a valid tuple",
+        "fr": "La valeur doit être une liste",
+    },
+    "input_pydantic_dict_type": {
+        "en": "Input should be a valid dictionary",
+        "fr": "La valeur doit être un dictionnaire",
+    },
+    "input_pydantic_model_type": {
+        "en": "Input should be a valid dictionary or instance of {class_name}",
+        "fr": "La valeur doit être un dictionnaire de réglages ({class_name})",
+    },
+    "input_pydantic_value_error": {"en": "Value error, {error}", "fr": "Valeur refusée : {error}"},
 }
 
 

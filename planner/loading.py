@@ -23,9 +23,11 @@ from typing import Any, TypeVar, get_args
 import openpyxl
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from models import Scenario, Site, StockLine, Store, TeamPool, Vaccine
-from planner.errors import InputError, Problem, display_path
+from planner.errors import SUGGESTION, InputError, Problem, ProblemValue, display_path
+from planner.i18n import LABELS
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -42,6 +44,13 @@ TABLES: dict[str, tuple[type[BaseModel], str]] = {
 }
 #: File endings :func:`read_table` reads.
 TABLE_SUFFIXES = (".csv", ".xlsx")
+#: Pydantic error types whose wording counts something: the context value that counts (1 is singular).
+COUNTED_ERRORS = {
+    "string_too_short": "min_length",
+    "string_too_long": "max_length",
+    "too_short": "min_length",
+    "too_long": "max_length",
+}
 
 
 @dataclass(frozen=True)
@@ -71,11 +80,42 @@ def _pydantic_problems(
     for err in error.errors():
         loc = _field_path(err["loc"])
         field_name = f"{prefix}{loc}" if loc else (prefix.rstrip(".") or None)
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown key" if row is None else "unknown column"
-        problems.append(Problem(file=file, row=row, field=field_name, message=message))
+        problems.append(_pydantic_problem(err, file, field_name, row))
     return problems
+
+
+def _pydantic_problem(err: ErrorDetails, file: str, field_name: str | None, row: int | None) -> Problem:
+    """Word one pydantic error by its type: template ``input_pydantic_<type>`` with its context values.
+
+    An unknown key (``extra_forbidden``) is an unknown column in a table. A choice (``literal_error``,
+    ``enum``) keeps its last option apart, to join it with the language's "or". An error type without a
+    template in :data:`planner.i18n.LABELS` keeps pydantic's English message, in every language.
+    """
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return Problem.of(
+            file, "input_unknown_key" if row is None else "input_unknown_column", field_name, row
+        )
+    values = {name: _context_value(value) for name, value in err.get("ctx", {}).items()}
+    key = f"input_pydantic_{kind}"
+    if kind in ("literal_error", "enum"):
+        options, _or, last = str(values["expected"]).rpartition(" or ")
+        if options:
+            key, values = "input_pydantic_one_of", {"options": options, "last": last}
+    elif kind in COUNTED_ERRORS and values.get(COUNTED_ERRORS[kind]) == 1:
+        key += "_one"
+    if key not in LABELS:
+        return Problem(file, err["msg"], field_name, row)
+    return Problem.of(file, key, field_name, row, **values)
+
+
+def _context_value(value: object) -> ProblemValue:
+    """A pydantic context value as a message names it: whole floats as pydantic writes them (1.0 as 1)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return str(value)
 
 
 def _field_path(loc: Sequence[int | str]) -> str:
@@ -96,16 +136,17 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _suggest(name: str, known: Iterable[str]) -> str:
+def _suggestion(name: str, known: Iterable[str]) -> dict[str, ProblemValue]:
+    """The close match of a wrong name, as the value that adds "(did you mean ...?)"; none if none."""
     close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return {SUGGESTION: close[0]} if close else {}
 
 
 def _with_suggestions(problems: list[Problem], model: type[BaseModel], prefix: str = "") -> list[Problem]:
     """Add 'did you mean' hints to unknown-key problems of a YAML file."""
     out = []
     for p in problems:
-        if p.message == "unknown key" and p.field:
+        if p.key == "input_unknown_key" and p.field:
             parts = re.sub(r"\[\d+\]", "", p.field.removeprefix(prefix)).split(".")
             known: Iterable[str] = model.model_fields
             current: type[BaseModel] | None = model
@@ -113,7 +154,7 @@ def _with_suggestions(problems: list[Problem], model: type[BaseModel], prefix: s
                 field_info = current.model_fields.get(part) if current is not None else None
                 current = _model_in(field_info.annotation) if field_info is not None else None
                 known = current.model_fields if current is not None else []
-            p = Problem(p.file, p.message + _suggest(parts[-1], known), p.field, p.row)
+            p = Problem.of(p.file, p.key, p.field, p.row, **dict(p.values), **_suggestion(parts[-1], known))
         out.append(p)
     return out
 
@@ -139,19 +180,17 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     shown = display_path(path)
     if not path.is_file():
-        msg = "scenario file not found"
-        raise InputError([Problem(file=shown, message=msg)])
+        raise InputError([Problem.of(shown, "input_scenario_not_found")])
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        msg = f"not valid YAML: {exc}"
-        raise InputError([Problem(file=shown, message=msg)]) from exc
+        problem = Problem.of(shown, "input_not_yaml", error=str(exc))
+        raise InputError([problem]) from exc
     except UnicodeDecodeError as exc:
-        msg = f"not UTF-8 text: {exc}"
-        raise InputError([Problem(file=shown, message=msg)]) from exc
+        problem = Problem.of(shown, "input_not_utf8", error=str(exc))
+        raise InputError([problem]) from exc
     if not isinstance(raw, dict):
-        msg = "a scenario must be a mapping of settings (name, data, campaign, ...)"
-        raise InputError([Problem(file=shown, message=msg)])
+        raise InputError([Problem.of(shown, "input_not_mapping")])
     if isinstance(raw.get("data"), dict):
         base = path.parent
         raw["data"] = {
@@ -236,22 +275,24 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[Row]]:
 def _read_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[Row]] | None:
     """Header (stripped) and data rows of a CSV or XLSX table, or ``None`` (problem appended)."""
     if not path.is_file():
-        problems.append(Problem(file=display_path(path), message="data file not found"))
+        problems.append(Problem.of(display_path(path), "input_data_file_not_found"))
         return None
     try:
         header, rows = _table_rows(path)
-    except ValueError as exc:
-        problems.append(Problem(file=display_path(path), message=str(exc)))
+    except InputError as exc:
+        problems.extend(exc.problems)
         return None
     return [h.strip() for h in header], rows
 
 
 def _table_rows(path: Path) -> tuple[list[str], list[Row]]:
+    """Header and data rows of a table file; an unreadable file is an :class:`InputError`."""
     if path.suffix.lower() == ".xlsx":
         try:
             header, rows = _read_xlsx(path)
         except Exception as exc:  # openpyxl raises many types (zip, XML, key errors) for a bad file
-            raise ValueError(f"cannot read as an XLSX workbook: {exc}") from exc
+            problem = Problem.of(display_path(path), "input_unreadable_xlsx", error=str(exc))
+            raise InputError([problem]) from exc
     else:
         try:
             with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -259,7 +300,8 @@ def _table_rows(path: Path) -> tuple[list[str], list[Row]]:
                 header = list(reader.fieldnames or [])
                 rows = list(reader)
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise ValueError(f"cannot read as a UTF-8 CSV table: {exc}") from exc
+            problem = Problem.of(display_path(path), "input_unreadable_csv", error=str(exc))
+            raise InputError([problem]) from exc
     return header, rows
 
 
@@ -281,16 +323,17 @@ def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> dict
     missing = [name for name in required if name not in header]
     unknown = [name for name in header if name not in model.model_fields]
     for name in missing:
-        problems.append(Problem(file=shown, field=name, message="required column is missing"))
+        problems.append(Problem.of(shown, "input_missing_column", name))
     for name in unknown:
-        hint = _suggest(name, model.model_fields)
-        problems.append(Problem(file=shown, field=name, message=f"unknown column{hint}"))
+        problems.append(
+            Problem.of(shown, "input_unknown_column", name, **_suggestion(name, model.model_fields))
+        )
     if missing or unknown:
         return {}
     items: dict[int, ModelT] = {}
     for row_number, row in enumerate(rows, start=1):
         if None in row:
-            problems.append(Problem(file=shown, row=row_number, message="more cells than columns"))
+            problems.append(Problem.of(shown, "input_extra_cells", None, row_number))
             continue
         values = {
             key.strip(): cleaned
@@ -309,8 +352,7 @@ def _check_unique(items: Mapping[int, BaseModel], key: str, file: str, problems:
     for row_number, item in items.items():
         value = getattr(item, key)
         if counts[value] > 1:
-            msg = f"duplicate {key} {value!r}"
-            problems.append(Problem(file=file, row=row_number, field=key, message=msg))
+            problems.append(Problem.of(file, "input_duplicate", key, row_number, column=key, value=value))
 
 
 def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> CampaignInputs:
@@ -347,10 +389,11 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     pools = read("teams", TeamPool)
     vaccines = read("vaccines", Vaccine)
     if not files.roads.is_file():
-        problems.append(Problem(file=names["roads"], message="road network file not found"))
+        problems.append(Problem.of(names["roads"], "input_roads_not_found"))
     if files.provinces is not None and not files.provinces.is_file():
-        msg = f"province outlines file not found: {names['provinces']}"
-        problems.append(Problem(scenario_file, msg, "data.provinces"))
+        problems.append(
+            Problem.of(scenario_file, "input_provinces_not_found", "data.provinces", path=names["provinces"])
+        )
 
     _check_unique(sites, "site_id", names["sites"], problems)
     _check_unique(stores, "store_id", names["stores"], problems)
@@ -362,50 +405,77 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     antigens = {v.antigen for v in vaccines.values()}
     pool_ids = {p.pool_id for p in pools.values()}
 
-    def unknown(kind: str, value: str, known: set[str], file: str, field_name: str, row: int) -> None:
-        problems.append(_unknown(kind, value, known, file, field_name, row))
+    def unknown(key: str, value: str, known: set[str], file: str, field_name: str, row: int) -> None:
+        problems.append(_unknown(key, value, known, file, field_name, row))
 
     for row_number, store in stores.items():
         if store.store_id in site_ids:
-            msg = f"store_id {store.store_id!r} is also a site_id; ids must be unique across sites and stores"
-            problems.append(Problem(names["stores"], msg, "store_id", row_number))
+            problems.append(
+                Problem.of(
+                    names["stores"], "input_store_is_site", "store_id", row_number, store=store.store_id
+                )
+            )
         parent = store.parent_store_id
         if parent == store.store_id:
-            problems.append(
-                Problem(names["stores"], "a store cannot be its own parent", "parent_store_id", row_number)
-            )
+            problems.append(Problem.of(names["stores"], "input_own_parent", "parent_store_id", row_number))
         elif parent is not None and complete["stores"] and parent not in store_ids:
-            unknown("parent store", parent, store_ids, names["stores"], "parent_store_id", row_number)
+            unknown(
+                "input_unknown_parent_store",
+                parent,
+                store_ids,
+                names["stores"],
+                "parent_store_id",
+                row_number,
+            )
     problems.extend(_parent_cycles(stores, names["stores"]))
 
     seen_stock: set[tuple[str, str]] = set()
     for row_number, line in stock_lines.items():
         if complete["stores"] and line.store_id not in store_ids:
-            unknown("store", line.store_id, store_ids, names["stock"], "store_id", row_number)
+            unknown("input_unknown_store", line.store_id, store_ids, names["stock"], "store_id", row_number)
         if complete["vaccines"] and line.antigen not in antigens:
-            unknown("antigen", line.antigen, antigens, names["stock"], "antigen", row_number)
+            unknown("input_unknown_antigen", line.antigen, antigens, names["stock"], "antigen", row_number)
         if (line.store_id, line.antigen) in seen_stock:
-            msg = f"stock of {line.antigen} at {line.store_id} is given twice"
-            problems.append(Problem(names["stock"], msg, "antigen", row_number))
+            problem = Problem.of(
+                names["stock"],
+                "input_stock_twice",
+                "antigen",
+                row_number,
+                antigen=line.antigen,
+                store=line.store_id,
+            )
+            problems.append(problem)
         seen_stock.add((line.store_id, line.antigen))
 
     if complete["stores"] and complete["sites"]:
         for row_number, pool in pools.items():
             if pool.base_id not in store_ids | site_ids:
-                hint = _suggest(pool.base_id, store_ids | site_ids)
-                msg = f"base {pool.base_id!r} is neither a store nor a site{hint}"
-                problems.append(Problem(names["teams"], msg, "base_id", row_number))
+                hint = _suggestion(pool.base_id, store_ids | site_ids)
+                problem = Problem.of(
+                    names["teams"], "input_unknown_base", "base_id", row_number, base=pool.base_id, **hint
+                )
+                problems.append(problem)
 
     campaign = scenario.campaign
     groups = set(campaign.age_structure)
     for row_number, vaccine in vaccines.items():
         for group in vaccine.target_groups:
             if group not in groups:
-                msg = f"target group {group!r} is not in campaign.age_structure ({', '.join(sorted(groups))})"
-                problems.append(Problem(names["vaccines"], msg, "target_groups", row_number))
+                problem = Problem.of(
+                    names["vaccines"],
+                    "input_unknown_target_group",
+                    "target_groups",
+                    row_number,
+                    group=group,
+                    groups=", ".join(sorted(groups)),
+                )
+                problems.append(problem)
     for group in sorted(groups ^ set(campaign.traveller_age_structure)):
-        msg = f"group {group!r} must be given in both age_structure and traveller_age_structure"
-        problems.append(Problem(scenario_file, msg, "campaign.traveller_age_structure"))
+        problems.append(
+            Problem.of(
+                scenario_file, "input_group_in_one_structure", "campaign.traveller_age_structure", group=group
+            )
+        )
 
     known = {"sites": site_ids, "stores": store_ids, "teams": pool_ids, "vaccines": antigens}
     problems += reference_problems(
@@ -415,7 +485,7 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     if not problems:
         for label, table in (("sites", sites), ("stores", stores), ("teams", pools), ("vaccines", vaccines)):
             if not table:
-                problems.append(Problem(names[label], "the table has no rows"))
+                problems.append(Problem.of(names[label], "input_empty_table"))
     if problems:
         raise InputError(problems)
 
@@ -451,24 +521,25 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     )
 
 
-def _unknown(kind: str, value: str, known: set[str], file: str, field_name: str, row: int | None) -> Problem:
-    return Problem(file, f"unknown {kind} {value!r}{_suggest(value, known)}", field_name, row)
+def _unknown(key: str, value: str, known: set[str], file: str, field_name: str, row: int | None) -> Problem:
+    """An unknown id, worded by template ``key`` (``input_unknown_store``, ...), with a suggestion."""
+    return Problem.of(file, key, field_name, row, value=value, **_suggestion(value, known))
 
 
 def _references(scenario: Scenario) -> Iterable[tuple[str, str, str, str]]:
-    """Yield (field, id, table, kind) for every id the scenario's settings take from a data table."""
+    """Yield (field, id, table, template key) for every id the scenario's settings take from a table."""
     campaign, overrides = scenario.campaign, scenario.overrides
     for index, antigen in enumerate(campaign.antigens or ()):
-        yield f"campaign.antigens[{index}]", antigen, "vaccines", "antigen"
+        yield f"campaign.antigens[{index}]", antigen, "vaccines", "input_unknown_antigen"
     for antigen in campaign.wastage_rates:
-        yield f"campaign.wastage_rates.{antigen}", antigen, "vaccines", "antigen"
+        yield f"campaign.wastage_rates.{antigen}", antigen, "vaccines", "input_unknown_antigen"
     for index, stock in enumerate(overrides.stock):
-        yield f"overrides.stock[{index}].store_id", stock.store_id, "stores", "store"
-        yield f"overrides.stock[{index}].antigen", stock.antigen, "vaccines", "antigen"
+        yield f"overrides.stock[{index}].store_id", stock.store_id, "stores", "input_unknown_store"
+        yield f"overrides.stock[{index}].antigen", stock.antigen, "vaccines", "input_unknown_antigen"
     for index, team in enumerate(overrides.teams):
-        yield f"overrides.teams[{index}].pool_id", team.pool_id, "teams", "pool"
+        yield f"overrides.teams[{index}].pool_id", team.pool_id, "teams", "input_unknown_pool"
     for index, site in enumerate(overrides.sites):
-        yield f"overrides.sites[{index}].site_id", site.site_id, "sites", "site"
+        yield f"overrides.sites[{index}].site_id", site.site_id, "sites", "input_unknown_site"
 
 
 def reference_problems(
@@ -492,8 +563,8 @@ def reference_problems(
         One per unknown id, naming the setting (``overrides.teams[0].pool_id``), with a suggestion.
     """
     return [
-        _unknown(kind, value, known[table], scenario_file, field_name, None)
-        for field_name, value, table, kind in _references(scenario)
+        _unknown(key, value, known[table], scenario_file, field_name, None)
+        for field_name, value, table, key in _references(scenario)
         if table in known and value not in known[table]
     ]
 
@@ -506,8 +577,11 @@ def _parent_cycles(stores: Mapping[int, Store], file: str) -> list[Problem]:
         current = parents.get(store.store_id)
         while current is not None and current in parents:
             if current in seen:
-                msg = f"parent stores form a cycle through {store.store_id!r}"
-                problems.append(Problem(file, msg, "parent_store_id", row_number))
+                problems.append(
+                    Problem.of(
+                        file, "input_parent_cycle", "parent_store_id", row_number, store=store.store_id
+                    )
+                )
                 break
             seen.add(current)
             current = parents[current]

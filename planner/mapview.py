@@ -93,16 +93,14 @@ def load_provinces(path: Path) -> gpd.GeoDataFrame:
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises its own errors, OSError and ValueError alike
-        raise InputError([Problem(file, f"cannot read province outlines: {exc}")]) from exc
+        problem = Problem.of(file, "input_unreadable_provinces", error=str(exc))
+        raise InputError([problem]) from exc
     if "province" not in frame.columns:
-        raise InputError([Problem(file, "no 'province' column", field="province")])
+        raise InputError([Problem.of(file, "input_no_province_column", "province")])
     problems = [
-        Problem(
-            file,
-            f"geometry is {geometry.geom_type if geometry is not None else 'empty'}, not a polygon",
-            field="geometry",
-            row=row,
-        )
+        Problem.of(file, "input_not_polygon", "geometry", row, geometry=geometry.geom_type)
+        if geometry is not None
+        else Problem.of(file, "input_empty_geometry", "geometry", row)
         for row, geometry in enumerate(frame.geometry, start=1)
         if geometry is None or geometry.geom_type not in ("Polygon", "MultiPolygon")
     ]

@@ -73,18 +73,23 @@ def graph_from_tables(nodes_csv: Path, edges_csv: Path) -> nx.MultiDiGraph:
     seen_ids: set[int] = set()
     for row, node in nodes.items():
         if node.name in by_name:
-            problems.append(Problem(nodes_file, f"duplicate name {node.name!r}", "name", row))
+            problems.append(
+                Problem.of(nodes_file, "input_duplicate", "name", row, column="name", value=node.name)
+            )
         if node.node_id in seen_ids:
-            problems.append(Problem(nodes_file, f"duplicate node_id {node.node_id}", "node_id", row))
+            duplicate = Problem.of(
+                nodes_file, "input_duplicate", "node_id", row, column="node_id", value=node.node_id
+            )
+            problems.append(duplicate)
         by_name[node.name] = node
         seen_ids.add(node.node_id)
     for row, edge in edges.items():
         for column in ("from_name", "to_name"):
             name = getattr(edge, column)
             if name not in by_name:
-                problems.append(Problem(edges_file, f"unknown node {name!r}", column, row))
+                problems.append(Problem.of(edges_file, "input_unknown_node", column, row, name=name))
         if edge.from_name == edge.to_name:
-            problems.append(Problem(edges_file, "an edge must join two different nodes", "to_name", row))
+            problems.append(Problem.of(edges_file, "input_edge_loop", "to_name", row))
     if problems:
         raise InputError(problems)
 
@@ -121,17 +126,17 @@ def load_road_graph(path: Path) -> nx.MultiDiGraph:
     """
     shown = display_path(path)
     if not path.is_file():
-        raise InputError([Problem(shown, "road network file not found")])
+        raise InputError([Problem.of(shown, "input_roads_not_found")])
     try:
         if path.suffix.lower() == ".osm":
             graph = ox.graph_from_xml(path)
         else:
             graph = ox.load_graphml(path, node_dtypes={"coords_approximate": _to_bool})
     except Exception as exc:  # osmnx and the XML parser raise many types for a bad file
-        msg = f"cannot read the road network: {exc}"
-        raise InputError([Problem(shown, msg)]) from exc
+        problem = Problem.of(shown, "input_unreadable_roads", error=str(exc))
+        raise InputError([problem]) from exc
     if graph.number_of_edges() == 0:
-        raise InputError([Problem(shown, "the road network has no edges")])
+        raise InputError([Problem.of(shown, "input_roads_no_edges")])
     if any("travel_time" not in data for _, _, data in graph.edges(data=True)):
         graph = ox.routing.add_edge_speeds(graph, hwy_speeds=FALLBACK_SPEED_KPH, fallback=DEFAULT_SPEED_KPH)
         graph = ox.routing.add_edge_travel_times(graph)
@@ -184,17 +189,21 @@ def apply_road_conditions(
     for index, closure in enumerate(network.closures):
         for position, place in enumerate(closure.between):
             if place not in names:
-                msg = f"unknown place {place!r} in the road network"
-                problems.append(Problem(scenario_file, msg, f"network.closures[{index}].between[{position}]"))
+                field = f"network.closures[{index}].between[{position}]"
+                problems.append(Problem.of(scenario_file, "input_unknown_place", field, place=place))
         start, end = (names.get(place) for place in closure.between)
         if start is None or end is None:
             continue
         try:
             path = _closed_path(graph, start, end, closure.ref)
         except nx.NetworkXNoPath:
-            road = f"road {closure.ref}" if closure.ref else "any road"
-            msg = f"no {road} joins {closure.between[0]!r} and {closure.between[1]!r}"
-            problems.append(Problem(scenario_file, msg, f"network.closures[{index}]"))
+            field = f"network.closures[{index}]"
+            ends = {"start": closure.between[0], "end": closure.between[1]}
+            problems.append(
+                Problem.of(scenario_file, "input_closure_no_road", field, ref=closure.ref, **ends)
+                if closure.ref
+                else Problem.of(scenario_file, "input_closure_no_path", field, **ends)
+            )
             continue
         for u, v in itertools.pairwise(path):
             for a, b in ((u, v), (v, u)):
@@ -309,12 +318,11 @@ def snap_places(
     problems = []
     for place_id, dist in zip(ids, dists, strict=True):
         if dist > max_distance_m:
-            msg = (
-                f"{place_id!r} is {dist / 1000:.1f} km from the nearest road node "
-                f"(limit {max_distance_m / 1000:.1f} km): it is off the road network"
-            )
             file, row = where.get(place_id, ("data", None))
-            problems.append(Problem(file, msg, "lat/lon", row))
+            km, limit_km = float(dist) / 1000, max_distance_m / 1000
+            problems.append(
+                Problem.of(file, "input_off_road", "lat/lon", row, place=place_id, km=km, limit_km=limit_km)
+            )
     if problems:
         raise InputError(problems)
     return {place_id: int(node) for place_id, node in zip(ids, nodes, strict=True)}
