@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic_core import PydanticCustomError
 
 #: Ids become solver variable names; PuLP rewrites ``-+[] ->/`` to ``_``, so ids are kept to
 #: letters, digits and underscores and are never parsed back out of a variable name.
@@ -15,3 +16,15 @@ class StrictModel(BaseModel):
     """A model where unknown keys are errors (a typo in a scenario must not pass silently)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def invalid(error_type: str, message: str, /, **context: str | int | float) -> PydanticCustomError:
+    """A validation error of a type of its own, for a validator to raise instead of ``ValueError``.
+
+    Pydantic reports a ``ValueError`` as type ``value_error`` with the sentence as its only content; an
+    error of type ``error_type`` with ``context`` values can be worded in every language: the planner
+    renders it from the template ``input_pydantic_<error_type>`` of ``planner.i18n``. ``message`` is
+    the English, with ``{name}`` for each context value (pydantic substitutes ``str(value)``), and
+    must read as that template's English does.
+    """
+    return PydanticCustomError(error_type, message, context)

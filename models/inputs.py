@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from models.base import Identifier, StrictModel
+from models.base import Identifier, StrictModel, invalid
 
 
 class SiteKind(StrEnum):
@@ -76,16 +76,17 @@ class Site(StrictModel):
     def _demand_matches_kind(self) -> Site:
         if self.kind is SiteKind.BORDER_POST:
             if self.travellers_per_day is None:
-                raise ValueError("a border_post needs travellers_per_day")
+                raise invalid("border_post_needs_travellers", "a border_post needs travellers_per_day")
             if self.population is not None:
-                raise ValueError("a border_post has travellers_per_day, not population")
+                msg = "a border_post has travellers_per_day, not population"
+                raise invalid("border_post_has_population", msg)
         else:
             if self.population is None:
-                raise ValueError(f"a {self.kind.value} needs population")
+                raise invalid("site_needs_population", "a {kind} needs population", kind=self.kind.value)
             if self.travellers_per_day is not None:
-                raise ValueError("only a border_post has travellers_per_day")
+                raise invalid("travellers_at_non_border_post", "only a border_post has travellers_per_day")
             if self.days_open is not None:
-                raise ValueError("only a border_post has days_open")
+                raise invalid("days_open_at_non_border_post", "only a border_post has days_open")
         return self
 
 

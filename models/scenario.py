@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from models.base import Identifier, StrictModel
+from models.base import Identifier, StrictModel, invalid
 
 #: Default age structure of resident populations, as shares of the total (approximate, Burundi,
 #: UN World Population Prospects); the groups are disjoint.
@@ -35,10 +35,12 @@ DEFAULT_TRAVELLER_STRUCTURE: dict[str, float] = {
 def _shares_sum_to_at_most_one(shares: dict[str, float]) -> dict[str, float]:
     for group, share in shares.items():
         if not 0 <= share <= 1:
-            raise ValueError(f"share of group {group!r} must be within 0..1, got {share}")
+            msg = "share of group {group} must be within 0..1, got {share}"
+            raise invalid("share_out_of_range", msg, group=repr(group), share=share)
     total = sum(shares.values())
     if total > 1 + 1e-9:
-        raise ValueError(f"group shares add up to {total:.3f}; disjoint groups can add up to at most 1")
+        msg = "group shares add up to {total}; disjoint groups can add up to at most 1"
+        raise invalid("shares_over_one", msg, total=f"{total:.3f}")
     return shares
 
 
@@ -90,7 +92,8 @@ class Campaign(StrictModel):
     def _wastage_in_range(cls, rates: dict[str, float]) -> dict[str, float]:
         for antigen, rate in rates.items():
             if not 0 <= rate < 1:
-                raise ValueError(f"wastage rate of {antigen} must be within 0..1 (1 excluded), got {rate}")
+                msg = "wastage rate of {antigen} must be within 0..1 (1 excluded), got {rate}"
+                raise invalid("wastage_out_of_range", msg, antigen=antigen, rate=rate)
         return rates
 
 
@@ -122,7 +125,8 @@ class Network(StrictModel):
     def _factors_positive(cls, factors: dict[str, float]) -> dict[str, float]:
         for highway, factor in factors.items():
             if factor < 1:
-                raise ValueError(f"travel_time_factor for {highway!r} must be >= 1, got {factor}")
+                msg = "travel_time_factor for {highway} must be >= 1, got {factor}"
+                raise invalid("travel_factor_below_one", msg, highway=repr(highway), factor=factor)
         return factors
 
 
@@ -241,11 +245,11 @@ class Scenario(StrictModel):
     def _unique_overrides(self) -> Scenario:
         stock_keys = [(o.store_id, o.antigen) for o in self.overrides.stock]
         if len(stock_keys) != len(set(stock_keys)):
-            raise ValueError("overrides.stock names the same store and antigen twice")
+            raise invalid("stock_override_twice", "overrides.stock names the same store and antigen twice")
         pools = [o.pool_id for o in self.overrides.teams]
         if len(pools) != len(set(pools)):
-            raise ValueError("overrides.teams names the same pool twice")
+            raise invalid("team_override_twice", "overrides.teams names the same pool twice")
         sites = [o.site_id for o in self.overrides.sites]
         if len(sites) != len(set(sites)):
-            raise ValueError("overrides.sites names the same site twice")
+            raise invalid("site_override_twice", "overrides.sites names the same site twice")
         return self

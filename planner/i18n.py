@@ -633,6 +633,55 @@ LABELS: dict[str, dict[Lang, str]] = {
         "fr": "La valeur doit être un dictionnaire de réglages ({class_name})",
     },
     "input_pydantic_value_error": {"en": "Value error, {error}", "fr": "Valeur refusée : {error}"},
+    # The models' own checks (models.base.invalid): the English is the model's message.
+    "input_pydantic_border_post_needs_travellers": {
+        "en": "a border_post needs travellers_per_day",
+        "fr": "un poste frontalier (border_post) demande travellers_per_day",
+    },
+    "input_pydantic_border_post_has_population": {
+        "en": "a border_post has travellers_per_day, not population",
+        "fr": "un poste frontalier (border_post) a travellers_per_day, pas population",
+    },
+    "input_pydantic_site_needs_population": {
+        "en": "a {kind} needs population",
+        "fr": "un site de type {kind} demande population",
+    },
+    "input_pydantic_travellers_at_non_border_post": {
+        "en": "only a border_post has travellers_per_day",
+        "fr": "seul un poste frontalier (border_post) a travellers_per_day",
+    },
+    "input_pydantic_days_open_at_non_border_post": {
+        "en": "only a border_post has days_open",
+        "fr": "seul un poste frontalier (border_post) a days_open",
+    },
+    "input_pydantic_share_out_of_range": {
+        "en": "share of group {group} must be within 0..1, got {share}",
+        "fr": "la part du groupe {group} doit être entre 0 et 1, reçu {share}",
+    },
+    "input_pydantic_shares_over_one": {
+        "en": "group shares add up to {total}; disjoint groups can add up to at most 1",
+        "fr": "les parts des groupes font {total} au total ; des groupes disjoints font au plus 1",
+    },
+    "input_pydantic_wastage_out_of_range": {
+        "en": "wastage rate of {antigen} must be within 0..1 (1 excluded), got {rate}",
+        "fr": "le taux de perte de {antigen} doit être entre 0 et 1 (1 exclu), reçu {rate}",
+    },
+    "input_pydantic_travel_factor_below_one": {
+        "en": "travel_time_factor for {highway} must be >= 1, got {factor}",
+        "fr": "travel_time_factor de {highway} doit être au moins 1, reçu {factor}",
+    },
+    "input_pydantic_stock_override_twice": {
+        "en": "overrides.stock names the same store and antigen twice",
+        "fr": "overrides.stock nomme deux fois le même dépôt et le même antigène",
+    },
+    "input_pydantic_team_override_twice": {
+        "en": "overrides.teams names the same pool twice",
+        "fr": "overrides.teams nomme deux fois la même équipe (pool)",
+    },
+    "input_pydantic_site_override_twice": {
+        "en": "overrides.sites names the same site twice",
+        "fr": "overrides.sites nomme deux fois le même site",
+    },
 }
 
 

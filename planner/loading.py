@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import difflib
 import re
+import typing
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import Any, TypeVar, get_args
 import openpyxl
 import yaml
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, core_schema
 
 from models import Scenario, Site, StockLine, Store, TeamPool, Vaccine
 from planner.errors import SUGGESTION, InputError, Problem, ProblemValue, display_path
@@ -84,6 +85,10 @@ def _pydantic_problems(
     return problems
 
 
+#: Pydantic's own error types; any other type is one of the models' own checks (models.base.invalid).
+PYDANTIC_ERROR_TYPES = frozenset(typing.get_args(core_schema.ErrorType))
+
+
 def _pydantic_problem(err: ErrorDetails, file: str, field_name: str | None, row: int | None) -> Problem:
     """Word one pydantic error by its type: template ``input_pydantic_<type>`` with its context values.
 
@@ -96,7 +101,11 @@ def _pydantic_problem(err: ErrorDetails, file: str, field_name: str | None, row:
         return Problem.of(
             file, "input_unknown_key" if row is None else "input_unknown_column", field_name, row
         )
-    values = {name: _context_value(value) for name, value in err.get("ctx", {}).items()}
+    context = err.get("ctx", {})
+    if kind in PYDANTIC_ERROR_TYPES:
+        values = {name: _context_value(value) for name, value in context.items()}
+    else:  # the models' own checks (models.base.invalid): pydantic writes their values with str()
+        values = {name: _own_check_value(value) for name, value in context.items()}
     key = f"input_pydantic_{kind}"
     if kind in ("literal_error", "enum"):
         options, _or, last = str(values["expected"]).rpartition(" or ")
@@ -107,6 +116,11 @@ def _pydantic_problem(err: ErrorDetails, file: str, field_name: str | None, row:
     if key not in LABELS:
         return Problem(file, err["msg"], field_name, row)
     return Problem.of(file, key, field_name, row, **values)
+
+
+def _own_check_value(value: object) -> ProblemValue:
+    """A value of one of the models' own checks: numbers kept (to be written per language), else str."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
 def _context_value(value: object) -> ProblemValue:

@@ -21,7 +21,7 @@ from pydantic import Field, ValidationError, field_validator
 from streamlit.testing.v1 import AppTest
 from test_cli_and_validation import TINY
 
-from models import Identifier, SiteKind, StrictModel
+from models import Campaign, Identifier, Network, Scenario, Site, SiteKind, StrictModel
 from planner import edits
 from planner.errors import InputError, Problem
 from planner.explain import problem_text
@@ -352,8 +352,52 @@ def pydantic_cases() -> list[tuple[dict[str, Any], Problem]]:
     return cases
 
 
+def model_check_cases() -> list[tuple[Any, Problem]]:
+    """The models' own checks (``models.base.invalid``), each made to fail once."""
+    site = {"site_id": "s", "name": "S", "lat": -3.0, "lon": 29.5}
+    baseline = load_scenario(REPO / "scenarios" / "burundi_baseline.yaml").model_dump()
+    twice = {
+        "stock": [{"store_id": "d", "antigen": "MR", "doses": 1}] * 2,
+        "teams": [{"pool_id": "p", "teams": 1}] * 2,
+        "sites": [{"site_id": "s"}] * 2,
+    }
+    bad: list[tuple[type[StrictModel], dict[str, Any]]] = [
+        (Site, {**site, "kind": "border_post"}),
+        (Site, {**site, "kind": "border_post", "travellers_per_day": 5, "population": 5}),
+        (Site, {**site, "kind": "idp_site"}),
+        (Site, {**site, "kind": "idp_site", "population": 5, "travellers_per_day": 5}),
+        (Site, {**site, "kind": "idp_site", "population": 5, "days_open": 5}),
+        (Campaign, {"days": 5, "age_structure": {"a": 1.5}}),
+        (Campaign, {"days": 5, "age_structure": {"a": 0.6, "b": 0.6}}),
+        (Campaign, {"days": 5, "wastage_rates": {"MR": 1.0}}),
+        (Network, {"travel_time_factor": {"track": 0.5}}),
+        *((Scenario, {**baseline, "overrides": {table: rows}}) for table, rows in twice.items()),
+    ]
+    cases = []
+    for model, raw in bad:
+        with pytest.raises(ValidationError) as error:
+            model.model_validate(raw)
+        (err,) = error.value.errors()
+        (problem,) = _pydantic_problems(error.value, "scenario")
+        cases.append((err, problem))
+    return cases
+
+
+def test_the_models_own_checks_keep_their_english_and_have_french() -> None:
+    cases = model_check_cases()
+    assert len({err["type"] for err, _problem in cases}) == len(cases)
+    for err, problem in cases:
+        assert problem.key == f"input_pydantic_{err['type']}"
+        assert problem.message == err["msg"], err
+        assert problem_text(problem, "en") == str(problem)
+        assert problem_text(problem, "fr") != str(problem)
+    french = {err["type"]: problem_text(problem, "fr") for err, problem in cases}
+    assert french["share_out_of_range"].endswith("la part du groupe 'a' doit être entre 0 et 1, reçu 1,5")
+    assert french["site_override_twice"].endswith("overrides.sites nomme deux fois le même site")
+
+
 def test_pydantic_errors_keep_pydantics_english_and_have_french() -> None:
-    cases = pydantic_cases()
+    cases = pydantic_cases() + model_check_cases()
     keys = set()
     for err, problem in cases:
         if err["type"] == "extra_forbidden":
