@@ -477,7 +477,7 @@ def upload_tables() -> None:
                 scenario = edits.with_uploaded_tables(ss.scenario, files, folder)
                 prepare_allocation(load_inputs(scenario))
             except InputError as error:
-                show_input_error(error)
+                show_input_error(edits.named_as_uploaded(error, folder))
             else:
                 set_scenario(scenario)
                 st.success(_("uploads_ok"))

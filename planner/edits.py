@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
@@ -320,6 +321,21 @@ def save_scenario(scenario: Scenario, path: Path) -> None:
     write_files({path.name: scenario_yaml(scenario, path.parent).encode("utf-8")}, path.parent)
 
 
+def named_as_uploaded(error: InputError, folder: Path) -> InputError:
+    """The same problems, a table kept in ``folder`` named by its file name only, as it was uploaded.
+
+    The planner shows a file by its path from the working directory, or whole when it lies elsewhere
+    (a temporary folder): a planner who uploaded ``stock.csv`` should read ``stock.csv``.
+    """
+    kept = Path(folder).resolve()
+
+    def shown(file: str) -> str:
+        path = Path(file)
+        return path.name if path.is_absolute() and path.resolve().parent == kept else file
+
+    return InputError([replace(problem, file=shown(problem.file)) for problem in error.problems])
+
+
 def with_uploaded_tables(
     scenario: Scenario, uploads: Mapping[str, tuple[str, bytes]], folder: Path
 ) -> Scenario:
@@ -328,7 +344,7 @@ def with_uploaded_tables(
     Each file is saved in ``folder`` under its own name and checked row by row, so messages name the
     file the planner knows (``sites_upload.xlsx, row 4 (line 5), field lat: ...``; an XLSX table's rows
     are counted like a CSV's). References between tables are checked by
-    :func:`planner.loading.load_inputs`.
+    :func:`planner.loading.load_inputs`, whose problems :func:`named_as_uploaded` names the same way.
 
     Parameters
     ----------
@@ -376,7 +392,7 @@ def with_uploaded_tables(
     if problems:
         for path in written:
             path.unlink(missing_ok=True)
-        raise InputError(problems)
+        raise named_as_uploaded(InputError(problems), folder)
     raw = scenario.model_dump()
     raw["data"].update({kind: (Path(folder) / name).resolve() for kind, name in names.items()})
     return validate_scenario(raw, _name(scenario))

@@ -2,8 +2,9 @@
 
 One server and one browser session for the module, in order: the baseline solves on the first visit,
 every page renders (screenshots in tests/screenshots/), the XLSX download matches the Plan page, the
-planner's journey (two more mobile teams, a closed road, Solve, Compare) works, and the browser never
-asked anything of a host other than the app's own.
+planner's journey (two more mobile teams, a closed road, Solve, Compare) works, uploaded tables are
+checked (problems named by file, row and field) and then used, and the browser never asked anything of
+a host other than the app's own.
 """
 
 from __future__ import annotations
@@ -232,6 +233,45 @@ def test_planner_journey_edit_solve_compare(session: Session) -> None:
     session.wait_for_map()
     assert main.get_by_test_id("stException").count() == 0, main.inner_text()
     session.screenshot("map_edited")
+
+
+def test_uploaded_tables_are_checked_then_used(session: Session, tmp_path: Path) -> None:
+    page, runs = session.page, session.runs
+    session.open("scenario")
+    main = page.get_by_test_id("stMain")
+    main.get_by_test_id("stExpander").filter(has_text="Upload tables").locator("summary").click()
+    stock = main.get_by_test_id("stFileUploader").filter(has_text="Stock").locator("input[type=file]")
+    use = main.get_by_role("button", name="Use the uploaded tables", exact=True)
+    header, first, second, *rest = (REPO / "data" / "burundi" / "stock.csv").read_text("utf-8").splitlines()
+    store, antigen, _doses = second.split(",")
+
+    def upload(folder: str, second_row: str) -> None:
+        path = tmp_path / folder / "stock.csv"
+        path.parent.mkdir()
+        path.write_text("\n".join([header, first, second_row, *rest]) + "\n", encoding="utf-8")
+        before = runs.full
+        stock.set_input_files(path)
+        runs.wait_full_run(before, "uploading a stock table")
+        before = runs.full
+        use.click()
+        runs.wait_full_run(before, "using the uploaded tables")
+
+    # Problems name the file as uploaded (not the temporary folder it is kept in), the row and field:
+    # one found reading the table, one found checking it against the other tables.
+    for folder, row, problem in [
+        ("bad_row", f"{store},{antigen},-5", "field doses: Input should be greater than or equal to 0"),
+        ("unknown_store", f"atlantis,{antigen},100", "field store_id: unknown store 'atlantis'"),
+    ]:
+        upload(folder, row)
+        problems = main.get_by_test_id("stCode").inner_text()
+        assert problems.strip() == f"stock.csv, row 2 (line 3), {problem}", problems
+    upload("good", f"{store},{antigen},1234")
+    assert (
+        main.get_by_test_id("stAlertContentSuccess").inner_text()
+        == "The uploaded tables are valid and in use."
+    )
+    assert main.get_by_test_id("stCode").count() == 0
+    session.screenshot("scenario_uploads")
 
 
 def test_solve_button_starts_polling(session: Session) -> None:

@@ -326,8 +326,11 @@ def test_uploaded_xlsx_with_bad_latitude_names_file_row_and_field(baseline: Scen
     uploads = {"sites": ("sites_upload.xlsx", xlsx_of_csv(DATA / "sites.csv", bad_latitude))}
     with pytest.raises(InputError) as error:
         edits.with_uploaded_tables(baseline, uploads, tmp_path / "uploads")
+    # Named as uploaded, not by the folder it is kept in (a temporary one in the explorer).
     line = only_problem(error)
-    assert "sites_upload.xlsx, row 4 (line 5), field lat: Input should be less than or equal to 90" in line
+    assert line.startswith(
+        "sites_upload.xlsx, row 4 (line 5), field lat: Input should be less than or equal to 90"
+    )
     assert not (tmp_path / "uploads" / "sites_upload.xlsx").exists()
 
 
@@ -339,8 +342,10 @@ def test_uploaded_xlsx_cross_reference_problem_names_it(baseline: Scenario, tmp_
     edited = edits.with_uploaded_tables(baseline, uploads, tmp_path)
     with pytest.raises(InputError) as error:
         load_inputs(edited)
-    line = only_problem(error)
-    assert "teams_upload.xlsx, row 2 (line 3), field base_id: base 'atlantis'" in line
+    assert str(tmp_path) in only_problem(error)  # the loader names the file where it is kept ...
+    (problem,) = edits.named_as_uploaded(error.value, tmp_path).problems
+    # ... and the explorer as it was uploaded.
+    assert str(problem).startswith("teams_upload.xlsx, row 2 (line 3), field base_id: base 'atlantis'")
 
 
 @pytest.mark.parametrize(
