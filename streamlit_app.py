@@ -174,7 +174,13 @@ def wkey(name: str) -> str:
 
 
 def submit_solve() -> None:
-    """Send the edited scenario to the solver processes, starting from the last plan."""
+    """Send the edited scenario to the solver processes, starting from the last plan.
+
+    One solve at a time: a second click on Solve that reaches the server before the page has
+    swapped the button for the progress panel is ignored.
+    """
+    if ss.get("job") is not None:
+        return
     scenario: Scenario = ss.scenario
     solver = quick_settings(scenario.solver) if ss.get("quick_mode", True) else None
     request = SolveRequest(scenario, solver, start=ss.get("last_values"))
