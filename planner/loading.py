@@ -101,11 +101,8 @@ def _pydantic_problem(err: ErrorDetails, file: str, field_name: str | None, row:
         return Problem.of(
             file, "input_unknown_key" if row is None else "input_unknown_column", field_name, row
         )
-    context = err.get("ctx", {})
-    if kind in PYDANTIC_ERROR_TYPES:
-        values = {name: _context_value(value) for name, value in context.items()}
-    else:  # the models' own checks (models.base.invalid): pydantic writes their values with str()
-        values = {name: _own_check_value(value) for name, value in context.items()}
+    pydantic_type = kind in PYDANTIC_ERROR_TYPES
+    values = {name: _context_value(value, pydantic_type) for name, value in err.get("ctx", {}).items()}
     key = f"input_pydantic_{kind}"
     if kind in ("literal_error", "enum"):
         options, _or, last = str(values["expected"]).rpartition(" or ")
@@ -118,14 +115,13 @@ def _pydantic_problem(err: ErrorDetails, file: str, field_name: str | None, row:
     return Problem.of(file, key, field_name, row, **values)
 
 
-def _own_check_value(value: object) -> ProblemValue:
-    """A value of one of the models' own checks: numbers kept (to be written per language), else str."""
-    return value if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+def _context_value(value: object, pydantic_type: bool) -> ProblemValue:
+    """A context value as the message names it: numbers kept (to be written per language), else str.
 
-
-def _context_value(value: object) -> ProblemValue:
-    """A pydantic context value as a message names it: whole floats as pydantic writes them (1.0 as 1)."""
-    if isinstance(value, float) and value.is_integer():
+    Pydantic writes whole floats of its own error types as integers (1.0 as 1); the models' own checks
+    (``models.base.invalid``, not ``pydantic_type``) are written with ``str`` (1.0 as 1.0).
+    """
+    if pydantic_type and isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value

@@ -16,7 +16,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence, Set
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import pydeck as pdk  # type: ignore[import-untyped]
@@ -368,13 +368,7 @@ def _shared_path_record(
     team_id: str, group: Sequence[TeamDay], path: Sequence[LonLat], rgb: tuple[int, int, int], lang: Lang
 ) -> dict[str, Any]:
     """One team's days on one road path: a line per run of alike days, then the stops in order."""
-    runs: list[tuple[list[int], tuple[float, float, int]]] = []
-    for day in group:
-        alike = (day.departure_s, day.return_s, day.people)
-        if runs and runs[-1][1] == alike and runs[-1][0][-1] + 1 == day.day:
-            runs[-1][0].append(day.day)
-        else:
-            runs.append(([day.day], alike))
+    runs = _consecutive_runs([(day.day, (day.departure_s, day.return_s, day.people)) for day in group])
     lines = [
         f"{_day_label(numbers, lang)}: {t('departure', lang)} {clock(departure_s)}"
         f" · {t('return', lang)} {clock(return_s)} · {t('people', lang)}: {people}"
@@ -394,16 +388,25 @@ def _shared_path_record(
     }
 
 
+Alike = TypeVar("Alike")
+
+
+def _consecutive_runs(days: Sequence[tuple[int, Alike]]) -> list[tuple[list[int], Alike]]:
+    """Group (day number, what the day is like) in order into runs of consecutive, alike days."""
+    runs: list[tuple[list[int], Alike]] = []
+    for number, alike in days:
+        if runs and runs[-1][1] == alike and runs[-1][0][-1] + 1 == number:
+            runs[-1][0].append(number)
+        else:
+            runs.append(([number], alike))
+    return runs
+
+
 def _day_label(numbers: Sequence[int], lang: Lang) -> str:
     """``Day 3`` or ``Days 1-4, 6`` (runs of consecutive days as ranges)."""
     if len(numbers) == 1:
         return f"{t('day', lang)} {numbers[0]}"
-    ranges: list[list[int]] = []
-    for number in numbers:
-        if ranges and ranges[-1][-1] + 1 == number:
-            ranges[-1].append(number)
-        else:
-            ranges.append([number])
+    ranges = [run for run, _alike in _consecutive_runs([(number, None) for number in numbers])]
     text = ", ".join(f"{r[0]}" if len(r) == 1 else f"{r[0]}\u2013{r[-1]}" for r in ranges)
     return f"{t('days', lang)} {text}"
 
