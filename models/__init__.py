@@ -56,6 +56,8 @@ from models.scenario import (
     Scenario,
     SolverSettings,
     StockOverride,
+    Supply,
+    SupplyMode,
     TeamOverride,
 )
 
@@ -99,6 +101,8 @@ __all__ = [
     "Store",
     "StoreLevel",
     "StrictModel",
+    "Supply",
+    "SupplyMode",
     "TeamDay",
     "TeamDays",
     "TeamOverride",

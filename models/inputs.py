@@ -70,6 +70,10 @@ class Site(StrictModel):
     priority: float = Field(default=1.0, ge=0)
     uptake: float | None = Field(default=None, ge=0, le=1)
     fridge_net_volume_l: float = Field(default=0.0, ge=0)
+    supply_store_id: Identifier | None = Field(
+        default=None,
+        description="the store whose area the site is in (supply.mode hierarchy); derived if empty",
+    )
     source: str = ""
 
     @model_validator(mode="after")
@@ -103,6 +107,11 @@ class Store(StrictModel):
     lon: float = Field(ge=-180, le=180)
     coords_approximate: bool = False
     net_volume_l: float = Field(ge=0)
+    vehicles: int | None = Field(
+        default=None,
+        ge=0,
+        description="delivery vehicles; the scenario's delivery.vehicles_per_store if empty",
+    )
     source: str = ""
 
 

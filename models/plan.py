@@ -24,6 +24,9 @@ class SolverInfo(StrictModel):
     gap: float | None = Field(description="relative gap between objective and bound")
     cost_stage_seconds: float | None = None
     cost_stage_gap: float | None = Field(default=None, description="relative gap of the cost stage")
+    coverage_stage_cost_usd: float | None = Field(
+        default=None, description="cost of the coverage stage's plan, before the cost stage (lexicographic)"
+    )
     message: str = Field(default="", description="the message in English (message_parts rendered)")
     message_parts: tuple[ReasonPart, ...] = Field(
         default=(), description="the message as data, to render in other languages (empty in older plans)"

@@ -152,12 +152,51 @@ class ColdChain(StrictModel):
 
 
 class Delivery(StrictModel):
-    """Vehicles that carry vaccine from stores to lower stores, team bases and sites with fridges."""
+    """Vehicles that carry vaccine from stores to lower stores, team bases and sites with fridges.
 
-    vehicles_per_store: int = Field(default=2, ge=1)
+    A store's vehicles are the ``vehicles`` column of the stores table, or ``vehicles_per_store`` where
+    the column is empty. Trips are priced as vehicles are: per km and per hour of the round trip
+    (defaults approximate: a 4x4's fuel and upkeep, and a driver with per diem; authors' estimate).
+    """
+
+    vehicles_per_store: int = Field(default=2, ge=0, description="vehicles of a store the table leaves empty")
     vehicle_cold_boxes: int = Field(default=4, ge=1, description="cold boxes a vehicle carries")
     lead_days: int = Field(default=1, ge=1, description="vaccine arrives this many days before first use")
+    pre_campaign_days: int = Field(
+        default=3, ge=1, le=30, description="working days before day 1 on which vehicles may deliver"
+    )
     route_seconds: float = Field(default=2.0, gt=0, description="routing solver time per delivery round")
+    cost_usd_per_km: float = Field(default=0.4, ge=0, description="vehicle running cost per km driven")
+    cost_usd_per_h: float = Field(default=5.0, ge=0, description="driver and per diem per hour on the road")
+
+
+SupplyMode = Literal["hierarchy", "nearest", "any"]
+
+
+class Supply(StrictModel):
+    """Who may supply whom along the cold chain.
+
+    - ``hierarchy`` (the default): each site is supplied by the store of its area (the ``supply_store_id``
+      of the sites table, else the nearest store of its old province, else of its province, else the
+      nearest top-level store); stock reaches that store from its parents. With ``outside_area`` a store
+      may also serve sites of other areas within ``network.max_delivery_time_h``, at ``outside_area_cost_usd``
+      per (store, site) link on top of the trips.
+    - ``nearest``: each site is supplied by the store nearest to it by road.
+    - ``any``: any store within ``network.max_delivery_time_h`` (the behaviour before issue 10).
+
+    Transfers between stores only go down the hierarchy (parent to child), in every mode. Every
+    (store, site) link used costs ``link_cost_usd`` once, so that a site is served by as few stores as
+    its needs allow.
+    """
+
+    mode: SupplyMode = "hierarchy"
+    outside_area: bool = Field(default=False, description="hierarchy: a store may serve other areas' sites")
+    outside_area_cost_usd: float = Field(
+        default=200.0, ge=0, description="hierarchy: extra cost of each link to a site outside the area"
+    )
+    link_cost_usd: float = Field(
+        default=20.0, ge=0, description="fixed cost of each (store, site) link used (paperwork, handover)"
+    )
 
 
 class StockOverride(StrictModel):
@@ -212,15 +251,21 @@ class SolverSettings(StrictModel):
     time_limit_s: float | None = Field(default=60.0, gt=0)
     mip_gap: float = Field(default=1e-4, ge=0, le=1, description="relative gap of the coverage stage")
     cost_mip_gap: float = Field(
-        default=2e-3,
+        default=1e-4,
         ge=0,
         le=1,
-        description="relative gap of the cost stage (cost is mostly the fixed price of needed doses)",
+        description="relative gap of the cost stage; it also stops within cost_abs_gap_usd",
+    )
+    cost_abs_gap_usd: float = Field(
+        default=50.0,
+        ge=0,
+        description="absolute gap of the cost stage in USD (cost is mostly the fixed price of needed doses,"
+        " so a relative gap would hide every logistics choice)",
     )
     cost_time_limit_s: float | None = Field(
-        default=None,
+        default=30.0,
         gt=0,
-        description="time limit of the cost stage; the time left of time_limit_s if omitted",
+        description="time limit of the cost stage, its own budget (none if null)",
     )
     threads: int | None = Field(default=None, ge=1)
     msg: bool = False
@@ -237,6 +282,7 @@ class Scenario(StrictModel):
     network: Network = Network()
     cold_chain: ColdChain = ColdChain()
     delivery: Delivery = Delivery()
+    supply: Supply = Supply()
     overrides: Overrides = Overrides()
     objective: Objective = Objective()
     solver: SolverSettings = SolverSettings()

@@ -16,7 +16,9 @@ Variables:
 - ``n[p,s]`` integer >= 0: team-days of pool p at site s;
 - ``m[p,s]`` integer >= 0: round trips of mobile pool p to site s;
 - ``v[d,s,a]`` integer >= 0: vials of antigen a sent from store d to site s;
-- ``t[e,a]`` integer >= 0: vials of antigen a moved along resupply link e before the campaign.
+- ``t[e,a]`` integer >= 0: vials of antigen a moved along resupply link e before the campaign;
+- ``z[d,s]``, ``zt[e]`` integer >= 0: vehicle round trips on a supply link and on a resupply link;
+- ``u[d,s]`` binary: the supply link (d, s) is used (its fixed cost is paid once).
 
 Infeasibility is a status, never an exception. Every constraint holds with nothing vaccinated, so a
 plan always exists; the named shortfall variables say where it falls short.
@@ -90,6 +92,11 @@ class AllocationData:
     resupply_links: dict[tuple[str, str], float]
     holdable: dict[str, set[str]]
     pool_to_site: TravelMatrix
+    resupply_times_s: dict[tuple[str, str], float] = field(default_factory=dict)
+    supply_areas: dict[str, str] = field(
+        default_factory=dict, metadata={"doc": "site -> the store of its area (supply.mode hierarchy)"}
+    )
+    outside_area_links: frozenset[tuple[str, str]] = frozenset()
     place_to_place: TravelMatrix | None = field(
         default=None, metadata={"doc": "every site and store to every other, with road paths"}
     )
@@ -114,6 +121,35 @@ class AllocationData:
     def vial_volume_l(self, antigen: str) -> float:
         """Packed litres of one vial."""
         return vial_volume_l(self.inputs.vaccines[antigen])
+
+    def vehicles(self, store_id: str) -> int:
+        """Delivery vehicles of a store (the stores table, else ``delivery.vehicles_per_store``)."""
+        own = self.inputs.stores[store_id].vehicles
+        return self.inputs.scenario.delivery.vehicles_per_store if own is None else own
+
+    @property
+    def vehicle_capacity_l(self) -> float:
+        """Net vaccine litres one vehicle carries on one trip (its cold boxes)."""
+        scenario = self.inputs.scenario
+        return scenario.delivery.vehicle_cold_boxes * scenario.cold_chain.cold_box_net_l
+
+    def vehicle_hours(self, store_id: str) -> float:
+        """Driving hours a store's vehicles have: vehicles x (pre-campaign + campaign days) x working day."""
+        scenario = self.inputs.scenario
+        working_days = scenario.delivery.pre_campaign_days + scenario.campaign.days
+        return self.vehicles(store_id) * working_days * scenario.campaign.working_day_h
+
+    def trip_cost_usd(self, travel_time_s: float, km: float) -> float:
+        """Cost of one vehicle round trip over a one-way road route of ``travel_time_s`` and ``km``."""
+        delivery = self.inputs.scenario.delivery
+        return 2.0 * km * delivery.cost_usd_per_km + 2.0 * travel_time_s / 3600.0 * delivery.cost_usd_per_h
+
+    def max_vials(self, site_id: str, antigen: str) -> int:
+        """Most vials of ``antigen`` a site can use: every reachable person, with wastage, in whole vials."""
+        vaccine = self.inputs.vaccines[antigen]
+        people = sum(self.demands[site_id].reachable(g) for g in vaccine.target_groups)
+        doses = vaccine.doses_per_person * vaccine.wastage_factor * people
+        return math.ceil(doses / vaccine.doses_per_vial - 1e-9)
 
 
 def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: float) -> TeamLink | None:
@@ -186,28 +222,92 @@ def prepare(
             )
             if link is not None:
                 team_links[pool_id, site_id] = link
-    max_delivery_s = inputs.scenario.network.max_delivery_time_h * 3600.0
-    supply_links = {
-        (store_id, site_id): (store_to_site.time_s(store_id, site_id), store_to_site.km(store_id, site_id))
-        for store_id in inputs.stores
-        for site_id in inputs.sites
-        if store_to_site.time_s(store_id, site_id) <= max_delivery_s
-    }
-    resupply_links = {
-        (store.parent_store_id, store_id): store_to_store.km(store.parent_store_id, store_id)
+    areas = supply_areas(inputs, store_to_site)
+    allowed, outside = supply_pairs(inputs, store_to_site, areas)
+    supply_links = {(d, s): (store_to_site.time_s(d, s), store_to_site.km(d, s)) for d, s in sorted(allowed)}
+    resupply = [
+        (store.parent_store_id, store_id)
         for store_id, store in inputs.stores.items()
         if store.parent_store_id is not None
         and store_to_store.time_s(store.parent_store_id, store_id) < float("inf")
-    }
+    ]
     return AllocationData(
         inputs=inputs,
         demands=site_demands(inputs),
         team_links=team_links,
         supply_links=supply_links,
-        resupply_links=resupply_links,
+        resupply_links={(p, c): store_to_store.km(p, c) for p, c in resupply},
         holdable=_holdable(inputs),
         pool_to_site=pool_to_site,
+        resupply_times_s={(p, c): store_to_store.time_s(p, c) for p, c in resupply},
+        supply_areas=areas,
+        outside_area_links=frozenset(outside),
     )
+
+
+def supply_areas(inputs: CampaignInputs, store_to_site: TravelMatrix) -> dict[str, str]:
+    """The store whose area each site is in, for ``supply.mode: hierarchy``.
+
+    The site's ``supply_store_id`` where the sites table gives one; else the store nearest by road
+    among the lower (non-root) stores of the site's old province, then of its province; else the
+    nearest store at the top of the hierarchy (no parent). Health data in Burundi still use the 18
+    old provinces, the level at which provincial stores sit, so the old province is tried first.
+    A site no store reaches by road has no area.
+    """
+    stores = inputs.stores
+    roots = [d for d, store in stores.items() if store.parent_store_id is None]
+    areas: dict[str, str] = {}
+    for site_id, site in inputs.sites.items():
+        if site.supply_store_id is not None:
+            areas[site_id] = site.supply_store_id
+            continue
+        candidates_by_rule = (
+            [
+                d
+                for d, st in stores.items()
+                if st.parent_store_id and st.province_old == site.province_old != ""
+            ],
+            [d for d, st in stores.items() if st.parent_store_id and st.province == site.province != ""],
+            roots,
+            list(stores),
+        )
+        for candidates in candidates_by_rule:
+            reached = [d for d in candidates if store_to_site.time_s(d, site_id) < math.inf]
+            if reached:
+                areas[site_id] = min(reached, key=lambda d: (store_to_site.time_s(d, site_id), d))
+                break
+    return areas
+
+
+def supply_pairs(
+    inputs: CampaignInputs, store_to_site: TravelMatrix, areas: Mapping[str, str]
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """The (store, site) pairs that may carry vaccine under ``supply.mode``, and those outside an area.
+
+    ``any``: every store within ``network.max_delivery_time_h``; ``nearest``: the store nearest by road;
+    ``hierarchy``: the store of the site's area (:func:`supply_areas`), plus, with ``outside_area``,
+    every other store within the delivery limit (these are also returned as outside the area).
+    """
+    supply = inputs.scenario.supply
+    max_delivery_s = inputs.scenario.network.max_delivery_time_h * 3600.0
+    within = {
+        (d, s) for d in inputs.stores for s in inputs.sites if store_to_site.time_s(d, s) <= max_delivery_s
+    }
+    if supply.mode == "any":
+        return within, set()
+    if supply.mode == "nearest":
+        nearest = set()
+        for s in inputs.sites:
+            reached = [d for d in inputs.stores if (d, s) in within]
+            if reached:
+                nearest.add((min(reached, key=lambda d: (store_to_site.time_s(d, s), d)), s))
+        return nearest, set()
+    # The area's own store serves its sites whatever the delivery limit: it is their supplier of record.
+    own = {(d, s) for s, d in areas.items() if store_to_site.time_s(d, s) < math.inf}
+    if not supply.outside_area:
+        return own, set()
+    outside = within - own
+    return own | outside, outside
 
 
 @dataclass
@@ -223,6 +323,9 @@ class AllocationModel:
     v: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
     t: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
     m: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    z: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    zt: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    u: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
     #: :func:`cost_terms`, built once: the solve and the plan's cost breakdown both read them.
     cost_terms: dict[str, Any] | None = None
 
@@ -264,13 +367,32 @@ def add_variables(model: AllocationModel) -> None:
         for a in data.holdable[d]:
             if (s, a) in model.short:
                 model.v[d, s, a] = problem.add_variable(
-                    f"v_{store_ix[d]}_{site_ix[s]}_{antigen_ix[a]}", 0, cat="Integer"
+                    f"v_{store_ix[d]}_{site_ix[s]}_{antigen_ix[a]}", 0, data.max_vials(s, a), cat="Integer"
                 )
+        if any((d, s, a) in model.v for a in data.holdable[d]):
+            ds = f"{store_ix[d]}_{site_ix[s]}"
+            model.z[d, s] = problem.add_variable(f"z_{ds}", 0, _max_trips(model, d, s), cat="Integer")
+            model.u[d, s] = problem.add_variable(f"u_{ds}", 0, 1, cat="Integer")
     for parent, child in data.resupply_links:
         for a in data.holdable[parent]:
             model.t[parent, child, a] = problem.add_variable(
                 f"t_{store_ix[parent]}_{store_ix[child]}_{antigen_ix[a]}", 0, cat="Integer"
             )
+        if data.holdable[parent]:
+            model.zt[parent, child] = problem.add_variable(
+                f"zt_{store_ix[parent]}_{store_ix[child]}", 0, cat="Integer"
+            )
+
+
+def _max_trips(model: AllocationModel, store_id: str, site_id: str) -> int:
+    """Trips that carry every vial a site can use from one store (an upper bound for ``z``)."""
+    data = model.data
+    litres = sum(
+        data.vial_volume_l(a) * data.max_vials(site_id, a)
+        for a in data.holdable[store_id]
+        if (site_id, a) in model.short
+    )
+    return max(1, math.ceil(litres / data.vehicle_capacity_l - 1e-9))
 
 
 def add_shortfall_definitions(model: AllocationModel) -> None:
@@ -460,6 +582,51 @@ def add_carrier_constraints(model: AllocationModel) -> None:
         model.problem += pulp.lpSum(terms) <= pulp.lpSum(carried[s]), f"carrier_{s}"
 
 
+def add_delivery_trip_constraints(model: AllocationModel) -> None:
+    r"""Vaccine on a supply or resupply link travels in vehicle trips; a link used pays its fixed cost.
+
+    .. math::
+        \sum_a vol_a\, v_{d,s,a} \le cap^{veh}\, z_{d,s}, \qquad z_{d,s} \le zmax_{d,s}\, u_{d,s},
+        \qquad \sum_a vol_a\, t_{e,a} \le cap^{veh}\, zt_e
+
+    where ``cap_veh`` is a vehicle's cold-box litres and ``zmax[d,s]`` the trips that carry every vial
+    the site can use. Trips are counted per link (a round trip store -> site -> store); routing later
+    combines drops of one store into fewer, longer trips, so these trips bound the vehicle time needed.
+    """
+    data = model.data
+    litres: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for (d, s, a), v in model.v.items():
+        litres[d, s].append(data.vial_volume_l(a) * v)
+    for (d, s), trips in model.z.items():
+        model.problem += pulp.lpSum(litres[d, s]) <= data.vehicle_capacity_l * trips, f"trips_{trips.name}"
+        model.problem += trips <= (trips.upBound or 0) * model.u[d, s], f"link_{trips.name}"
+    moved: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for (p, c, a), t in model.t.items():
+        moved[p, c].append(data.vial_volume_l(a) * t)
+    for (p, c), trips in model.zt.items():
+        model.problem += pulp.lpSum(moved[p, c]) <= data.vehicle_capacity_l * trips, f"trips_{trips.name}"
+
+
+def add_vehicle_constraints(model: AllocationModel) -> None:
+    r"""A store's trips fit the driving hours of its vehicles over the delivery days.
+
+    .. math::
+        \sum_s 2\tau_{d,s}\, z_{d,s} + \sum_{c} 2\tau_{d,c}\, zt_{d,c}
+        \le vehicles_d \cdot (days^{pre} + days) \cdot W
+
+    with :math:`\tau` one-way hours, ``days_pre`` the pre-campaign delivery days and ``W`` the working
+    day. A store without vehicles delivers nothing.
+    """
+    data = model.data
+    hours: dict[str, list[Any]] = defaultdict(list)
+    for (d, s), trips in model.z.items():
+        hours[d].append(2.0 * data.supply_links[d, s][0] / 3600.0 * trips)
+    for (p, c), trips in model.zt.items():
+        hours[p].append(2.0 * data.resupply_times_s[p, c] / 3600.0 * trips)
+    for d, terms in hours.items():
+        model.problem += pulp.lpSum(terms) <= data.vehicle_hours(d), f"vehicles_{d}"
+
+
 CONSTRAINT_FAMILIES = (
     add_shortfall_definitions,
     add_contact_constraints,
@@ -472,6 +639,8 @@ CONSTRAINT_FAMILIES = (
     add_store_cold_chain_constraints,
     add_site_cold_chain_constraints,
     add_carrier_constraints,
+    add_delivery_trip_constraints,
+    add_vehicle_constraints,
 )
 
 
@@ -487,6 +656,10 @@ def cost_expression(model: AllocationModel) -> Any:
         \sum_{p,s} (cday_p + ctravel_{p,s})\, n_{p,s} + \sum_{p,s} ctrip_{p,s}\, m_{p,s}
         + \sum_{d,s,a} dpv_a\, price_a\, v_{d,s,a}
         + c_{del} \Big(\sum_{d,s,a} vol_a\, km_{d,s}\, v_{d,s,a} + \sum_{e,a} vol_a\, km_e\, t_{e,a}\Big)
+        + \sum_{d,s} ctrip_{d,s}\, z_{d,s} + \sum_e ctrip_e\, zt_e + \sum_{d,s} clink_{d,s}\, u_{d,s}
+
+    where a vehicle trip costs ``2 km usd_per_km + 2 h usd_per_h`` and a link ``supply.link_cost_usd``
+    (plus ``outside_area_cost_usd`` outside the store's area).
     """
     return pulp.lpSum(cost_terms(model).values())
 
@@ -519,12 +692,35 @@ def _build_cost_terms(model: AllocationModel) -> dict[str, Any]:
         * pulp.lpSum(
             [data.vial_volume_l(a) * data.supply_links[d, s][1] * v for (d, s, a), v in model.v.items()]
             + [data.vial_volume_l(a) * data.resupply_links[p, c] * t for (p, c, a), t in model.t.items()]
-        ),
+        )
+        + pulp.lpSum(data.trip_cost_usd(*data.supply_links[key]) * z for key, z in model.z.items())
+        + pulp.lpSum(
+            data.trip_cost_usd(data.resupply_times_s[key], data.resupply_links[key]) * z
+            for key, z in model.zt.items()
+        )
+        + pulp.lpSum(_link_cost_usd(data, key) * u for key, u in model.u.items()),
     }
 
 
-#: Absolute slack on the coverage floor of the cost stage (weighted people).
-COVERAGE_SLACK = 1e-6
+def _link_cost_usd(data: AllocationData, link: tuple[str, str]) -> float:
+    supply = data.inputs.scenario.supply
+    return supply.link_cost_usd + (supply.outside_area_cost_usd if link in data.outside_area_links else 0.0)
+
+
+#: Least slack on the coverage floor of the cost stage (weighted people). 10^-6 was too little: HiGHS
+#: then found the cost stage infeasible and returned its start unchanged on every shipped scenario.
+#: It stays below half the reports' rounding tolerance (planner.figures.EPS = 10^-4), so the
+#: slack never costs a reported person.
+COVERAGE_SLACK = 5e-5
+#: Slack relative to the coverage: float sums over a large campaign's floor row need it (it passes
+#: the absolute slack above 500,000 weighted people).
+COVERAGE_SLACK_RELATIVE = 1e-10
+
+
+def coverage_slack(coverage: float) -> float:
+    """Slack of the cost stage's coverage floor: relative to the coverage, never below COVERAGE_SLACK."""
+    return max(COVERAGE_SLACK, COVERAGE_SLACK_RELATIVE * abs(coverage))
+
 
 #: Weight of resources used (team-days, doses) as the last tie-break: keeps a plan from spending a free
 #: resource (zero cost per day or per dose) for nothing. Small enough not to move coverage or real cost.
@@ -572,6 +768,8 @@ class SolveOutcome:
     values: dict[str, float]
     cost_stage_seconds: float | None = None
     cost_stage_gap: float | None = None
+    cost_stage_usd: float | None = None
+    coverage_stage_cost_usd: float | None = None
     message: str = ""
     message_parts: tuple[ReasonPart, ...] = ()
 
@@ -595,6 +793,17 @@ def _with_message(outcome: SolveOutcome, key: str | None) -> SolveOutcome:
 
 
 SolveStage = Literal["coverage", "cost"]
+
+
+def _cost_stage_message(run: _StageRun, unchanged: bool) -> str | None:
+    """The message key saying why the cost stage did not prove the least cost, or None if it did."""
+    if run.status not in ("optimal", "feasible"):
+        return "solver_cost_no_solution"
+    if run.interrupted:
+        return "solver_stopped_cost_not_minimal"
+    if run.status == "feasible":
+        return "solver_cost_time_limit_unchanged" if unchanged else "solver_cost_time_limit"
+    return None
 
 
 @dataclass(frozen=True)
@@ -736,6 +945,7 @@ def _make_solver(
     stage: SolveStage = "coverage",
     start: Mapping[str, float] | None = None,
     monitor: SolveMonitor | None = None,
+    abs_gap: float | None = None,
 ) -> Any:
     if settings.name == "cbc":
         with warnings.catch_warnings():
@@ -743,7 +953,11 @@ def _make_solver(
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", FutureWarning)
             return pulp.PULP_CBC_CMD(
-                msg=settings.msg, timeLimit=time_limit_s, gapRel=gap, threads=settings.threads
+                msg=settings.msg,
+                timeLimit=time_limit_s,
+                gapRel=gap,
+                gapAbs=abs_gap,
+                threads=settings.threads,
             )
     return _HighsWithStart(
         start=start,
@@ -752,6 +966,7 @@ def _make_solver(
         msg=settings.msg,
         timeLimit=time_limit_s,
         gapRel=gap,
+        gapAbs=abs_gap,
         threads=settings.threads,
     )
 
@@ -790,8 +1005,9 @@ def _run(
     stage: SolveStage,
     start: Mapping[str, float] | None = None,
     monitor: SolveMonitor | None = None,
+    abs_gap: float | None = None,
 ) -> _StageRun:
-    solver = _make_solver(settings, time_limit_s, gap, stage, start, monitor)
+    solver = _make_solver(settings, time_limit_s, gap, stage, start, monitor, abs_gap)
     begin = time.perf_counter()
     try:
         problem.solve(solver)
@@ -814,6 +1030,48 @@ def _bound_and_gap(
         return None, None
     gap = abs(bound - objective) / max(abs(objective), 1e-9) if objective else (0.0 if bound == 0 else None)
     return bound, gap
+
+
+def _solution(problem: pulp.LpProblem) -> dict[str, float]:
+    return {v.name: float(v.varValue or 0.0) for v in problem.variables()}
+
+
+def _cheaper(cost: Any, candidate: dict[str, float], incumbent: dict[str, float]) -> dict[str, float]:
+    """``candidate`` if it costs no more than ``incumbent`` (the very object otherwise)."""
+    return candidate if value_at(cost, candidate) <= value_at(cost, incumbent) + 1e-6 else incumbent
+
+
+def _run_with_people_held(
+    model: AllocationModel,
+    settings: SolverSettings,
+    values: Mapping[str, float],
+    monitor: SolveMonitor | None,
+    time_limit_s: float | None,
+) -> tuple[_StageRun, dict[str, float]] | None:
+    """Minimise cost with every ``y`` at least its value in ``values``; None if no plan was found.
+
+    The bounds are restored afterwards, so the model is unchanged.
+    """
+    held = {y: y.lowBound for y in model.y.values()}
+    for y in held:
+        y.lowBound = max(0.0, min(values.get(y.name, 0.0), y.upBound) - 1e-7)
+    try:
+        run = _run(
+            model.problem,
+            settings,
+            time_limit_s,
+            settings.cost_mip_gap,
+            "cost",
+            values,
+            monitor,
+            settings.cost_abs_gap_usd,
+        )
+    finally:
+        for y, low in held.items():
+            y.lowBound = low
+    if run.status not in ("optimal", "feasible"):
+        return None
+    return run, _solution(model.problem)
 
 
 def solve_model(
@@ -873,26 +1131,47 @@ def solve_model(
             SolveOutcome(status, settings.name, seconds, objective, bound, gap, values), stopped
         )
 
-    # An absolute slack of COVERAGE_SLACK keeps the first-stage solution feasible despite solver tolerances.
-    floor = objective - objective_settings.coverage_tolerance * abs(objective) - COVERAGE_SLACK
+    floor = objective - objective_settings.coverage_tolerance * abs(objective) - coverage_slack(objective)
     problem += coverage >= floor, "coverage_floor"
     problem.sense = pulp.LpMinimize
     problem.setObjective(cost)
-    remaining = None if settings.time_limit_s is None else max(1.0, settings.time_limit_s - seconds)
-    if settings.cost_time_limit_s is not None:
-        remaining = min(remaining or math.inf, settings.cost_time_limit_s)
-    second = _run(problem, settings, remaining, settings.cost_mip_gap, "cost", values, monitor)
-    message: str | None = None
+    first_values = values
+    budget_s = settings.cost_time_limit_s
+    # A first pass with every group's people held at the coverage plan's finds a good plan fast (the
+    # model then presolves to team-days, vials and trips); the whole cost stage starts from it.
+    people_run = _run_with_people_held(
+        model, settings, values, monitor, None if budget_s is None else budget_s / 2
+    )
+    if people_run is not None and people_run[0].interrupted:
+        second, found = people_run
+    else:
+        start = values if people_run is None else _cheaper(cost, people_run[1], values)
+        left_s = (
+            None if budget_s is None else max(0.1, budget_s - (people_run[0].seconds if people_run else 0))
+        )
+        second = _run(
+            problem,
+            settings,
+            left_s,
+            settings.cost_mip_gap,
+            "cost",
+            start,
+            monitor,
+            settings.cost_abs_gap_usd,
+        )
+        found = _solution(problem) if second.status in ("optimal", "feasible") else start
+        if people_run is not None:
+            found = _cheaper(cost, found, people_run[1])
+            second = replace(second, seconds=second.seconds + people_run[0].seconds)
     cost_gap = None
     if second.status in ("optimal", "feasible"):
-        values = {v.name: float(v.varValue or 0.0) for v in problem.variables()}
         _, cost_gap = _bound_and_gap(problem, second.status, float(pulp.value(problem.objective) or 0.0))
-        if second.interrupted:
-            message = "solver_stopped_cost_not_minimal"
-        elif second.status == "feasible":
-            message = "solver_cost_time_limit"
-    else:
-        message = "solver_cost_no_solution"
+    # The cost stage starts from the coverage plan, so it can only be as dear; a solver that
+    # returns a dearer plan (tolerances, a dropped start) must not replace the cheaper one.
+    values = _cheaper(cost, found, first_values)
+    message = _cost_stage_message(second, values is first_values)
+    if message is not None and status == "optimal":
+        status = "feasible"  # optimal only when both stages proved what they claim
     # Report the coverage of the solution actually returned (it may sit within the floor's slack).
     objective = value_at(coverage, values)
     outcome = SolveOutcome(
@@ -905,5 +1184,7 @@ def solve_model(
         values,
         cost_stage_seconds=second.seconds,
         cost_stage_gap=cost_gap,
+        cost_stage_usd=value_at(cost_expression(model), values),
+        coverage_stage_cost_usd=value_at(cost_expression(model), first_values),
     )
     return _with_message(outcome, message)

@@ -206,6 +206,11 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "cost stage stopped at the time limit; cost may not be minimal",
         "fr": "l'étape coût s'est arrêtée à la limite de temps ; le coût n'est peut-être pas minimal",
     },
+    "solver_cost_time_limit_unchanged": {
+        "en": "cost stage stopped at the time limit without a cheaper plan; cost was not minimised",
+        "fr": "l'étape coût s'est arrêtée à la limite de temps sans plan moins cher ; le coût n'a pas été "
+        "minimisé",
+    },
     "solver_cost_no_solution": {
         "en": "cost stage found no solution; plan has optimal coverage but cost was not minimised",
         "fr": "l'étape coût n'a trouvé aucune solution ; le plan a une couverture optimale mais le coût "

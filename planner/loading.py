@@ -457,6 +457,18 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
             problems.append(problem)
         seen_stock.add((line.store_id, line.antigen))
 
+    if complete["stores"]:
+        for row_number, site in sites.items():
+            if site.supply_store_id is not None and site.supply_store_id not in store_ids:
+                unknown(
+                    "input_unknown_store",
+                    site.supply_store_id,
+                    store_ids,
+                    names["sites"],
+                    "supply_store_id",
+                    row_number,
+                )
+
     if complete["stores"] and complete["sites"]:
         for row_number, pool in pools.items():
             if pool.base_id not in store_ids | site_ids:

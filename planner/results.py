@@ -164,6 +164,7 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
             gap=outcome.gap,
             cost_stage_seconds=outcome.cost_stage_seconds,
             cost_stage_gap=outcome.cost_stage_gap,
+            coverage_stage_cost_usd=outcome.coverage_stage_cost_usd,
             message=outcome.message,
             message_parts=outcome.message_parts,
         ),

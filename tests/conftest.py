@@ -124,9 +124,15 @@ def build_instance(
             "traveller_age_structure": {"all": 1.0},
             **(campaign or {}),
         },
-        "solver": {"mip_gap": 0.0, "cost_mip_gap": 0.0, "time_limit_s": 60},
-        **(extra or {}),
+        "solver": {"mip_gap": 0.0, "cost_mip_gap": 0.0, "cost_abs_gap_usd": 0.0, "time_limit_s": 60},
+        # Hand optima written before supply modes and vehicle trips (issue 10) price delivery per litre-km
+        # only and let any store within reach supply a site; tests of those settings give their own.
+        "supply": {"mode": "any", "link_cost_usd": 0.0},
+        "delivery": {"cost_usd_per_km": 0.0, "cost_usd_per_h": 0.0},
     }
+    for key, value in (extra or {}).items():
+        merged = scenario.get(key)
+        scenario[key] = {**merged, **value} if isinstance(merged, dict) and isinstance(value, dict) else value
     path = folder / "scenario.yaml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
     return path
