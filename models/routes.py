@@ -15,6 +15,8 @@ from models.base import StrictModel
 from models.messages import ReasonPart
 
 ColdContainer = Literal["vaccine_carrier", "cold_box"]
+#: Where a team picks up a kit's vials: its own store, a site's fridge or its base (see KitPickup).
+PickupKind = Literal["store", "site_fridge", "base"]
 LonLat = tuple[float, float]
 
 
@@ -32,18 +34,44 @@ class KitLine(StrictModel):
     vials: int = Field(ge=0)
     diluent_ampoules: int = Field(ge=0, description="one per vial of a lyophilised vaccine, else 0")
     volume_l: float = Field(ge=0, description="packed litres in the cold chain")
+    people: int = Field(default=0, ge=0, description="people planned to get this antigen from these vials")
+    injections: int = Field(
+        default=0, ge=0, description="people x doses per person for an injected vaccine, 0 for an oral one"
+    )
+
+
+class KitPickup(StrictModel):
+    """A place where a team picks up (part of) a kit's vials, as the delivery plan left them there.
+
+    ``store``: the team collects them at the store it is based at, which supplies them.
+    ``site_fridge``: a vehicle left them in the fridge of a site the team works at.
+    ``base``: a vehicle left them at the team's base (a lower store, or a border post).
+    """
+
+    place_id: str
+    place_name: str
+    kind: PickupKind
+    vials: dict[str, int] = Field(description="vials picked up here, by antigen")
 
 
 class Kit(StrictModel):
     """What a team takes for one day: vaccine, dry goods and its cold chain."""
 
     lines: tuple[KitLine, ...]
-    ad_syringes: int = Field(ge=0, description="auto-disable syringes for injected doses")
+    ad_syringes: int = Field(ge=0, description="auto-disable syringes: injections planned x 1.11, rounded up")
     mixing_syringes: int = Field(ge=0, description="reconstitution syringes, one per lyophilised vial")
     safety_boxes: int = Field(ge=0)
     container: ColdContainer
     containers: int = Field(ge=0, description="vaccine carriers or cold boxes")
     ice_packs: int = Field(ge=0)
+    pickups: tuple[KitPickup, ...] = Field(
+        default=(), description="where the vials are picked up, one entry a place (empty before deliveries)"
+    )
+
+    @property
+    def injections(self) -> int:
+        """Injections planned with the kit's vials."""
+        return sum(line.injections for line in self.lines)
 
     @property
     def volume_l(self) -> float:

@@ -147,7 +147,7 @@ class ColdChain(StrictModel):
     cold_box_net_l: float = Field(default=20.7, gt=0)
     cold_box_cold_life_h: float = Field(default=120.0, gt=0)
     cold_box_ice_packs: int = Field(default=24, ge=0)
-    ad_syringes_per_dose: float = Field(default=1.11, ge=1, description="injected doses x this, rounded up")
+    ad_syringes_per_dose: float = Field(default=1.11, ge=1, description="injections x this, rounded up")
     syringes_per_safety_box: int = Field(default=100, ge=1)
 
 

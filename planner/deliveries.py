@@ -6,6 +6,9 @@ Where vaccine goes (its *drop point*):
 - otherwise a vehicle takes it to the site if the site has a fridge, or else to the team's base (a
   lower store, or a border post where a fixed-post team works from).
 
+Each team-day's kit then says where its vials are picked up (:class:`models.KitPickup`): that same
+place, so the sheet a team is handed and the vehicle's drop list name one place.
+
 When it goes: before the first day it is used, ``delivery.lead_days`` ahead. A store holds a round
 for the whole campaign up to its spare litres and a fridge up to its net litres; a drop point with
 no fridge keeps vaccine in cold boxes, so it is supplied in rounds no longer than a cold box keeps
@@ -27,7 +30,18 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from models import Collection, DeliveryLine, DeliveryStop, DeliveryTrip, Plan, TeamDay
+from models import (
+    Collection,
+    DeliveryLine,
+    DeliveryStop,
+    DeliveryTrip,
+    KitPickup,
+    PickupKind,
+    Plan,
+    Site,
+    Store,
+    TeamDay,
+)
 from planner.allocation import AllocationData
 from planner.itineraries import WarningLog, leg_points, road_context
 from planner.kits import vial_volume_l
@@ -36,7 +50,10 @@ from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleTy
 
 @dataclass(frozen=True)
 class Need:
-    """Vials of one antigen a team takes from its base on ``day`` for one site, and their store."""
+    """Vials of one antigen a team takes on ``day`` (its trip's first) for one site, and their store.
+
+    ``team_day`` is the index of the team-day whose stop uses them, so its kit can say where they are.
+    """
 
     store_id: str
     pool_id: str
@@ -44,6 +61,7 @@ class Need:
     antigen: str
     vials: int
     day: int
+    team_day: int
 
 
 @dataclass
@@ -85,36 +103,41 @@ class DeliveryBuilder(WarningLog):
         trip_start: dict[str, int] = {}
         for day in self.team_days:
             trip_start[day.trip_id] = min(trip_start.get(day.trip_id, day.day), day.day)
-        used: list[tuple[int, str, str, str, int]] = []
-        for day in self.team_days:
+        used: list[tuple[int, str, str, str, int, int]] = []
+        for index, day in enumerate(self.team_days):
             for stop in day.stops:
                 for antigen, vials in stop.vials.items():
-                    used.append((trip_start[day.trip_id], day.pool_id, stop.site_id, antigen, vials))
+                    used.append((trip_start[day.trip_id], day.pool_id, stop.site_id, antigen, vials, index))
         supply: dict[tuple[str, str], list[list[object]]] = defaultdict(list)
         for shipment in self.plan.shipments:
             supply[shipment.site_id, shipment.antigen].append([shipment.store_id, shipment.vials])
         needs = []
-        for first_day, pool_id, site_id, antigen, vials in sorted(used):
+        for first_day, pool_id, site_id, antigen, vials, index in sorted(used):
             left = vials
             for entry in supply[site_id, antigen]:
                 store_id, available = str(entry[0]), int(str(entry[1]))
                 take = min(left, available)
                 if take > 0:
-                    needs.append(Need(store_id, pool_id, site_id, antigen, take, first_day))
+                    needs.append(Need(store_id, pool_id, site_id, antigen, take, first_day, index))
                     entry[1] = available - take
                     left -= take
             if left > 0:
                 self.warn("warning_vials_unshipped", vials=left, antigen=antigen, site=site_id)
         return needs
 
-    def drop_point(self, need: Need) -> str | None:
-        """Where a vehicle leaves a need, or None if the team collects it at its own store."""
+    def pickup_place(self, need: Need) -> tuple[str, PickupKind]:
+        """Where the team picks up a need, and what kind of place that is (the drop point rule)."""
         base = self.inputs.pools[need.pool_id].base_id
         if base == need.store_id:
-            return None
+            return base, "store"
         if self.inputs.sites[need.site_id].fridge_net_volume_l > 0:
-            return need.site_id
-        return base
+            return need.site_id, "site_fridge"
+        return base, "base"
+
+    def drop_point(self, need: Need) -> str | None:
+        """Where a vehicle leaves a need, or None if the team collects it at its own store."""
+        place, kind = self.pickup_place(need)
+        return None if kind == "store" else place
 
     def _round_limits(self, place_id: str) -> tuple[int, float]:
         """Days one delivery may cover at a place, and the litres it may hold."""
@@ -261,8 +284,8 @@ class DeliveryBuilder(WarningLog):
     def _round_trip_s(self, store_id: str, place_id: str) -> float:
         return self.matrix.time_s(store_id, place_id) + self.matrix.time_s(place_id, store_id)
 
-    def build(self) -> tuple[list[DeliveryTrip], list[Collection]]:
-        """Return the vehicle trips and the collections at team bases."""
+    def build(self) -> tuple[list[DeliveryTrip], list[Collection], list[TeamDay]]:
+        """Return the vehicle trips, the collections at team bases and the team-days with kit pickups."""
         needs = self.needs()
         collections = self._collections(needs)
         rounds = self.drops_by_store_day(needs)
@@ -272,7 +295,44 @@ class DeliveryBuilder(WarningLog):
         trips: list[DeliveryTrip] = []
         for (store_id, day), drops in sorted(rounds.items(), key=lambda kv: (kv[0][1], kv[0][0])):
             trips.extend(self._schedule(store_id, day, self.route(store_id, drops)))
-        return trips, collections
+        return trips, collections, self.with_pickups(needs)
+
+    def with_pickups(self, needs: list[Need]) -> list[TeamDay]:
+        """The team-days, each kit saying where its vials are picked up.
+
+        A kit carries the vials of its day and, on a mobile trip, of the trip's later days: it names
+        the places of all of them, picked up on the trip's first day.
+        """
+        taken: dict[int, dict[tuple[str, PickupKind], dict[str, int]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(int))
+        )
+        for need in needs:
+            taken[need.team_day][self.pickup_place(need)][need.antigen] += need.vials
+        by_trip: dict[str, list[int]] = defaultdict(list)
+        for index, day in enumerate(self.team_days):
+            by_trip[day.trip_id].append(index)
+        result = []
+        for day in self.team_days:
+            places: dict[tuple[str, PickupKind], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+            for index in by_trip[day.trip_id]:
+                if self.team_days[index].day >= day.day:
+                    for key, vials in taken[index].items():
+                        for antigen, count in vials.items():
+                            places[key][antigen] += count
+            pickups = tuple(
+                KitPickup(
+                    place_id=place_id,
+                    place_name=self._place(place_id).name,
+                    kind=kind,
+                    vials=dict(sorted(vials.items())),
+                )
+                for (place_id, kind), vials in sorted(places.items())
+            )
+            result.append(day.model_copy(update={"kit": day.kit.model_copy(update={"pickups": pickups})}))
+        return result
+
+    def _place(self, place_id: str) -> Site | Store:
+        return self.inputs.sites.get(place_id) or self.inputs.stores[place_id]
 
     def _collections(self, needs: list[Need]) -> list[Collection]:
         collected: dict[tuple[str, str, str, str], int] = defaultdict(int)
@@ -329,7 +389,7 @@ class DeliveryBuilder(WarningLog):
         for drop in drops:
             clock_s += self.matrix.time_s(previous, drop.place_id)
             km += self.matrix.km(previous, drop.place_id)
-            place = self.inputs.sites.get(drop.place_id) or self.inputs.stores[drop.place_id]
+            place = self._place(drop.place_id)
             stops.append(
                 DeliveryStop(
                     place_id=drop.place_id,

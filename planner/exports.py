@@ -46,7 +46,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from shapely.geometry import LineString, Point
 
-from models import DeliveryStop, DeliveryTrip, LonLat, Plan, RoutePlan, Stop, TeamDay, clock
+from models import DeliveryStop, DeliveryTrip, Kit, LonLat, Plan, RoutePlan, Stop, TeamDay, clock
 from planner.explain import unscheduled_reason
 from planner.i18n import LABELS, LANGUAGES, Lang, t
 from planner.loading import CampaignInputs
@@ -306,6 +306,17 @@ def _trip_title(trip: DeliveryTrip, lang: Lang) -> str:
     )
 
 
+def _pickup_texts(kit: Kit, lang: Lang) -> list[str]:
+    """Where the kit is picked up, a text a place: its name and kind, and its vials if there are several."""
+    texts = []
+    for pickup in kit.pickups:
+        text = f"{pickup.place_name} ({t(f'pickup_{pickup.kind}', lang)})"
+        if len(kit.pickups) > 1:
+            text += ": " + ", ".join(f"{antigen} {vials}" for antigen, vials in pickup.vials.items())
+        texts.append(text)
+    return texts
+
+
 def _team_stop_text(day: TeamDay, order: int, stop: Stop, lang: Lang) -> str:
     """A team stop in words: team, day, order, times and people."""
     return (
@@ -418,11 +429,13 @@ def _team_tables(routes: RoutePlan, antigens: Sequence[str], lang: Lang) -> list
                 "container",
                 "containers",
                 "ice_packs",
+                "pickup_place_id",
+                "pickup",
             ),
             lang,
         ),
     )
-    no_kit: tuple[Cell, ...] = (None,) * 7
+    no_kit: tuple[Cell, ...] = (None,) * 9
     tables = []
     for team_id, days in _teams(routes).items():
         rows: list[tuple[Cell, ...]] = []
@@ -462,6 +475,8 @@ def _team_tables(routes: RoutePlan, antigens: Sequence[str], lang: Lang) -> list
                     t(kit.container, lang),
                     kit.containers,
                     kit.ice_packs,
+                    "; ".join(pickup.place_id for pickup in kit.pickups) or None,
+                    "; ".join(_pickup_texts(kit, lang)) or None,
                 )
             )
         tables.append(Table(f"team_{_file_stem(team_id)}", f"{t('team', lang)} {team_id}", header, rows))
@@ -947,6 +962,8 @@ PDF_ROW_MM = 6.0
 #: Table rows that keep a team-day on one A4 page; beyond them the last row sums up the rest.
 PDF_MAX_STOP_ROWS = 12
 PDF_MAX_KIT_ROWS = 8
+#: Lines naming where the kit is picked up; beyond them the last line counts the other places.
+PDF_MAX_PICKUP_LINES = 3
 #: Height of the supervisor's line at the foot of each page.
 PDF_FOOTER_MM = 12.0
 
@@ -1028,6 +1045,13 @@ def _pdf_team_day(
 
     _pdf_section(pdf, t("kit", lang))
     kit = day.kit
+    pdf.set_font("helvetica", "", 10)
+    pickups = _pickup_texts(kit, lang)
+    if len(pickups) > PDF_MAX_PICKUP_LINES:
+        rest = len(pickups) - PDF_MAX_PICKUP_LINES + 1
+        pickups = [*pickups[: PDF_MAX_PICKUP_LINES - 1], f"+ {rest} {t('more_places', lang)}"]
+    for text in pickups:
+        _pdf_line(pdf, f"{t('pickup', lang)}: {text}")
     kit_rows: list[tuple[Cell, ...]] = [
         (line.antigen, line.vials, line.doses, line.diluent_ampoules) for line in kit.lines
     ]

@@ -62,6 +62,13 @@ LABELS: dict[str, dict[Lang, str]] = {
     # Kit and cold chain
     "kit": {"en": "Kit", "fr": "Kit"},
     "kit_total": {"en": "Day's kit", "fr": "Kit du jour"},
+    "pickup": {"en": "Picked up at", "fr": "Retiré à"},
+    "pickup_place_id": {"en": "Pickup place id", "fr": "Id du lieu de retrait"},
+    "more_places": {"en": "more places", "fr": "autres lieux"},
+    # Kinds of pickup place (codes of models.PickupKind)
+    "pickup_store": {"en": "team's store", "fr": "dépôt de l'équipe"},
+    "pickup_site_fridge": {"en": "site fridge", "fr": "réfrigérateur du site"},
+    "pickup_base": {"en": "delivered to base", "fr": "livré à la base"},
     "dry_goods": {"en": "Dry goods", "fr": "Matériel sec"},
     "ad_syringes": {"en": "AD syringes", "fr": "Seringues autobloquantes"},
     "mixing_syringes": {"en": "Mixing syringes", "fr": "Seringues de dilution"},

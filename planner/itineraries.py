@@ -17,7 +17,8 @@ team goes where on which day, in what order, when it arrives and what it carries
    border post staffed by one team per day, so that every staffed day catches that day's travellers.
 4. **Times and kits.** Arrival and departure times follow the road network's travel times; each
    day's kit (:mod:`planner.kits`) carries the vials the allocation shipped to the site, split over
-   its visits by people served.
+   its visits by people served, and the syringes for the people each antigen is planned for there.
+   Where the kit is picked up is the delivery plan's to say (:mod:`planner.deliveries`).
 
 A day that breaks the working day or the cold life of its container is never produced: work that
 cannot be placed is reported as :class:`models.Unscheduled` with its reason.
@@ -34,7 +35,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from models import LonLat, Plan, SiteKind, Stop, TeamDay, TeamDays, Unscheduled
+from models import Kit, LonLat, Plan, SiteKind, Stop, TeamDay, TeamDays, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
 from planner.explain import render_reason
@@ -55,6 +56,7 @@ class Visit:
     people: int
     work_s: float
     vials: dict[str, int] = field(default_factory=dict)
+    antigen_people: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -249,7 +251,11 @@ class ItineraryBuilder(WarningLog):
         return result
 
     def assign_vials(self, visits: list[Visit]) -> None:
-        """Split the vials shipped to each site over its visits, by people served."""
+        """Split the vials shipped to each site, and the people each antigen is planned for, over its visits.
+
+        Both go by people served. People of an antigen are split with the site's unscheduled people as
+        one more share, which is left out: the kits bring syringes for the people planned on their days.
+        """
         by_site: dict[str, list[Visit]] = defaultdict(list)
         for visit in visits:
             by_site[visit.site_id].append(visit)
@@ -266,6 +272,15 @@ class ItineraryBuilder(WarningLog):
             ):
                 if part:
                     visit.vials[antigen] = part
+        site_people = {site.site_id: site.people_vaccinated for site in self.plan.sites}
+        for row in self.plan.site_antigens:
+            site_visits = by_site.get(row.site_id, [])
+            weights = [float(v.people) for v in site_visits]
+            unscheduled = max(site_people.get(row.site_id, 0) - sum(v.people for v in site_visits), 0)
+            parts = split_integer(row.people_vaccinated, [*weights, float(unscheduled)]) if weights else []
+            for visit, part in zip(site_visits, parts, strict=False):
+                if part:
+                    visit.antigen_people[row.antigen] = part
 
     # -- 2. day routes -----------------------------------------------------------------------------
 
@@ -463,6 +478,19 @@ class ItineraryBuilder(WarningLog):
             vials=dict(sorted(visit.vials.items())),
         )
 
+    def _kit(self, visits: list[Visit], returns_daily: bool) -> Kit:
+        """The kit that carries the vials of ``visits``, with syringes for the people planned there."""
+        vials: dict[str, int] = defaultdict(int)
+        people: dict[str, int] = defaultdict(int)
+        for visit in visits:
+            for antigen, count in visit.vials.items():
+                vials[antigen] += count
+            for antigen, count in visit.antigen_people.items():
+                people[antigen] += count
+        return build_kit(
+            vials, people, self.inputs.vaccines, container_for(returns_daily), self.inputs.scenario.cold_chain
+        )
+
     def route_day(self, route: DayRoute, placement: Placement) -> TeamDay:
         """A returning team's day: base -> stops -> base, starting at the day's start time."""
         pool = self.inputs.pools[route.pool_id]
@@ -479,10 +507,6 @@ class ItineraryBuilder(WarningLog):
         back = self.matrix.time_s(previous, base)
         travel_s += back
         clock_s += back
-        vials: dict[str, int] = defaultdict(int)
-        for visit in route.visits:
-            for antigen, count in visit.vials.items():
-                vials[antigen] += count
         team_id = self._team_id(route.pool_id, placement.team)
         return TeamDay(
             team_id=team_id,
@@ -498,7 +522,7 @@ class ItineraryBuilder(WarningLog):
             work_s=round(sum(v.work_s for v in route.visits), 1),
             away_s=round(clock_s - self.day_start_s, 1),
             stops=tuple(stops),
-            kit=build_kit(vials, self.inputs.vaccines, container_for(True), self.inputs.scenario.cold_chain),
+            kit=self._kit(route.visits, returns_daily=True),
             path=leg_points(self.matrix, self.coords, [base, *(v.site_id for v in route.visits), base]),
         )
 
@@ -518,10 +542,6 @@ class ItineraryBuilder(WarningLog):
             leg_back = back_s if k == last else 0.0
             arrival = self.day_start_s + leg_out
             end_s = arrival + visit.work_s + leg_back
-            carried: dict[str, int] = defaultdict(int)
-            for later in trip.days[k:]:
-                for antigen, count in later.vials.items():
-                    carried[antigen] += count
             days.append(
                 TeamDay(
                     team_id=team_id,
@@ -537,9 +557,7 @@ class ItineraryBuilder(WarningLog):
                     work_s=round(visit.work_s, 1),
                     away_s=round(k * DAY_S + end_s - self.day_start_s, 1),
                     stops=(self._stop(visit, arrival),),
-                    kit=build_kit(
-                        carried, self.inputs.vaccines, container_for(False), self.inputs.scenario.cold_chain
-                    ),
+                    kit=self._kit(trip.days[k:], returns_daily=False),  # what is still in the cold box
                     path=leg_points(self.matrix, self.coords, [start, site, end]),
                 )
             )

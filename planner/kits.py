@@ -1,10 +1,9 @@
 """A team's kit for a day: vaccine vials, diluent, syringes, safety boxes and its passive cold chain.
 
-The numbers follow WHO microplanning practice (DESIGN.md "Standard numbers"): AD syringes are the
-injected doses times ``ad_syringes_per_dose`` rounded up, one mixing syringe and one diluent ampoule
-per vial of a lyophilised vaccine, one safety box per ``syringes_per_safety_box`` syringes, and as
-many vaccine carriers (teams returning daily) or cold boxes (mobile teams) as the vaccine's packed
-litres need, each with its ice packs.
+The dry goods follow the standard rules of WHO "Immunization in Practice" (module on ensuring safe
+injections) and OpenLMIS SELV (its kit and ancillary-product rules); :func:`build_kit` states them.
+The cold chain is as many vaccine carriers (teams returning daily) or cold boxes (mobile teams) as the
+vaccine's packed litres need, each with its ice packs.
 """
 
 from __future__ import annotations
@@ -60,34 +59,62 @@ def vial_volume_l(vaccine: Vaccine) -> float:
 
 def build_kit(
     vials: Mapping[str, int],
+    people: Mapping[str, int],
     vaccines: Mapping[str, Vaccine],
     container: ColdContainer,
     cold_chain: ColdChain,
 ) -> Kit:
-    """Return the kit that carries ``vials`` (by antigen), with dry goods and cold chain."""
+    """Return the kit that carries ``vials`` for ``people``, with dry goods and cold chain.
+
+    The dry goods are counted as WHO "Immunization in Practice" and OpenLMIS SELV count them:
+
+    - AD syringes: injections planned x ``cold_chain.ad_syringes_per_dose`` (1.11), rounded up, where
+      injections planned are the people planned to receive an injected antigen x its doses per
+      person. Not the doses carried: those include wastage and vial rounding, and an auto-disable
+      syringe is used once, for one injection.
+    - Reconstitution (mixing) syringes and diluent ampoules: one per vial of a lyophilised vaccine.
+    - Safety boxes: (AD syringes + mixing syringes) / ``cold_chain.syringes_per_safety_box``,
+      rounded up.
+
+    Parameters
+    ----------
+    vials
+        Vials carried, by antigen.
+    people
+        People planned to receive each antigen from these vials. An antigen the kit carries no vial
+        of gets no syringes.
+    vaccines
+        The vaccines by antigen.
+    container
+        The kind of container that carries the vials.
+    cold_chain
+        The scenario's kit standards and container sizes.
+
+    Returns
+    -------
+    Kit
+        The kit, without its pickup places (the delivery plan adds them).
+    """
     lines = []
-    injected_doses = 0
-    lyophilised_vials = 0
     for antigen in sorted(vials):
         count = vials[antigen]
         if count <= 0:
             continue
         vaccine = vaccines[antigen]
-        doses = count * vaccine.doses_per_vial
-        if vaccine.administration == "injection":
-            injected_doses += doses
-        if vaccine.lyophilised:
-            lyophilised_vials += count
+        planned = people.get(antigen, 0)
         lines.append(
             KitLine(
                 antigen=antigen,
-                doses=doses,
+                doses=count * vaccine.doses_per_vial,
                 vials=count,
                 diluent_ampoules=count if vaccine.lyophilised else 0,
                 volume_l=round(count * vial_volume_l(vaccine), 4),
+                people=planned,
+                injections=planned * vaccine.doses_per_person if vaccine.administration == "injection" else 0,
             )
         )
-    ad_syringes = math.ceil(injected_doses * cold_chain.ad_syringes_per_dose - 1e-9)
+    ad_syringes = math.ceil(sum(line.injections for line in lines) * cold_chain.ad_syringes_per_dose - 1e-9)
+    mixing_syringes = sum(line.diluent_ampoules for line in lines)
     litres = sum(line.volume_l for line in lines)
     containers = max(1, math.ceil(litres / container_net_l(container, cold_chain) - 1e-9)) if lines else 0
     packs = (
@@ -98,8 +125,8 @@ def build_kit(
     return Kit(
         lines=tuple(lines),
         ad_syringes=ad_syringes,
-        mixing_syringes=lyophilised_vials,
-        safety_boxes=math.ceil((ad_syringes + lyophilised_vials) / cold_chain.syringes_per_safety_box),
+        mixing_syringes=mixing_syringes,
+        safety_boxes=math.ceil((ad_syringes + mixing_syringes) / cold_chain.syringes_per_safety_box),
         container=container,
         containers=containers,
         ice_packs=containers * packs,

@@ -153,7 +153,7 @@ def plan_routes(data: AllocationData, plan: Plan) -> RoutePlan:
     itineraries = ItineraryBuilder(data, plan)
     team_days = itineraries.build()
     deliveries = DeliveryBuilder(data, plan, team_days)
-    trips, collections = deliveries.build()
+    trips, collections, team_days = deliveries.build()
     campaign = data.inputs.scenario.campaign
     return RoutePlan(
         scenario_name=plan.scenario_name,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 
-from models import Plan
+from models import Plan, TeamDay
 from planner.allocation import AllocationData
 from planner.kits import container_cold_life_s, container_net_l
 
@@ -179,3 +180,86 @@ def check_route_invariants(plan: Plan, data: AllocationData) -> None:
     assert dict(arrived) == dict(by_store)
     planned_transfers = {(t.from_store_id, t.to_store_id, t.antigen): t.vials for t in plan.transfers}
     assert dict(transferred) == planned_transfers
+    check_kit_invariants(plan, data)
+
+
+def check_kit_invariants(plan: Plan, data: AllocationData) -> None:
+    """Kits count dry goods from the people planned, and are picked up where the deliveries left the vials.
+
+    A kit's pickup places hold all its vials, and each is the delivery plan's place for them: the
+    team's own store (a collection), or a place a vehicle dropped them at (a site's fridge or the
+    team's base). Picked up on its trip's first day, a place has never handed out more than was
+    collected there or delivered ``lead_days`` before.
+    """
+    routes = plan.routes
+    assert routes is not None
+    inputs = data.inputs
+    lead = inputs.scenario.delivery.lead_days
+    people_by_antigen: dict[str, int] = defaultdict(int)
+    for row in plan.site_antigens:
+        people_by_antigen[row.antigen] += row.people_vaccinated
+    trip_start: dict[str, int] = {}
+    for day in routes.team_days:
+        trip_start[day.trip_id] = min(trip_start.get(day.trip_id, day.day), day.day)
+    kit_people: dict[str, int] = defaultdict(int)
+    collected: dict[tuple[str, str, str], int] = defaultdict(int)  # (store, pool, antigen)
+    ledger: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)  # (day, +in / -out)
+    for day in routes.team_days:
+        _check_dry_goods(day, data)
+        pool = inputs.pools[day.pool_id]
+        sites = {stop.site_id for stop in day.stops}
+        picked: dict[str, int] = defaultdict(int)
+        for pickup in day.kit.pickups:
+            if pickup.kind == "site_fridge":
+                assert pickup.place_id in sites and inputs.sites[pickup.place_id].fridge_net_volume_l > 0
+            else:
+                assert pickup.place_id == pool.base_id, (day.trip_id, pickup)
+            for antigen, vials in pickup.vials.items():
+                picked[antigen] += vials
+        assert dict(picked) == {line.antigen: line.vials for line in day.kit.lines}, day.trip_id
+        if day.day != trip_start[day.trip_id]:
+            continue  # later days of a trip carry what the first day's kit took
+        for line in day.kit.lines:
+            kit_people[line.antigen] += line.people
+        for pickup in day.kit.pickups:
+            for antigen, vials in pickup.vials.items():
+                if pickup.kind == "store":
+                    collected[pickup.place_id, day.pool_id, antigen] += vials
+                else:
+                    ledger[pickup.place_id, antigen].append((day.day, -vials))
+    for antigen, count in kit_people.items():
+        assert count <= people_by_antigen[antigen], antigen
+
+    # The team's own store: what its kits take is what the collections say.
+    by_collection: dict[tuple[str, str, str], int] = defaultdict(int)
+    for collection in routes.collections:
+        by_collection[collection.store_id, collection.pool_id, collection.antigen] += collection.vials
+    assert dict(collected) == dict(by_collection)
+    # A site's fridge or a team's base: vials are there lead_days before a kit takes them, all taken.
+    for trip in routes.deliveries:
+        for stop in trip.stops:
+            for line in stop.lines:
+                if line.for_site_id not in inputs.stores:
+                    ledger[stop.place_id, line.antigen].append((trip.day + lead, line.vials))
+    for key, moves in ledger.items():
+        held = 0
+        for _day, vials in sorted(moves, key=lambda move: (move[0], -move[1])):
+            held += vials
+            assert held >= 0, ("kit picked up before its vials arrive", key)
+        assert held == 0, ("vials left where they were dropped", key)
+
+
+def _check_dry_goods(day: TeamDay, data: AllocationData) -> None:
+    """The dry goods rules of WHO "Immunization in Practice" and OpenLMIS SELV (see planner.kits)."""
+    cold = data.inputs.scenario.cold_chain
+    kit = day.kit
+    for line in kit.lines:
+        vaccine = data.inputs.vaccines[line.antigen]
+        injected = vaccine.administration == "injection"
+        assert line.injections == (line.people * vaccine.doses_per_person if injected else 0)
+        assert line.diluent_ampoules == (line.vials if vaccine.lyophilised else 0)
+    assert kit.ad_syringes == math.ceil(kit.injections * cold.ad_syringes_per_dose - 1e-9), day.trip_id
+    assert kit.mixing_syringes == sum(line.diluent_ampoules for line in kit.lines)
+    assert kit.safety_boxes == math.ceil(
+        (kit.ad_syringes + kit.mixing_syringes) / cold.syringes_per_safety_box
+    )

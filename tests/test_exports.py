@@ -33,7 +33,9 @@ from models import (
     DeliveryTrip,
     Kit,
     KitLine,
+    KitPickup,
     Kpis,
+    PickupKind,
     Plan,
     RoutePlan,
     SiteAntigenResult,
@@ -79,7 +81,15 @@ PLACES = {
 }
 
 
-def _kit(lines: list[tuple[str, int, int, int, float]], container: str = "vaccine_carrier") -> Kit:
+def _pickup(place_id: str, kind: PickupKind, **vials: int) -> KitPickup:
+    return KitPickup(place_id=place_id, place_name=PLACES[place_id].name, kind=kind, vials=vials)
+
+
+def _kit(
+    lines: list[tuple[str, int, int, int, float]],
+    container: str = "vaccine_carrier",
+    pickups: tuple[KitPickup, ...] = (),
+) -> Kit:
     return Kit(
         lines=tuple(
             KitLine(antigen=a, vials=v, doses=d, diluent_ampoules=dil, volume_l=vol)
@@ -91,6 +101,7 @@ def _kit(lines: list[tuple[str, int, int, int, float]], container: str = "vaccin
         container=container,  # type: ignore[arg-type]
         containers=2,
         ice_packs=8,
+        pickups=pickups,
     )
 
 
@@ -126,7 +137,13 @@ def _team_days() -> tuple[TeamDay, ...]:
                 _stop("gasorwe", 7 * 3600 + 1200, 12 * 3600, 120, MR=14, bOPV=6),
                 _stop("kigamba", 12 * 3600 + 45 * 60, 16 * 3600, 250, MR=28, bOPV=13),
             ),
-            kit=_kit([("MR", 45, 450, 45, 1.2), ("bOPV", 20, 400, 0, 0.3)]),
+            kit=_kit(
+                [("MR", 45, 450, 45, 1.2), ("bOPV", 20, 400, 0, 0.3)],
+                pickups=(
+                    _pickup("muyinga_store", "base", MR=45, bOPV=14),
+                    _pickup("gasorwe", "site_fridge", bOPV=6),
+                ),
+            ),
             path=((30.34, -2.85), (30.31, -2.82), (30.30, -2.80), (30.36, -2.79), (30.42, -2.77)),
         ),
         TeamDay(
@@ -141,7 +158,7 @@ def _team_days() -> tuple[TeamDay, ...]:
             work_s=30600,
             away_s=68400,
             stops=(_stop("kigamba", 7 * 3600 + 30 * 60, 16 * 3600, 300, MR=30),),
-            kit=_kit([("MR", 30, 300, 30, 0.8)]),
+            kit=_kit([("MR", 30, 300, 30, 0.8)], pickups=(_pickup("muyinga_store", "base", MR=30),)),
             path=((30.42, -2.77), (30.38, -2.81), (30.34, -2.85)),
         ),
         TeamDay(
@@ -158,7 +175,11 @@ def _team_days() -> tuple[TeamDay, ...]:
             work_s=20100,
             away_s=25200,
             stops=(_stop("nyabitare", 9 * 3600 + 5 * 60, 14 * 3600 + 40 * 60, 180, bOPV=9),),
-            kit=_kit([("bOPV", 10, 200, 0, 0.2)], container="cold_box"),
+            kit=_kit(
+                [("bOPV", 10, 200, 0, 0.2)],
+                container="cold_box",
+                pickups=(_pickup("kirundo_store", "store", bOPV=10),),
+            ),
             path=(),  # no road path known: drawn as straight legs base -> site -> base
         ),
     )
@@ -417,10 +438,25 @@ def test_csv_team_rows_have_stops_times_vials_and_the_days_kit(
         "2",
         "8",
     )
+    # Two places: each with its vials; one place: just where.
+    assert day_one["Pickup place id"] == "muyinga_store; gasorwe"
+    assert day_one["Picked up at"] == (
+        "Muyinga store (delivered to base): MR 45, bOPV 14; Gasorwe camp (site fridge): bOPV 6"
+    )
+    assert (kits[1]["Pickup place id"], kits[1]["Picked up at"]) == (
+        "muyinga_store",
+        "Muyinga store (delivered to base)",
+    )
+    assert all(r["Picked up at"] == "" for r in stops)
     french = _csv_dicts(files["csv", "fr"]["team_or_kirundo_1.csv"])
     assert french[0]["Arrivée"] == "09:05"
     assert french[0]["Flacons bOPV"] == "9"
     assert french[1]["Conteneur"] == "caisse isotherme"
+    assert french[1]["Retiré à"] == "Kirundo store (dépôt de l'équipe)"
+    french_mobile = _csv_dicts(files["csv", "fr"]["team_mob_muyinga_1.csv"])
+    assert french_mobile[2]["Retiré à"] == (
+        "Muyinga store (livré à la base): MR 45, bOPV 14; Gasorwe camp (réfrigérateur du site): bOPV 6"
+    )
 
 
 def test_csv_vehicle_collections_and_unscheduled(files: dict[tuple[str, str], dict[str, bytes]]) -> None:
@@ -707,6 +743,8 @@ def test_pdf_has_one_microplan_page_per_team_day(files: dict[tuple[str, str], di
         "1 Gasorwe camp 07:20 12:00 120",
         f"2 {KIGAMBA_PDF} 12:45 16:00 250",
         "Total 370",
+        "Picked up at: Muyinga store (delivered to base): MR 45, bOPV 14",
+        "Picked up at: Gasorwe camp (site fridge): bOPV 6",
         "MR 45 450 45",
         "bOPV 20 400 0",
         "AD syringes",
@@ -718,6 +756,7 @@ def test_pdf_has_one_microplan_page_per_team_day(files: dict[tuple[str, str], di
         assert text in first, text
     assert "Nyabitare 09:05 14:40 180" in pages[2]
     assert "cold box 2 8" in pages[2]
+    assert "Picked up at: Kirundo store (team's store)" in pages[2]
 
 
 def test_pdf_in_french(files: dict[tuple[str, str], dict[str, bytes]]) -> None:
@@ -738,6 +777,8 @@ def test_pdf_in_french(files: dict[tuple[str, str], dict[str, bytes]]) -> None:
         "Chaîne du froid",
         "porte-vaccins 2 8",
         f"2 {KIGAMBA_PDF} 12:45 16:00 250",
+        "Retiré à: Muyinga store (livré à la base): MR 45, bOPV 14",
+        "Retiré à: Gasorwe camp (réfrigérateur du site): bOPV 6",
         "Superviseur: ____",
     ):
         assert text in pages[0], text
@@ -752,7 +793,19 @@ def test_a_crowded_team_day_still_fits_one_page() -> None:
         )
         for i in range(30)
     )
-    kit = _kit([(f"AG{i}", 1, 10, 0, 0.1) for i in range(12)])
+    kit = _kit(
+        [(f"AG{i}", 1, 10, 0, 0.1) for i in range(12)],
+        pickups=tuple(
+            _pickup(place_id, kind, MR=1)
+            for place_id, kind in (
+                ("gasorwe", "site_fridge"),
+                ("kigamba", "site_fridge"),
+                ("nyabitare", "site_fridge"),
+                ("muyinga_store", "base"),
+                ("kirundo_store", "base"),
+            )
+        ),
+    )
     crowded = day.model_copy(update={"stops": stops, "kit": kit})
     routes = _routes().model_copy(update={"team_days": (crowded,)})
     content = export_files(make_plan(routes), PLACES, "pdf")["tiny_routes_microplan.pdf"]
@@ -770,6 +823,8 @@ def test_a_crowded_team_day_still_fits_one_page() -> None:
     assert "+ 19 more stops" in text  # 11 shown, the 12th row sums up 19
     assert f"Total {sum(s.people for s in stops)}" in text
     assert "+ 5 more antigens 5 50 0" in text
+    assert f"Picked up at: {KIGAMBA_PDF} (site fridge): MR 1" in text
+    assert "Picked up at: + 3 more places" in text  # 2 shown, the 3rd line counts the other 3
 
 
 def test_latin1_keeps_french_and_replaces_the_rest() -> None:

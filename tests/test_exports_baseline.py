@@ -18,7 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from models import Plan, clock
-from planner.exports import export_files, places_from_inputs
+from planner.exports import export_files, latin1, places_from_inputs
 from planner.i18n import t
 from planner.pipeline import add_routes, plan_allocation, validate
 
@@ -76,6 +76,7 @@ def test_csv_team_files_hold_every_stop_time_people_vials_and_kit() -> None:
             assert int(kit_row[t("ad_syringes", "en")]) == day.kit.ad_syringes
             assert int(kit_row[t("safety_boxes", "en")]) == day.kit.safety_boxes
             assert int(kit_row[t("ice_packs", "en")]) == day.kit.ice_packs
+            assert kit_row[t("pickup_place_id", "en")] == "; ".join(p.place_id for p in day.kit.pickups)
             for line in day.kit.lines:
                 assert int(kit_row[f"{t('vials', 'en')} {line.antigen}"]) == line.vials
 
@@ -249,4 +250,6 @@ def test_pdf_has_a_page_per_team_day_with_its_stops_times_people_and_kit() -> No
             assert clock(stop.arrival_s) in text and str(stop.people) in text
         for line in day.kit.lines:
             assert line.antigen in text and str(line.vials) in text
+        for pickup in day.kit.pickups:
+            assert f"Picked up at: {latin1(pickup.place_name)}" in text
         assert "Supervisor" in text

@@ -139,3 +139,71 @@ def test_deliveries_split_over_trips_within_the_vehicle(instance: Callable[..., 
     assert sum(line.vials for t in trips for s in t.stops for line in s.lines) == 250
     assert {s.place_id for t in trips for s in t.stops} == {"a"}
     assert not routes.collections
+
+
+def test_kit_syringes_count_people_not_the_doses_shipped_with_wastage(instance: Callable[..., Path]) -> None:
+    """An outreach team at the store vaccinates the 500 people of A in one day. X wastes 20 %: the
+    allocation ships 500 / 0.8 = 625 doses (63 vials). The kit carries them all, but AD syringes are
+    for the 500 injections: 500 x 1.11 = 555 (the 630 doses carried would give 700), 6 safety boxes."""
+    path = instance(
+        nodes=SLOW_NEAR,
+        edges=SLOW_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[{"site_id": "a", "population": 500}],
+        pools=[{"pool_id": "out", "base_id": "depot", "team_type": "outreach", "output_per_day": 800}],
+        vaccines=[{"antigen": "X", "wastage_rate": 0.2}],
+        campaign={"days": 2},
+    )
+    _, plan = routed(path)
+    routes = plan.routes
+    assert routes is not None
+    (day,) = routes.team_days
+    (line,) = day.kit.lines
+    assert (day.people, line.people, line.injections) == (500, 500, 500)
+    assert line.vials == 63 and line.doses == 630
+    assert day.kit.ad_syringes == 555
+    assert day.kit.safety_boxes == 6
+
+
+def test_kit_is_picked_up_where_the_delivery_left_its_vials(instance: Callable[..., Path]) -> None:
+    """The team is based at store "sub" (at A), which holds no X; the depot supplies both its sites.
+
+    B has a fridge: the vehicle leaves B's vials there and the team picks them up at B's fridge. C has
+    none: its vials are left at the team's base. The team does B and C in one day (hq - a - b - c, a
+    minute apart), so its kit names both places, each with its own vials.
+    """
+    path = instance(
+        nodes=[*SLOW_NEAR, ("c", 0.03)],
+        edges=[*SLOW_EDGES, ("b", "c", 1.0, 60.0)],
+        stores=[*DEPOT, {"store_id": "sub", "at": "a", "level": "district", "parent_store_id": "depot"}],
+        stock=[("depot", "X", 10_000)],
+        sites=[
+            {"site_id": "b", "population": 100, "fridge_net_volume_l": 50.0},
+            {"site_id": "c", "population": 200},
+        ],
+        pools=[{"pool_id": "out", "base_id": "sub", "team_type": "outreach", "output_per_day": 800}],
+        campaign={"days": 3},
+    )
+    _, plan = routed(path)
+    routes = plan.routes
+    assert routes is not None
+    assert {(s.store_id, s.site_id, s.vials) for s in plan.shipments} == {
+        ("depot", "b", 10),
+        ("depot", "c", 20),
+    }
+    (day,) = routes.team_days
+    assert sorted(s.site_id for s in day.stops) == ["b", "c"]
+    assert [(p.place_id, p.kind, p.vials) for p in day.kit.pickups] == [
+        ("b", "site_fridge", {"X": 10}),
+        ("sub", "base", {"X": 20}),
+    ]
+    dropped = {
+        (s.place_id, line.for_site_id, line.vials)
+        for t in routes.deliveries
+        for s in t.stops
+        for line in s.lines
+    }
+    assert dropped == {("b", "b", 10), ("sub", "c", 20)}
+    assert all(t.day <= day.day - 1 for t in routes.deliveries)
+    assert not routes.collections
