@@ -17,8 +17,10 @@ cold. Transfers between stores (resupply from a parent) travel before the first 
 How: for each store and delivery day, PyVRP (:mod:`planner.routing`) routes the drops with the
 vehicle's cold-box litres as capacity and the working day as the duration limit; a drop too far for a
 day's round trip gets a trip of its own that spans the night. Trips are then given to the store's
-vehicles, one after another within each vehicle's working day (more vehicles than the scenario's
-``vehicles_per_store`` are reported as a warning). Loads are whole millilitres, rounded up, and
+vehicles (the stores table's ``vehicles``), one after another within each vehicle's working day;
+a trip that finds no vehicle free on its day leaves on an earlier day where its drop can wait (a
+store or a fridge), down to the first of ``delivery.pre_campaign_days``; what still does not fit is
+reported as a warning. Loads are whole millilitres, rounded up, and
 durations whole seconds, rounded up, so a route the solver keeps within limits stays within them.
 Warnings are kept as data with their English text, like the itineraries' (:mod:`planner.itineraries`).
 """
@@ -195,8 +197,12 @@ class DeliveryBuilder(WarningLog):
         return Drop(place, lines)
 
     def transfer_drops(self, first_delivery_day: int) -> dict[tuple[str, int], list[Drop]]:
-        """Resupply transfers between stores, the day before the first delivery round."""
-        day = first_delivery_day - self.settings.lead_days
+        """Resupply transfers between stores, on the first pre-campaign delivery day.
+
+        That is ``1 - delivery.pre_campaign_days``, or earlier if the first delivery round needs it
+        (``first_delivery_day - lead_days``), so that every round a child store sends can have its stock.
+        """
+        day = min(self.first_delivery_day, first_delivery_day - self.settings.lead_days)
         by_pair: dict[tuple[str, str], list[DeliveryLine]] = defaultdict(list)
         for transfer in self.plan.transfers:
             vaccine = self.inputs.vaccines[transfer.antigen]
@@ -292,10 +298,21 @@ class DeliveryBuilder(WarningLog):
         first_day = min((day for _store, day in rounds), default=1 - self.settings.lead_days)
         for key, drops in self.transfer_drops(first_day).items():
             rounds[key].extend(drops)
-        trips: list[DeliveryTrip] = []
+        receiving = {transfer.to_store_id for transfer in self.plan.transfers}
+        routed: dict[str, list[tuple[int, list[Drop]]]] = defaultdict(list)
         for (store_id, day), drops in sorted(rounds.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-            trips.extend(self._schedule(store_id, day, self.route(store_id, drops)))
+            routed[store_id].extend((day, trip) for trip in self.route(store_id, drops))
+        trips: list[DeliveryTrip] = []
+        for store_id, store_trips in routed.items():
+            earliest = self.first_delivery_day + (self.settings.lead_days if store_id in receiving else 0)
+            trips.extend(self._schedule(store_id, store_trips, earliest))
+        trips.sort(key=lambda trip: (trip.day, trip.store_id, trip.trip_id))
         return trips, collections, self.with_pickups(needs)
+
+    @property
+    def first_delivery_day(self) -> int:
+        """The first pre-campaign day vehicles may deliver on (day 0 is the eve of day 1)."""
+        return 1 - self.settings.pre_campaign_days
 
     def with_pickups(self, needs: list[Need]) -> list[TeamDay]:
         """The team-days, each kit saying where its vials are picked up.
@@ -351,30 +368,64 @@ class DeliveryBuilder(WarningLog):
             for (store_id, pool_id, site_id, antigen), vials in sorted(collected.items())
         ]
 
-    def _schedule(self, store_id: str, day: int, trips: list[list[Drop]]) -> list[DeliveryTrip]:
-        """Give trips to vehicles back to back within each vehicle's working day; time every stop."""
-        vehicle_free: list[float] = []  # seconds used so far of each vehicle's day
+    def _movable(self, trip: list[Drop]) -> bool:
+        """A trip may leave earlier than planned if every drop waits in a store or a site's fridge.
+
+        Vaccine left in cold boxes (no fridge) must not arrive earlier: its round was cut to the cold
+        box's life.
+        """
+        return all(d.place_id in self.inputs.stores or self._fridge_l(d.place_id) > 0 for d in trip)
+
+    def _fridge_l(self, place_id: str) -> float:
+        site = self.inputs.sites.get(place_id)
+        return 0.0 if site is None else site.fridge_net_volume_l
+
+    def _schedule(
+        self, store_id: str, planned: list[tuple[int, list[Drop]]], earliest_day: int
+    ) -> list[DeliveryTrip]:
+        """Give a store's trips to its vehicles, each within a vehicle's working day.
+
+        Latest days first: a trip goes on its planned day if a vehicle has time left that day, else
+        (if :meth:`_movable`) on the latest earlier day that has, down to ``earliest_day``; a trip that
+        fits nowhere takes one more vehicle on its planned day, and the plan says so in a warning.
+        """
+        vehicles = self.data.vehicles(store_id)
+        used: dict[int, list[float]] = defaultdict(list)  # day -> seconds used of each vehicle
+        placed: list[tuple[int, int, float, list[Drop]]] = []
+        durations = [self._trip_duration(store_id, trip) for _day, trip in planned]
+        order = sorted(range(len(planned)), key=lambda i: (-planned[i][0], -durations[i]))
+        for index in order:
+            day, trip = planned[index]
+            duration = durations[index]
+            days = (
+                range(day, min(day, earliest_day) - 1, -1) if self._movable(trip) else range(day, day - 1, -1)
+            )
+            slot = next(
+                ((d, v) for d in days for v in range(vehicles) if self._fits(used[d], v, duration)), None
+            )
+            if slot is None:
+                slot = (day, max(vehicles, len(used[day])))
+            d, vehicle = slot
+            while len(used[d]) <= vehicle:
+                used[d].append(0.0)
+            placed.append((d, vehicle, used[d][vehicle], trip))
+            used[d][vehicle] += duration
+        for day, seconds in sorted(used.items()):
+            if len(seconds) > vehicles:
+                self.warn(
+                    "warning_vehicles", store=store_id, vehicles=len(seconds), day=day, per_store=vehicles
+                )
+        numbers: dict[int, int] = defaultdict(int)
         result = []
-        durations = [self._trip_duration(store_id, t) for t in trips]
-        for n, index in enumerate(sorted(range(len(trips)), key=lambda i: -durations[i]), start=1):
-            stops, duration = trips[index], durations[index]
-            vehicle = next(
-                (v for v, used in enumerate(vehicle_free) if used + duration <= self.working_s), None
-            )
-            if vehicle is None:
-                vehicle_free.append(0.0)
-                vehicle = len(vehicle_free) - 1
-            result.append(self._trip(store_id, day, n, vehicle, vehicle_free[vehicle], stops))
-            vehicle_free[vehicle] += duration
-        if len(vehicle_free) > self.settings.vehicles_per_store:
-            self.warn(
-                "warning_vehicles",
-                store=store_id,
-                vehicles=len(vehicle_free),
-                day=day,
-                per_store=self.settings.vehicles_per_store,
-            )
+        for day, vehicle, offset_s, trip in sorted(placed, key=lambda p: (p[0], p[1], p[2])):
+            numbers[day] += 1
+            result.append(self._trip(store_id, day, numbers[day], vehicle, offset_s, trip))
         return result
+
+    def _fits(self, day_used: list[float], vehicle: int, duration: float) -> bool:
+        """Whether a trip fits a vehicle's day: within the working day, or alone if it spans the night."""
+        seconds = day_used[vehicle] if vehicle < len(day_used) else 0.0
+        return seconds + duration <= self.working_s or seconds == 0.0
 
     def _trip_duration(self, store_id: str, stops: list[Drop]) -> float:
         places = [store_id, *(d.place_id for d in stops), store_id]

@@ -48,7 +48,7 @@ from shapely.geometry import LineString, Point
 
 from models import DeliveryStop, DeliveryTrip, Kit, LonLat, Plan, RoutePlan, Stop, TeamDay, clock
 from planner.explain import unscheduled_reason
-from planner.i18n import LABELS, LANGUAGES, Lang, t
+from planner.i18n import LABELS, LANGUAGES, Lang, day_name, t
 from planner.loading import CampaignInputs
 from planner.outputs import rows_csv, write_files
 
@@ -301,7 +301,7 @@ def _team_day_title(day: TeamDay, lang: Lang) -> str:
 
 def _trip_title(trip: DeliveryTrip, lang: Lang) -> str:
     return (
-        f"{t('vehicle', lang)} {trip.vehicle_id} - {t('day', lang)} {trip.day} - "
+        f"{t('vehicle', lang)} {trip.vehicle_id} - {day_name(trip.day, lang)} - "
         f"{t('trip', lang)} {trip.trip_id}"
     )
 
@@ -330,7 +330,7 @@ def _delivery_stop_text(trip: DeliveryTrip, order: int, stop: DeliveryStop, lang
     """A delivery stop in words: vehicle, day, order, arrival, litres and vials by antigen."""
     vials = ", ".join(f"{line.antigen} {line.vials}" for line in stop.lines)
     return (
-        f"{t('vehicle', lang)} {trip.vehicle_id} · {t('day', lang)} {trip.day} · {t('stop', lang)} {order} · "
+        f"{t('vehicle', lang)} {trip.vehicle_id} · {day_name(trip.day, lang)} · {t('stop', lang)} {order} · "
         f"{t('arrival', lang)} {clock(stop.arrival_s)} · {t('litres', lang)} {stop.volume_l:.1f} · "
         f"{t('vials', lang)}: {vials}"
     )

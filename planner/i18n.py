@@ -46,6 +46,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     "reason": {"en": "Reason", "fr": "Raison"},
     # Time and order
     "day": {"en": "Day", "fr": "Jour"},
+    "pre_campaign_day": {"en": "Pre-campaign day D-{before}", "fr": "Jour de pré-campagne J-{before}"},
     "days": {"en": "Days", "fr": "Jours"},
     "first_day": {"en": "First day", "fr": "Premier jour"},
     "trip": {"en": "Trip", "fr": "Tournée"},
@@ -702,6 +703,13 @@ class MissingLabelError(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+def day_name(day: int, lang: Lang) -> str:
+    """A campaign day in words: "Day 3", or "Pre-campaign day D-1" for day 0 (the eve of day 1)."""
+    if day >= 1:
+        return f"{t('day', lang)} {day}"
+    return t("pre_campaign_day", lang).format(before=1 - day)
 
 
 def t(key: str, lang: Lang) -> str:

@@ -642,7 +642,7 @@ def test_gpx_tracks_per_team_day_and_trip_with_stop_waypoints(
         "Team mob_muyinga_1 - Day 1 - Trip mob_muyinga_1_t1",
         "Team mob_muyinga_1 - Day 2 - Trip mob_muyinga_1_t1",
         "Team or_kirundo_1 - Day 1 - Trip or_kirundo_1_d1",
-        f"Vehicle {LONG_VEHICLE} - Day 0 - Trip bujumbura_national_t1",
+        f"Vehicle {LONG_VEHICLE} - Pre-campaign day D-1 - Trip bujumbura_national_t1",
     ]
     first = [(p.longitude, p.latitude) for p in gpx.tracks[0].segments[0].points]
     assert _flat(first) == pytest.approx(_flat(plan.routes.team_days[0].path))
@@ -701,7 +701,7 @@ def test_kml_has_a_coloured_folder_per_team_and_deliveries_sites_stores(
     assert _flat(team[0][2]) == pytest.approx(_flat(plan.routes.team_days[0].path))
     assert _flat(team[2][2]) == pytest.approx([30.42, -2.77])
     assert [name for name, _, _ in folders["Deliveries"]] == [
-        f"Vehicle {LONG_VEHICLE} - Day 0 - Trip bujumbura_national_t1",
+        f"Vehicle {LONG_VEHICLE} - Pre-campaign day D-1 - Trip bujumbura_national_t1",
         "Muyinga store",
         "Nyabitare",
     ]

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from models import Plan, clock
 from planner.exports import export_files, latin1, places_from_inputs
-from planner.i18n import t
+from planner.i18n import day_name, t
 from planner.pipeline import add_routes, plan_allocation, validate
 
 from conftest import REPO
@@ -231,7 +231,8 @@ def test_kml_parses_with_a_placemark_per_route() -> None:
         for order, stop in enumerate(trip.stops, start=1):
             vials = ", ".join(f"{line.antigen} {line.vials}" for line in stop.lines)
             text = (
-                f"Vehicle {trip.vehicle_id} · Day {trip.day} · Stop {order} · Arrival {clock(stop.arrival_s)}"
+                f"Vehicle {trip.vehicle_id} · {day_name(trip.day, 'en')} · Stop {order} · "
+                f"Arrival {clock(stop.arrival_s)}"
             )
             assert descriptions[f"{text} · Litres {stop.volume_l:.1f} · Vials: {vials}"] == 1
 
