@@ -196,13 +196,11 @@ class DeliveryBuilder(WarningLog):
             )
         return Drop(place, lines)
 
-    def transfer_drops(self, first_delivery_day: int) -> dict[tuple[str, int], list[Drop]]:
-        """Resupply transfers between stores, on the first pre-campaign delivery day.
+    def transfer_drops(self, first_use_day: dict[str, int]) -> dict[str, Drop]:
+        """Resupply transfers between stores: one drop at each child store, by child.
 
-        That is ``1 - delivery.pre_campaign_days``, or earlier if the first delivery round needs it
-        (``first_delivery_day - lead_days``), so that every round a child store sends can have its stock.
+        ``first_use_day`` is the first day each child store sends vaccine on (its lines' ``first_day``).
         """
-        day = min(self.first_delivery_day, first_delivery_day - self.settings.lead_days)
         by_pair: dict[tuple[str, str], list[DeliveryLine]] = defaultdict(list)
         for transfer in self.plan.transfers:
             vaccine = self.inputs.vaccines[transfer.antigen]
@@ -210,16 +208,13 @@ class DeliveryBuilder(WarningLog):
                 DeliveryLine(
                     antigen=transfer.antigen,
                     for_site_id=transfer.to_store_id,
-                    first_day=first_delivery_day,
+                    first_day=first_use_day.get(transfer.to_store_id, 1),
                     vials=transfer.vials,
                     doses=transfer.doses,
                     volume_l=round(transfer.vials * vial_volume_l(vaccine), 4),
                 )
             )
-        drops: dict[tuple[str, int], list[Drop]] = defaultdict(list)
-        for (parent, child), lines in sorted(by_pair.items()):
-            drops[parent, day].append(Drop(child, lines))
-        return drops
+        return {child: Drop(child, lines) for (_parent, child), lines in sorted(by_pair.items())}
 
     # -- vehicle loads ---------------------------------------------------------------------------
 
@@ -295,19 +290,40 @@ class DeliveryBuilder(WarningLog):
         needs = self.needs()
         collections = self._collections(needs)
         rounds = self.drops_by_store_day(needs)
-        first_day = min((day for _store, day in rounds), default=1 - self.settings.lead_days)
-        for key, drops in self.transfer_drops(first_day).items():
-            rounds[key].extend(drops)
-        receiving = {transfer.to_store_id for transfer in self.plan.transfers}
         routed: dict[str, list[tuple[int, list[Drop]]]] = defaultdict(list)
         for (store_id, day), drops in sorted(rounds.items(), key=lambda kv: (kv[0][1], kv[0][0])):
             routed[store_id].extend((day, trip) for trip in self.route(store_id, drops))
+        lead = self.settings.lead_days
+        first_sent = {d: min(day for day, _trip in store_trips) for d, store_trips in routed.items()}
+        transfers = self.transfer_drops(first_sent)
+        # Parents first: a child store's trips start once its transfers have arrived (lead days later).
+        arrived: dict[str, int] = {}
         trips: list[DeliveryTrip] = []
-        for store_id, store_trips in routed.items():
-            earliest = self.first_delivery_day + (self.settings.lead_days if store_id in receiving else 0)
-            trips.extend(self._schedule(store_id, store_trips, earliest))
+        for store_id in self._stores_top_down():
+            children = [d for d in transfers if self.inputs.stores[d].parent_store_id == store_id]
+            for child in children:
+                latest = max(self.first_delivery_day, first_sent.get(child, 1) - lead)
+                routed[store_id].extend((latest, trip) for trip in self.route(store_id, [transfers[child]]))
+            if not routed[store_id]:
+                continue
+            earliest = arrived[store_id] + lead if store_id in arrived else self.first_delivery_day
+            scheduled = self._schedule(store_id, routed[store_id], earliest)
+            for trip in scheduled:
+                for stop in trip.stops:
+                    if stop.place_id in transfers:
+                        arrived[stop.place_id] = max(arrived.get(stop.place_id, trip.day), trip.day)
+            trips.extend(scheduled)
         trips.sort(key=lambda trip: (trip.day, trip.store_id, trip.trip_id))
         return trips, collections, self.with_pickups(needs)
+
+    def _stores_top_down(self) -> list[str]:
+        """Stores ordered so that every parent comes before its children."""
+
+        def depth(store_id: str) -> int:
+            parent = self.inputs.stores[store_id].parent_store_id
+            return 0 if parent is None else 1 + depth(parent)
+
+        return sorted(self.inputs.stores, key=lambda d: (depth(d), d))
 
     @property
     def first_delivery_day(self) -> int:
