@@ -74,8 +74,9 @@ def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
     routes = plan.routes
     pairs = _store_site_pairs(data, plan)
     shipped = sum(p.doses for p in pairs)
-    far_h = sum(p.doses for p in pairs if p.travel_h > checks.max_dose_travel_h)
+    far_h = sum(p.doses for p in pairs if p.travel_s > checks.max_dose_travel_h * 3600.0)
     far_km = sum(p.doses for p in pairs if p.distance_km > checks.max_dose_distance_km)
+    worst = max(pairs, key=lambda p: (p.travel_s, p.distance_km), default=None)
     stores = Counter(p.site_id for p in pairs)
     over = sorted(
         (SiteStores(site_id=s, stores=n) for s, n in stores.items() if n > checks.max_stores_per_site),
@@ -87,7 +88,7 @@ def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
         doses_shipped=shipped,
         dose_share_beyond_travel=far_h / shipped if shipped else 0.0,
         dose_share_beyond_distance=far_km / shipped if shipped else 0.0,
-        worst_shipment=max(pairs, key=lambda p: (p.travel_h, p.distance_km), default=None),
+        worst_shipment=None if worst is None else worst.shown(),
         sites_supplied=len(stores),
         stores_per_site_max=max(stores.values(), default=0),
         stores_per_site_mean=sum(stores.values()) / len(stores) if stores else 0.0,
@@ -111,8 +112,29 @@ def with_logistics(data: AllocationData, plan: Plan) -> Plan:
     return plan.model_copy(update={"logistics": logistics_figures(data, plan)})
 
 
-def _store_site_pairs(data: AllocationData, plan: Plan) -> list[FarShipment]:
-    """The plan's shipments by (store, site), every antigen together, with road hours and km."""
+@dataclass(frozen=True)
+class _Pair:
+    """Doses of every antigen shipped from a store to a site, and how far they go (unrounded)."""
+
+    store_id: str
+    site_id: str
+    doses: int
+    travel_s: float
+    distance_km: float
+
+    def shown(self) -> FarShipment:
+        """The pair as the plan reports it (hours to 0.01, km to 0.1)."""
+        return FarShipment(
+            store_id=self.store_id,
+            site_id=self.site_id,
+            doses=self.doses,
+            travel_h=round(self.travel_s / 3600.0, 2),
+            distance_km=round(self.distance_km, 1),
+        )
+
+
+def _store_site_pairs(data: AllocationData, plan: Plan) -> list[_Pair]:
+    """The plan's shipments by (store, site), every antigen together, with road seconds and km."""
     doses: Counter[tuple[str, str]] = Counter()
     travel_s: dict[tuple[str, str], float] = {}
     for shipment in plan.shipments:
@@ -121,13 +143,7 @@ def _store_site_pairs(data: AllocationData, plan: Plan) -> list[FarShipment]:
         travel_s[key] = shipment.travel_time_s
     location = data.inputs.location
     return [
-        FarShipment(
-            store_id=d,
-            site_id=s,
-            doses=n,
-            travel_h=round(travel_s[d, s] / 3600.0, 2),
-            distance_km=round(haversine_km(location(d), location(s)), 1),
-        )
+        _Pair(d, s, n, travel_s[d, s], haversine_km(location(d), location(s)))
         for (d, s), n in sorted(doses.items())
     ]
 
