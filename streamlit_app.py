@@ -37,6 +37,7 @@ from planner.exports import (
 from planner.i18n import LANGUAGES, Lang, t
 from planner.jobs import JobStatus, SolveRequest, SolveResult, SolveService, quick_settings
 from planner.loading import CampaignInputs, load_inputs, load_scenario
+from planner.logistics import logistics_rows
 from planner.mapview import load_provinces, plan_deck
 from planner.network import road_sections
 from planner.pipeline import prepare_allocation, road_graph
@@ -535,7 +536,7 @@ def kpi_cards(solved: Solved) -> None:
 
 
 def page_plan() -> None:
-    """KPI cards, coverage by site, kind, province and antigen, and every shortfall in words."""
+    """KPI cards, coverage by site, kind, province and antigen, every shortfall in words, logistics checks."""
     st.header(_("plan"))
     solved = need_plan()
     if solved is None:
@@ -556,6 +557,27 @@ def page_plan() -> None:
     messages = plan_messages(solved.plan, lang())
     for warning in (*messages.warnings, *messages.route_warnings):
         st.warning(warning)
+    logistics_section(solved.plan, messages.logistics)
+
+
+def logistics_section(plan: Plan, warnings: tuple[str, ...]) -> None:
+    """The logistics sanity figures against their limits, and each breach in words."""
+    figures = plan.logistics
+    if figures is None:
+        return
+    st.subheader(_("logistics"))
+    rows = logistics_rows(figures, lang())
+    frame = pd.DataFrame(
+        [("⚠" if row.breach else "", row.label, row.value, row.limit) for row in rows],
+        columns=["", _("indicator"), _("value"), _("limit")],
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+    if not figures.routed:
+        st.caption(_("logistics_needs_routes"))
+    for warning in warnings:
+        st.warning(warning)
+    if not warnings:
+        st.success(_("logistics_ok"))
 
 
 def page_map() -> None:

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from models.base import StrictModel
+from models.logistics import LogisticsFigures
 from models.messages import ReasonPart as ReasonPart
 from models.messages import ReasonValue as ReasonValue
 from models.routes import RoutePlan
@@ -171,6 +172,9 @@ class Plan(StrictModel):
         default=(), description="each warning as data, to render in other languages (empty in older plans)"
     )
     routes: RoutePlan | None = Field(default=None, description="itineraries and deliveries, once routed")
+    logistics: LogisticsFigures | None = Field(
+        default=None, description="logistics sanity figures and their breaches (planner.logistics)"
+    )
 
     def summary(self) -> str:
         """Return a readable multi-line summary of the plan."""
@@ -201,4 +205,6 @@ class Plan(StrictModel):
         lines.extend(f"  warning: {w}" for w in self.warnings)
         if self.routes is not None:
             lines.append(self.routes.summary())
+        if self.logistics is not None:
+            lines.append(self.logistics.summary())
         return "\n".join(lines)

@@ -271,6 +271,37 @@ class SolverSettings(StrictModel):
     msg: bool = False
 
 
+class LogisticsChecks(StrictModel):
+    """Thresholds of the logistics sanity checks a district EPI logistician makes first.
+
+    They change no plan: ``planner.logistics`` measures each plan against them and words every breach
+    as a warning (``Plan.logistics``).
+    """
+
+    max_dose_travel_h: float = Field(
+        default=3.0, gt=0, description="a dose travelling longer than this by road, store to site, is far"
+    )
+    max_dose_distance_km: float = Field(
+        default=100.0, gt=0, description="a dose shipped farther than this in a straight line is far"
+    )
+    max_dose_share_beyond: float = Field(
+        default=0.05, ge=0, le=1, description="share of doses shipped that may be far (by road time or by km)"
+    )
+    max_stores_per_site: int = Field(default=2, ge=1, description="stores that may supply one site")
+    max_vehicle_trip_driving_h: float = Field(
+        default=6.0, gt=0, description="driving hours of one vehicle trip, store and back"
+    )
+    max_team_driving_share: float = Field(
+        default=0.4, ge=0, le=1, description="share of team working time (travel + sessions) spent driving"
+    )
+    min_people_per_team_day: int = Field(
+        default=50, ge=0, description="a team-day that vaccinates fewer people than this is thin"
+    )
+    max_idle_team_days_beside_shortfalls: int = Field(
+        default=0, ge=0, description="idle team-days allowed in pools that reach a site with a shortfall"
+    )
+
+
 class Scenario(StrictModel):
     """A complete, runnable planning scenario."""
 
@@ -286,6 +317,7 @@ class Scenario(StrictModel):
     overrides: Overrides = Overrides()
     objective: Objective = Objective()
     solver: SolverSettings = SolverSettings()
+    logistics_checks: LogisticsChecks = LogisticsChecks()
 
     @model_validator(mode="after")
     def _unique_overrides(self) -> Scenario:

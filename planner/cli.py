@@ -19,6 +19,7 @@ from models import Plan
 from planner.allocation import AllocationData
 from planner.errors import InputError
 from planner.exports import parse_formats, places_from_inputs, write_exports
+from planner.logistics import with_logistics
 from planner.network import graph_from_tables
 from planner.outputs import write_plan
 from planner.pipeline import add_routes, plan_allocation, validate
@@ -114,8 +115,10 @@ def solve_command(
         updates["name"] = solver.value
     if time_limit is not None:
         updates["time_limit_s"] = time_limit
-    _, plan = _plan(scenario, updates)
+    data, plan = _plan(scenario, updates)
     try:
+        # Unrouted: the vehicle and team figures stay None (export routes the plan and has them all).
+        plan = with_logistics(data, plan)
         written = write_plan(plan, out)
     except OSError as exc:
         raise _fail_fault(exc) from exc

@@ -19,7 +19,8 @@ rendered by :func:`shortfall_reason` from the templates ``reason_*`` of :data:`p
 one place for the wording in every language; ``Shortfall.reason`` holds the English rendering.
 
 The plan's other messages are kept the same way: the solver's message, the plan's and the routes'
-warnings and the reasons of unscheduled work; :func:`plan_messages` renders them all for the UI. So are
+warnings, the reasons of unscheduled work and the breaches of the logistics sanity checks
+(``planner.logistics``); :func:`plan_messages` renders them all for the UI. So are
 the problems of bad input (:class:`planner.errors.Problem`), which :func:`problem_text` renders.
 """
 
@@ -138,12 +139,15 @@ class PlanMessages:
         The warnings of its routes (none when the plan is not routed).
     unscheduled
         The reason of each item of ``plan.routes.unscheduled``, in the same order.
+    logistics
+        The breaches of the logistics sanity checks (none when the plan has no ``logistics``).
     """
 
     solver: str
     warnings: tuple[str, ...]
     route_warnings: tuple[str, ...]
     unscheduled: tuple[str, ...]
+    logistics: tuple[str, ...] = ()
 
 
 def plan_messages(plan: Plan, lang: Lang = "en") -> PlanMessages:
@@ -164,6 +168,7 @@ def plan_messages(plan: Plan, lang: Lang = "en") -> PlanMessages:
         warnings=plan_warnings(plan, lang),
         route_warnings=() if routes is None else _each(routes.warnings, routes.warning_parts, lang),
         unscheduled=() if routes is None else tuple(unscheduled_reason(u, lang) for u in routes.unscheduled),
+        logistics=logistics_warnings(plan, lang),
     )
 
 
@@ -175,6 +180,12 @@ def solver_message(plan: Plan, lang: Lang = "en") -> str:
 def plan_warnings(plan: Plan, lang: Lang = "en") -> tuple[str, ...]:
     """Return the plan's warnings in language ``lang`` (the stored English ones if they have no parts)."""
     return _each(plan.warnings, plan.warning_parts, lang)
+
+
+def logistics_warnings(plan: Plan, lang: Lang = "en") -> tuple[str, ...]:
+    """Return the breaches of the plan's logistics sanity checks in language ``lang`` (none if unchecked)."""
+    figures = plan.logistics
+    return () if figures is None else _each(figures.warnings, figures.warning_parts, lang)
 
 
 def unscheduled_reason(item: Unscheduled, lang: Lang = "en") -> str:

@@ -282,6 +282,91 @@ LABELS: dict[str, dict[Lang, str]] = {
         "fr": "les jours libres du groupe d'équipes ne laissaient place à aucune tournée ; chaque "
         "aller-retour de plus prend du temps de travail",
     },
+    # Logistics sanity checks (planner.logistics; warnings rendered like the reasons, rows of the table)
+    "logistics": {"en": "Logistics sanity", "fr": "Contrôles logistiques"},
+    "limit": {"en": "Limit", "fr": "Limite"},
+    "logistics_ok": {
+        "en": "Every logistics figure is within its limit.",
+        "fr": "Chaque indicateur logistique est dans sa limite.",
+    },
+    "logistics_needs_routes": {
+        "en": "Vehicle and team figures need the plan's routes.",
+        "fr": "Les indicateurs des véhicules et des équipes demandent les itinéraires du plan.",
+    },
+    "logistics_row_doses_travel": {
+        "en": "Doses more than {hours:g} h by road from their store",
+        "fr": "Doses à plus de {hours:g} h de route de leur dépôt",
+    },
+    "logistics_row_doses_distance": {
+        "en": "Doses more than {km:g} km (straight line) from their store",
+        "fr": "Doses à plus de {km:g} km (à vol d'oiseau) de leur dépôt",
+    },
+    "logistics_row_longest_shipment": {"en": "Longest shipment", "fr": "Expédition la plus longue"},
+    "logistics_row_stores_per_site": {
+        "en": "Stores per site (max / mean)",
+        "fr": "Dépôts par site (max. / moyenne)",
+    },
+    "logistics_row_vehicle_trips": {"en": "Vehicle trips", "fr": "Tournées de véhicules"},
+    "logistics_row_vehicle_driving": {
+        "en": "Vehicle driving hours",
+        "fr": "Heures de conduite des véhicules",
+    },
+    "logistics_row_vehicle_trips_beyond": {
+        "en": "Vehicle trips driving more than {hours:g} h",
+        "fr": "Tournées de véhicules de plus de {hours:g} h de conduite",
+    },
+    "logistics_row_team_driving": {
+        "en": "Teams' working time spent driving",
+        "fr": "Part du temps de travail des équipes passée sur la route",
+    },
+    "logistics_row_thin_team_days": {
+        "en": "Team-days with fewer than {people} people",
+        "fr": "Jours-équipe de moins de {people} personnes",
+    },
+    "logistics_row_idle_team_days": {
+        "en": "Idle team-days beside shortfalls",
+        "fr": "Jours-équipe inactifs à côté de manques",
+    },
+    "logistics_far_travel": {
+        "en": "{share:.0%} of the doses shipped travel more than {hours:g} h by road from their store "
+        "(limit {limit:.0%}); the longest drive is {store} to {site}, {worst_h:.1f} h.",
+        "fr": "{share:.0%} des doses expédiées font plus de {hours:g} h de route depuis leur dépôt "
+        "(limite {limit:.0%}) ; le trajet le plus long va de {store} à {site}, {worst_h:.1f} h.",
+    },
+    "logistics_far_distance": {
+        "en": "{share:.0%} of the doses shipped go more than {km:g} km in a straight line from their store "
+        "(limit {limit:.0%}).",
+        "fr": "{share:.0%} des doses expédiées vont à plus de {km:g} km à vol d'oiseau de leur dépôt "
+        "(limite {limit:.0%}).",
+    },
+    "logistics_stores_per_site": {
+        "en": "Sites supplied by more than {limit} stores: {count}, up to {max} stores (mean {mean:.1f} over "
+        "the sites supplied); the most: {sites}.",
+        "fr": "Sites approvisionnés par plus de {limit} dépôts : {count}, jusqu'à {max} dépôts (moyenne "
+        "{mean:.1f} sur les sites approvisionnés) ; ceux qui en ont le plus : {sites}.",
+    },
+    "logistics_vehicle_trips": {
+        "en": "{beyond} of {trips} vehicle trips drive more than {limit:g} h, the longest {longest_h:.1f} h; "
+        "vehicles drive {driving_h:,.0f} h in all.",
+        "fr": "{beyond} des {trips} tournées de véhicules roulent plus de {limit:g} h, la plus longue "
+        "{longest_h:.1f} h ; les véhicules roulent {driving_h:,.0f} h en tout.",
+    },
+    "logistics_team_driving": {
+        "en": "Teams spend {share:.0%} of their working time driving (limit {limit:.0%}).",
+        "fr": "Les équipes passent {share:.0%} de leur temps de travail sur la route (limite {limit:.0%}).",
+    },
+    "logistics_thin_team_days": {
+        "en": "{count} of {total} team-days vaccinate fewer than {people} people (the fewest: {fewest}), "
+        "e.g. teams {teams}.",
+        "fr": "{count} des {total} jours-équipe vaccinent moins de {people} personnes (le plus bas : "
+        "{fewest}), par exemple les équipes {teams}.",
+    },
+    "logistics_idle_team_days": {
+        "en": "{days} team-days are idle (unused or released) in pools that reach a site with a shortfall "
+        "(limit {limit}): {pools}.",
+        "fr": "{days} jours-équipe sont inactifs (non utilisés ou libérés) dans des groupes d'équipes qui "
+        "atteignent un site en manque (limite {limit}) : {pools}.",
+    },
     # The scenario explorer (streamlit_app.py)
     "plan": {"en": "Plan", "fr": "Plan"},
     "map": {"en": "Map", "fr": "Carte"},

@@ -20,6 +20,7 @@ from planner.deliveries import DeliveryBuilder
 from planner.errors import display_path
 from planner.itineraries import ItineraryBuilder
 from planner.loading import CampaignInputs, load_inputs, load_scenario
+from planner.logistics import with_logistics
 from planner.network import TravelMatrix, apply_road_conditions, load_road_graph, snap_places, travel_matrix
 from planner.results import build_plan
 
@@ -171,8 +172,12 @@ def plan_routes(data: AllocationData, plan: Plan) -> RoutePlan:
 
 
 def add_routes(data: AllocationData, plan: Plan) -> Plan:
-    """Return ``plan`` with its itineraries and deliveries (``plan.routes``)."""
-    return plan.model_copy(update={"routes": plan_routes(data, plan)})
+    """Return ``plan`` with its itineraries and deliveries (``plan.routes``).
+
+    The logistics sanity figures (``plan.logistics``, see :mod:`planner.logistics`) are measured on the
+    routed plan, so every routed plan carries them whole.
+    """
+    return with_logistics(data, plan.model_copy(update={"routes": plan_routes(data, plan)}))
 
 
 def run_scenario(scenario: Scenario | str | Path, solver: SolverSettings | None = None) -> Plan:

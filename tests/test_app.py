@@ -63,8 +63,14 @@ def test_plan_page_shows_kpis_of_the_plan_and_explains_shortfalls(app: AppTest) 
     metrics = {m.label: m.value for m in app.metric}
     assert metrics[t("people_vaccinated", "en")] == f"{plan.kpis.people_vaccinated:,}"
     assert metrics[t("cost_usd", "en")] == f"{plan.kpis.cost:,.0f}"
-    assert len(app.dataframe) >= 5  # four coverage tables and the shortfalls
+    assert len(app.dataframe) >= 6  # four coverage tables, the shortfalls and the logistics figures
     assert t("shortfalls", "en") in texts(app)
+    # The logistics sanity section: its table and each breach in words.
+    assert t("logistics", "en") in texts(app)
+    logistics = app.dataframe[-1].value
+    assert t("logistics_row_vehicle_trips", "en") in set(logistics[t("indicator", "en")])
+    breaches = plan_messages(plan, "en").logistics
+    assert breaches and set(breaches) <= {w.value for w in app.warning}
 
 
 def test_map_page_draws_an_offline_deck(app: AppTest) -> None:
@@ -136,7 +142,8 @@ def test_french_covers_every_page(app: AppTest) -> None:
     assert t("people_vaccinated", "fr") in {m.label for m in app.metric}
     plan = app.session_state["results"][app.session_state["current"]].plan
     french = plan_messages(plan, "fr")
-    assert [w.value for w in app.warning] == [*french.warnings, *french.route_warnings]
+    assert [w.value for w in app.warning] == [*french.warnings, *french.route_warnings, *french.logistics]
+    assert french.logistics and all(w not in plan.logistics.warnings for w in french.logistics)
     assert all(w not in plan.warnings + plan.routes.warnings for w in french.route_warnings)
     app.radio(key="language_widget").set_value("en")
     app.run()

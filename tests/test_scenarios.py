@@ -47,6 +47,18 @@ def test_every_scenario_routes_within_invariants(path: Path) -> None:
     assert sum(u.people for u in routes.unscheduled) <= 0.005 * plan.kpis.people_vaccinated
 
 
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_routed_plan_carries_its_logistics_figures(path: Path) -> None:
+    _, plan = planned(path.stem)
+    figures, routes = plan.logistics, plan.routes
+    assert figures is not None and routes is not None and figures.routed
+    assert figures.doses_shipped == plan.kpis.doses_shipped
+    assert figures.vehicle_trips == len(routes.deliveries)
+    assert figures.team_days_scheduled == len(routes.team_days)
+    assert 1 <= figures.stores_per_site_max <= len(plan.sites)
+    assert len(figures.warnings) == len(figures.warning_parts)
+
+
 def test_baseline_reaches_everyone_who_accepts() -> None:
     data, plan = planned("burundi_baseline")
     uptake = data.inputs.scenario.campaign.uptake
