@@ -67,6 +67,9 @@ class Site(StrictModel):
     population: int | None = Field(default=None, ge=0)
     travellers_per_day: int | None = Field(default=None, ge=0)
     days_open: int | None = Field(default=None, ge=1)
+    hours_open_per_day: float | None = Field(
+        default=None, gt=0, le=24, description="hours a border post is open a day; the working day if empty"
+    )
     priority: float = Field(default=1.0, ge=0)
     uptake: float | None = Field(default=None, ge=0, le=1)
     fridge_net_volume_l: float = Field(default=0.0, ge=0)
@@ -87,6 +90,9 @@ class Site(StrictModel):
                 raise invalid("travellers_at_non_border_post", "only a border_post has travellers_per_day")
             if self.days_open is not None:
                 raise invalid("days_open_at_non_border_post", "only a border_post has days_open")
+            if self.hours_open_per_day is not None:
+                msg = "only a border_post has hours_open_per_day"
+                raise invalid("hours_open_at_non_border_post", msg)
         return self
 
 
@@ -115,7 +121,12 @@ class StockLine(StrictModel):
 
 
 class TeamPool(StrictModel):
-    """Identical teams of one type working from one base (a store or a site)."""
+    """Identical teams of one type working from one base (a store or a site).
+
+    ``stays_at_post`` keeps a fixed-post pool at the border post it is based at, every day the post is
+    open. Empty means the default rule: on for a ``fixed_post`` pool based at a ``border_post``, unless
+    the scenario sets ``campaign.post_teams_may_leave`` (see ``CampaignInputs.post_of``).
+    """
 
     pool_id: Identifier
     base_id: Identifier
@@ -126,6 +137,16 @@ class TeamPool(StrictModel):
     cost_per_km_usd: float = Field(default=0.0, ge=0)
     max_travel_time_min: float = Field(gt=0, description="one-way limit from base to site")
     carrier_net_volume_l: float = Field(gt=0, description="vaccine litres a team can carry per team-day")
+    stays_at_post: bool | None = Field(
+        default=None, description="teams work at their border post every open day; empty = default rule"
+    )
+
+    @model_validator(mode="after")
+    def _stays_only_as_fixed_post(self) -> TeamPool:
+        if self.stays_at_post and self.team_type is not TeamType.FIXED_POST:
+            msg = "only a fixed_post pool can stay at its post, not a {team_type} pool"
+            raise invalid("stays_at_post_not_fixed_post", msg, team_type=self.team_type.value)
+        return self
 
 
 class Vaccine(StrictModel):
