@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from models.base import Identifier, StrictModel, invalid
 
@@ -75,6 +75,15 @@ class Site(StrictModel):
     fridge_net_volume_l: float = Field(default=0.0, ge=0)
     source: str = ""
 
+    @field_validator("hours_open_per_day")
+    @classmethod
+    def _hours_only_at_posts(cls, hours: float | None, info: ValidationInfo) -> float | None:
+        # Named on its own field; ``kind`` is checked first, and is absent here if it was invalid.
+        kind = info.data.get("kind")
+        if hours is not None and kind is not None and kind is not SiteKind.BORDER_POST:
+            raise invalid("hours_open_at_non_border_post", "only a border_post has hours_open_per_day")
+        return hours
+
     @model_validator(mode="after")
     def _demand_matches_kind(self) -> Site:
         if self.kind is SiteKind.BORDER_POST:
@@ -90,9 +99,6 @@ class Site(StrictModel):
                 raise invalid("travellers_at_non_border_post", "only a border_post has travellers_per_day")
             if self.days_open is not None:
                 raise invalid("days_open_at_non_border_post", "only a border_post has days_open")
-            if self.hours_open_per_day is not None:
-                msg = "only a border_post has hours_open_per_day"
-                raise invalid("hours_open_at_non_border_post", msg)
         return self
 
 
@@ -141,12 +147,14 @@ class TeamPool(StrictModel):
         default=None, description="teams work at their border post every open day; empty = default rule"
     )
 
-    @model_validator(mode="after")
-    def _stays_only_as_fixed_post(self) -> TeamPool:
-        if self.stays_at_post and self.team_type is not TeamType.FIXED_POST:
-            msg = "only a fixed_post pool can stay at its post, not a {team_type} pool"
-            raise invalid("stays_at_post_not_fixed_post", msg, team_type=self.team_type.value)
-        return self
+    @field_validator("stays_at_post")
+    @classmethod
+    def _stays_only_as_fixed_post(cls, stays: bool | None, info: ValidationInfo) -> bool | None:
+        team_type = info.data.get("team_type")
+        if stays and team_type is not None and team_type is not TeamType.FIXED_POST:
+            msg = "stays_at_post needs a fixed_post pool, not {team_type}"
+            raise invalid("stays_at_post_not_fixed_post", msg, team_type=team_type.value)
+        return stays
 
 
 class Vaccine(StrictModel):

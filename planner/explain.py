@@ -33,7 +33,7 @@ from typing import Any
 
 from models import Plan, Shortfall, SiteKind, Unscheduled
 from models.messages import ReasonPart, ReasonValue
-from planner.allocation import SolveOutcome
+from planner.allocation import SolveOutcome, team_link
 from planner.errors import Problem, problem_message
 from planner.figures import PlanFigures
 from planner.i18n import Lang, t
@@ -222,6 +222,15 @@ def _team_reasons(figures: PlanFigures, s: str, people_short: int) -> Reasons:
     inputs = data.inputs
     links = [p for (p, ss) in data.team_links if ss == s]
     if not links:
+        kept = [
+            p
+            for p in inputs.pools
+            if inputs.pools[p].teams > 0
+            and inputs.post_of(p) is not None
+            and team_link(inputs, p, data.pool_to_site.time_s(p, s), data.pool_to_site.km(p, s)) is not None
+        ]
+        if kept:
+            return ["no_team"], [_part("reason_no_team_posts", pools=tuple(kept))]
         times = [(data.pool_to_site.time_s(p, s), p) for p in inputs.pools if inputs.pools[p].teams > 0]
         reachable = [(time_s, p) for time_s, p in times if math.isfinite(time_s)]
         if not reachable:

@@ -131,6 +131,12 @@ LABELS: dict[str, dict[Lang, str]] = {
         "de route à l'aller (limite {limit_h:.1f} h, et les équipes qui rentrent chaque jour ont besoin "
         "de {session_h:g} h de séance).",
     },
+    "reason_no_team_posts": {
+        "en": "No team pool can reach it: {pools} could, but stay at their border posts (teams.csv "
+        "stays_at_post; campaign.post_teams_may_leave lets them go).",
+        "fr": "Aucun groupe d'équipes ne peut l'atteindre : {pools} le pourraient, mais restent à leur poste "
+        "frontalier (stays_at_post de teams.csv ; campaign.post_teams_may_leave les laisse partir).",
+    },
     "reason_team_days_post": {
         "en": "Teams: the post is staffed {staffed} of its {days_open} open days, and travellers who pass "
         "on the other days are missed; every pool within reach has used all its team-days ({detail}).",
@@ -672,8 +678,8 @@ LABELS: dict[str, dict[Lang, str]] = {
         "fr": "seul un poste frontalier (border_post) a hours_open_per_day",
     },
     "input_pydantic_stays_at_post_not_fixed_post": {
-        "en": "only a fixed_post pool can stay at its post, not a {team_type} pool",
-        "fr": "seul un groupe fixed_post peut rester à son poste, pas un groupe {team_type}",
+        "en": "stays_at_post needs a fixed_post pool, not {team_type}",
+        "fr": "stays_at_post demande un groupe fixed_post, pas {team_type}",
     },
     "input_pydantic_share_out_of_range": {
         "en": "share of group {group} must be within 0..1, got {share}",
