@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from models.base import Identifier, StrictModel, invalid
 
@@ -67,6 +67,9 @@ class Site(StrictModel):
     population: int | None = Field(default=None, ge=0)
     travellers_per_day: int | None = Field(default=None, ge=0)
     days_open: int | None = Field(default=None, ge=1)
+    hours_open_per_day: float | None = Field(
+        default=None, gt=0, le=24, description="hours a border post is open a day; the working day if empty"
+    )
     priority: float = Field(default=1.0, ge=0)
     uptake: float | None = Field(default=None, ge=0, le=1)
     fridge_net_volume_l: float = Field(default=0.0, ge=0)
@@ -75,6 +78,15 @@ class Site(StrictModel):
         description="the store whose area the site is in (supply.mode hierarchy); derived if empty",
     )
     source: str = ""
+
+    @field_validator("hours_open_per_day")
+    @classmethod
+    def _hours_only_at_posts(cls, hours: float | None, info: ValidationInfo) -> float | None:
+        # Named on its own field; ``kind`` is checked first, and is absent here if it was invalid.
+        kind = info.data.get("kind")
+        if hours is not None and kind is not None and kind is not SiteKind.BORDER_POST:
+            raise invalid("hours_open_at_non_border_post", "only a border_post has hours_open_per_day")
+        return hours
 
     @model_validator(mode="after")
     def _demand_matches_kind(self) -> Site:
@@ -124,7 +136,12 @@ class StockLine(StrictModel):
 
 
 class TeamPool(StrictModel):
-    """Identical teams of one type working from one base (a store or a site)."""
+    """Identical teams of one type working from one base (a store or a site).
+
+    ``stays_at_post`` keeps a fixed-post pool at the border post it is based at, every day the post is
+    open. Empty means the default rule: on for a ``fixed_post`` pool based at a ``border_post``, unless
+    the scenario sets ``campaign.post_teams_may_leave`` (see ``CampaignInputs.post_of``).
+    """
 
     pool_id: Identifier
     base_id: Identifier
@@ -135,6 +152,18 @@ class TeamPool(StrictModel):
     cost_per_km_usd: float = Field(default=0.0, ge=0)
     max_travel_time_min: float = Field(gt=0, description="one-way limit from base to site")
     carrier_net_volume_l: float = Field(gt=0, description="vaccine litres a team can carry per team-day")
+    stays_at_post: bool | None = Field(
+        default=None, description="teams work at their border post every open day; empty = default rule"
+    )
+
+    @field_validator("stays_at_post")
+    @classmethod
+    def _stays_only_as_fixed_post(cls, stays: bool | None, info: ValidationInfo) -> bool | None:
+        team_type = info.data.get("team_type")
+        if stays and team_type is not None and team_type is not TeamType.FIXED_POST:
+            msg = "stays_at_post needs a fixed_post pool, not {team_type}"
+            raise invalid("stays_at_post_not_fixed_post", msg, team_type=team_type.value)
+        return stays
 
 
 class Vaccine(StrictModel):

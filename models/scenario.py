@@ -84,6 +84,11 @@ class Campaign(StrictModel):
     traveller_new_share: float = Field(
         default=0.4, ge=0, le=1, description="share of crossings made by people not yet vaccinated"
     )
+    post_teams_may_leave: bool = Field(
+        default=False,
+        description="fixed-post pools based at a border post may work elsewhere (unless teams.csv's "
+        "stays_at_post says otherwise); by default they stay at their post every day it is open",
+    )
 
     _check_age = field_validator("age_structure", "traveller_age_structure")(_shares_sum_to_at_most_one)
 

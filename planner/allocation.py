@@ -56,12 +56,15 @@ class TeamLink:
     Teams that return daily lose their round trip from every team-day (``people_per_day`` is already
     reduced). Mobile teams work from round trips of ``min_trip_days..max_trip_days`` days: a full day
     serves ``people_per_day`` and each trip loses ``trip_loss_people`` to its round trip.
+    ``session_s`` is the time a team is at the site in a team-day: the working day less the round trip
+    for teams that return daily, the whole working day for mobile teams.
     """
 
     travel_time_s: float
     km: float
     people_per_day: float
     travel_cost_usd_per_day: float
+    session_s: float
     trip_loss_people: float = 0.0
     travel_cost_usd_per_trip: float = 0.0
     min_trip_days: int = 1
@@ -173,7 +176,11 @@ def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: fl
         if session_s < campaign.min_session_h * 3600.0 or session_s <= 0:
             return None
         return TeamLink(
-            travel_time_s, km, pool.output_per_day * session_s / working_s, pool.cost_per_km_usd * 2.0 * km
+            travel_time_s,
+            km,
+            pool.output_per_day * session_s / working_s,
+            pool.cost_per_km_usd * 2.0 * km,
+            session_s,
         )
     longest = max_trip_days(inputs)
     shortest = max(1, math.ceil(2.0 * travel_time_s / working_s - 1e-9))
@@ -184,6 +191,7 @@ def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: fl
         km,
         pool.output_per_day,
         0.0,
+        working_s,
         trip_loss_people=pool.output_per_day * 2.0 * travel_time_s / working_s,
         travel_cost_usd_per_trip=pool.cost_per_km_usd * 2.0 * km,
         min_trip_days=shortest,
@@ -211,12 +219,16 @@ def prepare(
     store_to_site: TravelMatrix,
     store_to_store: TravelMatrix,
 ) -> AllocationData:
-    """Precompute the reachable pairs and their coefficients for the MILP."""
+    """Precompute the reachable pairs and their coefficients for the MILP.
+
+    A pool that stays at its border post (:meth:`CampaignInputs.post_of`) is linked to that post only.
+    """
     team_links = {}
     for pool_id, pool in inputs.pools.items():
         if pool.teams == 0:
             continue
-        for site_id in inputs.sites:
+        post = inputs.post_of(pool_id)
+        for site_id in inputs.sites if post is None else [post]:
             link = team_link(
                 inputs, pool_id, pool_to_site.time_s(pool_id, site_id), pool_to_site.km(pool_id, site_id)
             )
@@ -443,24 +455,28 @@ def add_team_capacity_constraints(model: AllocationModel) -> None:
 
 
 def add_border_flow_constraints(model: AllocationModel) -> None:
-    r"""At a border post travellers pass by day: only the days a team is there catch them.
+    r"""At a border post travellers pass by day and by hour: a team catches those who pass while it is there.
 
-    .. math:: reach_{s,g} \le \frac{uptake_s\, target_{s,g}}{open_s} \sum_{p \in P(s)} n_{p,s}
+    .. math:: reach_{s,g} \le \frac{uptake_s\, target_{s,g}}{open_s}
+        \sum_{p \in P(s)} n_{p,s} \min\Big(1, \frac{session_{p,s}}{3600\, hopen_s}\Big)
         \quad \forall s \in \text{border posts}
 
-    where ``open[s]`` is the days the post is open within the campaign.
+    where ``open[s]`` is the days the post is open within the campaign, ``hopen[s]`` the hours it is
+    open a day (``hours_open_per_day``, by default the working day) and ``session[p,s]`` the seconds a
+    team of pool p is at the post in a team-day (see :class:`TeamLink`).
     """
     data = model.data
-    days_by_site: dict[str, list[pulp.LpVariable]] = defaultdict(list)
-    for (_p, s), n in model.n.items():
-        days_by_site[s].append(n)
+    inputs = data.inputs
+    staffed_by_site: dict[str, list[Any]] = defaultdict(list)
+    for (p, s), n in model.n.items():
+        # An outreach team there for 4 h of a post's 12 h catches a third of the day's travellers.
+        share = min(1.0, data.team_links[p, s].session_s / (3600.0 * inputs.hours_open(s)))
+        staffed_by_site[s].append(share * n)
     for (s, g), reach in model.reach.items():
-        site = data.inputs.sites[s]
-        if site.kind is not SiteKind.BORDER_POST:
+        if inputs.sites[s].kind is not SiteKind.BORDER_POST:
             continue
-        days_open = min(site.days_open or data.days, data.days)
-        per_day = data.demands[s].reachable(g) / days_open
-        model.problem += reach <= per_day * pulp.lpSum(days_by_site[s]), f"flow_{reach.name}"
+        per_day = data.demands[s].reachable(g) / inputs.days_open(s)
+        model.problem += reach <= per_day * pulp.lpSum(staffed_by_site[s]), f"flow_{reach.name}"
 
 
 def add_team_day_constraints(model: AllocationModel) -> None:
@@ -474,6 +490,21 @@ def add_team_day_constraints(model: AllocationModel) -> None:
         by_pool[p].append(n)
     for p, variables in by_pool.items():
         model.problem += pulp.lpSum(variables) <= data.inputs.pools[p].teams * data.days, f"teamdays_{p}"
+
+
+def add_post_staffing_constraints(model: AllocationModel) -> None:
+    r"""A pool that stays at its border post works there every day the post is open.
+
+    .. math:: n_{p,post_p} = teams_p \cdot open_{post_p} \quad \forall p \in P^F
+
+    where ``P^F`` are the pools that stay at their post (:meth:`CampaignInputs.post_of`), each linked
+    to its post only (:func:`prepare`). Only team-days are fixed, not people: the model stays feasible
+    with nothing vaccinated, since ``open <= days`` keeps the pool within its team-days.
+    """
+    inputs = model.data.inputs
+    for (p, s), n in model.n.items():
+        if inputs.post_of(p) == s:
+            model.problem += n == inputs.pools[p].teams * inputs.days_open(s), f"post_{p}"
 
 
 def add_trip_constraints(model: AllocationModel) -> None:
@@ -633,6 +664,7 @@ CONSTRAINT_FAMILIES = (
     add_team_capacity_constraints,
     add_border_flow_constraints,
     add_team_day_constraints,
+    add_post_staffing_constraints,
     add_trip_constraints,
     add_dose_constraints,
     add_stock_constraints,

@@ -34,7 +34,7 @@ from typing import Any
 
 from models import Plan, Shortfall, SiteKind, Unscheduled
 from models.messages import ReasonPart, ReasonValue
-from planner.allocation import SolveOutcome
+from planner.allocation import SolveOutcome, team_link
 from planner.errors import Problem, problem_message
 from planner.figures import PlanFigures
 from planner.i18n import Lang, t
@@ -233,6 +233,15 @@ def _team_reasons(figures: PlanFigures, s: str, people_short: int) -> Reasons:
     inputs = data.inputs
     links = [p for (p, ss) in data.team_links if ss == s]
     if not links:
+        kept = [
+            p
+            for p in inputs.pools
+            if inputs.pools[p].teams > 0
+            and inputs.post_of(p) is not None
+            and team_link(inputs, p, data.pool_to_site.time_s(p, s), data.pool_to_site.km(p, s)) is not None
+        ]
+        if kept:
+            return ["no_team"], [_part("reason_no_team_posts", pools=tuple(kept))]
         times = [(data.pool_to_site.time_s(p, s), p) for p in inputs.pools if inputs.pools[p].teams > 0]
         reachable = [(time_s, p) for time_s, p in times if math.isfinite(time_s)]
         if not reachable:
@@ -250,21 +259,43 @@ def _team_reasons(figures: PlanFigures, s: str, people_short: int) -> Reasons:
     contacts = sum(people for (ss, _g), people in figures.people_by_site_group.items() if ss == s)
     spare = figures.contact_capacity(s) - contacts
     used = figures.pool_days_used
-    site = inputs.sites[s]
-    staffed = sum(days for (_p, ss), days in figures.team_days.items() if ss == s)
-    days_open = min(site.days_open or data.days, data.days)
-    flow_bound = site.kind is SiteKind.BORDER_POST and staffed < days_open
-    if (spare >= people_short and not flow_bound) or any(
-        used[p] < inputs.pools[p].teams * data.days for p in links
-    ):
+    here = {p: days for (p, ss), days in figures.team_days.items() if ss == s}
+    staffed = sum(here.values())
+    # Days of travellers caught: a team there for part of the hours the post is open catches part of a day.
+    hours_open = inputs.hours_open(s)
+    covered = sum(
+        days * min(1.0, data.team_links[p, s].session_s / (3600 * hours_open)) for p, days in here.items()
+    )
+    days_open = inputs.days_open(s)
+    flow_bound = inputs.sites[s].kind is SiteKind.BORDER_POST and covered < days_open - 1e-6
+    available = {p: _pool_team_days(figures, p) for p in links}
+    if (spare >= people_short and not flow_bound) or any(used[p] < available[p] for p in links):
         return [], []
-    detail = ", ".join(f"{p} {used[p]}/{inputs.pools[p].teams * data.days}" for p in links)
+    detail = ", ".join(f"{p} {used[p]}/{available[p]}" for p in links)
+    if flow_bound and covered < min(staffed, days_open) - 1e-6:
+        return ["team_days"], [
+            _part(
+                "reason_team_days_post_hours",
+                hours_open=float(hours_open),
+                staffed=int(staffed),
+                covered=float(covered),
+                days_open=int(days_open),
+                detail=detail,
+            )
+        ]
     if flow_bound:
         return ["team_days"], [
             _part("reason_team_days_post", staffed=int(staffed), days_open=int(days_open), detail=detail)
         ]
     more_days = math.ceil((people_short - spare) / max(data.team_links[p, s].people_per_day for p in links))
     return ["team_days"], [_part("reason_team_days", detail=detail, more_days=int(more_days))]
+
+
+def _pool_team_days(figures: PlanFigures, p: str) -> int:
+    """Team-days a pool can work: every campaign day, or the open days of the post it stays at."""
+    inputs = figures.data.inputs
+    post = inputs.post_of(p)
+    return inputs.pools[p].teams * (figures.data.days if post is None else inputs.days_open(post))
 
 
 def _cold_chain_reasons(figures: PlanFigures, s: str, a: str) -> Reasons:

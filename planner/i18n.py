@@ -139,12 +139,27 @@ LABELS: dict[str, dict[Lang, str]] = {
         "de route à l'aller (limite {limit_h:.1f} h, et les équipes qui rentrent chaque jour ont besoin "
         "de {session_h:g} h de séance).",
     },
+    "reason_no_team_posts": {
+        "en": "No team pool can reach it: {pools} could, but stay at their border posts (teams.csv "
+        "stays_at_post; campaign.post_teams_may_leave lets them go).",
+        "fr": "Aucun groupe d'équipes ne peut l'atteindre : {pools} le pourraient, mais restent à leur poste "
+        "frontalier (stays_at_post de teams.csv ; campaign.post_teams_may_leave les laisse partir).",
+    },
     "reason_team_days_post": {
         "en": "Teams: the post is staffed {staffed} of its {days_open} open days, and travellers who pass "
         "on the other days are missed; every pool within reach has used all its team-days ({detail}).",
         "fr": "Équipes : le poste est tenu {staffed} de ses {days_open} jours d'ouverture, et les voyageurs "
         "qui passent les autres jours sont manqués ; tous les groupes d'équipes à portée ont utilisé tous "
         "leurs jours-équipe ({detail}).",
+    },
+    "reason_team_days_post_hours": {
+        "en": "Teams: the post is open {hours_open:g} h a day, longer than its teams are there, so its "
+        "{staffed} team-days catch the travellers of about {covered:.1f} of its {days_open} open days; "
+        "every pool within reach has used all its team-days ({detail}).",
+        "fr": "Équipes : le poste est ouvert {hours_open:g} h par jour, plus longtemps que ses équipes n'y "
+        "sont, donc ses {staffed} jours-équipe touchent les voyageurs d'environ {covered:.1f} de ses "
+        "{days_open} jours d'ouverture ; tous les groupes d'équipes à portée ont utilisé tous leurs "
+        "jours-équipe ({detail}).",
     },
     "reason_team_days": {
         "en": "Teams: every pool within reach has used all its team-days ({detail}); about {more_days} "
@@ -552,6 +567,10 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "base {base!r} is neither a store nor a site",
         "fr": "la base {base!r} n'est ni un dépôt ni un site",
     },
+    "input_stays_at_post_not_at_post": {
+        "en": "stays_at_post is true but base {base!r} is not a border_post site",
+        "fr": "stays_at_post vaut true mais la base {base!r} n'est pas un poste frontalier (border_post)",
+    },
     "input_stock_twice": {
         "en": "stock of {antigen} at {store} is given twice",
         "fr": "le stock de {antigen} à {store} est donné deux fois",
@@ -751,6 +770,14 @@ LABELS: dict[str, dict[Lang, str]] = {
     "input_pydantic_days_open_at_non_border_post": {
         "en": "only a border_post has days_open",
         "fr": "seul un poste frontalier (border_post) a days_open",
+    },
+    "input_pydantic_hours_open_at_non_border_post": {
+        "en": "only a border_post has hours_open_per_day",
+        "fr": "seul un poste frontalier (border_post) a hours_open_per_day",
+    },
+    "input_pydantic_stays_at_post_not_fixed_post": {
+        "en": "stays_at_post needs a fixed_post pool, not {team_type}",
+        "fr": "stays_at_post demande un groupe fixed_post, pas {team_type}",
     },
     "input_pydantic_share_out_of_range": {
         "en": "share of group {group} must be within 0..1, got {share}",

@@ -15,6 +15,7 @@ team goes where on which day, in what order, when it arrives and what it carries
 3. **Calendar.** Day routes and trips are placed on (team, day) slots, first fit: trips on
    consecutive days of one team, a pool's days at one site on consecutive days where they fit, and a
    border post staffed by one team per day, so that every staffed day catches that day's travellers.
+   A post's own pool that stays at its post is placed first, at its post, on every open day.
 4. **Times and kits.** Arrival and departure times follow the road network's travel times; each
    day's kit (:mod:`planner.kits`) carries the vials the allocation shipped to the site, split over
    its visits by people served, and the syringes for the people each antigen is planned for there.
@@ -332,18 +333,43 @@ class ItineraryBuilder(WarningLog):
             else:
                 returning[row.pool_id].extend(self.returning_visits(row))
 
+        groups: dict[tuple[str, str], list[DayRoute]] = defaultdict(list)
+        for pool_id, pool_visits in returning.items():
+            for route in self.day_routes(pool_id, pool_visits):
+                groups[pool_id, route.main_site].append(route)
+        own_posts = {key: routes for key, routes in groups.items() if self.inputs.post_of(key[0]) == key[1]}
+
         calendar = Calendar(self.data)
+        # A post's own pool first, at its own post: each open day gets the post's own team before
+        # any team from elsewhere comes.
+        placed_routes = self.place_routes(calendar, own_posts)
         placed_trips: list[tuple[MobileTrip, Placement]] = []
         # Border posts first (their days must not coincide), then longer runs first.
         for trip in sorted(
             trips, key=lambda t: (not self._is_border(t.site_id), -len(t.days), t.pool_id, t.site_id)
         ):
             placed_trips.extend(self.place_trip(calendar, trip))
-        placed_routes: list[tuple[DayRoute, Placement]] = []
-        groups: dict[tuple[str, str], list[DayRoute]] = defaultdict(list)
-        for pool_id, pool_visits in returning.items():
-            for route in self.day_routes(pool_id, pool_visits):
-                groups[pool_id, route.main_site].append(route)
+        others = {key: routes for key, routes in groups.items() if key not in own_posts}
+        placed_routes += self.place_routes(calendar, others)
+        self._check_border_staffing(calendar)
+
+        self.assign_vials(
+            [v for trip, _ in placed_trips for v in trip.days]
+            + [v for r, _ in placed_routes for v in r.visits]
+        )
+        team_days = [day for trip, placement in placed_trips for day in self.trip_days(trip, placement)]
+        team_days += [self.route_day(route, placement) for route, placement in placed_routes]
+        return sorted(team_days, key=lambda d: (d.pool_id, d.team_id, d.day))
+
+    def place_routes(
+        self, calendar: Calendar, groups: dict[tuple[str, str], list[DayRoute]]
+    ) -> list[tuple[DayRoute, Placement]]:
+        """Place day routes grouped by (pool, main site): border posts first, then the biggest groups.
+
+        A group's days go on consecutive days of one team where they fit; a day that fits nowhere is
+        reported as unscheduled.
+        """
+        placed: list[tuple[DayRoute, Placement]] = []
         ordered = sorted(groups.items(), key=lambda kv: (not self._is_border(kv[0][1]), -len(kv[1]), kv[0]))
         for (pool_id, site_id), routes in ordered:
             previous: Placement | None = None
@@ -355,17 +381,9 @@ class ItineraryBuilder(WarningLog):
                     reason = ReasonPart(key="unscheduled_no_free_day", values={"pool": pool_id})
                     self._unscheduled(pool_id, site_id, 1, people, reason)
                 else:
-                    placed_routes.append((route, placement))
+                    placed.append((route, placement))
                     previous = placement
-        self._check_border_staffing(calendar)
-
-        self.assign_vials(
-            [v for trip, _ in placed_trips for v in trip.days]
-            + [v for r, _ in placed_routes for v in r.visits]
-        )
-        team_days = [day for trip, placement in placed_trips for day in self.trip_days(trip, placement)]
-        team_days += [self.route_day(route, placement) for route, placement in placed_routes]
-        return sorted(team_days, key=lambda d: (d.pool_id, d.team_id, d.day))
+        return placed
 
     def place_trip(self, calendar: Calendar, trip: MobileTrip) -> list[tuple[MobileTrip, Placement]]:
         """Place a trip on consecutive days of one team; if no run is long enough, split it.
@@ -441,9 +459,7 @@ class ItineraryBuilder(WarningLog):
         for row in self.plan.team_days:
             team_days[row.site_id] += row.team_days
         for post in sorted(calendar.border_posts):
-            site = self.inputs.sites[post]
-            days_open = min(site.days_open or self.data.days, self.data.days)
-            expected = min(days_open, team_days.get(post, 0))
+            expected = min(self.inputs.days_open(post), team_days.get(post, 0))
             staffed = sum(1 for count in calendar.staffed[post].values() if count > 0)
             if staffed < expected:
                 self.warn("warning_border_staffing", post=post, staffed=staffed, expected=expected)

@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails, core_schema
 
-from models import Scenario, Site, StockLine, Store, TeamPool, Vaccine
+from models import Scenario, Site, SiteKind, StockLine, Store, TeamPool, TeamType, Vaccine
 from planner.errors import SUGGESTION, InputError, Problem, ProblemValue, display_path
 from planner.i18n import LABELS
 
@@ -72,6 +72,29 @@ class CampaignInputs:
         """Return (lat, lon) of a site or store."""
         place: Site | Store = self.sites[place_id] if place_id in self.sites else self.stores[place_id]
         return place.lat, place.lon
+
+    def days_open(self, site_id: str) -> int:
+        """Campaign days a site is open: ``days_open`` (border posts), at most the campaign's days."""
+        days = self.scenario.campaign.days
+        return min(self.sites[site_id].days_open or days, days)
+
+    def hours_open(self, site_id: str) -> float:
+        """Hours a site is open a day: ``hours_open_per_day``, or the campaign's working day."""
+        return self.sites[site_id].hours_open_per_day or self.scenario.campaign.working_day_h
+
+    def post_of(self, pool_id: str) -> str | None:
+        """The border post where this pool's teams work every day it is open; None if they may leave it.
+
+        The pool's ``stays_at_post`` decides; if empty, a ``fixed_post`` pool based at a border post
+        stays unless the scenario sets ``campaign.post_teams_may_leave``.
+        """
+        pool = self.pools[pool_id]
+        base = self.sites.get(pool.base_id)
+        at_post = base is not None and base.kind is SiteKind.BORDER_POST
+        stays = pool.stays_at_post
+        if stays is None:
+            stays = pool.team_type is TeamType.FIXED_POST and not self.scenario.campaign.post_teams_may_leave
+        return pool.base_id if stays and at_post else None
 
 
 def _pydantic_problems(
@@ -470,11 +493,21 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
                 )
 
     if complete["stores"] and complete["sites"]:
+        posts = {s.site_id for s in sites.values() if s.kind is SiteKind.BORDER_POST}
         for row_number, pool in pools.items():
             if pool.base_id not in store_ids | site_ids:
                 hint = _suggestion(pool.base_id, store_ids | site_ids)
                 problem = Problem.of(
                     names["teams"], "input_unknown_base", "base_id", row_number, base=pool.base_id, **hint
+                )
+                problems.append(problem)
+            elif pool.stays_at_post and pool.base_id not in posts:
+                problem = Problem.of(
+                    names["teams"],
+                    "input_stays_at_post_not_at_post",
+                    "stays_at_post",
+                    row_number,
+                    base=pool.base_id,
                 )
                 problems.append(problem)
 

@@ -48,6 +48,13 @@ def check_plan_invariants(plan: Plan, data: AllocationData) -> None:
         carried_l[row.site_id] += pool.carrier_net_volume_l * row.team_days
     for pool_id, used in days_used.items():
         assert used <= inputs.pools[pool_id].teams * campaign.days, pool_id
+    # A pool that stays at its post works there, and only there, every day the post is open.
+    for pool_id, pool in inputs.pools.items():
+        post = inputs.post_of(pool_id)
+        if post is None or (pool_id, post) not in data.team_links:
+            continue
+        worked = {(row.site_id, row.team_days) for row in plan.team_days if row.pool_id == pool_id}
+        assert worked == {(post, pool.teams * inputs.days_open(post))}, (pool_id, worked)
     assert plan.kpis.team_days_used == sum(days_used.values())
 
     # Deliveries only within reach; litres within fridges and carriers.
@@ -137,6 +144,19 @@ def check_route_invariants(plan: Plan, data: AllocationData) -> None:
                 assert carried.get(antigen, 0) >= vials
         assert day.kit.volume_l <= day.kit.containers * container_net_l(day.kit.container, cold) + TOL
         assert len(day.path) >= 2
+
+    # Every team of a pool that stays at its post is there every day the post is open.
+    for pool_id, pool in inputs.pools.items():
+        post = inputs.post_of(pool_id)
+        if post is None:
+            continue
+        for team in range(1, pool.teams + 1):
+            days = {
+                day.day
+                for day in routes.team_days
+                if day.team_id == f"{pool_id}_{team}" and any(stop.site_id == post for stop in day.stops)
+            }
+            assert len(days) == inputs.days_open(post), (pool_id, team, sorted(days))
 
     # Every allocated team-day appears (or is released as not needed); unscheduled work says why.
     unscheduled_days: dict[tuple[str, str], int] = defaultdict(int)

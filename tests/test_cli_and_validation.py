@@ -517,6 +517,39 @@ def test_override_naming_unknown_pool(burundi: BurundiCopy, tmp_path: Path) -> N
     ]
 
 
+def test_stays_at_post_only_for_a_fixed_post_at_a_border_post(burundi: BurundiCopy, tmp_path: Path) -> None:
+    def teams(columns: list[str], rows: list[dict[str, str]]) -> list[str]:
+        for row in rows:
+            row["stays_at_post"] = ""
+        rows[8]["stays_at_post"] = "true"  # or_bujumbura, an outreach pool
+        rows.append({**rows[0], "pool_id": "fp_store", "base_id": "cibitoke_store", "stays_at_post": "true"})
+        return [*columns, "stays_at_post"]
+
+    burundi.edit_table("teams.csv", teams)
+    lines = assert_bad_input(burundi.scenario, tmp_path)
+    teams_csv = burundi.data / "teams.csv"
+    assert lines == [
+        f"{teams_csv}, row 9 (line 10), field stays_at_post: "
+        "stays_at_post needs a fixed_post pool, not outreach",
+        f"{teams_csv}, row 18 (line 19), field stays_at_post: "
+        "stays_at_post is true but base 'cibitoke_store' is not a border_post site",
+    ]
+
+
+def test_hours_open_only_at_a_border_post_within_a_day(burundi: BurundiCopy, tmp_path: Path) -> None:
+    def sites(_columns: list[str], rows: list[dict[str, str]]) -> None:
+        rows[8]["hours_open_per_day"] = "10"  # gatumba_flood_sites, an IDP site
+        rows[1]["hours_open_per_day"] = "25"  # ruhwa_border: more than a day
+
+    burundi.edit_table("sites.csv", sites)
+    lines = assert_bad_input(burundi.scenario, tmp_path)
+    sites_csv = burundi.data / "sites.csv"
+    assert lines == [
+        f"{sites_csv}, row 2 (line 3), field hours_open_per_day: Input should be less than or equal to 24",
+        f"{sites_csv}, row 9 (line 10), field hours_open_per_day: only a border_post has hours_open_per_day",
+    ]
+
+
 def test_every_problem_is_listed_at_once(burundi: BurundiCopy, tmp_path: Path) -> None:
     """Problems in several files and the scenario are reported together, not one per run."""
     burundi.edit_scenario(lambda s: s.update(overrides={"teams": [{"pool_id": "nobody", "teams": 1}]}))

@@ -21,7 +21,7 @@ from pydantic import Field, ValidationError, field_validator
 from streamlit.testing.v1 import AppTest
 from test_cli_and_validation import TINY
 
-from models import Campaign, Identifier, Network, Scenario, Site, SiteKind, StrictModel
+from models import Campaign, Identifier, Network, Scenario, Site, SiteKind, StrictModel, TeamPool
 from planner import edits
 from planner.errors import InputError, Problem
 from planner.explain import problem_text
@@ -355,6 +355,8 @@ def pydantic_cases() -> list[tuple[dict[str, Any], Problem]]:
 def model_check_cases() -> list[tuple[Any, Problem]]:
     """The models' own checks (``models.base.invalid``), each made to fail once."""
     site = {"site_id": "s", "name": "S", "lat": -3.0, "lon": 29.5}
+    pool = {"pool_id": "p", "base_id": "b", "teams": 1, "output_per_day": 1}
+    pool |= {"max_travel_time_min": 1, "carrier_net_volume_l": 1}
     baseline = load_scenario(REPO / "scenarios" / "burundi_baseline.yaml").model_dump()
     twice = {
         "stock": [{"store_id": "d", "antigen": "MR", "doses": 1}] * 2,
@@ -367,6 +369,8 @@ def model_check_cases() -> list[tuple[Any, Problem]]:
         (Site, {**site, "kind": "idp_site"}),
         (Site, {**site, "kind": "idp_site", "population": 5, "travellers_per_day": 5}),
         (Site, {**site, "kind": "idp_site", "population": 5, "days_open": 5}),
+        (Site, {**site, "kind": "idp_site", "population": 5, "hours_open_per_day": 5}),
+        (TeamPool, {**pool, "team_type": "outreach", "stays_at_post": True}),
         (Campaign, {"days": 5, "age_structure": {"a": 1.5}}),
         (Campaign, {"days": 5, "age_structure": {"a": 0.6, "b": 0.6}}),
         (Campaign, {"days": 5, "wastage_rates": {"MR": 1.0}}),

@@ -207,3 +207,40 @@ def test_kit_is_picked_up_where_the_delivery_left_its_vials(instance: Callable[.
     assert dropped == {("b", "b", 10), ("sub", "c", 20)}
     assert all(t.day <= day.day - 1 for t in routes.deliveries)
     assert not routes.collections
+
+
+def test_post_team_works_at_its_post_every_day_before_any_other_team(instance: Callable[..., Path]) -> None:
+    """A post open 16 h (300 new travellers a day, 3 days): its own team (8 h there) catches half of each
+    day's travellers and an outreach team 1 min away (7 h 58 min there) almost half more.
+
+    The allocation puts both at the post every day; the calendar gives each day to the post's own
+    team first, at its post, and the outreach team is the day's second team.
+    """
+    path = instance(
+        nodes=SLOW_NEAR,
+        edges=SLOW_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[
+            {
+                "site_id": "post",
+                "kind": "border_post",
+                "travellers_per_day": 300,
+                "hours_open_per_day": 16,
+                "at": "a",
+            }
+        ],
+        pools=[
+            {"pool_id": "fp", "base_id": "post", "team_type": "fixed_post"},
+            {"pool_id": "out", "base_id": "depot", "team_type": "outreach"},
+        ],
+        campaign={"days": 3, "traveller_new_share": 1.0},
+    )
+    _, plan = routed(path)
+    # 900 x (8 + 7.967) / 16 = 898.1, rounded down.
+    assert plan.kpis.people_vaccinated == 898
+    routes = plan.routes
+    assert routes is not None
+    at_post = sorted((d.team_id, d.day) for d in routes.team_days if d.stops[0].site_id == "post")
+    assert at_post == [("fp_1", 1), ("fp_1", 2), ("fp_1", 3), ("out_1", 1), ("out_1", 2), ("out_1", 3)]
+    assert [clock(d.return_s) for d in routes.team_days if d.team_id == "fp_1"] == ["15:00"] * 3

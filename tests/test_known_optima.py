@@ -233,3 +233,130 @@ def test_resupply_bound_by_store_cold_chain(instance: Callable[..., Path], solve
     assert vaccinated(plan) == {"a": 2000}
     assert sum(t.doses for t in plan.transfers) == 2000
     assert shortfall_causes(plan)["a"] == {"cold_chain_store"}
+
+
+def border_post_instance(
+    instance: Callable[..., Path], campaign: dict[str, object] | None = None, **pool: object
+) -> Path:
+    """A post on node a (10 new travellers a day) with its own fixed-post team, and 1000 people at B.
+
+    No time is lost to driving; 2 days; every traveller is new (``traveller_new_share`` 1).
+    """
+    return instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[
+            {"site_id": "post", "kind": "border_post", "travellers_per_day": 10, "at": "a"},
+            {"site_id": "b", "population": 1000},
+        ],
+        pools=[{"pool_id": "fp", "base_id": "post", "team_type": "fixed_post", **pool}],
+        campaign={"days": 2, "traveller_new_share": 1.0, **(campaign or {})},
+    )
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(
+    ("campaign", "pool"),
+    [({}, {}), ({"post_teams_may_leave": True}, {"stays_at_post": "true"})],
+    ids=["default", "column_overrides_scenario"],
+)
+def test_post_team_stays_at_its_post(
+    instance: Callable[..., Path], solver: str, campaign: dict[str, object], pool: dict[str, object]
+) -> None:
+    """The post's own team stays: 2 days at the post catch its 20 travellers; B, worth 1000, gets none.
+
+    Objective 20, where a team free to leave would score 1010 (next test). B has no team, and says why.
+    """
+    plan = solve(border_post_instance(instance, campaign, **pool), solver)
+    assert vaccinated(plan) == {"post": 20, "b": 0}
+    assert plan.solver.objective == pytest.approx(20)
+    assert [(r.pool_id, r.site_id, r.team_days) for r in plan.team_days] == [("fp", "post", 2)]
+    assert shortfall_causes(plan) == {"b": {"no_team"}}
+    assert "fp could, but stay at their border posts" in plan.shortfalls[0].reason
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_post_team_is_there_every_open_day_even_without_vaccine(
+    instance: Callable[..., Path], solver: str
+) -> None:
+    """One vial (10 doses) for the post's 20 travellers: one day would vaccinate the 10, and the cost
+    stage would drop the second day (100 USD), but the post is staffed both days (cost 200 USD)."""
+    path = border_post_instance(instance)
+    stock = path.parent / "stock.csv"
+    stock.write_text(stock.read_text(encoding="utf-8").replace("10000", "10"), encoding="utf-8")
+    plan = solve(path, solver)
+    assert vaccinated(plan) == {"post": 10, "b": 0}
+    assert [(r.site_id, r.team_days) for r in plan.team_days] == [("post", 2)]
+    assert plan.kpis.cost == pytest.approx(200.0, abs=0.01)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(
+    ("campaign", "pool"),
+    [({"post_teams_may_leave": True}, {}), ({}, {"stays_at_post": "false"})],
+    ids=["scenario_setting", "column"],
+)
+def test_post_team_may_leave_where_allowed(
+    instance: Callable[..., Path], solver: str, campaign: dict[str, object], pool: dict[str, object]
+) -> None:
+    """Allowed to leave (as before the rule): 1 day at B (1000 people) and 1 day at the post (10 of its 20
+    travellers, who pass by day): objective 1010."""
+    plan = solve(border_post_instance(instance, campaign, **pool), solver)
+    assert vaccinated(plan) == {"post": 10, "b": 1000}
+    assert plan.solver.objective == pytest.approx(1010)
+    assert {r.site_id: r.team_days for r in plan.team_days} == {"post": 1, "b": 1}
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(("hours_open", "expected"), [(None, 100), (4, 200), (16, 50)])
+def test_outreach_catches_the_travellers_of_its_hours_at_a_post(
+    instance: Callable[..., Path], solver: str, hours_open: int | None, expected: int
+) -> None:
+    """An outreach team 2 h from a post (100 new travellers a day, 2 days) is there 8 - 2 x 2 = 4 h a day.
+
+    Open 8 h (the working day, by default): each team-day catches 4/8 of a day's travellers, so its
+    2 days catch 100 of 200. Open 4 h: all of them (200). Open 16 h: a quarter (50). The team's
+    output (1000 a full day, 500 a 4 h session) never binds.
+    """
+    hours = {} if hours_open is None else {"hours_open_per_day": hours_open}
+    path = instance(
+        nodes=[("hq", 0.0), ("far", 1.0)],
+        edges=[("hq", "far", 120.0, 60.0)],
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[{"site_id": "post", "kind": "border_post", "travellers_per_day": 100, "at": "far", **hours}],
+        pools=[{"pool_id": "out", "base_id": "depot", "team_type": "outreach"}],
+        campaign={"days": 2, "traveller_new_share": 1.0},
+    )
+    plan = solve(path, solver)
+    assert vaccinated(plan) == {"post": expected}
+    assert plan.kpis.team_days_used == 2
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_own_team_at_a_post_open_longer_than_its_day(instance: Callable[..., Path], solver: str) -> None:
+    """A post open 12 h, 100 new travellers a day, 3 days: its own team works its 8 h day there every day
+    and catches 8/12 of each day's travellers: 200 of 300."""
+    path = instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[
+            {
+                "site_id": "post",
+                "kind": "border_post",
+                "travellers_per_day": 100,
+                "hours_open_per_day": 12,
+                "at": "a",
+            }
+        ],
+        pools=[{"pool_id": "fp", "base_id": "post", "team_type": "fixed_post"}],
+        campaign={"days": 3, "traveller_new_share": 1.0},
+    )
+    plan = solve(path, solver)
+    assert vaccinated(plan) == {"post": 200}
+    assert [(r.pool_id, r.team_days) for r in plan.team_days] == [("fp", 3)]
+    assert "about 2.0 of its 3 open days" in plan.shortfalls[0].reason
