@@ -23,7 +23,10 @@ DEPOT = [{"store_id": "depot", "at": "hq"}]
 
 def solve(path: Path, solver: str) -> Plan:
     data = validate(path)
-    plan = plan_allocation(data, SolverSettings(name=solver, mip_gap=0.0, cost_mip_gap=0.0, time_limit_s=60))
+    settings = SolverSettings(
+        name=solver, mip_gap=0.0, cost_mip_gap=0.0, cost_abs_gap_usd=0.0, time_limit_s=60
+    )
+    plan = plan_allocation(data, settings)
     assert plan.status == "optimal"
     check_plan_invariants(plan, data)
     return plan
