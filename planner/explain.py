@@ -10,7 +10,11 @@ A shortfall of antigen a at site s is blamed on each limit that is binding there
 - ``cold_chain_site``: the site's fridge is full;
 - ``no_store``: no store within delivery reach can hold antigen a;
 - ``stock``: every store within reach that holds antigen a has less than a vial of it left;
-- ``cold_chain_store``: a store within reach could take more from its parent but has no spare litres.
+- ``cold_chain_store``: a store within reach could take more from its parent but has no spare litres;
+- ``vehicles``: every store that may supply the site has no vehicle hours left for one more trip there.
+
+Under ``supply.mode`` ``hierarchy`` or ``nearest``, a ``stock`` reason also names the stores outside the
+site's supply that still hold the antigen, and what setting would let them serve it.
 
 If no limit binds (code ``solver``), the solver stopped within its gap, and the reason says so.
 
@@ -323,11 +327,16 @@ def _stock_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> R
     data = figures.data
     inputs = data.inputs
     vaccine = inputs.vaccines[a]
-    stores = [d for (d, ss) in data.supply_links if ss == s and a in data.holdable[d]]
+    linked = [d for (d, ss) in data.supply_links if ss == s]
+    stores = [d for d in linked if a in data.holdable[d]]
+    left = figures.stock_left
+    held_elsewhere = _held_elsewhere(figures, linked, a)
     if not stores:
+        if inputs.scenario.supply.mode != "any" and linked:
+            names = tuple(inputs.stores[d].name for d in linked[:MAX_NAMED_STORES])
+            return ["no_store"], [_part("reason_no_store_supply", stores=names, antigen=a), *held_elsewhere]
         hours = inputs.scenario.network.max_delivery_time_h
         return ["no_store"], [_part("reason_no_store", antigen=a, hours=float(hours))]
-    left = figures.stock_left
     if any(left[d, a] >= vaccine.doses_per_vial for d in stores):
         return [], []
     refillable = [d for d in stores if _parent_has_some(figures, d, a)]
@@ -340,13 +349,77 @@ def _stock_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> R
         ]
     lacking = math.ceil(people_short * vaccine.doses_per_person * vaccine.wastage_factor)
     held = [d for d in stores if inputs.stock.get((d, a), 0) > 0] or stores
-    return ["stock"], [
+    reasons = [
         _part(
             "reason_stock_one" if len(held) == 1 else "reason_stock_many",
             stores=tuple(inputs.stores[d].name for d in held[:MAX_NAMED_STORES]),
             more_stores=max(len(held) - MAX_NAMED_STORES, 0),
             lacking=int(lacking),
             antigen=a,
+        )
+    ]
+    reasons.extend(held_elsewhere)
+    return ["stock"], reasons
+
+
+def _held_elsewhere(figures: PlanFigures, linked: list[str], a: str) -> list[ReasonPart]:
+    """Under a restricted ``supply.mode``: the stores that may not supply the site but still hold ``a``.
+
+    Stores above the site's own suppliers are left out: their stock reaches the site by transfers.
+    """
+    inputs = figures.data.inputs
+    mode = inputs.scenario.supply.mode
+    vaccine = inputs.vaccines[a]
+    left = figures.stock_left
+    elsewhere = [
+        d
+        for d in inputs.stores
+        if d not in linked
+        and not _supplies_through(figures, d, linked)
+        and left[d, a] >= vaccine.doses_per_vial
+    ]
+    if mode == "any" or not elsewhere:
+        return []
+    return [
+        _part(
+            "reason_stock_elsewhere",
+            stores=tuple(inputs.stores[d].name for d in elsewhere[:MAX_NAMED_STORES]),
+            doses=int(sum(left[d, a] for d in elsewhere)),
+            antigen=a,
+            mode=mode,
+        )
+    ]
+
+
+def _supplies_through(figures: PlanFigures, d: str, stores: list[str]) -> bool:
+    """Whether store d is an ancestor of one of ``stores`` (its stock could reach them by transfers)."""
+    parents = figures.data.inputs.stores
+    for store in stores:
+        current = parents[store].parent_store_id
+        while current is not None:
+            if current == d:
+                return True
+            current = parents[current].parent_store_id
+    return False
+
+
+def _vehicle_reasons(figures: PlanFigures, s: str) -> Reasons:
+    """``vehicles`` when no store that may supply the site has the hours for one more trip there."""
+    data = figures.data
+    stores = sorted({d for (d, ss) in data.supply_links if ss == s})
+    used = figures.vehicle_hours_used
+    short = [
+        d
+        for d in stores
+        if used[d] + 2.0 * data.supply_links[d, s][0] / 3600.0 > data.vehicle_hours(d) + 1e-6
+    ]
+    if not stores or len(short) < len(stores):
+        return [], []
+    return ["vehicles"], [
+        _part(
+            "reason_vehicles",
+            stores=tuple(data.inputs.stores[d].name for d in short[:MAX_NAMED_STORES]),
+            hours=float(sum(data.vehicle_hours(d) for d in short)),
         )
     ]
 
@@ -382,7 +455,11 @@ def explain_shortfalls(figures: PlanFigures, outcome: SolveOutcome) -> tuple[Sho
         if people_short < 1:
             continue
         causes, reasons = _team_reasons(figures, s, people_short)
-        for extra in (_cold_chain_reasons(figures, s, a), _stock_reasons(figures, s, a, people_short)):
+        for extra in (
+            _cold_chain_reasons(figures, s, a),
+            _stock_reasons(figures, s, a, people_short),
+            _vehicle_reasons(figures, s),
+        ):
             causes += extra[0]
             reasons += extra[1]
         if not causes:

@@ -33,6 +33,18 @@ class PlanFigures:
         self.trips = {key: round(outcome.value(var)) for key, var in model.m.items()}
         self.vials = {key: round(outcome.value(var)) for key, var in model.v.items()}
         self.transfer_vials = {key: round(outcome.value(var)) for key, var in model.t.items()}
+        self.delivery_trips = {key: round(outcome.value(var)) for key, var in model.z.items()}
+        self.transfer_trips = {key: round(outcome.value(var)) for key, var in model.zt.items()}
+
+    @cached_property
+    def vehicle_hours_used(self) -> dict[str, float]:
+        """Driving hours of each store's planned trips (the model's ``z`` and ``zt``)."""
+        hours: dict[str, float] = defaultdict(float)
+        for (d, s), trips in self.delivery_trips.items():
+            hours[d] += 2.0 * self.data.supply_links[d, s][0] / 3600.0 * trips
+        for (p, c), trips in self.transfer_trips.items():
+            hours[p] += 2.0 * self.data.resupply_times_s[p, c] / 3600.0 * trips
+        return hours
 
     @cached_property
     def site_antigen_people(self) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:

@@ -199,6 +199,25 @@ LABELS: dict[str, dict[Lang, str]] = {
         "fr": "Stock : il manque environ {lacking:,} doses de {antigen} à {stores} pour ce site "
         "(aucun dépôt à portée n'en a plus).",
     },
+    "reason_no_store_supply": {
+        "en": "Stock: {stores}, which supplies this site, and the stores above it hold no {antigen}.",
+        "fr": "Stock : {stores}, qui approvisionne ce site, et les dépôts au-dessus n'ont pas d'antigène "
+        "{antigen}.",
+    },
+    "reason_stock_elsewhere": {
+        "en": "{stores} still hold {doses:,} doses of {antigen} but supply other areas (supply.mode {mode}); "
+        "supply.outside_area (hierarchy) or supply.mode any would let them serve this site.",
+        "fr": "{stores} détiennent encore {doses:,} doses de {antigen} mais approvisionnent d'autres zones "
+        "(supply.mode {mode}) ; supply.outside_area (hierarchy) ou supply.mode any leur permettrait de "
+        "servir ce site.",
+    },
+    "reason_vehicles": {
+        "en": "Vehicles: {stores} have no driving hours left for one more trip here ({hours:,.0f} h in all "
+        "over the delivery days); more vehicles or pre-campaign days would relieve it.",
+        "fr": "Véhicules : {stores} n'ont plus d'heures de route pour un trajet de plus vers ce site "
+        "({hours:,.0f} h en tout sur les jours de livraison) ; plus de véhicules ou de jours de pré-campagne "
+        "lèveraient cette limite.",
+    },
     "reason_solver": {
         "en": "No single limit binds here: the solver stopped before proving optimality, "
         "or resources went to sites of higher priority.",

@@ -136,3 +136,37 @@ def test_vehicle_hours_bound_what_a_store_delivers(instance: Callable[..., Path]
     plan = solve(path, solver)
     assert plan.kpis.people_vaccinated == 1650
     assert sum(s.vials for s in plan.shipments) == 165
+    (short,) = plan.shortfalls
+    assert (short.people, short.causes) == (350, ("vehicles",))
+    assert short.reason.startswith("Vehicles: depot have no driving hours left for one more trip here (16 h")
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_stock_shortfall_names_the_stores_of_other_areas_that_still_hold_stock(
+    instance: Callable[..., Path], solver: str
+) -> None:
+    """The site's area store (prov) and its parent hold no X; the root store "other" holds 1,000 doses
+    but supplies other areas: nobody is vaccinated, and the reason says where the stock is and what
+    setting would let it serve the site."""
+    path = instance(
+        nodes=NODES,
+        edges=EDGES,
+        stores=[
+            {"store_id": "national", "at": "hq", "level": "national"},
+            {"store_id": "prov", "at": "a", "parent_store_id": "national", "province_old": "P"},
+            {"store_id": "other", "at": "b", "level": "national"},
+        ],
+        stock=[("other", "X", 1000)],
+        sites=[{"site_id": "s", "population": 100, "at": "b", "province_old": "P"}],
+        pools=[{"pool_id": "team", "base_id": "national"}],
+        extra={**PRICED, "supply": {**PRICED["supply"], "mode": "hierarchy"}},
+    )
+    plan = solve(path, solver)
+    assert plan.kpis.people_vaccinated == 0
+    (short,) = plan.shortfalls
+    assert short.causes == ("no_store",)
+    assert short.reason == (
+        "Stock: prov, which supplies this site, and the stores above it hold no X. other still hold 1,000"
+        " doses of X but supply other areas (supply.mode hierarchy); supply.outside_area (hierarchy) or"
+        " supply.mode any would let them serve this site."
+    )
