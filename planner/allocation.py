@@ -780,7 +780,7 @@ def build_model(data: AllocationData) -> AllocationModel:
     return model
 
 
-def value_at(expression: Any, values: dict[str, float]) -> float:
+def value_at(expression: Any, values: Mapping[str, float]) -> float:
     """Value of a PuLP affine expression at variable values given by name (0 where absent)."""
     return float(
         sum(coef * values.get(var.name, 0.0) for var, coef in expression.items()) + expression.constant
@@ -942,10 +942,17 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802  # PuLP's name
         highs = lp.solverModel
         if self.start:
-            solution = highspy.HighsSolution()
-            solution.col_value = [float(self.start.get(var.name, 0.0)) for var in lp.variables()]
-            solution.value_valid = True
-            highs.setSolution(solution)
+            variables = lp.variables()
+            if all(var.name in self.start for var in variables):
+                solution = highspy.HighsSolution()
+                solution.col_value = [float(self.start[var.name]) for var in variables]
+                solution.value_valid = True
+                highs.setSolution(solution)
+            else:  # a partial start: HiGHS completes it (a sub-MIP over the other columns) or drops it
+                given = [var for var in variables if var.name in self.start]
+                index = np.array([var.index for var in given], dtype=np.int32)
+                value = np.array([float(self.start[var.name]) for var in given], dtype=np.float64)
+                highs.setSolution(len(given), index, value)
         if self.monitor is not None:
             sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
             highs.cbMipInterrupt.subscribe(lambda event: self._on_interrupt(event, sign))
@@ -1126,8 +1133,9 @@ def solve_model(
     settings
         Solver, time limit and gaps.
     start
-        Variable values by name to start from (e.g. the solution of a similar scenario); HiGHS ignores
-        a start that is infeasible for this model.
+        Variable values by name to start from, all of them or some (HiGHS completes a partial start);
+        :func:`planner.starts.repaired_start` makes one from an earlier solve. HiGHS ignores a start
+        that is infeasible for this model.
     monitor
         Receives progress and may cancel. A cancelled solve keeps the best solution found so far (and
         skips the cost stage if cancelled during coverage); its message says it was stopped.

@@ -23,6 +23,7 @@ from planner.loading import CampaignInputs, load_inputs, load_scenario
 from planner.logistics import with_logistics
 from planner.network import TravelMatrix, apply_road_conditions, load_road_graph, snap_places, travel_matrix
 from planner.results import build_plan
+from planner.starts import keyed_values, repaired_start
 
 
 @lru_cache(maxsize=8)
@@ -119,7 +120,7 @@ def validate(path: str | Path) -> AllocationData:
 
 @dataclass(frozen=True)
 class AllocationResult:
-    """A solved allocation: the Plan and the solver's variable values (a start for a similar scenario)."""
+    """A solved allocation: the Plan and its values keyed by meaning (a start for a similar scenario)."""
 
     plan: Plan
     values: Mapping[str, float]
@@ -139,8 +140,8 @@ def solve_allocation(
     (see :func:`planner.allocation.solve_model`).
     """
     model = build_model(data)
-    outcome = solve_model(model, solver or data.inputs.scenario.solver, start, monitor)
-    return AllocationResult(build_plan(model, outcome), outcome.values)
+    outcome = solve_model(model, solver or data.inputs.scenario.solver, repaired_start(model, start), monitor)
+    return AllocationResult(build_plan(model, outcome), keyed_values(model, outcome.values))
 
 
 def plan_allocation(data: AllocationData, solver: SolverSettings | None = None) -> Plan:

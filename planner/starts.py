@@ -1,0 +1,132 @@
+"""Warm starts that can never leak a previous plan into a changed scenario.
+
+A solve's values are kept by *meaning* (``"n|pool|site"``, ``"v|store|site|antigen"``...), not by the
+solver's variable names, which are positional (``n_3_5``) and would point at other pools and sites once
+a table changes. A start for a new model is then *repaired* to that model (:func:`repaired_start`):
+
+1. each value is clipped into its variable's bounds (integers rounded down): an uptake cut lowers
+   ``y`` and ``reach`` to the new reachable people;
+2. the shortfall of each site and antigen is recomputed from its people;
+3. team-days are brought within each pool's team-days (posts held at theirs), trips to fit them;
+4. if the result satisfies every constraint of the new model, it is the start; otherwise only the
+   repaired team-days and trips are kept, and HiGHS completes them (a partial start; with nothing
+   vaccinated it always can) or drops them.
+
+Either way the solve itself decides the plan: a start only gives the solver a first plan to improve.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import pulp
+
+from planner.allocation import AllocationModel, value_at
+
+#: Separator of a value's key: ids are ``[A-Za-z0-9_]+``, so it never occurs inside one.
+KEY_SEPARATOR = "|"
+#: Largest violation of a constraint that still counts as satisfied (absolute).
+FEASIBILITY_TOLERANCE = 1e-6
+
+
+def variable_keys(model: AllocationModel) -> dict[str, str]:
+    """Each variable's name mapped to its key by meaning, e.g. ``n_3_5`` -> ``n|or_rumonge|gitaza_site``."""
+    families: dict[str, Mapping[Any, pulp.LpVariable]] = {
+        "y": model.y,
+        "short": model.short,
+        "reach": model.reach,
+        "n": model.n,
+        "m": model.m,
+        "v": model.v,
+        "t": model.t,
+        "z": model.z,
+        "zt": model.zt,
+        "u": model.u,
+    }
+    return {
+        var.name: KEY_SEPARATOR.join((family, *key))
+        for family, variables in families.items()
+        for key, var in variables.items()
+    }
+
+
+def keyed_values(model: AllocationModel, values: Mapping[str, float]) -> dict[str, float]:
+    """A solution's values (by variable name) keyed by meaning: the start of a later solve."""
+    return {key: values.get(name, 0.0) for name, key in variable_keys(model).items()}
+
+
+def repaired_start(model: AllocationModel, start: Mapping[str, float] | None) -> dict[str, float] | None:
+    """A start (keyed by meaning) repaired to ``model``, by variable name; None without one.
+
+    A complete start names every variable; a partial one (team-days and trips only) is what is left
+    when the repaired values break a constraint of the new model (see the module docstring).
+    """
+    if not start:
+        return None
+    keys = variable_keys(model)
+    values = {var.name: _clipped(var, start.get(keys[var.name], 0.0)) for var in model.problem.variables()}
+    _recompute_shortfalls(model, values)
+    _fit_team_days(model, values)
+    if all(_holds(constraint, values) for constraint in model.problem.constraints()):
+        return values
+    team_decisions = [*model.n.values(), *model.m.values()]
+    return {var.name: values[var.name] for var in team_decisions}
+
+
+def _clipped(var: pulp.LpVariable, value: float) -> float:
+    low = var.lowBound if var.lowBound is not None else -math.inf
+    high = var.upBound if var.upBound is not None else math.inf
+    clipped = min(max(value, low), high)
+    if var.cat == pulp.LpInteger:
+        return float(math.floor(clipped + 1e-6))
+    return float(clipped)
+
+
+def _recompute_shortfalls(model: AllocationModel, values: dict[str, float]) -> None:
+    data = model.data
+    for (s, a), short in model.short.items():
+        groups = data.inputs.vaccines[a].target_groups
+        reachable = sum(data.demands[s].reachable(g) for g in groups)
+        given = sum(values[model.y[s, g, a].name] for g in groups if (s, g, a) in model.y)
+        values[short.name] = max(0.0, reachable - given)
+
+
+def _fit_team_days(model: AllocationModel, values: dict[str, float]) -> None:
+    """Team-days within each pool's limit (largest allocations cut first), posts fixed, trips to fit."""
+    data, inputs = model.data, model.data.inputs
+    by_pool: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for p, s in model.n:
+        by_pool[p].append((p, s))
+    for p, links in by_pool.items():
+        post = inputs.post_of(p)
+        for key in links:
+            if key[1] == post:
+                values[model.n[key].name] = float(inputs.pools[p].teams * inputs.days_open(post))
+        excess = sum(values[model.n[key].name] for key in links) - inputs.pools[p].teams * data.days
+        for key in sorted(links, key=lambda k: (-values[model.n[k].name], k[1])):
+            if excess <= 0:
+                break
+            if key[1] == post:
+                continue
+            cut = min(excess, values[model.n[key].name])
+            values[model.n[key].name] -= cut
+            excess -= cut
+    for key, trips in model.m.items():
+        link = data.team_links[key]
+        days = values[model.n[key].name]
+        fewest = math.ceil(days / link.max_trip_days - 1e-9)
+        most = math.floor(days / link.min_trip_days + 1e-9)
+        values[trips.name] = float(min(max(values[trips.name], fewest), most))
+
+
+def _holds(constraint: pulp.LpConstraint, values: Mapping[str, float]) -> bool:
+    activity = value_at(constraint, values)
+    scale = FEASIBILITY_TOLERANCE * max(1.0, abs(float(constraint.constant)))
+    if constraint.sense == pulp.LpConstraintLE:
+        return activity <= scale
+    if constraint.sense == pulp.LpConstraintGE:
+        return activity >= -scale
+    return abs(activity) <= scale
