@@ -274,7 +274,7 @@ def test_post_team_stays_at_its_post(
     """
     plan = solve(border_post_instance(instance, campaign, **pool), solver)
     assert vaccinated(plan) == {"post": 20, "b": 0}
-    assert plan.solver.objective == pytest.approx(20)
+    assert plan.solver.objective == pytest.approx(20, abs=1e-4)  # within the cost stage's coverage slack
     assert [(r.pool_id, r.site_id, r.team_days) for r in plan.team_days] == [("fp", "post", 2)]
     assert shortfall_causes(plan) == {"b": {"no_team"}}
     assert "fp could, but stay at their border posts" in plan.shortfalls[0].reason
