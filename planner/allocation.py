@@ -261,10 +261,11 @@ def supply_areas(inputs: CampaignInputs, store_to_site: TravelMatrix) -> dict[st
     """The store whose area each site is in, for ``supply.mode: hierarchy``.
 
     The site's ``supply_store_id`` where the sites table gives one; else the store nearest by road
-    among the lower (non-root) stores of the site's old province, then of its province; else the
-    nearest store at the top of the hierarchy (no parent). Health data in Burundi still use the 18
-    old provinces, the level at which provincial stores sit, so the old province is tried first.
-    A site no store reaches by road has no area.
+    among the stores of the site's old province, then of its province; else the nearest store at the
+    top of the hierarchy (no parent). Health data in Burundi still use the 18 old provinces, the level
+    at which provincial stores sit, so the old province is tried first; the sites of a province whose
+    only store is the national one (Bujumbura) are that store's. A site no store reaches by road has
+    no area.
     """
     stores = inputs.stores
     roots = [d for d, store in stores.items() if store.parent_store_id is None]
@@ -274,12 +275,8 @@ def supply_areas(inputs: CampaignInputs, store_to_site: TravelMatrix) -> dict[st
             areas[site_id] = site.supply_store_id
             continue
         candidates_by_rule = (
-            [
-                d
-                for d, st in stores.items()
-                if st.parent_store_id and st.province_old == site.province_old != ""
-            ],
-            [d for d, st in stores.items() if st.parent_store_id and st.province == site.province != ""],
+            [d for d, st in stores.items() if st.province_old == site.province_old != ""],
+            [d for d, st in stores.items() if st.province == site.province != ""],
             roots,
             list(stores),
         )

@@ -443,9 +443,9 @@ LABELS: dict[str, dict[Lang, str]] = {
     "quick_solve": {"en": "Quick solve", "fr": "Résolution rapide"},
     "quick_solve_help": {
         "en": "Starts from the last plan, stops within 0.1% of the best coverage, then spends at most "
-        "half a second bringing cost within 2% of the least; the plan shows its gaps.",
+        "one second bringing cost within 0.5% of the least; the plan shows its gaps.",
         "fr": "Part du dernier plan, s'arrête à 0,1 % de la meilleure couverture, puis passe au plus "
-        "une demi-seconde à ramener le coût à 2 % du moindre ; le plan indique ses écarts.",
+        "une seconde à ramener le coût à 0,5 % du moindre ; le plan indique ses écarts.",
     },
     "solving": {"en": "Solving", "fr": "Résolution de"},
     "solve_failed": {"en": "The solve failed.", "fr": "La résolution a échoué."},

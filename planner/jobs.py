@@ -30,14 +30,15 @@ from planner.errors import InputError
 
 JobState = Literal["queued", "running", "done", "failed"]
 
-#: Solver settings for exploring: a plan within 0.1% of the best coverage, then at most 0.1 s to bring
-#: cost within 2% of the least. The cost stage starts from the coverage plan, so stopping it early
-#: still leaves a full plan, and the plan reports both gaps, so nothing is hidden. On the three
-#: Burundi scenarios a cost stage of 0.1 s and one of 3 s end on the same plan (only the bound moves);
-#: the 0.4 s saved is a fifth of an interactive re-solve (docs/BENCHMARKS.md).
+#: Solver settings for exploring: a plan within 0.1% of the best coverage, then at most 1 s to bring
+#: cost within 0.5% (or ``cost_abs_gap_usd``) of the least. The cost stage starts from the coverage plan,
+#: so stopping it early still leaves a full plan; the plan reports both gaps and says when the cost
+#: stage stopped at its limit, so nothing is hidden. Since issue 10 (post teams stay, trips and links in
+#: the cost) the cost stage rarely proves its gap on the Burundi baseline within seconds: the quick plan
+#: reports a cost gap of about 3.6% there, against the scenario's own 30 s (docs/BENCHMARKS.md).
 QUICK_MIP_GAP = 1e-3
-QUICK_COST_MIP_GAP = 0.02
-QUICK_COST_TIME_LIMIT_S = 0.1
+QUICK_COST_MIP_GAP = 5e-3
+QUICK_COST_TIME_LIMIT_S = 1.0
 #: Least time between two cancel checks of a running solve (each asks the manager process).
 CANCEL_CHECK_INTERVAL_S = 0.1
 
