@@ -100,6 +100,10 @@ class AllocationData:
         default_factory=dict, metadata={"doc": "site -> the store of its area (supply.mode hierarchy)"}
     )
     outside_area_links: frozenset[tuple[str, str]] = frozenset()
+    carried_links: frozenset[tuple[str, str]] = field(
+        default=frozenset(),
+        metadata={"doc": "(store, site) where a pool based at the store works: its teams carry the kit"},
+    )
     place_to_place: TravelMatrix | None = field(
         default=None, metadata={"doc": "every site and store to every other, with road paths"}
     )
@@ -236,7 +240,14 @@ def prepare(
                 team_links[pool_id, site_id] = link
     areas = supply_areas(inputs, store_to_site)
     allowed, outside = supply_pairs(inputs, store_to_site, areas)
-    supply_links = {(d, s): (store_to_site.time_s(d, s), store_to_site.km(d, s)) for d, s in sorted(allowed)}
+    # A team's kit leaves from its base: a store that is a pool's base may supply what that pool carries
+    # to the sites it works at, whatever the supply mode (a collection at the store, no vehicle).
+    carried = {
+        (inputs.pools[p].base_id, s) for p, s in team_links if inputs.pools[p].base_id in inputs.stores
+    }
+    supply_links = {
+        (d, s): (store_to_site.time_s(d, s), store_to_site.km(d, s)) for d, s in sorted(allowed | carried)
+    }
     resupply = [
         (store.parent_store_id, store_id)
         for store_id, store in inputs.stores.items()
@@ -253,7 +264,8 @@ def prepare(
         pool_to_site=pool_to_site,
         resupply_times_s={(p, c): store_to_store.time_s(p, c) for p, c in resupply},
         supply_areas=areas,
-        outside_area_links=frozenset(outside),
+        outside_area_links=frozenset(outside - carried),
+        carried_links=frozenset(carried),
     )
 
 
@@ -611,23 +623,35 @@ def add_carrier_constraints(model: AllocationModel) -> None:
 
 
 def add_delivery_trip_constraints(model: AllocationModel) -> None:
-    r"""Vaccine on a supply or resupply link travels in vehicle trips; a link used pays its fixed cost.
+    r"""Vaccine moves in vehicle trips or in the carriers of teams based at its store; links cost once.
 
     .. math::
-        \sum_a vol_a\, v_{d,s,a} \le cap^{veh}\, z_{d,s}, \qquad z_{d,s} \le zmax_{d,s}\, u_{d,s},
+        \sum_a vol_a\, v_{d,s,a} \le cap^{veh}\, z_{d,s} + \sum_{p:\, base_p = d} carrier_p\, n_{p,s},
+        \qquad z_{d,s} \le zmax_{d,s}\, u_{d,s}, \qquad \sum_a vol_a\, v_{d,s,a} \le lmax_{d,s}\, u_{d,s},
         \qquad \sum_a vol_a\, t_{e,a} \le cap^{veh}\, zt_e
 
-    where ``cap_veh`` is a vehicle's cold-box litres and ``zmax[d,s]`` the trips that carry every vial
-    the site can use. Trips are counted per link (a round trip store -> site -> store); routing later
-    combines drops of one store into fewer, longer trips, so these trips bound the vehicle time needed.
+    where ``cap_veh`` is a vehicle's cold-box litres, ``lmax[d,s]`` the litres of every vial the site
+    can use and ``zmax[d,s]`` the trips that carry them. What the teams based at ``d`` carry to ``s`` is
+    collected at the store and needs no vehicle. Trips are counted per link (a round trip store ->
+    site -> store); routing later combines drops of one store into fewer, longer trips, so these trips
+    bound the vehicle time needed.
     """
     data = model.data
     litres: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    most_l: dict[tuple[str, str], float] = defaultdict(float)
     for (d, s, a), v in model.v.items():
         litres[d, s].append(data.vial_volume_l(a) * v)
+        most_l[d, s] += data.vial_volume_l(a) * (v.upBound or 0)
+    carried: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for (p, s), n in model.n.items():
+        base = data.inputs.pools[p].base_id
+        if (base, s) in data.carried_links:
+            carried[base, s].append(data.inputs.pools[p].carrier_net_volume_l * n)
     for (d, s), trips in model.z.items():
-        model.problem += pulp.lpSum(litres[d, s]) <= data.vehicle_capacity_l * trips, f"trips_{trips.name}"
+        capacity = data.vehicle_capacity_l * trips + pulp.lpSum(carried[d, s])
+        model.problem += pulp.lpSum(litres[d, s]) <= capacity, f"trips_{trips.name}"
         model.problem += trips <= (trips.upBound or 0) * model.u[d, s], f"link_{trips.name}"
+        model.problem += pulp.lpSum(litres[d, s]) <= most_l[d, s] * model.u[d, s], f"linkl_{trips.name}"
     moved: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for (p, c, a), t in model.t.items():
         moved[p, c].append(data.vial_volume_l(a) * t)

@@ -116,7 +116,9 @@ class DeliveryBuilder(WarningLog):
         needs = []
         for first_day, pool_id, site_id, antigen, vials, index in sorted(used):
             left = vials
-            for entry in supply[site_id, antigen]:
+            base = self.inputs.pools[pool_id].base_id
+            # A team takes the vials its own store sent first: it collects them as its kit leaves.
+            for entry in sorted(supply[site_id, antigen], key=lambda entry: entry[0] != base):
                 store_id, available = str(entry[0]), int(str(entry[1]))
                 take = min(left, available)
                 if take > 0:
@@ -295,6 +297,16 @@ class DeliveryBuilder(WarningLog):
             routed[store_id].extend((day, trip) for trip in self.route(store_id, drops))
         lead = self.settings.lead_days
         first_sent = {d: min(day for day, _trip in store_trips) for d, store_trips in routed.items()}
+        receivers = {t.to_store_id for t in self.plan.transfers}
+        # Children first: a transfer leaves at the latest lead days before its store first sends anything,
+        # its own transfers to lower stores included.
+        latest: dict[str, int] = {}
+        for store_id in reversed(self._stores_top_down()):
+            if store_id in receivers:
+                latest[store_id] = max(self.first_delivery_day, first_sent.get(store_id, 1) - lead)
+                parent = self.inputs.stores[store_id].parent_store_id
+                if parent is not None:
+                    first_sent[parent] = min(first_sent.get(parent, latest[store_id]), latest[store_id])
         transfers = self.transfer_drops(first_sent)
         # Parents first: a child store's trips start once its transfers have arrived (lead days later).
         arrived: dict[str, int] = {}
@@ -302,8 +314,8 @@ class DeliveryBuilder(WarningLog):
         for store_id in self._stores_top_down():
             children = [d for d in transfers if self.inputs.stores[d].parent_store_id == store_id]
             for child in children:
-                latest = max(self.first_delivery_day, first_sent.get(child, 1) - lead)
-                routed[store_id].extend((latest, trip) for trip in self.route(store_id, [transfers[child]]))
+                day = latest[child]
+                routed[store_id].extend((day, trip) for trip in self.route(store_id, [transfers[child]]))
             if not routed[store_id]:
                 continue
             earliest = arrived[store_id] + lead if store_id in arrived else self.first_delivery_day

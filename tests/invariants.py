@@ -99,6 +99,7 @@ def check_route_invariants(plan: Plan, data: AllocationData) -> None:
     """Days within the working day and cold life; vehicles within litres; all allocated work appears."""
     routes = plan.routes
     assert routes is not None
+    check_stores_send_only_what_they_hold(plan, data)
     inputs = data.inputs
     scenario = inputs.scenario
     cold = scenario.cold_chain
@@ -283,3 +284,27 @@ def _check_dry_goods(day: TeamDay, data: AllocationData) -> None:
     assert kit.safety_boxes == math.ceil(
         (kit.ad_syringes + kit.mixing_syringes) / cold.syringes_per_safety_box
     )
+
+
+def check_stores_send_only_what_they_hold(plan: Plan, data: AllocationData) -> None:
+    """No vehicle leaves a store with vaccine the store does not hold yet that day.
+
+    A store holds its own stock from the start and what its parent's transfers brought on the day they
+    arrived (vehicles leave in the morning, so a transfer arriving the same day does not count); every
+    trip that leaves it takes its doses away that day.
+    """
+    routes = plan.routes
+    assert routes is not None
+    stores = data.inputs.stores
+    events: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)  # (day, order, doses)
+    for trip in routes.deliveries:
+        for stop in trip.stops:
+            for line in stop.lines:
+                events[trip.store_id, line.antigen].append((trip.day, 0, -line.doses))
+                if stop.place_id in stores and line.for_site_id == stop.place_id:
+                    events[stop.place_id, line.antigen].append((trip.day, 1, line.doses))
+    for (store_id, antigen), changes in events.items():
+        held = data.inputs.stock.get((store_id, antigen), 0)
+        for day, _order, doses in sorted(changes):
+            held += doses
+            assert held >= 0, (store_id, antigen, day, held)

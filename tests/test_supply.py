@@ -49,8 +49,9 @@ def test_cost_stage_picks_the_cheapest_of_equal_coverage_plans(
 ) -> None:
     """Two stores can each supply the 100 people of A: every split of the 10 vials covers them all.
 
-    Cheapest: only the near store (1 km): team-day 100 + one trip 0.8 + one link 20 + 0.1 L x 1 km x 0.01
-    = 120.801 USD. The far store alone costs 121.602; both stores pay two links (over 141).
+    Cheapest: only the near store, the team's base, whose team carries the vials (no vehicle): team-day
+    100 + one link 20 + 0.1 L x 1 km x 0.01 = 120.001 USD. The far store alone costs a vehicle trip more
+    (100 + 1.6 + 20 + 0.002 = 121.602); both stores pay two links (over 140).
     """
     path = instance(
         nodes=NODES,
@@ -64,15 +65,16 @@ def test_cost_stage_picks_the_cheapest_of_equal_coverage_plans(
     plan = solve(path, solver)
     assert plan.kpis.people_vaccinated == 100
     assert links(plan) == {("near", "s", 10)}
-    assert plan.kpis.cost == pytest.approx(120.801, abs=0.01)
-    assert plan.kpis.cost_breakdown.delivery_usd == pytest.approx(20.801, abs=0.01)
+    assert plan.kpis.cost == pytest.approx(120.001, abs=0.01)
+    assert plan.kpis.cost_breakdown.delivery_usd == pytest.approx(20.001, abs=0.01)
     assert plan.solver.coverage_stage_cost_usd is not None
     assert plan.solver.coverage_stage_cost_usd >= plan.kpis.cost - 1e-6
 
 
 def _hierarchy_instance(instance: Callable[..., Path], mode: str) -> Path:
     """The national store (hq) holds the stock; the provincial store of old province P sits at a; the
-    site (old province P) at b, 2 km from a and 3 km from hq."""
+    site (old province P) at b, 2 km from a and 3 km from hq. The team is based at the site itself, so
+    no store is its base and every vial comes by vehicle."""
     stores: list[dict[str, Any]] = [
         {"store_id": "national", "at": "hq", "level": "national"},
         {"store_id": "prov", "at": "a", "parent_store_id": "national", "province_old": "P"},
@@ -83,7 +85,7 @@ def _hierarchy_instance(instance: Callable[..., Path], mode: str) -> Path:
         stores=stores,
         stock=[("national", "X", 1000)],
         sites=[{"site_id": "s", "population": 100, "at": "b", "province_old": "P"}],
-        pools=[{"pool_id": "team", "base_id": "national"}],
+        pools=[{"pool_id": "team", "base_id": "s"}],
         extra={**PRICED, "supply": {**PRICED["supply"], "mode": mode}},
     )
 
@@ -117,7 +119,8 @@ def test_nearest_supplies_a_site_from_the_store_nearest_by_road(
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_vehicle_hours_bound_what_a_store_delivers(instance: Callable[..., Path], solver: str) -> None:
     """One vehicle, 1 pre-campaign day + 1 campaign day of 8 h: 16 h of driving. The site is 3 h away
-    (slow road), so at most 2 round trips of 6 h; a trip carries 4 cold boxes of 20.7 L = 82.8 L.
+    (slow road), so at most 2 round trips of 6 h; a trip carries 4 cold boxes of 20.7 L = 82.8 L. The
+    teams are based at the site, so every vial comes by vehicle.
 
     The site needs 2,000 people x 1 dose in 200 vials of 1 L each (100 cm3 a dose): 200 L, 3 trips.
     Two trips carry 165 vials (165.6 L), so 1,650 people are vaccinated.
@@ -128,7 +131,7 @@ def test_vehicle_hours_bound_what_a_store_delivers(instance: Callable[..., Path]
         stores=[{"store_id": "depot", "at": "hq", "vehicles": 1}],
         stock=[("depot", "X", 10_000)],
         sites=[{"site_id": "s", "population": 2000, "at": "a"}],
-        pools=[{"pool_id": "team", "base_id": "depot", "teams": 5, "output_per_day": 1000}],
+        pools=[{"pool_id": "team", "base_id": "s", "teams": 5, "output_per_day": 1000}],
         vaccines=[{"antigen": "X", "packed_volume_cm3": 100.0}],
         campaign={"days": 1},
         extra={"delivery": {"pre_campaign_days": 1}},
@@ -158,7 +161,7 @@ def test_a_stock_shortfall_names_the_stores_of_other_areas_that_still_hold_stock
         ],
         stock=[("other", "X", 1000)],
         sites=[{"site_id": "s", "population": 100, "at": "b", "province_old": "P"}],
-        pools=[{"pool_id": "team", "base_id": "national"}],
+        pools=[{"pool_id": "team", "base_id": "s"}],
         extra={**PRICED, "supply": {**PRICED["supply"], "mode": "hierarchy"}},
     )
     plan = solve(path, solver)
