@@ -104,6 +104,12 @@ class AllocationData:
         default=frozenset(),
         metadata={"doc": "(store, site) where a pool based at the store works: its teams carry the kit"},
     )
+    carried_only_links: frozenset[tuple[str, str]] = field(
+        default=frozenset(),
+        metadata={
+            "doc": "carried links the supply mode does not allow: the store's own teams only, no vehicle"
+        },
+    )
     place_to_place: TravelMatrix | None = field(
         default=None, metadata={"doc": "every site and store to every other, with road paths"}
     )
@@ -241,7 +247,8 @@ def prepare(
     areas = supply_areas(inputs, store_to_site)
     allowed, outside = supply_pairs(inputs, store_to_site, areas)
     # A team's kit leaves from its base: a store that is a pool's base may supply what that pool carries
-    # to the sites it works at, whatever the supply mode (a collection at the store, no vehicle).
+    # to the sites it works at, whatever the supply mode (a collection at the store); where the mode
+    # does not allow the link, only those teams' carriers may use it, never a vehicle.
     carried = {
         (inputs.pools[p].base_id, s) for p, s in team_links if inputs.pools[p].base_id in inputs.stores
     }
@@ -266,6 +273,7 @@ def prepare(
         supply_areas=areas,
         outside_area_links=frozenset(outside - carried),
         carried_links=frozenset(carried),
+        carried_only_links=frozenset(carried - allowed),
     )
 
 
@@ -392,7 +400,8 @@ def add_variables(model: AllocationModel) -> None:
                 )
         if any((d, s, a) in model.v for a in data.holdable[d]):
             ds = f"{store_ix[d]}_{site_ix[s]}"
-            model.z[d, s] = problem.add_variable(f"z_{ds}", 0, _max_trips(model, d, s), cat="Integer")
+            if (d, s) not in data.carried_only_links:
+                model.z[d, s] = problem.add_variable(f"z_{ds}", 0, _max_trips(model, d, s), cat="Integer")
             model.u[d, s] = problem.add_variable(f"u_{ds}", 0, 1, cat="Integer")
     for parent, child in data.resupply_links:
         for a in data.holdable[parent]:
@@ -646,17 +655,40 @@ def add_delivery_trip_constraints(model: AllocationModel) -> None:
     for (p, s), n in model.n.items():
         base = data.inputs.pools[p].base_id
         if (base, s) in data.carried_links:
-            carried[base, s].append(data.inputs.pools[p].carrier_net_volume_l * n)
-    for (d, s), trips in model.z.items():
-        capacity = data.vehicle_capacity_l * trips + pulp.lpSum(carried[d, s])
-        model.problem += pulp.lpSum(litres[d, s]) <= capacity, f"trips_{trips.name}"
-        model.problem += trips <= (trips.upBound or 0) * model.u[d, s], f"link_{trips.name}"
-        model.problem += pulp.lpSum(litres[d, s]) <= most_l[d, s] * model.u[d, s], f"linkl_{trips.name}"
+            carried[base, s].append(_carried_l_per_team_day(data, p, s) * n)
+    for (d, s), used in model.u.items():
+        trips = model.z.get((d, s))
+        capacity = pulp.lpSum(carried[d, s])
+        if trips is not None:  # a link the supply mode allows: vehicles may drive it
+            capacity += data.vehicle_capacity_l * trips
+            model.problem += trips <= (trips.upBound or 0) * used, f"link_{trips.name}"
+        model.problem += pulp.lpSum(litres[d, s]) <= capacity, f"trips_{used.name}"
+        model.problem += pulp.lpSum(litres[d, s]) <= most_l[d, s] * used, f"linkl_{used.name}"
     moved: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for (p, c, a), t in model.t.items():
         moved[p, c].append(data.vial_volume_l(a) * t)
     for (p, c), trips in model.zt.items():
         model.problem += pulp.lpSum(moved[p, c]) <= data.vehicle_capacity_l * trips, f"trips_{trips.name}"
+
+
+def _carried_l_per_team_day(data: AllocationData, pool_id: str, site_id: str) -> float:
+    """Litres a team-day of a pool may take from its own store for a site.
+
+    Its carriers' net litres, but no more than the people it serves there need (the site's litres per
+    reachable person, every vial of the campaign counted) plus a vial of each antigen for rounding.
+
+    Without the second bound one team-day of a pool could draw a whole site's vaccine from its store,
+    which the other teams there would then have to fetch from that store by vehicle.
+    """
+    demand = data.demands[site_id]
+    people = sum(demand.reachable(g) for g in demand.target_by_group)
+    antigens = [a for a in data.inputs.vaccines if data.max_vials(site_id, a) > 0]
+    per_person_l = sum(data.vial_volume_l(a) * data.max_vials(site_id, a) for a in antigens) / max(
+        people, 1e-9
+    )
+    rounding_l = sum(data.vial_volume_l(a) for a in antigens)
+    needed_l = data.team_links[pool_id, site_id].people_per_day * per_person_l + rounding_l
+    return min(data.inputs.pools[pool_id].carrier_net_volume_l, needed_l)
 
 
 def add_vehicle_constraints(model: AllocationModel) -> None:

@@ -406,7 +406,9 @@ def _supplies_through(figures: PlanFigures, d: str, stores: list[str]) -> bool:
 def _vehicle_reasons(figures: PlanFigures, s: str) -> Reasons:
     """``vehicles`` when no store that may supply the site has the hours for one more trip there."""
     data = figures.data
-    stores = sorted({d for (d, ss) in data.supply_links if ss == s})
+    stores = sorted(
+        {d for (d, ss) in data.supply_links if ss == s and (d, ss) not in data.carried_only_links}
+    )
     used = figures.vehicle_hours_used
     short = [
         d
