@@ -248,11 +248,15 @@ def test_shortage_shortfalls_name_a_store_or_teams(shortage: Solved) -> None:
         assert shortfall["people"] > 0
         names_store = any(name in shortfall["reason"] for name in store_names)
         names_teams = shortfall["reason"].startswith("Teams:") or " Teams: " in shortfall["reason"]
-        assert names_store or names_teams, shortfall
+        # A person or so may be left within the solver's gap: the reason then says so.
+        within_gap = (
+            shortfall["causes"] == ["solver"] and "stopped before proving optimality" in shortfall["reason"]
+        )
+        assert names_store or names_teams or within_gap, shortfall
         if "stock" in shortfall["causes"]:
             assert names_store, shortfall
-    # The baseline has no shortfall; only the antigens the scenario cuts can fall short.
-    assert {s["antigen"] for s in shortfalls} <= {"MR", "penta", "COVID19"}
+    # Only the antigens the scenario cuts run out of stock (teams fall short of others, as in the baseline).
+    assert {s["antigen"] for s in shortfalls if "stock" in s["causes"]} <= {"MR", "penta", "COVID19"}
     assert any("stock" in s["causes"] and s["antigen"] == "MR" for s in shortfalls)
     # shortfalls.csv holds the same rows.
     _, rows = read_csv(shortage.out / "shortfalls.csv")
