@@ -641,15 +641,9 @@ def add_delivery_trip_constraints(model: AllocationModel) -> None:
 
     where ``cap_veh`` is a vehicle's cold-box litres, ``lmax[d,s]`` the litres of every vial the site
     can use and ``zmax[d,s]`` the trips that carry them. What the teams based at ``d`` carry to ``s`` is
-    collected at the store and needs no vehicle. At a site without a fridge a vehicle can only leave
-    vaccine with the teams based there (a post's own team), so there also
-
-    .. math:: \sum_a vol_a\, v_{d,s,a} \le \sum_{p:\, base_p = d} carr_{p,s}\, n_{p,s}
-        + \sum_{p:\, base_p = s'} carrier_p\, n_{p,s}
-
-    with ``s'`` any site (not a store): teams based at another store take their kit from that store.
-    Trips are counted per link (a round trip store -> site -> store); routing later combines drops of
-    one store into fewer, longer trips, so these trips bound the vehicle time needed.
+    collected at the store and needs no vehicle. Trips are counted per link (a round trip store ->
+    site -> store); routing later combines drops of one store into fewer, longer trips, so these trips
+    bound the vehicle time needed.
     """
     data = model.data
     litres: dict[tuple[str, str], list[Any]] = defaultdict(list)
@@ -658,24 +652,16 @@ def add_delivery_trip_constraints(model: AllocationModel) -> None:
         litres[d, s].append(data.vial_volume_l(a) * v)
         most_l[d, s] += data.vial_volume_l(a) * (v.upBound or 0)
     carried: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    site_based: dict[str, list[Any]] = defaultdict(list)
     for (p, s), n in model.n.items():
-        pool = data.inputs.pools[p]
-        if (pool.base_id, s) in data.carried_links:
-            carried[pool.base_id, s].append(_carried_l_per_team_day(data, p, s) * n)
-        elif pool.base_id not in data.inputs.stores:
-            site_based[s].append(pool.carrier_net_volume_l * n)
+        base = data.inputs.pools[p].base_id
+        if (base, s) in data.carried_links:
+            carried[base, s].append(_carried_l_per_team_day(data, p, s) * n)
     for (d, s), used in model.u.items():
         trips = model.z.get((d, s))
         capacity = pulp.lpSum(carried[d, s])
         if trips is not None:  # a link the supply mode allows: vehicles may drive it
             capacity += data.vehicle_capacity_l * trips
             model.problem += trips <= (trips.upBound or 0) * used, f"link_{trips.name}"
-            if data.inputs.sites[s].fridge_net_volume_l <= 0:
-                # No fridge: a vehicle can only hand vaccine to teams based there (a post's team);
-                # teams based at another store take their kit from it (see the module docstring).
-                handed = pulp.lpSum(carried[d, s]) + pulp.lpSum(site_based[s])
-                model.problem += pulp.lpSum(litres[d, s]) <= handed, f"handover_{used.name}"
         model.problem += pulp.lpSum(litres[d, s]) <= capacity, f"trips_{used.name}"
         model.problem += pulp.lpSum(litres[d, s]) <= most_l[d, s] * used, f"linkl_{used.name}"
     moved: dict[tuple[str, str], list[Any]] = defaultdict(list)

@@ -167,12 +167,11 @@ def test_kit_syringes_count_people_not_the_doses_shipped_with_wastage(instance: 
 
 
 def test_kit_is_picked_up_where_the_delivery_left_its_vials(instance: Callable[..., Path]) -> None:
-    """The team is based at store "sub" (at A), which holds no X; the depot holds it all.
+    """The team is based at store "sub" (at A), which holds no X; the depot supplies both its sites.
 
-    B has a fridge: a vehicle leaves B's vials there and the team picks them up at B's fridge. C has
-    none, so no vehicle can leave vaccine there for a team based elsewhere: C's vials come from the
-    team's own store, which the depot resupplies, and the team collects them there. The team does B
-    and C in one day (hq - a - b - c, a minute apart), so its kit names both places.
+    B has a fridge: the vehicle leaves B's vials there and the team picks them up at B's fridge. C has
+    none: its vials are left at the team's base. The team does B and C in one day (hq - a - b - c, a
+    minute apart), so its kit names both places, each with its own vials.
     """
     path = instance(
         nodes=[*SLOW_NEAR, ("c", 0.03)],
@@ -191,14 +190,13 @@ def test_kit_is_picked_up_where_the_delivery_left_its_vials(instance: Callable[.
     assert routes is not None
     assert {(s.store_id, s.site_id, s.vials) for s in plan.shipments} == {
         ("depot", "b", 10),
-        ("sub", "c", 20),
+        ("depot", "c", 20),
     }
-    assert {(t.from_store_id, t.to_store_id, t.vials) for t in plan.transfers} == {("depot", "sub", 20)}
     (day,) = routes.team_days
     assert sorted(s.site_id for s in day.stops) == ["b", "c"]
     assert [(p.place_id, p.kind, p.vials) for p in day.kit.pickups] == [
         ("b", "site_fridge", {"X": 10}),
-        ("sub", "store", {"X": 20}),
+        ("sub", "base", {"X": 20}),
     ]
     dropped = {
         (s.place_id, line.for_site_id, line.vials)
@@ -206,9 +204,9 @@ def test_kit_is_picked_up_where_the_delivery_left_its_vials(instance: Callable[.
         for s in t.stops
         for line in s.lines
     }
-    assert dropped == {("b", "b", 10), ("sub", "sub", 20)}
+    assert dropped == {("b", "b", 10), ("sub", "c", 20)}
     assert all(t.day <= day.day - 1 for t in routes.deliveries)
-    assert [(c.store_id, c.for_site_id, c.vials) for c in routes.collections] == [("sub", "c", 20)]
+    assert not routes.collections
 
 
 def test_post_team_works_at_its_post_every_day_before_any_other_team(instance: Callable[..., Path]) -> None:
