@@ -16,7 +16,7 @@ from models.messages import ReasonPart
 
 ColdContainer = Literal["vaccine_carrier", "cold_box"]
 #: Where a team picks up a kit's vials: its own store, a site's fridge or its base (see KitPickup).
-PickupKind = Literal["store", "site_fridge", "base"]
+PickupKind = Literal["store", "site_fridge", "site_cold_box", "base"]
 LonLat = tuple[float, float]
 
 
@@ -45,6 +45,8 @@ class KitPickup(StrictModel):
 
     ``store``: the team collects them at the store it is based at, which supplies them.
     ``site_fridge``: a vehicle left them in the fridge of a site the team works at.
+    ``site_cold_box``: a vehicle left them in cold boxes at a site the team works at (the team is based
+    at a store that is not below the supplying one: vaccine never goes up or across the hierarchy).
     ``base``: a vehicle left them at the team's base (a lower store, or a border post).
     """
 

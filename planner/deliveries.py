@@ -4,7 +4,9 @@ Where vaccine goes (its *drop point*):
 
 - a team based at the store that supplies it collects it there (a :class:`models.Collection`);
 - otherwise a vehicle takes it to the site if the site has a fridge, or else to the team's base (a
-  lower store, or a border post where a fixed-post team works from).
+  lower store, or a border post where a fixed-post team works from); a team based at a store that is
+  not below the supplying one finds its vials at the site, left there in cold boxes, so that no vehicle
+  carries vaccine up the hierarchy or across to another branch.
 
 Each team-day's kit then says where its vials are picked up (:class:`models.KitPickup`): that same
 place, so the sheet a team is handed and the vehicle's drop list name one place.
@@ -130,13 +132,29 @@ class DeliveryBuilder(WarningLog):
         return needs
 
     def pickup_place(self, need: Need) -> tuple[str, PickupKind]:
-        """Where the team picks up a need, and what kind of place that is (the drop point rule)."""
+        """Where the team picks up a need, and what kind of place that is (the drop point rule).
+
+        Vaccine only moves down the hierarchy: a team based at a store that is not below the supplying
+        store (above it, or in another branch) finds its vials at the site, where a vehicle left them in
+        cold boxes (``site_cold_box``), rather than having a vehicle carry them up or sideways to its base.
+        """
         base = self.inputs.pools[need.pool_id].base_id
         if base == need.store_id:
             return base, "store"
         if self.inputs.sites[need.site_id].fridge_net_volume_l > 0:
             return need.site_id, "site_fridge"
+        if base in self.inputs.stores and not self._below(base, need.store_id):
+            return need.site_id, "site_cold_box"
         return base, "base"
+
+    def _below(self, store_id: str, ancestor_id: str) -> bool:
+        """Whether ``ancestor_id`` is up ``store_id``'s parent chain."""
+        current = self.inputs.stores[store_id].parent_store_id
+        while current is not None:
+            if current == ancestor_id:
+                return True
+            current = self.inputs.stores[current].parent_store_id
+        return False
 
     def drop_point(self, need: Need) -> str | None:
         """Where a vehicle leaves a need, or None if the team collects it at its own store."""

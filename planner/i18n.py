@@ -69,6 +69,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     # Kinds of pickup place (codes of models.PickupKind)
     "pickup_store": {"en": "team's store", "fr": "dépôt de l'équipe"},
     "pickup_site_fridge": {"en": "site fridge", "fr": "réfrigérateur du site"},
+    "pickup_site_cold_box": {"en": "cold box left at the site", "fr": "caisse isotherme laissée au site"},
     "pickup_base": {"en": "delivered to base", "fr": "livré à la base"},
     "dry_goods": {"en": "Dry goods", "fr": "Matériel sec"},
     "ad_syringes": {"en": "AD syringes", "fr": "Seringues autobloquantes"},

@@ -100,6 +100,7 @@ def check_route_invariants(plan: Plan, data: AllocationData) -> None:
     routes = plan.routes
     assert routes is not None
     check_stores_send_only_what_they_hold(plan, data)
+    check_vaccine_only_goes_down(plan, data)
     inputs = data.inputs
     scenario = inputs.scenario
     cold = scenario.cold_chain
@@ -233,6 +234,8 @@ def check_kit_invariants(plan: Plan, data: AllocationData) -> None:
         for pickup in day.kit.pickups:
             if pickup.kind == "site_fridge":
                 assert pickup.place_id in sites and inputs.sites[pickup.place_id].fridge_net_volume_l > 0
+            elif pickup.kind == "site_cold_box":
+                assert pickup.place_id in sites and inputs.sites[pickup.place_id].fridge_net_volume_l <= 0
             else:
                 assert pickup.place_id == pool.base_id, (day.trip_id, pickup)
             for antigen, vials in pickup.vials.items():
@@ -308,3 +311,23 @@ def check_stores_send_only_what_they_hold(plan: Plan, data: AllocationData) -> N
         for day, _order, doses in sorted(changes):
             held += doses
             assert held >= 0, (store_id, antigen, day, held)
+
+
+def check_vaccine_only_goes_down(plan: Plan, data: AllocationData) -> None:
+    """No vehicle drops vaccine at a store that is not below the store it left (no trip up or across)."""
+    routes = plan.routes
+    assert routes is not None
+    stores = data.inputs.stores
+
+    def below(store_id: str, ancestor_id: str) -> bool:
+        current = stores[store_id].parent_store_id
+        while current is not None:
+            if current == ancestor_id:
+                return True
+            current = stores[current].parent_store_id
+        return False
+
+    for trip in routes.deliveries:
+        for stop in trip.stops:
+            if stop.place_id in stores:
+                assert below(stop.place_id, trip.store_id), (trip.trip_id, trip.store_id, stop.place_id)
