@@ -212,15 +212,15 @@ def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: fl
 
 def _holdable(inputs: CampaignInputs) -> dict[str, set[str]]:
     """Antigens each store can hold: its own stock or stock somewhere up its parent chain."""
-    holdable: dict[str, set[str]] = {}
-    for store_id in inputs.stores:
-        antigens: set[str] = set()
-        current: str | None = store_id
-        while current is not None:
-            antigens |= {a for a in inputs.vaccines if inputs.stock.get((current, a), 0) > 0}
-            current = inputs.stores[current].parent_store_id
-        holdable[store_id] = antigens
-    return holdable
+    return {
+        store_id: {
+            a
+            for current in (store_id, *inputs.store_ancestors(store_id))
+            for a in inputs.vaccines
+            if inputs.stock.get((current, a), 0) > 0
+        }
+        for store_id in inputs.stores
+    }
 
 
 def prepare(

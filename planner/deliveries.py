@@ -143,18 +143,9 @@ class DeliveryBuilder(WarningLog):
             return base, "store"
         if self.inputs.sites[need.site_id].fridge_net_volume_l > 0:
             return need.site_id, "site_fridge"
-        if base in self.inputs.stores and not self._below(base, need.store_id):
+        if base in self.inputs.stores and need.store_id not in self.inputs.store_ancestors(base):
             return need.site_id, "site_cold_box"
         return base, "base"
-
-    def _below(self, store_id: str, ancestor_id: str) -> bool:
-        """Whether ``ancestor_id`` is up ``store_id``'s parent chain."""
-        current = self.inputs.stores[store_id].parent_store_id
-        while current is not None:
-            if current == ancestor_id:
-                return True
-            current = self.inputs.stores[current].parent_store_id
-        return False
 
     def drop_point(self, need: Need) -> str | None:
         """Where a vehicle leaves a need, or None if the team collects it at its own store."""
@@ -348,12 +339,7 @@ class DeliveryBuilder(WarningLog):
 
     def _stores_top_down(self) -> list[str]:
         """Stores ordered so that every parent comes before its children."""
-
-        def depth(store_id: str) -> int:
-            parent = self.inputs.stores[store_id].parent_store_id
-            return 0 if parent is None else 1 + depth(parent)
-
-        return sorted(self.inputs.stores, key=lambda d: (depth(d), d))
+        return sorted(self.inputs.stores, key=lambda d: (len(self.inputs.store_ancestors(d)), d))
 
     @property
     def first_delivery_day(self) -> int:

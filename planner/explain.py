@@ -393,14 +393,8 @@ def _held_elsewhere(figures: PlanFigures, linked: list[str], a: str) -> list[Rea
 
 def _supplies_through(figures: PlanFigures, d: str, stores: list[str]) -> bool:
     """Whether store d is an ancestor of one of ``stores`` (its stock could reach them by transfers)."""
-    parents = figures.data.inputs.stores
-    for store in stores:
-        current = parents[store].parent_store_id
-        while current is not None:
-            if current == d:
-                return True
-            current = parents[current].parent_store_id
-    return False
+    inputs = figures.data.inputs
+    return any(d in inputs.store_ancestors(store) for store in stores)
 
 
 def _vehicle_reasons(figures: PlanFigures, s: str) -> Reasons:

@@ -82,6 +82,15 @@ class CampaignInputs:
         """Hours a site is open a day: ``hours_open_per_day``, or the campaign's working day."""
         return self.sites[site_id].hours_open_per_day or self.scenario.campaign.working_day_h
 
+    def store_ancestors(self, store_id: str) -> list[str]:
+        """The stores up ``store_id``'s parent chain, nearest first (its parent, then that one's ...)."""
+        chain: list[str] = []
+        current = self.stores[store_id].parent_store_id
+        while current is not None:
+            chain.append(current)
+            current = self.stores[current].parent_store_id
+        return chain
+
     def post_of(self, pool_id: str) -> str | None:
         """The border post where this pool's teams work every day it is open; None if they may leave it.
 
