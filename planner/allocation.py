@@ -414,15 +414,20 @@ def add_variables(model: AllocationModel) -> None:
             )
 
 
-def _max_trips(model: AllocationModel, store_id: str, site_id: str) -> int:
-    """Trips that carry every vial a site can use from one store (an upper bound for ``z``)."""
+def _most_litres(model: AllocationModel, store_id: str, site_id: str) -> float:
+    """Litres of every vial a site can use that one store may send it."""
     data = model.data
-    litres = sum(
+    return sum(
         data.vial_volume_l(a) * data.max_vials(site_id, a)
         for a in data.holdable[store_id]
         if (site_id, a) in model.short
     )
-    return max(1, math.ceil(litres / data.vehicle_capacity_l - 1e-9))
+
+
+def _max_trips(model: AllocationModel, store_id: str, site_id: str) -> int:
+    """Trips that carry every vial a site can use from one store (an upper bound for ``z``)."""
+    litres = _most_litres(model, store_id, site_id)
+    return max(1, math.ceil(litres / model.data.vehicle_capacity_l - 1e-9))
 
 
 def add_shortfall_definitions(model: AllocationModel) -> None:
@@ -647,10 +652,8 @@ def add_delivery_trip_constraints(model: AllocationModel) -> None:
     """
     data = model.data
     litres: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    most_l: dict[tuple[str, str], float] = defaultdict(float)
     for (d, s, a), v in model.v.items():
         litres[d, s].append(data.vial_volume_l(a) * v)
-        most_l[d, s] += data.vial_volume_l(a) * (v.upBound or 0)
     carried: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for (p, s), n in model.n.items():
         base = data.inputs.pools[p].base_id
@@ -663,7 +666,7 @@ def add_delivery_trip_constraints(model: AllocationModel) -> None:
             capacity += data.vehicle_capacity_l * trips
             model.problem += trips <= (trips.upBound or 0) * used, f"link_{trips.name}"
         model.problem += pulp.lpSum(litres[d, s]) <= capacity, f"trips_{used.name}"
-        model.problem += pulp.lpSum(litres[d, s]) <= most_l[d, s] * used, f"linkl_{used.name}"
+        model.problem += pulp.lpSum(litres[d, s]) <= _most_litres(model, d, s) * used, f"linkl_{used.name}"
     moved: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for (p, c, a), t in model.t.items():
         moved[p, c].append(data.vial_volume_l(a) * t)
@@ -853,7 +856,6 @@ class SolveOutcome:
     values: dict[str, float]
     cost_stage_seconds: float | None = None
     cost_stage_gap: float | None = None
-    cost_stage_usd: float | None = None
     coverage_stage_cost_usd: float | None = None
     message: str = ""
     message_parts: tuple[ReasonPart, ...] = ()
@@ -1223,7 +1225,7 @@ def solve_model(
     bound, gap = _bound_and_gap(problem, status, stage_objective)
     if objective_settings.mode == "weighted" and bound is not None:
         bound = bound + objective - stage_objective  # report the bound of the coverage part only
-    values = {v.name: float(v.varValue or 0.0) for v in problem.variables()}
+    values = _solution(problem)
     if first.interrupted or objective_settings.mode == "weighted":
         stopped: str | None = None
         if first.interrupted:
@@ -1286,7 +1288,6 @@ def solve_model(
         values,
         cost_stage_seconds=second.seconds,
         cost_stage_gap=cost_gap,
-        cost_stage_usd=value_at(cost_expression(model), values),
         coverage_stage_cost_usd=value_at(cost_expression(model), first_values),
     )
     return _with_message(outcome, message)
