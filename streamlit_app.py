@@ -23,9 +23,10 @@ import pandas as pd
 import streamlit as st
 
 from models import Plan, RoadClosure, Scenario
+from models.messages import ReasonPart
 from planner import compare, edits
 from planner.errors import InputError
-from planner.explain import plan_messages, problem_text, solver_message
+from planner.explain import plan_messages, problem_text, render_reason, solver_message
 from planner.exports import (
     BUNDLE_MIME,
     FORMATS,
@@ -554,10 +555,35 @@ def page_plan() -> None:
         st.success(_("no_shortfalls"))
     else:
         show_frame(shortfalls)
+    needs_section(solved.plan)
     messages = plan_messages(solved.plan, lang())
     for warning in (*messages.warnings, *messages.route_warnings):
         st.warning(warning)
     logistics_section(solved.plan, messages.logistics)
+
+
+def needs_section(plan: Plan) -> None:
+    """The reserve short where it is held, wastage above plan and why, and the equity floors."""
+    st.subheader(_("reserve"))
+    reserve = compare.buffer_table(plan, lang())
+    if reserve.empty:
+        st.success(_("no_reserve_short"))
+    else:
+        show_frame(reserve)
+    for note in plan.wastage_notes:
+        st.info(f"{note.site_id} / {note.antigen}: {render_reason(note.reason_parts[0], lang())}")
+    if plan.fairness is not None:
+        st.subheader(_("equity"))
+        if plan.fairness.floors_changed_plan:
+            cost = ReasonPart(
+                key="equity_cost",
+                values={
+                    "people": plan.fairness.people_given_up,
+                    "vaccinations": plan.fairness.vaccinations_given_up,
+                },
+            )
+            st.caption(render_reason(cost, lang()))
+        show_frame(compare.equity_table(plan, lang()))
 
 
 def logistics_section(plan: Plan, warnings: tuple[str, ...]) -> None:

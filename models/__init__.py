@@ -17,7 +17,10 @@ from models.inputs import (
     Vaccine,
 )
 from models.plan import (
+    BufferShortfall,
     CostBreakdown,
+    EquityGroupCoverage,
+    FairnessReport,
     Kpis,
     Plan,
     PlanStatus,
@@ -28,6 +31,7 @@ from models.plan import (
     SolverInfo,
     TeamDays,
     Transfer,
+    WastageNote,
 )
 from models.routes import (
     ColdContainer,
@@ -51,6 +55,8 @@ from models.scenario import (
     ColdChain,
     DataFiles,
     Delivery,
+    EquityFloor,
+    Fairness,
     Network,
     Objective,
     Overrides,
@@ -61,9 +67,11 @@ from models.scenario import (
     Supply,
     SupplyMode,
     TeamOverride,
+    ValueStep,
 )
 
 __all__ = [
+    "BufferShortfall",
     "Campaign",
     "ColdChain",
     "ColdContainer",
@@ -74,6 +82,10 @@ __all__ = [
     "DeliveryLine",
     "DeliveryStop",
     "DeliveryTrip",
+    "EquityFloor",
+    "EquityGroupCoverage",
+    "Fairness",
+    "FairnessReport",
     "Identifier",
     "Kit",
     "KitLine",
@@ -115,5 +127,7 @@ __all__ = [
     "Transfer",
     "Unscheduled",
     "Vaccine",
+    "ValueStep",
+    "WastageNote",
     "clock",
 ]

@@ -166,6 +166,10 @@ class TeamPool(StrictModel):
         return stays
 
 
+#: What happens to an opened multi-dose vial at the end of a session (WHO multi-dose vial policy, 2014).
+OpenVialPolicy = Literal["discard_after_session", "keep_in_fridge"]
+
+
 class Vaccine(StrictModel):
     """An antigen, its presentation and who it targets."""
 
@@ -181,6 +185,12 @@ class Vaccine(StrictModel):
         default=False, description="needs a diluent ampoule and mixing syringe per vial"
     )
     administration: Literal["injection", "oral"] = "injection"
+    open_vial_policy: OpenVialPolicy = Field(
+        default="discard_after_session",
+        description="discard_after_session: an opened vial is discarded at the end of the session (6 h at "
+        "most; lyophilised vaccines, COVID-19 AZ); keep_in_fridge: the WHO multi-dose vial policy lets an "
+        "opened vial be used at later sessions where the site has a fridge (liquid OPV, penta, Td)",
+    )
     price_usd_per_dose: float = Field(default=0.0, ge=0)
     priority: float = Field(default=1.0, ge=0)
 

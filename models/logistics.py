@@ -39,6 +39,16 @@ class ThinTeamDay(StrictModel):
     people: int = Field(ge=0)
 
 
+class StopWithoutVial(StrictModel):
+    """A stop with people that carries no vial of an antigen its site is given."""
+
+    team_id: str
+    day: int
+    site_id: str
+    antigen: str
+    people: int = Field(ge=0)
+
+
 class IdlePool(StrictModel):
     """A team pool with idle team-days while a site it reaches has a shortfall."""
 
@@ -91,6 +101,12 @@ class LogisticsFigures(StrictModel):
         default=None, description="scheduled team-days vaccinating fewer than checks.min_people_per_team_day"
     )
     thin_team_day_examples: tuple[ThinTeamDay, ...] = Field(default=(), description="the thinnest first")
+    stops_without_vials: int | None = Field(
+        default=None,
+        description="stops with at least checks.min_people_for_every_antigen people carrying no vial of an "
+        "antigen their site is given",
+    )
+    stops_without_vial_examples: tuple[StopWithoutVial, ...] = Field(default=(), description="busiest first")
     unused_team_days_beside_shortfalls: int = Field(
         ge=0, description="available minus allocated team-days of pools that reach a site with a shortfall"
     )
@@ -153,6 +169,11 @@ class LogisticsFigures(StrictModel):
                     "thin team-days",
                     f"{self.thin_team_days} of {self.team_days_scheduled} "
                     f"with < {c.min_people_per_team_day} people",
+                ),
+                (
+                    "stops w/o a vial",
+                    f"{self.stops_without_vials} with >= {c.min_people_for_every_antigen} people lack an "
+                    "antigen their site is given",
                 ),
             ]
         else:

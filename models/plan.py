@@ -115,6 +115,39 @@ class SiteAntigenResult(StrictModel):
     doses_with_buffer: int
     doses_shipped: int
     vials_shipped: int
+    doses_given: int = Field(default=0, description="people vaccinated x doses per person")
+    sessions: int = Field(default=0, description="sessions (team-days) at the site")
+    vials_opened: int = Field(
+        default=0, description="vials expected to be opened: for the doses with wastage, and one a session"
+    )
+    planned_wastage_rate: float = 0.0
+    expected_wastage_rate: float | None = Field(
+        default=None, description="1 - doses given / doses in the vials opened; None if nothing is given"
+    )
+    buffer_doses: int = Field(default=0, description="doses shipped beyond the vials opened (the reserve)")
+
+
+class BufferShortfall(StrictModel):
+    """A site or store holding less reserve than ``campaign.buffer_rate`` asks, for one antigen."""
+
+    place_id: str
+    place_name: str
+    place_kind: Literal["site", "store"]
+    antigen: str
+    buffer_doses: int = Field(description="reserve wanted: buffer rate x the doses given with wastage")
+    held_doses: int = Field(description="reserve held: doses shipped beyond need, or a store's stock left")
+    short_doses: int
+
+
+class WastageNote(StrictModel):
+    """An antigen at a site whose expected wastage exceeds the planned rate, and why."""
+
+    site_id: str
+    antigen: str
+    planned_wastage_rate: float
+    expected_wastage_rate: float
+    reason: str
+    reason_parts: tuple[ReasonPart, ...] = ()
 
 
 class Shipment(StrictModel):
@@ -153,6 +186,32 @@ class TeamDays(StrictModel):
     people_vaccinated: int = Field(description="people served by this pool at this site (proportional share)")
 
 
+class EquityGroupCoverage(StrictModel):
+    """Coverage of one group of an equity floor (a site kind, province or age group) for one antigen."""
+
+    floor_index: int
+    by: str
+    antigen: str
+    group: str
+    reachable_people: int
+    people_vaccinated: int
+    coverage: float = Field(description="of the reachable people")
+    floor_coverage: float = Field(description="what the floor asks of this group")
+    met: bool
+
+
+class FairnessReport(StrictModel):
+    """How the plan shares coverage between groups, and what its equity floors cost."""
+
+    groups: tuple[EquityGroupCoverage, ...] = ()
+    floors_changed_plan: bool = Field(description="the plan without floors would have broken one")
+    people_given_up: int = Field(
+        default=0,
+        description="people vaccinated by the plan without floors, less this plan's (0 if unchanged)",
+    )
+    vaccinations_given_up: int = 0
+
+
 class Plan(StrictModel):
     """Everything the planner decided for one scenario."""
 
@@ -171,6 +230,13 @@ class Plan(StrictModel):
     warning_parts: tuple[ReasonPart, ...] = Field(
         default=(), description="each warning as data, to render in other languages (empty in older plans)"
     )
+    buffer_shortfalls: tuple[BufferShortfall, ...] = Field(
+        default=(), description="sites or stores short of their reserve (campaign.buffer_held_at)"
+    )
+    wastage_notes: tuple[WastageNote, ...] = Field(
+        default=(), description="antigens at sites expected to waste more than planned, and why"
+    )
+    fairness: FairnessReport | None = Field(default=None, description="equity floors and what they cost")
     routes: RoutePlan | None = Field(default=None, description="itineraries and deliveries, once routed")
     logistics: LogisticsFigures | None = Field(
         default=None, description="logistics sanity figures and their breaches (planner.logistics)"
@@ -200,8 +266,34 @@ class Plan(StrictModel):
                 lines.append(f"    - {s.site_name} / {s.antigen}: {s.people:,} people. {s.reason}")
             if len(self.shortfalls) > 15:
                 lines.append(f"    ... and {len(self.shortfalls) - 15} more (see plan.json)")
-        else:
+        elif not self.buffer_shortfalls:
             lines.append("  shortfalls        none")
+        else:
+            lines.append("  shortfalls        none of people")
+        if self.buffer_shortfalls:
+            short = sum(b.short_doses for b in self.buffer_shortfalls)
+            places = len({b.place_id for b in self.buffer_shortfalls})
+            lines.append(f"  buffer            short at {places} places, {short:,} doses of reserve")
+            for b in sorted(self.buffer_shortfalls, key=lambda b: -b.short_doses)[:10]:
+                lines.append(
+                    f"    - {b.place_name} / {b.antigen}: holds {b.held_doses:,} of {b.buffer_doses:,} doses"
+                )
+            if len(self.buffer_shortfalls) > 10:
+                lines.append(f"    ... and {len(self.buffer_shortfalls) - 10} more (see plan.json)")
+        for note in self.wastage_notes[:10]:
+            lines.append(f"  wastage           {note.site_id} / {note.antigen}: {note.reason}")
+        if self.fairness is not None:
+            unmet = [g for g in self.fairness.groups if not g.met]
+            if self.fairness.floors_changed_plan:
+                lines.append(
+                    f"  equity floors     cost {self.fairness.people_given_up:,} people"
+                    f" ({self.fairness.vaccinations_given_up:,} vaccinations) against the plan without them"
+                )
+            for g in unmet[:10]:
+                lines.append(
+                    f"    - below floor: {g.by} {g.group} / {g.antigen}: {g.coverage:.0%}"
+                    f" (floor {g.floor_coverage:.0%})"
+                )
         lines.extend(f"  warning: {w}" for w in self.warnings)
         if self.routes is not None:
             lines.append(self.routes.summary())

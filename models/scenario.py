@@ -6,6 +6,7 @@ Paths in ``data`` are relative to the scenario file.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -74,7 +75,12 @@ class Campaign(StrictModel):
         default=5, ge=1, description="team-days a mobile team works per round trip from its base"
     )
     buffer_rate: float = Field(
-        default=0.25, ge=0, le=1, description="reserve stock on top of needs (reported)"
+        default=0.25, ge=0, le=1, description="reserve stock on top of the doses the plan gives (MSF: 25%)"
+    )
+    buffer_held_at: Identifier = Field(
+        default="site",
+        description="where the reserve is held: 'site' (shipped with each site's vaccine), 'area_store' "
+        "(kept at the store of each site's supply area) or the id of one store that holds all of it",
     )
     wastage_rates: dict[Identifier, float] = Field(default_factory=dict, description="overrides by antigen")
     age_structure: dict[Identifier, float] = Field(default_factory=lambda: dict(DEFAULT_AGE_STRUCTURE))
@@ -247,6 +253,12 @@ class Objective(StrictModel):
     cost_weight: float = Field(default=1e-4, ge=0)
     coverage_tolerance: float = Field(default=0.0, ge=0, le=0.5)
     delivery_cost_usd_per_litre_km: float = Field(default=0.01, ge=0)
+    buffer_short_usd_per_dose: float = Field(
+        default=10.0,
+        ge=0,
+        description="cost-stage penalty per dose of buffer not positioned (above any dose's price, so the "
+        "buffer is shipped wherever stock and cold chain allow); never in the reported cost",
+    )
 
 
 class SolverSettings(StrictModel):
@@ -302,9 +314,75 @@ class LogisticsChecks(StrictModel):
     min_people_per_team_day: int = Field(
         default=50, ge=0, description="a team-day that vaccinates fewer people than this is thin"
     )
+    min_people_for_every_antigen: int = Field(
+        default=40,
+        ge=0,
+        description="a stop with this many people carries a vial of every antigen its site is given",
+    )
     max_idle_team_days_beside_shortfalls: int = Field(
         default=0, ge=0, description="idle team-days allowed in pools that reach a site with a shortfall"
     )
+
+
+class ValueStep(StrictModel):
+    """Diminishing returns: a person beyond ``above`` of a site's reachable people is worth ``value``.
+
+    ``value`` is relative to a person below the first step, for one antigen at one site.
+    """
+
+    above: float = Field(gt=0, lt=1, description="coverage of the site's reachable people for the antigen")
+    value: float = Field(ge=0, le=1, description="value of each further person, relative to the first")
+
+
+#: Default diminishing returns: the first half of a site's reachable people count in full, the next 30%
+#: at 0.6 and the last 20% at 0.3, so that scarce stock is shared between sites rather than given
+#: winner-takes-all (authors' choice; docs/FORMULATION.md §7 states it in words).
+DEFAULT_VALUE_STEPS: tuple[ValueStep, ...] = (
+    ValueStep(above=0.5, value=0.6),
+    ValueStep(above=0.8, value=0.3),
+)
+
+EquityDimension = Literal["site_kind", "province", "age_group"]
+
+
+class EquityFloor(StrictModel):
+    """A floor on the coverage of each group of ``by``, relative to the best-served group and absolute.
+
+    Each group reaches at least ``min_ratio_to_best`` of the best-served group's coverage of an antigen,
+    and at least ``min_coverage`` of its reachable people.
+
+    Soft with ``penalty_per_person`` weighted people per person below the floor, or hard when it is null.
+    """
+
+    by: EquityDimension
+    antigens: tuple[Identifier, ...] | None = Field(
+        default=None, description="antigens the floor holds for; every campaign antigen if omitted"
+    )
+    min_ratio_to_best: float = Field(default=0.5, ge=0, le=1)
+    min_coverage: float = Field(default=0.0, ge=0, le=1)
+    penalty_per_person: float | None = Field(
+        default=2.0, ge=0, description="weighted people lost per person below the floor; null makes it hard"
+    )
+
+
+class Fairness(StrictModel):
+    """How scarce resources are shared: diminishing returns per site and antigen, and equity floors.
+
+    By default every site kind reaches at least half the coverage of the best-served kind, for each
+    antigen (soft, 2 weighted people per person below it).
+    """
+
+    value_steps: tuple[ValueStep, ...] = DEFAULT_VALUE_STEPS
+    floors: tuple[EquityFloor, ...] = (EquityFloor(by="site_kind"),)
+
+    @field_validator("value_steps")
+    @classmethod
+    def _steps_diminish(cls, steps: tuple[ValueStep, ...]) -> tuple[ValueStep, ...]:
+        for before, after in pairwise(steps):
+            if after.above <= before.above or after.value > before.value:
+                msg = "fairness.value_steps must rise in 'above' and fall (or stay) in 'value'"
+                raise invalid("value_steps_not_diminishing", msg)
+        return steps
 
 
 class Scenario(StrictModel):
@@ -320,6 +398,7 @@ class Scenario(StrictModel):
     delivery: Delivery = Delivery()
     supply: Supply = Supply()
     overrides: Overrides = Overrides()
+    fairness: Fairness = Fairness()
     objective: Objective = Objective()
     solver: SolverSettings = SolverSettings()
     logistics_checks: LogisticsChecks = LogisticsChecks()

@@ -32,6 +32,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
 import highspy
@@ -157,12 +158,76 @@ class AllocationData:
         delivery = self.inputs.scenario.delivery
         return 2.0 * km * delivery.cost_usd_per_km + 2.0 * travel_time_s / 3600.0 * delivery.cost_usd_per_h
 
+    def reachable(self, site_id: str, antigen: str) -> float:
+        """Reachable people of a site that ``antigen`` targets."""
+        demand = self.demands[site_id]
+        return sum(demand.reachable(g) for g in self.inputs.vaccines[antigen].target_groups)
+
+    @property
+    def buffer_at_sites(self) -> bool:
+        """The reserve (``campaign.buffer_rate``) travels with each site's vaccine."""
+        return self.inputs.scenario.campaign.buffer_held_at == "site"
+
     def max_vials(self, site_id: str, antigen: str) -> int:
-        """Most vials of ``antigen`` a site can use: every reachable person, with wastage, in whole vials."""
+        """Most vials of ``antigen`` a site can use.
+
+        Every reachable person with wastage (and the buffer, when it is held at sites), in whole vials;
+        where opened vials are discarded after each session, at least one vial for every session the
+        site can have.
+        """
         vaccine = self.inputs.vaccines[antigen]
-        people = sum(self.demands[site_id].reachable(g) for g in vaccine.target_groups)
-        doses = vaccine.doses_per_person * vaccine.wastage_factor * people
-        return math.ceil(doses / vaccine.doses_per_vial - 1e-9)
+        doses = vaccine.doses_per_person * vaccine.wastage_factor * self.reachable(site_id, antigen)
+        if self.buffer_at_sites:
+            doses *= 1.0 + self.inputs.scenario.campaign.buffer_rate
+        vials = math.ceil(doses / vaccine.doses_per_vial - 1e-9)
+        if self.discards_open_vials(site_id, antigen):
+            vials = max(vials, self.max_sessions(site_id))
+        return vials
+
+    def discards_open_vials(self, site_id: str, antigen: str) -> bool:
+        """An opened vial of ``antigen`` is discarded at the end of each session at this site.
+
+        True for a vaccine whose policy is ``discard_after_session``, and for ``keep_in_fridge`` vaccines at
+        a site with no fridge to keep the opened vial in (WHO multi-dose vial policy, 2014).
+        """
+        kept = self.inputs.vaccines[antigen].open_vial_policy == "keep_in_fridge"
+        return not (kept and self.inputs.sites[site_id].fridge_net_volume_l > 0)
+
+    @cached_property
+    def links_by_site(self) -> dict[str, list[tuple[str, TeamLink]]]:
+        """The pools linked to each site, with their links."""
+        links: dict[str, list[tuple[str, TeamLink]]] = defaultdict(list)
+        for (p, s), link in self.team_links.items():
+            links[s].append((p, link))
+        return links
+
+    def max_sessions(self, site_id: str) -> int:
+        """Most sessions (team-days) a site can have: every linked pool's team-days."""
+        return sum(self.inputs.pools[p].teams * self.days for p, _link in self.links_by_site.get(site_id, []))
+
+    def session_people(self, site_id: str, antigen: str) -> float:
+        """Most people one session at a site can give ``antigen``: ``c[s,a]`` of the session rule.
+
+        At a flow site, the people of the antigen's groups who pass in a day while the team is there;
+        elsewhere the people of a full team-day of the best linked pool, in the share of the site's
+        reachable people the antigen targets; never more than its reachable people. 0 if no pool works
+        there.
+        """
+        inputs = self.inputs
+        reachable = self.reachable(site_id, antigen)
+        links = self.links_by_site.get(site_id, [])
+        if not links or reachable <= 0:
+            return 0.0
+        if inputs.sites[site_id].kind is SiteKind.BORDER_POST:
+            presence = max(
+                min(1.0, link.session_s / (3600.0 * inputs.hours_open(site_id))) for _p, link in links
+            )
+            return min(reachable, reachable / inputs.days_open(site_id) * presence)
+        demand = self.demands[site_id]
+        groups = {g for v in inputs.vaccines.values() for g in v.target_groups}
+        everyone = sum(demand.reachable(g) for g in groups)
+        share = reachable / everyone if everyone > 0 else 0.0
+        return min(reachable, max(link.people_per_day for _p, link in links) * share)
 
 
 def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: float) -> TeamLink | None:
@@ -355,6 +420,14 @@ class AllocationModel:
     z: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
     zt: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
     u: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    #: Doses of reserve not positioned, by (site or store, antigen) (see :func:`add_buffer_constraints`).
+    buffer_short: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    #: People above each value step, by (site, antigen, step index) (:func:`add_value_step_constraints`).
+    excess: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
+    #: Coverage of the best-served group, by (floor index, antigen) (:func:`add_equity_floor_constraints`).
+    floor_best: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
+    #: People below an equity floor, by (floor index, antigen, group); held at 0 for a hard floor.
+    floor_short: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
     #: :func:`cost_terms`, built once: the solve and the plan's cost breakdown both read them.
     cost_terms: dict[str, Any] | None = None
 
@@ -403,6 +476,8 @@ def add_variables(model: AllocationModel) -> None:
             if (d, s) not in data.carried_only_links:
                 model.z[d, s] = problem.add_variable(f"z_{ds}", 0, _max_trips(model, d, s), cat="Integer")
             model.u[d, s] = problem.add_variable(f"u_{ds}", 0, 1, cat="Integer")
+    _add_buffer_variables(model, site_ix, store_ix, antigen_ix)
+    _add_fairness_variables(model, site_ix, antigen_ix)
     for parent, child in data.resupply_links:
         for a in data.holdable[parent]:
             model.t[parent, child, a] = problem.add_variable(
@@ -412,6 +487,53 @@ def add_variables(model: AllocationModel) -> None:
             model.zt[parent, child] = problem.add_variable(
                 f"zt_{store_ix[parent]}_{store_ix[child]}", 0, cat="Integer"
             )
+
+
+def _add_buffer_variables(
+    model: AllocationModel, site_ix: dict[str, int], store_ix: dict[str, int], antigen_ix: dict[str, int]
+) -> None:
+    """``bshort`` per (site, antigen) given anything, or per (holding store, antigen) the stores hold."""
+    data, problem = model.data, model.problem
+    campaign = data.inputs.scenario.campaign
+    if campaign.buffer_rate <= 0:
+        return
+    if data.buffer_at_sites:
+        for s, a in model.short:
+            model.buffer_short[s, a] = problem.add_variable(f"bshort_s{site_ix[s]}_{antigen_ix[a]}", 0)
+        return
+    holders = (
+        set(data.supply_areas.values())
+        if campaign.buffer_held_at == "area_store"
+        else {campaign.buffer_held_at}
+    )
+    for d in sorted(holders):
+        for a in sorted({a for (_s, a) in model.short}):
+            model.buffer_short[d, a] = problem.add_variable(f"bshort_d{store_ix[d]}_{antigen_ix[a]}", 0)
+
+
+def _add_fairness_variables(
+    model: AllocationModel, site_ix: dict[str, int], antigen_ix: dict[str, int]
+) -> None:
+    """``excess`` per (site, antigen, value step); ``best`` and soft ``fshort`` per equity floor."""
+    data, problem = model.data, model.problem
+    fairness = data.inputs.scenario.fairness
+    for s, a in model.short:
+        for k in range(len(fairness.value_steps)):
+            model.excess[s, a, str(k)] = problem.add_variable(f"excess_{site_ix[s]}_{antigen_ix[a]}_{k}", 0)
+    given = {a for (_s, a) in model.short}
+    for f, floor in enumerate(fairness.floors):
+        for a in floor.antigens if floor.antigens is not None else tuple(data.inputs.vaccines):
+            if a not in given:
+                continue
+            groups = equity_groups(data, f, a)
+            if len(groups) < 2 and floor.min_coverage <= 0:
+                continue
+            model.floor_best[str(f), a] = problem.add_variable(f"best_{f}_{antigen_ix[a]}", 0, 1)
+            hard = floor.penalty_per_person is None
+            for i, key in enumerate(sorted(groups)):
+                model.floor_short[str(f), a, key] = problem.add_variable(
+                    f"fshort_{f}_{antigen_ix[a]}_{i}", 0, 0 if hard else None
+                )
 
 
 def _most_litres(model: AllocationModel, store_id: str, site_id: str) -> float:
@@ -571,13 +693,7 @@ def add_stock_constraints(model: AllocationModel) -> None:
         dpv_a \Big(\sum_s v_{d,s,a} + \sum_{c} t_{d,c,a}\Big) \le stock_{d,a} + dpv_a\, t_{parent(d),d,a}
     """
     data = model.data
-    outflow: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
-    inflow: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
-    for (d, _s, a), v in model.v.items():
-        outflow[d, a].append(v)
-    for (parent, child, a), t in model.t.items():
-        outflow[parent, a].append(t)
-        inflow[child, a].append(t)
+    outflow, inflow = _store_flows(model)
     for d, a in sorted(set(outflow) | set(inflow)):
         dpv = data.inputs.vaccines[a].doses_per_vial
         stock = data.inputs.stock.get((d, a), 0)
@@ -714,6 +830,170 @@ def add_vehicle_constraints(model: AllocationModel) -> None:
         model.problem += pulp.lpSum(terms) <= data.vehicle_hours(d), f"vehicles_{d}"
 
 
+def add_session_vial_constraints(model: AllocationModel) -> None:
+    r"""Every session that gives an antigen opens a vial of it, where opened vials are discarded.
+
+    .. math:: \sum_g y_{s,g,a} \le c_{s,a} \sum_{d \in D(s)} v_{d,s,a}
+        \quad \forall (s,a): \text{opened vials of } a \text{ are discarded after a session at } s
+
+    A session gives ``a`` to at most ``c[s,a]`` people (:meth:`AllocationData.session_people`), so the
+    people given ``a`` need at least ``sum y / c`` sessions that offer it, each with a vial of its own.
+    With the dose constraint this makes vials ``>= max(doses with wastage / dpv, sessions offering a)``:
+    a border post where 2 children a day pass needs a vial of MR every day it offers MR, not 3 vials
+    for 12 days. Vaccines kept under the multi-dose vial policy at a site with a fridge are exempt
+    (:meth:`AllocationData.discards_open_vials`).
+    """
+    data = model.data
+    vials_in: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
+    for (_d, s, a), v in model.v.items():
+        vials_in[s, a].append(v)
+    for (s, a), short in model.short.items():
+        per_session = data.session_people(s, a)
+        if per_session <= 0 or not data.discards_open_vials(s, a):
+            continue
+        groups = data.inputs.vaccines[a].target_groups
+        given = pulp.lpSum(model.y[s, g, a] for g in groups if (s, g, a) in model.y)
+        model.problem += given <= per_session * pulp.lpSum(vials_in[s, a]), f"session_{short.name}"
+
+
+def _store_flows(
+    model: AllocationModel,
+) -> tuple[dict[tuple[str, str], list[pulp.LpVariable]], dict[tuple[str, str], list[pulp.LpVariable]]]:
+    """Vials each (store, antigen) sends (to sites and child stores) and receives (from its parent)."""
+    outflow: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
+    inflow: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
+    for (d, _s, a), v in model.v.items():
+        outflow[d, a].append(v)
+    for (parent, child, a), t in model.t.items():
+        outflow[parent, a].append(t)
+        inflow[child, a].append(t)
+    return outflow, inflow
+
+
+def add_buffer_constraints(model: AllocationModel) -> None:
+    r"""The reserve (``b = buffer_rate`` of the doses given) is positioned where the scenario holds it.
+
+    Held at sites (``campaign.buffer_held_at: site``, the default):
+
+    .. math:: dpv_a \sum_d v_{d,s,a} + bshort_{s,a} \ge (1 + b)\, dpp_a\, WF_a \sum_g y_{s,g,a}
+
+    Held at each site's area store (``area_store``), or at one named store ``X`` for every site:
+
+    .. math:: left_{d,a} + bshort_{d,a} \ge b\, dpp_a\, WF_a \sum_{s \in area(d)} \sum_g y_{s,g,a}
+
+    with ``left[d,a]`` the doses the store still holds after its shipments and transfers. ``bshort`` is
+    the reserve not positioned; the cost stage prices it at ``objective.buffer_short_usd_per_dose``
+    (never in the reported cost), so the buffer goes wherever stock and cold chain allow, and the plan
+    lists every place short of it.
+    """
+    data = model.data
+    campaign = data.inputs.scenario.campaign
+    rate = campaign.buffer_rate
+    if rate <= 0:
+        return
+    vaccines = data.inputs.vaccines
+
+    def doses_given(s: str, a: str) -> Any:
+        groups = vaccines[a].target_groups
+        people = pulp.lpSum(model.y[s, g, a] for g in groups if (s, g, a) in model.y)
+        return vaccines[a].doses_per_person * vaccines[a].wastage_factor * people
+
+    if data.buffer_at_sites:
+        vials_in: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
+        for (_d, s, a), v in model.v.items():
+            vials_in[s, a].append(v)
+        for s, a in model.short:
+            short = model.buffer_short[s, a]
+            shipped = vaccines[a].doses_per_vial * pulp.lpSum(vials_in[s, a])
+            model.problem += shipped + short >= (1 + rate) * doses_given(s, a), f"buffer_{short.name}"
+        return
+    holder: dict[str, str] = (
+        dict(data.supply_areas)
+        if campaign.buffer_held_at == "area_store"
+        else dict.fromkeys(data.inputs.sites, campaign.buffer_held_at)
+    )
+    held_for: dict[str, list[str]] = defaultdict(list)
+    for s, store in holder.items():
+        held_for[store].append(s)
+    outflow, inflow = _store_flows(model)
+    for (d, a), short in model.buffer_short.items():
+        needed = rate * pulp.lpSum(doses_given(s, a) for s in held_for[d] if (s, a) in model.short)
+        dpv = vaccines[a].doses_per_vial
+        left = data.inputs.stock.get((d, a), 0) + dpv * (pulp.lpSum(inflow[d, a]) - pulp.lpSum(outflow[d, a]))
+        model.problem += left + short >= needed, f"buffer_{short.name}"
+
+
+def add_value_step_constraints(model: AllocationModel) -> None:
+    r"""People above each value step of a site and antigen (diminishing returns, ``fairness.value_steps``).
+
+    .. math:: excess_{s,a,k} \ge \sum_g y_{s,g,a} - above_k \sum_{g \in G(a)} U_{s,g},
+        \qquad excess_{s,a,k} \ge 0
+
+    The objective takes ``w_s w_a (value_{k-1} - value_k)`` off for each person in ``excess[s,a,k]``
+    (``value_{-1} = 1``), so a person beyond ``above_k`` of a site's reachable people is worth
+    ``value_k``: concave in the coverage of each site and antigen, with no integer variable.
+    """
+    data = model.data
+    for (s, a, k), excess in model.excess.items():
+        step = data.inputs.scenario.fairness.value_steps[int(k)]
+        groups = data.inputs.vaccines[a].target_groups
+        given = pulp.lpSum(model.y[s, g, a] for g in groups if (s, g, a) in model.y)
+        model.problem += excess >= given - step.above * data.reachable(s, a), f"step_{excess.name}"
+
+
+def equity_groups(data: AllocationData, floor_index: int, antigen: str) -> dict[str, list[tuple[str, str]]]:
+    """The (site, group) cells of each group of a floor's dimension that the antigen targets.
+
+    Only sites some pool can work at count: a site no team reaches cannot be lifted by a floor, and
+    counting it would only hold the others down.
+    """
+    floor = data.inputs.scenario.fairness.floors[floor_index]
+    inputs = data.inputs
+    cells: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for s, site in inputs.sites.items():
+        if s not in data.links_by_site:
+            continue
+        for g in inputs.vaccines[antigen].target_groups:
+            if data.demands[s].reachable(g) <= 0:
+                continue
+            key = {"site_kind": site.kind.value, "province": site.province, "age_group": g}[floor.by]
+            cells[key].append((s, g))
+    return dict(cells)
+
+
+def add_equity_floor_constraints(model: AllocationModel) -> None:
+    r"""Each group of an equity floor reaches a share of the best-served group's coverage, and a minimum.
+
+    For a floor ``f`` over groups ``k`` (site kinds, provinces or age groups) and an antigen ``a``,
+    with ``Y_k`` the people of group ``k`` given ``a`` and ``U_k`` its reachable people:
+
+    .. math::
+        best_{f,a} \ge Y_k / U_k, \qquad
+        Y_k + fshort_{f,a,k} \ge r_f\, U_k\, best_{f,a}, \qquad
+        Y_k + fshort_{f,a,k} \ge min_f\, U_k
+
+    ``best`` can only rise to the best group's coverage, so the floor holds the least-served group
+    within ``r_f`` of the best. Soft floors price ``fshort`` at ``penalty_per_person`` weighted people
+    in the objective; a hard floor holds ``fshort`` at 0. With nothing vaccinated every floor holds,
+    so the model stays feasible unless a hard ``min_coverage`` asks for more than resources allow.
+    Freeing every ``fshort`` (and pricing it at 0) lifts the floors without removing a row, which is
+    how :func:`solve_model` learns what they cost.
+    """
+    data = model.data
+    fairness = data.inputs.scenario.fairness
+    for (f, a), best in model.floor_best.items():
+        floor = fairness.floors[int(f)]
+        for i, (key, cells) in enumerate(sorted(equity_groups(data, int(f), a).items())):
+            given = pulp.lpSum(model.y[s, g, a] for s, g in cells if (s, g, a) in model.y)
+            reachable = sum(data.demands[s].reachable(g) for s, g in cells)
+            lifted = given + model.floor_short[f, a, key]
+            name = f"{best.name}_{i}"
+            model.problem += given <= reachable * best, f"floorbest_{name}"
+            model.problem += lifted >= floor.min_ratio_to_best * reachable * best, f"floorratio_{name}"
+            if floor.min_coverage > 0:
+                model.problem += lifted >= floor.min_coverage * reachable, f"floormin_{name}"
+
+
 CONSTRAINT_FAMILIES = (
     add_shortfall_definitions,
     add_contact_constraints,
@@ -723,18 +1003,53 @@ CONSTRAINT_FAMILIES = (
     add_post_staffing_constraints,
     add_trip_constraints,
     add_dose_constraints,
+    add_session_vial_constraints,
+    add_buffer_constraints,
     add_stock_constraints,
     add_store_cold_chain_constraints,
     add_site_cold_chain_constraints,
     add_carrier_constraints,
     add_delivery_trip_constraints,
     add_vehicle_constraints,
+    add_value_step_constraints,
+    add_equity_floor_constraints,
 )
 
 
 def coverage_expression(model: AllocationModel) -> Any:
     r"""Priority-weighted people vaccinated: :math:`\sum_{s,g,a} w_s w_a\, y_{s,g,a}`."""
     return pulp.lpSum(model.data.weight(s, a) * y for (s, _g, a), y in model.y.items())
+
+
+def value_expression(model: AllocationModel, floors: bool = True) -> Any:
+    r"""What the coverage stage maximises: weighted people, with diminishing returns and equity floors.
+
+    .. math::
+        V = \sum_{s,g,a} w_s w_a\, y_{s,g,a}
+          - \sum_{s,a,k} w_s w_a (value_{k-1} - value_k)\, excess_{s,a,k}
+          - \sum_{f,a,k} penalty_f\, fshort_{f,a,k}
+
+    ``floors=False`` leaves the floors' penalties out (the floors' rows are then left out of the solve
+    too; see :func:`solve_model`).
+    """
+    data = model.data
+    steps = data.inputs.scenario.fairness.value_steps
+    drops = [(1.0 if k == 0 else steps[k - 1].value) - step.value for k, step in enumerate(steps)]
+    value = coverage_expression(model) - pulp.lpSum(
+        data.weight(s, a) * drops[int(k)] * excess for (s, a, k), excess in model.excess.items()
+    )
+    if floors:
+        penalties = data.inputs.scenario.fairness.floors
+        value -= pulp.lpSum(
+            (penalties[int(f)].penalty_per_person or 0.0) * short
+            for (f, _a, _k), short in model.floor_short.items()
+        )
+    return value
+
+
+def buffer_short_expression(model: AllocationModel) -> Any:
+    r"""Doses of reserve not positioned: :math:`\sum bshort` (priced in the cost stage only)."""
+    return pulp.lpSum(model.buffer_short.values())
 
 
 def cost_expression(model: AllocationModel) -> Any:
@@ -857,6 +1172,10 @@ class SolveOutcome:
     cost_stage_seconds: float | None = None
     cost_stage_gap: float | None = None
     coverage_stage_cost_usd: float | None = None
+    unfloored_values: dict[str, float] | None = field(
+        default=None,
+        metadata={"doc": "the coverage-stage plan without equity floors, when the floors changed the plan"},
+    )
     message: str = ""
     message_parts: tuple[ReasonPart, ...] = ()
 
@@ -1177,6 +1496,78 @@ def _run_with_people_held(
     return run, _solution(model.problem)
 
 
+def floor_values(model: AllocationModel, values: Mapping[str, float]) -> tuple[dict[str, float], bool]:
+    """``values`` with each floor's ``best`` and ``fshort`` set to fit them, and whether every floor holds.
+
+    A plan solved without the floors' rows then satisfies them (soft floors) as a start for a solve
+    with them; if every floor already holds, it is optimal for that solve too.
+    """
+    data = model.data
+    floors = data.inputs.scenario.fairness.floors
+    filled = dict(values)
+    hold = True
+    for (f, a), best in model.floor_best.items():
+        floor = floors[int(f)]
+        groups = equity_groups(data, int(f), a)
+        given = {
+            key: sum(values.get(model.y[s, g, a].name, 0.0) for s, g in cells if (s, g, a) in model.y)
+            for key, cells in groups.items()
+        }
+        reachable = {
+            key: sum(data.demands[s].reachable(g) for s, g in cells) for key, cells in groups.items()
+        }
+        top = max((given[k] / reachable[k] for k in groups if reachable[k] > 0), default=0.0)
+        filled[best.name] = top
+        for key in groups:
+            lacking = max(floor.min_ratio_to_best * top, floor.min_coverage) * reachable[key] - given[key]
+            hold = hold and lacking <= FLOOR_TOLERANCE_PEOPLE
+            filled[model.floor_short[f, a, key].name] = max(0.0, lacking)
+    return filled, hold
+
+
+#: People a group may lack under its equity floor and still count as meeting it (solver tolerances).
+FLOOR_TOLERANCE_PEOPLE = 0.5
+
+
+def _coverage_stage(
+    model: AllocationModel,
+    settings: SolverSettings,
+    start: Mapping[str, float] | None,
+    monitor: SolveMonitor | None,
+) -> tuple[_StageRun, dict[str, float] | None]:
+    """Maximise the value; with equity floors, first without them, to learn what they cost.
+
+    Returns the run (its solution is in the problem's variables, or in the values given when the
+    floors changed nothing) and the plan without floors when the floors changed it (else None).
+    """
+    problem = model.problem
+    limit_s = settings.time_limit_s
+    if not model.floor_short:
+        problem.setObjective(value_expression(model))
+        return _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor), None
+    held = {short: short.upBound for short in model.floor_short.values()}
+    for short in held:
+        short.upBound = None
+    problem.setObjective(value_expression(model, floors=False))
+    try:
+        free = _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor)
+    finally:
+        for short, upper in held.items():
+            short.upBound = upper
+    problem.setObjective(value_expression(model))
+    if free.status not in ("optimal", "feasible") or free.interrupted:
+        return free, None
+    unfloored = _solution(problem)
+    filled, hold = floor_values(model, unfloored)
+    if hold:
+        for variable in problem.variables():
+            variable.varValue = filled.get(variable.name, variable.varValue)
+        return free, None
+    left_s = None if limit_s is None else max(limit_s / 4, limit_s - free.seconds)
+    floored = _run(problem, settings, left_s, settings.mip_gap, "coverage", filled, monitor)
+    return replace(floored, seconds=free.seconds + floored.seconds), unfloored
+
+
 def solve_model(
     model: AllocationModel,
     settings: SolverSettings,
@@ -1206,13 +1597,18 @@ def solve_model(
     """
     objective_settings = model.data.inputs.scenario.objective
     problem = model.problem
-    coverage = coverage_expression(model)
-    cost = cost_expression(model) + RESOURCE_TIE_BREAK * resources_expression(model)
+    coverage = value_expression(model)
+    cost = (
+        cost_expression(model)
+        + RESOURCE_TIE_BREAK * resources_expression(model)
+        + objective_settings.buffer_short_usd_per_dose * buffer_short_expression(model)
+    )
+    unfloored: dict[str, float] | None = None
     if objective_settings.mode == "weighted":
         problem.setObjective(coverage - objective_settings.cost_weight * cost)
+        first = _run(problem, settings, settings.time_limit_s, settings.mip_gap, "coverage", start, monitor)
     else:
-        problem.setObjective(coverage)
-    first = _run(problem, settings, settings.time_limit_s, settings.mip_gap, "coverage", start, monitor)
+        first, unfloored = _coverage_stage(model, settings, start, monitor)
     status, seconds = first.status, first.seconds
     if status not in ("optimal", "feasible"):
         if first.interrupted:
@@ -1232,7 +1628,10 @@ def solve_model(
             weighted = objective_settings.mode == "weighted"
             stopped = "solver_stopped" if weighted else "solver_stopped_cost_not_minimised"
         return _with_message(
-            SolveOutcome(status, settings.name, seconds, objective, bound, gap, values), stopped
+            SolveOutcome(
+                status, settings.name, seconds, objective, bound, gap, values, unfloored_values=unfloored
+            ),
+            stopped,
         )
 
     floor = objective - objective_settings.coverage_tolerance * abs(objective) - coverage_slack(objective)
@@ -1289,5 +1688,6 @@ def solve_model(
         cost_stage_seconds=second.seconds,
         cost_stage_gap=cost_gap,
         coverage_stage_cost_usd=value_at(cost_expression(model), first_values),
+        unfloored_values=unfloored,
     )
     return _with_message(outcome, message)

@@ -271,6 +271,30 @@ def shortfall_table(plan: Plan, lang: Lang = "en") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def buffer_table(plan: Plan, lang: Lang = "en") -> pd.DataFrame:
+    """Return every site or store short of its reserve, most doses short first.
+
+    Columns: place id, place name, antigen, reserve wanted, held and short (doses).
+    """
+    columns = [t(key, lang) for key in ("place_id", "place", "antigen", "reserve_doses", "held", "short")]
+    rows = [
+        (b.place_id, b.place_name, b.antigen, b.buffer_doses, b.held_doses, b.short_doses)
+        for b in sorted(plan.buffer_shortfalls, key=lambda b: (-b.short_doses, b.place_name, b.antigen))
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def equity_table(plan: Plan, lang: Lang = "en") -> pd.DataFrame:
+    """Return each equity floor's groups: coverage of their reachable people, the floor, met or not."""
+    columns = [t(key, lang) for key in ("by", "group", "antigen", "coverage", "floor", "met")]
+    groups = plan.fairness.groups if plan.fairness is not None else ()
+    rows = [
+        (g.by, g.group, g.antigen, round(g.coverage, 3), round(g.floor_coverage, 3), "✓" if g.met else "✗")
+        for g in groups
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _check_names(plans: Mapping[str, Plan]) -> list[str]:
     """Return the scenario names in order, or raise CompareError if they cannot be compared."""
     names = list(plans)

@@ -348,6 +348,11 @@ def _stock_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> R
             _part("reason_cold_chain_store", stores=tuple(inputs.stores[d].name for d in full), antigen=a)
         ]
     lacking = math.ceil(people_short * vaccine.doses_per_person * vaccine.wastage_factor)
+    reserve = figures.reserve_by_antigen[a] - figures.reserve_doses(s, a)
+    if reserve >= lacking:
+        # The cost stage positions the reserve only after the people are held: that stock was no use to
+        # anyone the plan could vaccinate, so it is not what limits this site.
+        return [], [_part("reason_stock_in_reserve", reserve=int(reserve), antigen=a)]
     held = [d for d in stores if inputs.stock.get((d, a), 0) > 0] or stores
     reasons = [
         _part(

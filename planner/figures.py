@@ -111,3 +111,51 @@ class PlanFigures:
             left[parent, a] -= vials * vaccines[a].doses_per_vial
             left[child, a] += vials * vaccines[a].doses_per_vial
         return left
+
+    @cached_property
+    def sessions(self) -> dict[str, int]:
+        """Sessions (team-days) at each site."""
+        count: dict[str, int] = defaultdict(int)
+        for (_p, s), days in self.team_days.items():
+            count[s] += days
+        return count
+
+    def doses_given(self, site_id: str, antigen: str) -> int:
+        """Doses the plan gives of ``antigen`` at a site (people vaccinated x doses per person)."""
+        vaccinated, _ = self.site_antigen_people
+        return vaccinated[site_id, antigen] * self.data.inputs.vaccines[antigen].doses_per_person
+
+    def vials_opened(self, site_id: str, antigen: str) -> int:
+        """Vials of ``antigen`` a site is expected to open: for the doses with wastage, and one a session.
+
+        Where opened vials are discarded after each session, every session with a vial opens one
+        (:meth:`AllocationData.discards_open_vials`); never more vials than were shipped.
+        """
+        vaccine = self.data.inputs.vaccines[antigen]
+        given = self.doses_given(site_id, antigen)
+        if given <= 0:
+            return 0
+        shipped = self.doses_shipped[site_id, antigen] // vaccine.doses_per_vial
+        for_doses = math.ceil(given * vaccine.wastage_factor / vaccine.doses_per_vial - EPS)
+        if self.data.discards_open_vials(site_id, antigen):
+            for_doses = max(for_doses, min(self.sessions[site_id], shipped))
+        return min(shipped, for_doses)
+
+    def buffer_wanted(self, site_id: str, antigen: str) -> float:
+        """Doses of reserve the plan wants for a site's doses given: ``buffer_rate`` x doses with wastage."""
+        vaccine = self.data.inputs.vaccines[antigen]
+        rate = self.data.inputs.scenario.campaign.buffer_rate
+        return rate * self.doses_given(site_id, antigen) * vaccine.wastage_factor
+
+    def reserve_doses(self, site_id: str, antigen: str) -> int:
+        """Doses of ``antigen`` a site holds beyond the vials it is expected to open (its reserve)."""
+        dpv = self.data.inputs.vaccines[antigen].doses_per_vial
+        return self.doses_shipped[site_id, antigen] - self.vials_opened(site_id, antigen) * dpv
+
+    @cached_property
+    def reserve_by_antigen(self) -> dict[str, int]:
+        """Doses of each antigen held as reserve over all sites."""
+        total: dict[str, int] = defaultdict(int)
+        for s, a in self.doses_shipped:
+            total[a] += self.reserve_doses(s, a)
+        return total

@@ -200,6 +200,27 @@ LABELS: dict[str, dict[Lang, str]] = {
         "fr": "Stock : il manque environ {lacking:,} doses de {antigen} à {stores} pour ce site "
         "(aucun dépôt à portée n'en a plus).",
     },
+    "reason_stock_in_reserve": {
+        "en": "Stock: the stores within reach have no {antigen} left, but {reserve:,} doses of it are "
+        "held as reserve at other sites, placed only once no one the plan can reach could be given them.",
+        "fr": "Stock : les dépôts à portée n'ont plus d'antigène {antigen}, mais {reserve:,} doses sont "
+        "gardées en réserve sur d'autres sites, placées seulement quand personne que le plan peut "
+        "atteindre ne pouvait les recevoir.",
+    },
+    "wastage_one_vial_per_session": {
+        "en": "{sessions} sessions give {antigen} to {people} people ({per_session} a session); each session "
+        "opens a {dpv}-dose vial that is discarded after it, so about {expected} of the doses opened are "
+        "wasted against {planned} planned. A vial of fewer doses, or fewer sessions offering {antigen}, "
+        "would waste less.",
+        "fr": "{sessions} séances donnent {antigen} à {people} personnes ({per_session} par séance) ; chaque "
+        "séance ouvre un flacon de {dpv} doses jeté après elle, donc environ {expected} des doses ouvertes "
+        "sont perdues contre {planned} prévues. Un flacon de moins de doses, ou moins de séances offrant "
+        "{antigen}, en perdrait moins.",
+    },
+    "input_pydantic_value_steps_not_diminishing": {
+        "en": "fairness.value_steps must rise in 'above' and fall (or stay) in 'value'",
+        "fr": "fairness.value_steps doit croître en « above » et décroître (ou rester égal) en « value »",
+    },
     "reason_no_store_supply": {
         "en": "Stock: {stores}, which supplies this site, and the stores above it hold no {antigen}.",
         "fr": "Stock : {stores}, qui approvisionne ce site, et les dépôts au-dessus n'ont pas d'antigène "
@@ -358,6 +379,10 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "Team-days with fewer than {people} people",
         "fr": "Jours-équipe de moins de {people} personnes",
     },
+    "logistics_row_stops_without_vials": {
+        "en": "Stops with {people}+ people lacking a vial their site has",
+        "fr": "Arrêts de {people} personnes ou plus sans un flacon que leur site a",
+    },
     "logistics_row_idle_team_days": {
         "en": "Idle team-days beside shortfalls",
         "fr": "Jours-équipe inactifs à côté de manques",
@@ -395,6 +420,13 @@ LABELS: dict[str, dict[Lang, str]] = {
         "e.g. teams {teams}.",
         "fr": "{count} des {total} jours-équipe vaccinent moins de {people} personnes (le plus bas : "
         "{fewest}), par exemple les équipes {teams}.",
+    },
+    "logistics_stops_without_vials": {
+        "en": "{count} stops with {people} people or more carry no vial of an antigen their site is given, "
+        "e.g. {team} on day {day} at {site}: no {antigen} for {busiest} people.",
+        "fr": "{count} arrêts de {people} personnes ou plus n'ont aucun flacon d'un antigène que leur site "
+        "reçoit, par exemple {team} le jour {day} à {site} : pas d'antigène {antigen} pour {busiest} "
+        "personnes.",
     },
     "logistics_idle_team_days": {
         "en": "{days} team-days are idle (unused or released) in pools that reach a site with a shortfall "
@@ -473,6 +505,25 @@ LABELS: dict[str, dict[Lang, str]] = {
     "by_province": {"en": "By province", "fr": "Par province"},
     "by_antigen": {"en": "By antigen", "fr": "Par antigène"},
     "shortfalls": {"en": "Shortfalls and why", "fr": "Manques et leurs causes"},
+    "reserve": {"en": "Reserve (buffer) short", "fr": "Réserve (stock tampon) manquante"},
+    "no_reserve_short": {
+        "en": "Every site or store holds its full reserve.",
+        "fr": "Chaque site ou dépôt détient toute sa réserve.",
+    },
+    "reserve_doses": {"en": "Reserve wanted (doses)", "fr": "Réserve voulue (doses)"},
+    "held": {"en": "Held (doses)", "fr": "Détenu (doses)"},
+    "short": {"en": "Short (doses)", "fr": "Manque (doses)"},
+    "equity": {"en": "Equity floors", "fr": "Planchers d'équité"},
+    "equity_cost": {
+        "en": "The floors cost {people:,} people ({vaccinations:,} vaccinations) against the plan "
+        "without them.",
+        "fr": "Les planchers coûtent {people:,} personnes ({vaccinations:,} vaccinations) par rapport au "
+        "plan sans eux.",
+    },
+    "by": {"en": "By", "fr": "Par"},
+    "group": {"en": "Group", "fr": "Groupe"},
+    "floor": {"en": "Floor", "fr": "Plancher"},
+    "met": {"en": "Met", "fr": "Atteint"},
     "no_shortfalls": {
         "en": "No shortfalls: every reachable person is vaccinated.",
         "fr": "Aucun manque : chaque personne atteignable est vaccinée.",

@@ -40,7 +40,7 @@ from models import Kit, LonLat, Plan, SiteKind, Stop, TeamDay, TeamDays, Unsched
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
 from planner.explain import render_reason
-from planner.kits import build_kit, container_for, split_integer
+from planner.kits import build_kit, container_for, split_integer, split_one_each
 from planner.network import TravelMatrix
 from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
 
@@ -254,8 +254,10 @@ class ItineraryBuilder(WarningLog):
     def assign_vials(self, visits: list[Visit]) -> None:
         """Split the vials shipped to each site, and the people each antigen is planned for, over its visits.
 
-        Both go by people served. People of an antigen are split with the site's unscheduled people as
-        one more share, which is left out: the kits bring syringes for the people planned on their days.
+        Vials go one to each visit first (:func:`planner.kits.split_one_each`: every session that offers
+        an antigen opens a vial of it), then by people served. The people of an antigen are split over
+        the visits that carry it, by people served, with the site's unscheduled people as one more
+        share, which is left out: the kits bring syringes for the people planned on their days.
         """
         by_site: dict[str, list[Visit]] = defaultdict(list)
         for visit in visits:
@@ -269,15 +271,16 @@ class ItineraryBuilder(WarningLog):
                 self.warn("warning_vials_unvisited", vials=vials, antigen=antigen, site=site_id)
                 continue
             for visit, part in zip(
-                site_visits, split_integer(vials, [v.people for v in site_visits]), strict=True
+                site_visits, split_one_each(vials, [v.people for v in site_visits]), strict=True
             ):
                 if part:
                     visit.vials[antigen] = part
         site_people = {site.site_id: site.people_vaccinated for site in self.plan.sites}
         for row in self.plan.site_antigens:
-            site_visits = by_site.get(row.site_id, [])
+            all_visits = by_site.get(row.site_id, [])
+            unscheduled = max(site_people.get(row.site_id, 0) - sum(v.people for v in all_visits), 0)
+            site_visits = [v for v in all_visits if v.vials.get(row.antigen, 0) > 0]
             weights = [float(v.people) for v in site_visits]
-            unscheduled = max(site_people.get(row.site_id, 0) - sum(v.people for v in site_visits), 0)
             parts = split_integer(row.people_vaccinated, [*weights, float(unscheduled)]) if weights else []
             for visit, part in zip(site_visits, parts, strict=False):
                 if part:

@@ -32,6 +32,25 @@ def split_integer(total: int, weights: Sequence[float]) -> list[int]:
     return parts
 
 
+def split_one_each(total: int, weights: Sequence[float]) -> list[int]:
+    """Split ``total`` whole vials over sessions: one for each session with a weight first, then by weight.
+
+    Every session that vaccinates anyone needs a vial of each antigen it offers, since an opened vial
+    is not carried from one session to the next (WHO multi-dose vial policy). With fewer vials than
+    such sessions, the busiest sessions get one each (ties to the first). The parts add up to ``total``.
+    """
+    busy = sorted((i for i, w in enumerate(weights) if w > 0), key=lambda i: (-weights[i], i))
+    parts = [0] * len(weights)
+    if total <= len(busy):
+        for i in busy[:total]:
+            parts[i] = 1
+        return parts
+    for i in busy:
+        parts[i] = 1
+    rest = split_integer(total - len(busy), weights)
+    return [one + more for one, more in zip(parts, rest, strict=True)]
+
+
 def container_for(returns_daily: bool) -> ColdContainer:
     """Teams back at base every night use vaccine carriers; mobile teams on trips use cold boxes."""
     return "vaccine_carrier" if returns_daily else "cold_box"

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from models import Plan, RoutePlan
-from models.logistics import MAX_EXAMPLES, FarShipment, IdlePool, LogisticsFigures, SiteStores, ThinTeamDay
+from models.logistics import (
+    MAX_EXAMPLES,
+    FarShipment,
+    IdlePool,
+    LogisticsFigures,
+    SiteStores,
+    StopWithoutVial,
+    ThinTeamDay,
+)
 from models.messages import ReasonPart, ReasonValue
 from models.scenario import LogisticsChecks
 from planner.allocation import AllocationData
@@ -64,6 +72,9 @@ def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
           ``travel_s + work_s`` over every scheduled team-day (a mobile team's days on site drive 0).
         - ``thin_team_days`` (routes only): scheduled team-days whose stops vaccinate fewer than
           ``min_people_per_team_day`` people.
+        - ``stops_without_vials`` (routes only): stops with at least ``min_people_for_every_antigen``
+          people that carry no vial of an antigen their site is shipped: a session that turns eligible
+          people away while its site holds the vaccine.
         - Idle team-days beside shortfalls: for each pool that reaches (within its travel limit, i.e.
           ``data.team_links``) at least one site with a shortfall, ``unused`` is its teams x campaign
           days minus the team-days the allocation gave it, and ``released`` (routes only) the allocated
@@ -100,7 +111,8 @@ def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
         idle_pools=idle,
     )
     if routes is not None:
-        figures = figures.model_copy(update=_route_figures(routes, checks))
+        given = {(shipment.site_id, shipment.antigen) for shipment in plan.shipments}
+        figures = figures.model_copy(update=_route_figures(routes, checks, given))
     parts = tuple(_breaches(data, figures))
     return figures.model_copy(
         update={"warnings": tuple(render_reason(part) for part in parts), "warning_parts": parts}
@@ -176,8 +188,24 @@ def _idle_pools(data: AllocationData, plan: Plan) -> tuple[IdlePool, ...]:
     return tuple(sorted(pools, key=lambda p: (-p.idle_team_days, p.pool_id)))
 
 
-def _route_figures(routes: RoutePlan, checks: LogisticsChecks) -> dict[str, Any]:
-    """The figures that need itineraries and deliveries, by LogisticsFigures field."""
+def _route_figures(routes: RoutePlan, checks: LogisticsChecks, given: set[tuple[str, str]]) -> dict[str, Any]:
+    """The figures that need itineraries and deliveries, by LogisticsFigures field.
+
+    ``given`` holds the (site, antigen) pairs the plan ships vaccine for.
+    """
+    lacking = sorted(
+        (
+            StopWithoutVial(
+                team_id=day.team_id, day=day.day, site_id=stop.site_id, antigen=a, people=stop.people
+            )
+            for day in routes.team_days
+            for stop in day.stops
+            if stop.people >= checks.min_people_for_every_antigen
+            for s, a in sorted(given)
+            if s == stop.site_id and not stop.vials.get(a)
+        ),
+        key=lambda stop: (-stop.people, stop.team_id, stop.day, stop.antigen),
+    )
     trip_h = [trip.travel_s / 3600.0 for trip in routes.deliveries]
     travel = sum(day.travel_s for day in routes.team_days)
     working = travel + sum(day.work_s for day in routes.team_days)
@@ -196,6 +224,8 @@ def _route_figures(routes: RoutePlan, checks: LogisticsChecks) -> dict[str, Any]
         "thin_team_day_examples": tuple(
             ThinTeamDay(team_id=day.team_id, day=day.day, people=day.people) for day in thin[:MAX_EXAMPLES]
         ),
+        "stops_without_vials": len(lacking),
+        "stops_without_vial_examples": tuple(lacking[:MAX_EXAMPLES]),
     }
 
 
@@ -255,6 +285,18 @@ def _breaches(data: AllocationData, f: LogisticsFigures) -> Iterable[ReasonPart]
             people=c.min_people_per_team_day,
             fewest=examples[0].people,
             teams=tuple(dict.fromkeys(day.team_id for day in examples)),
+        )
+    if f.stops_without_vials:
+        first = f.stops_without_vial_examples[0]
+        yield _part(
+            "logistics_stops_without_vials",
+            count=f.stops_without_vials,
+            people=c.min_people_for_every_antigen,
+            team=first.team_id,
+            day=first.day,
+            site=names[first.site_id],
+            antigen=first.antigen,
+            busiest=first.people,
         )
     if f.idle_team_days_beside_shortfalls > c.max_idle_team_days_beside_shortfalls:
         yield _part(
@@ -345,6 +387,12 @@ def logistics_rows(figures: LogisticsFigures, lang: Lang = "en") -> list[Logisti
                 f"{figures.thin_team_days} / {figures.team_days_scheduled}",
                 "0",
                 bool(figures.thin_team_days),
+            ),
+            LogisticsRow(
+                label("logistics_row_stops_without_vials", people=c.min_people_for_every_antigen),
+                str(figures.stops_without_vials),
+                "0",
+                bool(figures.stops_without_vials),
             ),
         ]
     idle = figures.idle_team_days_beside_shortfalls

@@ -49,6 +49,12 @@ PLAN_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "doses_with_buffer",
             "doses_shipped",
             "vials_shipped",
+            "doses_given",
+            "sessions",
+            "vials_opened",
+            "planned_wastage_rate",
+            "expected_wastage_rate",
+            "buffer_doses",
         ),
     ),
     "shipments.csv": (
@@ -71,6 +77,10 @@ PLAN_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "shortfalls.csv": ("shortfalls", ("site_id", "site_name", "antigen", "people", "causes", "reason")),
+    "buffer_shortfalls.csv": (
+        "buffer_shortfalls",
+        ("place_id", "place_name", "place_kind", "antigen", "buffer_doses", "held_doses", "short_doses"),
+    ),
 }
 
 

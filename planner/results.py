@@ -21,6 +21,7 @@ from planner.allocation import AllocationModel, SolveOutcome, cost_terms
 from planner.demand import antigen_need, targeted_groups
 from planner.explain import explain_shortfalls, render_reason
 from planner.figures import EPS, PlanFigures
+from planner.needs import buffer_shortfalls, fairness_report, wastage_notes
 
 
 def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence[ReasonPart] = ()) -> Plan:
@@ -76,6 +77,7 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
                     doses_with_buffer=math.ceil(need.doses_with_buffer - EPS),
                     doses_shipped=shipped[s, a],
                     vials_shipped=shipped[s, a] // vaccine.doses_per_vial,
+                    **_vial_use(figures, s, a),
                 )
             )
 
@@ -170,6 +172,9 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
         ),
         kpis=kpis,
         shortfalls=explain_shortfalls(figures, outcome) if solved else (),
+        buffer_shortfalls=buffer_shortfalls(figures) if solved else (),
+        wastage_notes=wastage_notes(figures, tuple(antigen_rows)) if solved else (),
+        fairness=fairness_report(model, outcome, figures) if solved else None,
         sites=tuple(site_rows),
         site_antigens=tuple(antigen_rows),
         shipments=shipments,
@@ -178,3 +183,19 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
         warnings=tuple(render_reason(part) for part in warnings),
         warning_parts=tuple(warnings),
     )
+
+
+def _vial_use(figures: PlanFigures, site_id: str, antigen: str) -> dict[str, int | float | None]:
+    """Doses given, sessions, vials opened, planned and expected wastage, and reserve at a site."""
+    vaccine = figures.data.inputs.vaccines[antigen]
+    given = figures.doses_given(site_id, antigen)
+    opened = figures.vials_opened(site_id, antigen)
+    in_opened = opened * vaccine.doses_per_vial
+    return {
+        "doses_given": given,
+        "sessions": figures.sessions[site_id],
+        "vials_opened": opened,
+        "planned_wastage_rate": vaccine.wastage_rate,
+        "expected_wastage_rate": 1.0 - given / in_opened if in_opened > 0 and given > 0 else None,
+        "buffer_doses": figures.reserve_doses(site_id, antigen),
+    }

@@ -24,7 +24,7 @@ from typing import Any
 
 import pulp
 
-from planner.allocation import AllocationModel, value_at
+from planner.allocation import AllocationModel, floor_values, value_at
 
 #: Separator of a value's key: ids are ``[A-Za-z0-9_]+``, so it never occurs inside one.
 KEY_SEPARATOR = "|"
@@ -45,6 +45,10 @@ def variable_keys(model: AllocationModel) -> dict[str, str]:
         "z": model.z,
         "zt": model.zt,
         "u": model.u,
+        "bshort": model.buffer_short,
+        "excess": model.excess,
+        "best": model.floor_best,
+        "fshort": model.floor_short,
     }
     return {
         var.name: KEY_SEPARATOR.join((family, *key))
@@ -70,6 +74,7 @@ def repaired_start(model: AllocationModel, start: Mapping[str, float] | None) ->
     values = {var.name: _clipped(var, start.get(keys[var.name], 0.0)) for var in model.problem.variables()}
     _recompute_shortfalls(model, values)
     _fit_team_days(model, values)
+    _recompute_measures(model, values)
     if all(_holds(constraint, values) for constraint in model.problem.constraints()):
         return values
     team_decisions = [*model.n.values(), *model.m.values()]
@@ -92,6 +97,26 @@ def _recompute_shortfalls(model: AllocationModel, values: dict[str, float]) -> N
         reachable = sum(data.demands[s].reachable(g) for g in groups)
         given = sum(values[model.y[s, g, a].name] for g in groups if (s, g, a) in model.y)
         values[short.name] = max(0.0, reachable - given)
+
+
+def _recompute_measures(model: AllocationModel, values: dict[str, float]) -> None:
+    """Set the variables that only measure others to fit the repaired values.
+
+    People above value steps, equity floors and reserve short follow from people and vials, so a start
+    still good for the new model stays whole.
+    """
+    data = model.data
+    steps = data.inputs.scenario.fairness.value_steps
+    given: dict[tuple[str, str], float] = defaultdict(float)
+    for (s, _g, a), y in model.y.items():
+        given[s, a] += values[y.name]
+    for (s, a, k), excess in model.excess.items():
+        values[excess.name] = max(0.0, given[s, a] - steps[int(k)].above * data.reachable(s, a))
+    values.update(floor_values(model, values)[0])
+    for short in model.buffer_short.values():
+        values[short.name] = 0.0
+        row = model.problem.get_constraint_by_name(f"buffer_{short.name}")
+        values[short.name] = max(0.0, -value_at(row, values))
 
 
 def _fit_team_days(model: AllocationModel, values: dict[str, float]) -> None:

@@ -122,8 +122,12 @@ def build_instance(
             "uptake": 1.0,
             "age_structure": {"all": 1.0},
             "traveller_age_structure": {"all": 1.0},
+            # Hand optima written before issue 11 ship no reserve; tests of the buffer give their own.
+            "buffer_rate": 0.0,
             **(campaign or {}),
         },
+        # ... and value every person alike, with no equity floor (tests of fairness give their own).
+        "fairness": {"value_steps": [], "floors": []},
         "solver": {"mip_gap": 0.0, "cost_mip_gap": 0.0, "cost_abs_gap_usd": 0.0, "time_limit_s": 60},
         # Hand optima written before supply modes and vehicle trips (issue 10) price delivery per litre-km
         # only and let any store within reach supply a site; tests of those settings give their own.

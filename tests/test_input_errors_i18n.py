@@ -21,7 +21,7 @@ from pydantic import Field, ValidationError, field_validator
 from streamlit.testing.v1 import AppTest
 from test_cli_and_validation import TINY
 
-from models import Campaign, Identifier, Network, Scenario, Site, SiteKind, StrictModel, TeamPool
+from models import Campaign, Fairness, Identifier, Network, Scenario, Site, SiteKind, StrictModel, TeamPool
 from planner import edits
 from planner.errors import InputError, Problem
 from planner.explain import problem_text
@@ -375,6 +375,7 @@ def model_check_cases() -> list[tuple[Any, Problem]]:
         (Campaign, {"days": 5, "age_structure": {"a": 0.6, "b": 0.6}}),
         (Campaign, {"days": 5, "wastage_rates": {"MR": 1.0}}),
         (Network, {"travel_time_factor": {"track": 0.5}}),
+        (Fairness, {"value_steps": [{"above": 0.8, "value": 0.5}, {"above": 0.5, "value": 0.3}]}),
         *((Scenario, {**baseline, "overrides": {table: rows}}) for table, rows in twice.items()),
     ]
     cases = []

@@ -247,6 +247,7 @@ def test_every_breach_is_a_warning_in_english_and_french(small: AllocationData) 
         "logistics_vehicle_trips",
         "logistics_team_driving",
         "logistics_thin_team_days",
+        "logistics_stops_without_vials",
         "logistics_idle_team_days",
     ]
     english = plan_messages(plan, "en").logistics
@@ -264,7 +265,13 @@ def test_every_breach_is_a_warning_in_english_and_french(small: AllocationData) 
         == "1 of 2 vehicle trips drive more than 6 h, the longest 7.0 h; vehicles drive 9 h in all."
     )
     assert english[4] == "Teams spend 25% of their working time driving (limit 20%)."
+    # The stops of 40 and 200 people at s1 carry no vial of X, which s1 is shipped; the 10-people one is
+    # under the threshold.
     assert english[6] == (
+        "2 stops with 40 people or more carry no vial of an antigen their site is given, "
+        "e.g. p_a_1 on day 2 at s1: no X for 200 people."
+    )
+    assert english[7] == (
         "8 team-days are idle (unused or released) in pools that reach a site with a shortfall "
         "(limit 0): p_a (8)."
     )
@@ -290,6 +297,7 @@ def test_within_its_thresholds_a_plan_has_no_warning(instance: Callable[..., Pat
             "max_vehicle_trip_driving_h": 7.0,
             "max_team_driving_share": 0.25,
             "min_people_per_team_day": 10,
+            "min_people_for_every_antigen": 201,
             "max_idle_team_days_beside_shortfalls": 8,
         }
     }
