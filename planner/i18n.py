@@ -119,6 +119,18 @@ LABELS: dict[str, dict[Lang, str]] = {
     "doses_needed": {"en": "Doses needed", "fr": "Doses nécessaires"},
     "shortfall_people": {"en": "Shortfall (people, per antigen)", "fr": "Manque (personnes, par antigène)"},
     "solver_gap": {"en": "Solver gap", "fr": "Écart du solveur"},
+    # Target coverage (campaign.target_coverage) and what is still needed to reach it
+    "target_coverage": {"en": "Target coverage", "fr": "Couverture visée"},
+    "goal_people": {"en": "People at target coverage", "fr": "Personnes à la couverture visée"},
+    "goal_reached": {"en": "Share of the target coverage", "fr": "Part de la couverture visée"},
+    "expected_vaccinations": {
+        "en": "Vaccinations expected (uptake)",
+        "fr": "Vaccinations attendues (acceptation)",
+    },
+    "doses_expected_given": {"en": "Doses expected to be given", "fr": "Doses qu'on s'attend à administrer"},
+    "people_still_needed": {"en": "People still needed", "fr": "Personnes encore à vacciner"},
+    "doses_still_needed": {"en": "Doses still needed", "fr": "Doses encore nécessaires"},
+    "team_days_still_needed": {"en": "Team-days still needed", "fr": "Jours-équipe encore nécessaires"},
     # Site kinds (codes of models.SiteKind)
     "border_post": {"en": "border post", "fr": "poste frontalier"},
     "idp_site": {"en": "IDP site", "fr": "site de déplacés"},

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from models import Campaign, Plan, SolverSettings
-from planner import plan_allocation, validate
+from planner import plan_allocation, run_scenario, validate
 from planner.demand import site_demands
 from planner.errors import InputError, Problem
 from planner.explain import plan_warnings
-from planner.loading import load_inputs, load_scenario
+from planner.loading import load_inputs, load_scenario, validate_scenario
 
-from conftest import NEAR, NEAR_EDGES
+from conftest import NEAR, NEAR_EDGES, REPO
 from invariants import check_plan_invariants
 
 SOLVERS = ["highs", "cbc"]
@@ -334,3 +334,25 @@ def test_settings_out_of_range(instance: Callable[..., Path], setting: dict[str,
     with pytest.raises(InputError) as error:
         load_scenario(children_instance(instance, setting))
     assert [p.field for p in error.value.problems] == [field]
+
+
+def test_baseline_at_95_percent_reports_coverage_against_the_target() -> None:
+    """The baseline with ``target_coverage: 0.95``: the plan aims at 95% and says what is still needed."""
+    baseline = load_scenario(REPO / "scenarios" / "burundi_baseline.yaml")
+    raw = baseline.model_dump()
+    raw["campaign"]["target_coverage"] = 0.95
+    raw["name"] = "burundi_baseline_95"
+    scenario = validate_scenario(raw)
+    inputs = load_inputs(scenario)
+    plan = run_scenario(scenario)
+    k = plan.kpis
+    assert plan.status in ("optimal", "feasible")
+    assert k.target_coverage == 0.95
+    assert k.goal_people == pytest.approx(0.95 * k.target_people, rel=2e-3)
+    assert k.people_vaccinated + k.people_still_needed == k.goal_people
+    assert k.expected_vaccinations <= k.vaccinations
+    if k.people_still_needed:
+        assert k.doses_still_needed > 0 and k.team_days_still_needed + k.people_short_without_team > 0
+    summary = plan.summary()
+    assert "target coverage   95%" in summary and "still needed" in summary
+    assert sum(d.goal for d in site_demands(inputs).values()) == pytest.approx(0.95 * len(inputs.sites))

@@ -374,6 +374,10 @@ def model_check_cases() -> list[tuple[Any, Problem]]:
         (Campaign, {"days": 5, "age_structure": {"a": 1.5}}),
         (Campaign, {"days": 5, "age_structure": {"a": 0.6, "b": 0.6}}),
         (Campaign, {"days": 5, "wastage_rates": {"MR": 1.0}}),
+        (Campaign, {"days": 5, "age_structure_by_kind": {"camp": {"a": 1.0}}}),
+        (Campaign, {"days": 5, "priority_groups": {"MR": {"a": -1.0}}}),
+        (Campaign, {"days": 30, "rounds": {"count": 2, "interval_days": 28}}),
+        (Site, {**site, "kind": "idp_site", "population": 5, "age_structure": "a=1"}),
         (Network, {"travel_time_factor": {"track": 0.5}}),
         *((Scenario, {**baseline, "overrides": {table: rows}}) for table, rows in twice.items()),
     ]
