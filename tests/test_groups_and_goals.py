@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from models import Campaign, Plan, SolverSettings
 from planner import plan_allocation, run_scenario, validate
 from planner.demand import site_demands
 from planner.errors import InputError, Problem
 from planner.explain import plan_warnings
+from planner.i18n import t
 from planner.loading import load_inputs, load_scenario, validate_scenario
 
 from conftest import NEAR, NEAR_EDGES, REPO
@@ -159,7 +162,7 @@ def adults_instance(instance: Callable[..., Path], campaign: dict[str, Any]) -> 
     )
 
 
-def covid_by_group(plan: Plan, path: Path) -> dict[str, int]:
+def covid_by_group(plan: Plan) -> dict[str, int]:
     """People given COVID-19 by group (from the people vaccinated: Td marks the women)."""
     td = by_antigen(plan)["Td"][1]
     covid = by_antigen(plan)["COVID19"][1]
@@ -178,7 +181,7 @@ def test_a_priority_group_is_served_first_under_a_team_shortage(
     path = adults_instance(instance, campaign)
     plan = solve(path, solver)
     assert plan.kpis.people_vaccinated == 300
-    assert covid_by_group(plan, path) == {"w15_49": women, "a50plus": older}
+    assert covid_by_group(plan) == {"w15_49": women, "a50plus": older}
     assert plan.solver.objective == pytest.approx(600 if weights is None else 900)
 
 
@@ -356,3 +359,32 @@ def test_baseline_at_95_percent_reports_coverage_against_the_target() -> None:
     summary = plan.summary()
     assert "target coverage   95%" in summary and "still needed" in summary
     assert sum(d.goal for d in site_demands(inputs).values()) == pytest.approx(0.95 * len(inputs.sites))
+
+
+def test_the_plan_page_shows_the_target_coverage_and_what_is_still_needed(
+    instance: Callable[..., Path],
+) -> None:
+    """The explorer's plan page, given the plan of the two-team-day instance above (no solve in the app)."""
+    scenario = load_scenario(target_instance(instance, 2, {"uptake": 0.8, "target_coverage": 0.95}))
+    plan = run_scenario(scenario)
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=60)
+    state = {
+        "scenario": scenario,
+        "source_name": scenario.name,
+        "generation": 1,
+        "results": {scenario.name: SimpleNamespace(plan=plan, scenario=scenario)},
+        "current": scenario.name,
+        "job": None,
+        "last_values": None,
+        "goto": "plan",
+    }
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("target_coverage", "en")] == "95.0%: 950"
+    assert metrics[t("people_still_needed", "en")] == "350"
+    assert metrics[t("doses_still_needed", "en")] == "700"
+    assert metrics[t("team_days_still_needed", "en")] == "2"
+    assert metrics[t("doses_expected_given", "en")] == "600"
