@@ -7,7 +7,7 @@ Paths in ``data`` are relative to the scenario file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -103,7 +103,7 @@ class Campaign(StrictModel):
         "vaccinate is target_coverage x target) while uptake sizes the doses expected to be given; "
         "none: the campaign plans for uptake",
     )
-    target_groups: dict[Identifier, tuple[Identifier, ...]] = Field(
+    target_groups: dict[Identifier, Annotated[tuple[Identifier, ...], Field(min_length=1)]] = Field(
         default_factory=dict,
         description="groups an antigen targets in this campaign (a catch-up range), replacing the "
         "vaccines table's target_groups for that antigen",

@@ -331,6 +331,7 @@ def test_several_doses_per_person_need_rounds(instance: Callable[..., Path]) -> 
         ({"target_coverage": 0}, "campaign.target_coverage"),
         ({"priority_groups": {"MR": {"m9_11": -1}}}, "campaign.priority_groups"),
         ({"rounds": {"count": 1, "interval_days": 28}}, "campaign.rounds.count"),
+        ({"target_groups": {"MR": []}}, "campaign.target_groups.MR"),
     ],
 )
 def test_settings_out_of_range(instance: Callable[..., Path], setting: dict[str, Any], field: str) -> None:
