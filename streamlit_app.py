@@ -522,7 +522,20 @@ def kpi_cards(solved: Solved) -> None:
         ("team_days_used", team_days, None),
         card("cost_usd"),
     ]
-    columns = [*st.columns(3), *st.columns(3)]  # two rows, so that whole numbers fit
+    if plan.kpis.target_coverage is not None:  # coverage against the target, and what it still needs
+        goal = f"{kpi_text('target_coverage', figures['target_coverage'])}: " + kpi_text(
+            "goal_people", figures["goal_people"]
+        )
+        cards += [
+            ("target_coverage", goal, None),
+            card("goal_reached"),
+            card("doses_expected_given"),
+            card("people_still_needed"),
+            card("doses_still_needed"),
+            card("team_days_still_needed"),
+        ]
+    rows = len(cards) // 3
+    columns = [column for _row in range(rows) for column in st.columns(3)]  # rows of 3: whole numbers fit
     for column, (key, value, delta) in zip(columns, cards, strict=True):
         column.metric(_(key), value, delta, border=True)
     gap = plan.solver.gap

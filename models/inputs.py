@@ -13,6 +13,34 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from models.base import Identifier, StrictModel, invalid
 
 
+def shares_sum_to_at_most_one(shares: dict[str, float]) -> dict[str, float]:
+    """Check the shares of disjoint groups: each within 0..1, together at most 1."""
+    for group, share in shares.items():
+        if not 0 <= share <= 1:
+            msg = "share of group {group} must be within 0..1, got {share}"
+            raise invalid("share_out_of_range", msg, group=repr(group), share=share)
+    total = sum(shares.values())
+    if total > 1 + 1e-9:
+        msg = "group shares add up to {total}; disjoint groups can add up to at most 1"
+        raise invalid("shares_over_one", msg, total=f"{total:.3f}")
+    return shares
+
+
+def parse_shares(text: str) -> dict[str, str]:
+    """Read shares written ``group:share group:share ...`` (a table cell) into a mapping.
+
+    The shares are left as text for the model to convert (and to reject if they are not numbers).
+    """
+    shares: dict[str, str] = {}
+    for item in text.split():
+        group, colon, share = item.partition(":")
+        if not colon or not group or not share:
+            msg = "write shares as group:share separated by spaces, not {item}"
+            raise invalid("shares_format", msg, item=repr(item))
+        shares[group] = share
+    return shares
+
+
 class SiteKind(StrEnum):
     """What kind of place a vaccination site is."""
 
@@ -77,7 +105,22 @@ class Site(StrictModel):
         default=None,
         description="the store whose area the site is in (supply.mode hierarchy); derived if empty",
     )
+    age_structure: dict[Identifier, float] | None = Field(
+        default=None,
+        description="the site's own age structure, 'group:share ...' (every group of the campaign); "
+        "the scenario's structure for its kind if empty",
+    )
     source: str = ""
+
+    @field_validator("age_structure", mode="before")
+    @classmethod
+    def _read_shares(cls, value: object) -> object:
+        return parse_shares(value) if isinstance(value, str) else value
+
+    @field_validator("age_structure")
+    @classmethod
+    def _check_shares(cls, shares: dict[str, float] | None) -> dict[str, float] | None:
+        return None if shares is None else shares_sum_to_at_most_one(shares)
 
     @field_validator("hours_open_per_day")
     @classmethod

@@ -71,6 +71,37 @@ class Kpis(StrictModel):
     team_days_available: int
     cost: float = Field(description="total cost in USD")
     cost_breakdown: CostBreakdown
+    target_coverage: float | None = Field(
+        default=None, description="the campaign's target_coverage; None when it plans for uptake"
+    )
+    goal_people: int = Field(
+        default=0,
+        description="people the plan aims at, each once: target x target_coverage (x uptake without it)",
+    )
+    goal_vaccinations: int = Field(default=0, description="person-antigen pairs the plan aims at")
+    expected_vaccinations: int = Field(
+        default=0,
+        description="vaccinations planned that people are expected to accept (at most target x uptake)",
+    )
+    doses_expected_given: int = Field(
+        default=0, description="doses of the expected vaccinations (without wastage)"
+    )
+    people_still_needed: int = Field(
+        default=0, description="people of the goal not reached by any team, each once"
+    )
+    vaccinations_still_needed: int = Field(default=0, description="person-antigen pairs short of the goal")
+    doses_still_needed: int = Field(
+        default=0,
+        description="doses the vaccinations still needed take: short x doses per person x wastage factor",
+    )
+    team_days_still_needed: int = Field(
+        default=0,
+        description="team-days the people still needed take: at each site, people short / the best "
+        "linked pool's people per team-day there, rounded up, summed",
+    )
+    people_short_without_team: int = Field(
+        default=0, description="people still needed at sites that no team pool reaches (no team-days count)"
+    )
 
 
 class Shortfall(StrictModel):
@@ -242,6 +273,24 @@ class Plan(StrictModel):
         default=None, description="logistics sanity figures and their breaches (planner.logistics)"
     )
 
+    def goal_lines(self) -> list[str]:
+        """Summary lines on the target coverage: the goal, what is expected, and what is still needed."""
+        k = self.kpis
+        if k.target_coverage is None:
+            return []
+        reached = k.people_vaccinated / k.goal_people if k.goal_people else 0.0
+        lines = [
+            f"  target coverage   {k.target_coverage:.0%}: {k.goal_people:,} people;"
+            f" {k.people_vaccinated:,} planned ({reached:.1%} of the goal)",
+            f"  expected given    {k.expected_vaccinations:,} vaccinations, {k.doses_expected_given:,} doses"
+            " (those expected to accept)",
+            f"  still needed      {k.people_still_needed:,} people, {k.doses_still_needed:,} doses,"
+            f" {k.team_days_still_needed:,} team-days",
+        ]
+        if k.people_short_without_team:
+            lines.append(f"    ({k.people_short_without_team:,} of them at sites no team reaches)")
+        return lines
+
     def summary(self) -> str:
         """Return a readable multi-line summary of the plan."""
         k = self.kpis
@@ -257,6 +306,7 @@ class Plan(StrictModel):
             f"  team-days         {k.team_days_used:,} of {k.team_days_available:,}",
             f"  cost              USD {k.cost:,.0f}",
         ]
+        lines.extend(self.goal_lines())
         if self.shortfalls:
             short_people = sum(s.people for s in self.shortfalls)
             lines.append(

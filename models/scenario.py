@@ -8,41 +8,57 @@ from __future__ import annotations
 
 from itertools import pairwise
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from models.base import Identifier, StrictModel, invalid
+from models.inputs import SiteKind, shares_sum_to_at_most_one
 
-#: Default age structure of resident populations, as shares of the total (approximate, Burundi,
-#: UN World Population Prospects); the groups are disjoint.
+#: Default age structure of resident populations, as shares of the total (approximate: Burundi, UN World
+#: Population Prospects 2024, about 45% under 15 and 10% aged 50 or more; see data/README.md). The groups
+#: are disjoint: infants of 0-8 months (``m0_8``, not yet eligible for MR) and 9-11 months (``m9_11``),
+#: children of 12-59 months, children of 5-14 years, women of 15-49, men of 15-49 and everyone of 50 or
+#: more (``a50plus``).
 DEFAULT_AGE_STRUCTURE: dict[str, float] = {
-    "m0_11": 0.036,
+    "m0_8": 0.027,
+    "m9_11": 0.009,
     "m12_59": 0.135,
     "y5_14": 0.28,
     "w15_49": 0.225,
-    "o15plus": 0.324,
+    "m15_49": 0.22,
+    "a50plus": 0.104,
 }
 #: Default make-up of border-crossing travellers (mostly adults; authors' estimate).
 DEFAULT_TRAVELLER_STRUCTURE: dict[str, float] = {
-    "m0_11": 0.01,
+    "m0_8": 0.0075,
+    "m9_11": 0.0025,
     "m12_59": 0.04,
     "y5_14": 0.08,
     "w15_49": 0.30,
-    "o15plus": 0.57,
+    "m15_49": 0.47,
+    "a50plus": 0.10,
 }
+#: Default age structure of displaced people (IDP sites, refugee camps): younger than the national one,
+#: with fewer men of 15-49 (approximate, authors' estimate after UNICEF Burundi, Flash Update No. 4, April
+#: 2025: an estimated 53% of the 70,174 people arrived from the DRC are children; see data/README.md).
+DEFAULT_DISPLACED_STRUCTURE: dict[str, float] = {
+    "m0_8": 0.03,
+    "m9_11": 0.01,
+    "m12_59": 0.15,
+    "y5_14": 0.30,
+    "w15_49": 0.24,
+    "m15_49": 0.17,
+    "a50plus": 0.10,
+}
+#: Site kinds that take :data:`DEFAULT_DISPLACED_STRUCTURE` by default, where the kind exists.
+DISPLACED_KINDS = ("idp_site", "refugee_camp")
 
 
-def _shares_sum_to_at_most_one(shares: dict[str, float]) -> dict[str, float]:
-    for group, share in shares.items():
-        if not 0 <= share <= 1:
-            msg = "share of group {group} must be within 0..1, got {share}"
-            raise invalid("share_out_of_range", msg, group=repr(group), share=share)
-    total = sum(shares.values())
-    if total > 1 + 1e-9:
-        msg = "group shares add up to {total}; disjoint groups can add up to at most 1"
-        raise invalid("shares_over_one", msg, total=f"{total:.3f}")
-    return shares
+def _default_structure_by_kind() -> dict[str, dict[str, float]]:
+    """The displaced people's structure for each displaced kind that :class:`SiteKind` has."""
+    kinds = {kind.value for kind in SiteKind}
+    return {kind: dict(DEFAULT_DISPLACED_STRUCTURE) for kind in DISPLACED_KINDS if kind in kinds}
 
 
 class DataFiles(StrictModel):
@@ -57,6 +73,20 @@ class DataFiles(StrictModel):
     provinces: Path | None = Field(default=None, description="province outlines (GeoJSON) for maps")
 
 
+class Rounds(StrictModel):
+    """Rounds of a campaign that gives a vaccine of several doses per person: one dose per round.
+
+    A plan is for one round; each round repeats it ``interval_days`` after the start of the previous one.
+    """
+
+    count: int = Field(ge=2, description="rounds, at least the doses per person of every vaccine")
+    interval_days: int = Field(ge=1, description="days from the start of one round to the start of the next")
+
+
+#: Shares of disjoint groups (0..1 each).
+Shares = dict[Identifier, float]
+
+
 class Campaign(StrictModel):
     """Campaign-wide settings."""
 
@@ -66,6 +96,27 @@ class Campaign(StrictModel):
         description="antigens given in this campaign; all antigens of the vaccines file if omitted",
     )
     uptake: float = Field(default=0.9, ge=0, le=1, description="share of the target that accepts vaccination")
+    target_coverage: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="coverage the campaign aims at: it sizes stock and team-days (the most a plan may "
+        "vaccinate is target_coverage x target) while uptake sizes the doses expected to be given; "
+        "none: the campaign plans for uptake",
+    )
+    target_groups: dict[Identifier, Annotated[tuple[Identifier, ...], Field(min_length=1)]] = Field(
+        default_factory=dict,
+        description="groups an antigen targets in this campaign (a catch-up range), replacing the "
+        "vaccines table's target_groups for that antigen",
+    )
+    priority_groups: dict[Identifier, dict[Identifier, float]] = Field(
+        default_factory=dict,
+        description="antigen -> group -> weight multiplier of a person of that group given that antigen "
+        "in the objective (default 1)",
+    )
+    rounds: Rounds | None = Field(
+        default=None, description="rounds of a campaign with vaccines of several doses; the plan is one round"
+    )
     working_day_h: float = Field(default=8.0, gt=0, le=24, description="travel plus work, per team per day")
     day_start_h: float = Field(default=7.0, ge=0, lt=24, description="clock time teams and vehicles leave")
     min_session_h: float = Field(
@@ -87,6 +138,13 @@ class Campaign(StrictModel):
     traveller_age_structure: dict[Identifier, float] = Field(
         default_factory=lambda: dict(DEFAULT_TRAVELLER_STRUCTURE)
     )
+    age_structure_by_kind: dict[str, Shares] | None = Field(
+        default=None,
+        description="site kind -> age structure of its sites, replacing age_structure (or "
+        "traveller_age_structure for border posts); a site's own age_structure column comes first. "
+        "None: displaced people's default structure at IDP sites and refugee camps when the campaign "
+        "uses the default groups, else none",
+    )
     traveller_new_share: float = Field(
         default=0.4, ge=0, le=1, description="share of crossings made by people not yet vaccinated"
     )
@@ -96,7 +154,48 @@ class Campaign(StrictModel):
         "stays_at_post says otherwise); by default they stay at their post every day it is open",
     )
 
-    _check_age = field_validator("age_structure", "traveller_age_structure")(_shares_sum_to_at_most_one)
+    _check_age = field_validator("age_structure", "traveller_age_structure")(shares_sum_to_at_most_one)
+
+    def structures_by_kind(self) -> dict[str, Shares]:
+        """Age structures by site kind: ``age_structure_by_kind``, or the default where it is None.
+
+        The default gives IDP sites and refugee camps :data:`DEFAULT_DISPLACED_STRUCTURE` when the
+        campaign's groups are the default ones, and no structure by kind otherwise.
+        """
+        if self.age_structure_by_kind is not None:
+            return self.age_structure_by_kind
+        if set(self.age_structure) != set(DEFAULT_AGE_STRUCTURE):
+            return {}
+        return _default_structure_by_kind()
+
+    @field_validator("age_structure_by_kind")
+    @classmethod
+    def _kinds_known(cls, by_kind: dict[str, Shares] | None) -> dict[str, Shares] | None:
+        # Checked against the enum as it is when a scenario is read, so kinds added later are accepted.
+        kinds = sorted(kind.value for kind in SiteKind)
+        for kind, shares in (by_kind or {}).items():
+            if kind not in kinds:
+                msg = "{kind} is not a site kind ({kinds})"
+                raise invalid("unknown_site_kind", msg, kind=repr(kind), kinds=", ".join(kinds))
+            shares_sum_to_at_most_one(shares)
+        return by_kind
+
+    @field_validator("priority_groups")
+    @classmethod
+    def _weights_not_negative(cls, weights: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for antigen, by_group in weights.items():
+            for group, weight in by_group.items():
+                if weight < 0:
+                    msg = "priority weight of {group} for {antigen} must be at least 0, got {weight}"
+                    raise invalid("negative_priority", msg, antigen=antigen, group=group, weight=weight)
+        return weights
+
+    @model_validator(mode="after")
+    def _rounds_apart(self) -> Campaign:
+        if self.rounds is not None and self.rounds.interval_days < self.days:
+            msg = "rounds.interval_days ({interval}) is shorter than a round (days: {days})"
+            raise invalid("rounds_overlap", msg, interval=self.rounds.interval_days, days=self.days)
+        return self
 
     @field_validator("wastage_rates")
     @classmethod

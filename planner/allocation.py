@@ -120,9 +120,16 @@ class AllocationData:
         """Campaign days."""
         return self.inputs.scenario.campaign.days
 
-    def weight(self, site_id: str, antigen: str) -> float:
-        """Priority weight of one person given ``antigen`` at ``site_id``."""
-        return self.inputs.sites[site_id].priority * self.inputs.vaccines[antigen].priority
+    def weight(self, site_id: str, antigen: str, group: str | None = None) -> float:
+        """Priority weight of one person (of ``group``, if given) given ``antigen`` at ``site_id``.
+
+        The site's and the vaccine's priorities, times the campaign's ``priority_groups`` weight of the
+        group for that antigen (1 if none).
+        """
+        weight = self.inputs.sites[site_id].priority * self.inputs.vaccines[antigen].priority
+        if group is None:
+            return weight
+        return weight * self.inputs.scenario.campaign.priority_groups.get(antigen, {}).get(group, 1.0)
 
     def store_spare_l(self, store_id: str) -> float:
         """Net litres a store has free for resupply once its own stock is in (never below 0)."""
@@ -1017,8 +1024,11 @@ CONSTRAINT_FAMILIES = (
 
 
 def coverage_expression(model: AllocationModel) -> Any:
-    r"""Priority-weighted people vaccinated: :math:`\sum_{s,g,a} w_s w_a\, y_{s,g,a}`."""
-    return pulp.lpSum(model.data.weight(s, a) * y for (s, _g, a), y in model.y.items())
+    r"""Priority-weighted people vaccinated: :math:`\sum_{s,g,a} w_s w_a w_{a,g}\, y_{s,g,a}`.
+
+    ``w[a,g]`` is the campaign's ``priority_groups`` weight of group g for antigen a (default 1).
+    """
+    return pulp.lpSum(model.data.weight(s, a, g) * y for (s, g, a), y in model.y.items())
 
 
 def value_expression(model: AllocationModel, floors: bool = True) -> Any:

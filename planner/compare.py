@@ -36,10 +36,20 @@ KPI_KEYS: tuple[str, ...] = (
     "cost_usd",
     "shortfall_people",
     "solver_gap",
+    "target_coverage",
+    "goal_people",
+    "goal_reached",
+    "expected_vaccinations",
+    "doses_expected_given",
+    "people_still_needed",
+    "doses_still_needed",
+    "team_days_still_needed",
 )
 
 #: The KPIs that are fractions (to show as percentages); the others are counts or USD.
-FRACTION_KPIS: frozenset[str] = frozenset({"coverage", "vaccination_coverage", "solver_gap"})
+FRACTION_KPIS: frozenset[str] = frozenset(
+    {"coverage", "vaccination_coverage", "solver_gap", "target_coverage", "goal_reached"}
+)
 
 #: The mark of a difference from the reference plan in column headers.
 DELTA = "Δ"
@@ -67,7 +77,10 @@ def plan_kpis(plan: Plan) -> dict[str, float]:
     dict of str to float
         Counts, USD and fractions (:data:`FRACTION_KPIS`); ``shortfall_people`` adds up the people
         short of each antigen (a person short of two antigens counts twice); ``solver_gap`` is NaN
-        when the solver reported no gap. The label of a key is ``planner.i18n.t(key, lang)``.
+        when the solver reported no gap, ``target_coverage`` when the campaign sets none. The goal
+        figures (``goal_people`` ... ``team_days_still_needed``) are those of ``Kpis``, against the
+        target coverage (or the uptake without one); ``goal_reached`` is people vaccinated / goal.
+        The label of a key is ``planner.i18n.t(key, lang)``.
     """
     k = plan.kpis
     gap = plan.solver.gap
@@ -86,6 +99,14 @@ def plan_kpis(plan: Plan) -> dict[str, float]:
         "cost_usd": k.cost,
         "shortfall_people": sum(s.people for s in plan.shortfalls),
         "solver_gap": math.nan if gap is None else gap,
+        "target_coverage": math.nan if k.target_coverage is None else k.target_coverage,
+        "goal_people": k.goal_people,
+        "goal_reached": k.people_vaccinated / k.goal_people if k.goal_people else math.nan,
+        "expected_vaccinations": k.expected_vaccinations,
+        "doses_expected_given": k.doses_expected_given,
+        "people_still_needed": k.people_still_needed,
+        "doses_still_needed": k.doses_still_needed,
+        "team_days_still_needed": k.team_days_still_needed,
     }
     return {key: float(figures[key]) for key in KPI_KEYS}
 

@@ -411,6 +411,16 @@ def _summary_table(plan: Plan, routes: RoutePlan, lang: Lang) -> Table:
         ("collections", len(routes.collections)),
         ("unscheduled_team_days", sum(u.team_days for u in routes.unscheduled)),
     ]
+    if k.target_coverage is not None:
+        figures += [
+            ("target_coverage", k.target_coverage),
+            ("goal_people", k.goal_people),
+            ("expected_vaccinations", k.expected_vaccinations),
+            ("doses_expected_given", k.doses_expected_given),
+            ("people_still_needed", k.people_still_needed),
+            ("doses_still_needed", k.doses_still_needed),
+            ("team_days_still_needed", k.team_days_still_needed),
+        ]
     rows: list[tuple[Cell, ...]] = [(t(key, lang), value) for key, value in figures]
     return Table("summary", t("summary", lang), _header(("indicator", "value"), lang), rows)
 

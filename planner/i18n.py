@@ -119,6 +119,18 @@ LABELS: dict[str, dict[Lang, str]] = {
     "doses_needed": {"en": "Doses needed", "fr": "Doses nécessaires"},
     "shortfall_people": {"en": "Shortfall (people, per antigen)", "fr": "Manque (personnes, par antigène)"},
     "solver_gap": {"en": "Solver gap", "fr": "Écart du solveur"},
+    # Target coverage (campaign.target_coverage) and what is still needed to reach it
+    "target_coverage": {"en": "Target coverage", "fr": "Couverture visée"},
+    "goal_people": {"en": "People at target coverage", "fr": "Personnes à la couverture visée"},
+    "goal_reached": {"en": "Share of the target coverage", "fr": "Part de la couverture visée"},
+    "expected_vaccinations": {
+        "en": "Vaccinations expected (uptake)",
+        "fr": "Vaccinations attendues (acceptation)",
+    },
+    "doses_expected_given": {"en": "Doses expected to be given", "fr": "Doses qu'on s'attend à administrer"},
+    "people_still_needed": {"en": "People still needed", "fr": "Personnes encore à vacciner"},
+    "doses_still_needed": {"en": "Doses still needed", "fr": "Doses encore nécessaires"},
+    "team_days_still_needed": {"en": "Team-days still needed", "fr": "Jours-équipe encore nécessaires"},
     # Site kinds (codes of models.SiteKind)
     "border_post": {"en": "border post", "fr": "poste frontalier"},
     "idp_site": {"en": "IDP site", "fr": "site de déplacés"},
@@ -650,6 +662,34 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "target group {group!r} is not in campaign.age_structure ({groups})",
         "fr": "le groupe cible {group!r} n'est pas dans campaign.age_structure ({groups})",
     },
+    "plan_one_round": {
+        "en": "This plan is for one round of {rounds}, {interval} days apart: each round gives one dose of"
+        " each antigen; its stock and team-days are needed again for every round",
+        "fr": "Ce plan vaut pour un tour sur {rounds}, à {interval} jours d'intervalle : chaque tour donne"
+        " une dose de chaque antigène ; son stock et ses jours-équipe sont nécessaires à chaque tour",
+    },
+    "input_structure_groups": {
+        "en": "an age structure must name every group of campaign.age_structure and no other"
+        " (missing: {missing}; unknown: {unknown})",
+        "fr": "une structure par âge doit nommer chaque groupe de campaign.age_structure et aucun autre"
+        " (manquants : {missing} ; inconnus : {unknown})",
+    },
+    "input_priority_group_not_targeted": {
+        "en": "{antigen} does not target group {group!r} in this campaign (it targets {groups})",
+        "fr": "{antigen} ne cible pas le groupe {group!r} dans cette campagne (il cible {groups})",
+    },
+    "input_doses_need_rounds": {
+        "en": "{antigen} has {doses} doses per person, but a campaign gives a person one dose of an antigen:"
+        " define campaign.rounds (count, interval_days) to plan it round by round",
+        "fr": "{antigen} a {doses} doses par personne, mais une campagne donne une dose d'un antigène par"
+        " personne : définir campaign.rounds (count, interval_days) pour la planifier tour par tour",
+    },
+    "input_doses_over_rounds": {
+        "en": "{antigen} has {doses} doses per person but campaign.rounds.count is {rounds}:"
+        " one dose per round",
+        "fr": "{antigen} a {doses} doses par personne mais campaign.rounds.count vaut {rounds} :"
+        " une dose par tour",
+    },
     "input_group_in_one_structure": {
         "en": "group {group!r} must be given in both age_structure and traveller_age_structure",
         "fr": "le groupe {group!r} doit figurer à la fois dans age_structure et dans traveller_age_structure",
@@ -861,6 +901,22 @@ LABELS: dict[str, dict[Lang, str]] = {
     "input_pydantic_wastage_out_of_range": {
         "en": "wastage rate of {antigen} must be within 0..1 (1 excluded), got {rate}",
         "fr": "le taux de perte de {antigen} doit être entre 0 et 1 (1 exclu), reçu {rate}",
+    },
+    "input_pydantic_unknown_site_kind": {
+        "en": "{kind} is not a site kind ({kinds})",
+        "fr": "{kind} n'est pas un type de site ({kinds})",
+    },
+    "input_pydantic_negative_priority": {
+        "en": "priority weight of {group} for {antigen} must be at least 0, got {weight}",
+        "fr": "le poids de priorité de {group} pour {antigen} doit être au moins 0, reçu {weight}",
+    },
+    "input_pydantic_rounds_overlap": {
+        "en": "rounds.interval_days ({interval}) is shorter than a round (days: {days})",
+        "fr": "rounds.interval_days ({interval}) est plus court qu'un tour (days : {days})",
+    },
+    "input_pydantic_shares_format": {
+        "en": "write shares as group:share separated by spaces, not {item}",
+        "fr": "écrire les parts sous la forme groupe:part séparées par des espaces, pas {item}",
     },
     "input_pydantic_travel_factor_below_one": {
         "en": "travel_time_factor for {highway} must be >= 1, got {factor}",

@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails, core_schema
 
-from models import Scenario, Site, SiteKind, StockLine, Store, TeamPool, TeamType, Vaccine
+from models import Campaign, Scenario, Site, SiteKind, StockLine, Store, TeamPool, TeamType, Vaccine
 from planner.errors import SUGGESTION, InputError, Problem, ProblemValue, display_path
 from planner.i18n import LABELS
 
@@ -540,6 +540,12 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
                 scenario_file, "input_group_in_one_structure", "campaign.traveller_age_structure", group=group
             )
         )
+    problems += _age_structure_problems(scenario, sites, names["sites"], scenario_file)
+    chosen = (
+        campaign.antigens if campaign.antigens is not None else tuple(v.antigen for v in vaccines.values())
+    )
+    problems += _campaign_group_problems(scenario, vaccines, scenario_file)
+    problems += _dose_problems(scenario, vaccines, set(chosen), names["vaccines"], scenario_file)
 
     known = {"sites": site_ids, "stores": store_ids, "teams": pool_ids, "vaccines": antigens}
     problems += reference_problems(
@@ -560,10 +566,6 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
         o.site_id: o.model_dump(include={"priority", "uptake"}, exclude_none=True)
         for o in scenario.overrides.sites
     }
-    wastage = campaign.wastage_rates
-    chosen = (
-        campaign.antigens if campaign.antigens is not None else tuple(v.antigen for v in vaccines.values())
-    )
     return CampaignInputs(
         scenario=scenario,
         sites={s.site_id: s.model_copy(update=site_changes.get(s.site_id)) for s in sites.values()},
@@ -575,14 +577,150 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
             for p in pools.values()
         },
         vaccines={
-            v.antigen: v.model_copy(update={"wastage_rate": wastage[v.antigen]})
-            if v.antigen in wastage
-            else v
+            v.antigen: v.model_copy(update=_campaign_changes(v, campaign))
             for v in vaccines.values()
             if v.antigen in chosen
         },
         stock=stock,
     )
+
+
+def _campaign_changes(vaccine: Vaccine, campaign: Campaign) -> dict[str, Any]:
+    """What the campaign changes in a vaccine's row: wastage, target groups, and one dose per round."""
+    changes: dict[str, Any] = {}
+    if vaccine.antigen in campaign.wastage_rates:
+        changes["wastage_rate"] = campaign.wastage_rates[vaccine.antigen]
+    if vaccine.antigen in campaign.target_groups:
+        changes["target_groups"] = campaign.target_groups[vaccine.antigen]
+    if campaign.rounds is not None and vaccine.doses_per_person > 1:
+        changes["doses_per_person"] = 1  # the plan is one round, and each round gives one dose
+    return changes
+
+
+def _structure_problem(
+    shares: Mapping[str, float], groups: set[str], file: str, field_name: str, row: int | None
+) -> Problem | None:
+    """A problem if an age structure does not name exactly the groups of ``campaign.age_structure``."""
+    missing, unknown = sorted(groups - set(shares)), sorted(set(shares) - groups)
+    if not missing and not unknown:
+        return None
+    return Problem.of(
+        file,
+        "input_structure_groups",
+        field_name,
+        row,
+        missing=", ".join(missing) or "-",
+        unknown=", ".join(unknown) or "-",
+    )
+
+
+def _age_structure_problems(
+    scenario: Scenario, sites: Mapping[int, Site], sites_file: str, scenario_file: str
+) -> list[Problem]:
+    """Age structures by site kind and by site that do not name the campaign's groups."""
+    campaign = scenario.campaign
+    groups = set(campaign.age_structure)
+    found = [
+        _structure_problem(shares, groups, scenario_file, f"campaign.age_structure_by_kind.{kind}", None)
+        for kind, shares in campaign.structures_by_kind().items()
+    ]
+    found += [
+        _structure_problem(site.age_structure, groups, sites_file, "age_structure", row)
+        for row, site in sites.items()
+        if site.age_structure is not None
+    ]
+    return [problem for problem in found if problem is not None]
+
+
+def _campaign_group_problems(
+    scenario: Scenario, vaccines: Mapping[int, Vaccine], scenario_file: str
+) -> list[Problem]:
+    """Groups named by ``campaign.target_groups`` and ``campaign.priority_groups`` that are not known.
+
+    Unknown antigens are :func:`reference_problems`' to report. A priority group must be one its antigen
+    targets in this campaign, or its weight would change nothing.
+    """
+    campaign = scenario.campaign
+    groups = set(campaign.age_structure)
+    known = ", ".join(sorted(groups))
+    targets = {v.antigen: campaign.target_groups.get(v.antigen, v.target_groups) for v in vaccines.values()}
+    problems = []
+    for antigen, chosen in campaign.target_groups.items():
+        problems += [
+            Problem.of(
+                scenario_file,
+                "input_unknown_target_group",
+                f"campaign.target_groups.{antigen}",
+                group=group,
+                groups=known,
+            )
+            for group in chosen
+            if group not in groups
+        ]
+    for antigen, weights in campaign.priority_groups.items():
+        for group in weights:
+            field_name = f"campaign.priority_groups.{antigen}.{group}"
+            if group not in groups:
+                problems.append(
+                    Problem.of(
+                        scenario_file, "input_unknown_target_group", field_name, group=group, groups=known
+                    )
+                )
+            elif antigen in targets and group not in targets[antigen]:
+                problems.append(
+                    Problem.of(
+                        scenario_file,
+                        "input_priority_group_not_targeted",
+                        field_name,
+                        antigen=antigen,
+                        group=group,
+                        groups=", ".join(targets[antigen]),
+                    )
+                )
+    return problems
+
+
+def _dose_problems(
+    scenario: Scenario,
+    vaccines: Mapping[int, Vaccine],
+    chosen: set[str],
+    vaccines_file: str,
+    scenario_file: str,
+) -> list[Problem]:
+    """Vaccines of several doses per person: refused unless the campaign has rounds enough for them.
+
+    One campaign gives a person one dose of an antigen: a second dose needs a second round, weeks later.
+    """
+    rounds = scenario.campaign.rounds
+    problems = []
+    for row, vaccine in vaccines.items():
+        doses = vaccine.doses_per_person
+        if doses <= 1 or vaccine.antigen not in chosen:
+            continue
+        if rounds is None:
+            problems.append(
+                Problem.of(
+                    vaccines_file,
+                    "input_doses_need_rounds",
+                    "doses_per_person",
+                    row,
+                    antigen=vaccine.antigen,
+                    doses=doses,
+                )
+            )
+        elif doses > rounds.count:
+            problems.append(
+                Problem.of(
+                    vaccines_file,
+                    "input_doses_over_rounds",
+                    "doses_per_person",
+                    row,
+                    antigen=vaccine.antigen,
+                    doses=doses,
+                    rounds=rounds.count,
+                )
+            )
+    return problems
 
 
 def _unknown(key: str, value: str, known: set[str], file: str, field_name: str, row: int | None) -> Problem:
@@ -597,6 +735,10 @@ def _references(scenario: Scenario) -> Iterable[tuple[str, str, str, str]]:
         yield f"campaign.antigens[{index}]", antigen, "vaccines", "input_unknown_antigen"
     for antigen in campaign.wastage_rates:
         yield f"campaign.wastage_rates.{antigen}", antigen, "vaccines", "input_unknown_antigen"
+    for antigen in campaign.target_groups:
+        yield f"campaign.target_groups.{antigen}", antigen, "vaccines", "input_unknown_antigen"
+    for antigen in campaign.priority_groups:
+        yield f"campaign.priority_groups.{antigen}", antigen, "vaccines", "input_unknown_antigen"
     for index, stock in enumerate(overrides.stock):
         yield f"overrides.stock[{index}].store_id", stock.store_id, "stores", "input_unknown_store"
         yield f"overrides.stock[{index}].antigen", stock.antigen, "vaccines", "input_unknown_antigen"

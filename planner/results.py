@@ -20,8 +20,67 @@ from models.messages import ReasonPart
 from planner.allocation import AllocationModel, SolveOutcome, cost_terms
 from planner.demand import antigen_need, targeted_groups
 from planner.explain import explain_shortfalls, render_reason
-from planner.figures import EPS, PlanFigures
+from planner.figures import EPS, PlanFigures, floor_people
 from planner.needs import buffer_shortfalls, fairness_report, wastage_notes
+
+
+def goal_figures(model: AllocationModel, figures: PlanFigures) -> dict[str, int | float | None]:
+    r"""KPIs on the coverage goal (``campaign.target_coverage``, else uptake): expected and still needed.
+
+    With rounded figures: the goal of group g at site s is :math:`\hat U_{s,g}`, the people planned
+    :math:`\hat y_{s,g,a}`. Vaccinations still needed are :math:`\hat U - \hat y` summed over (s, g, a);
+    their doses are these times ``doses_per_person x WF``, rounded up per site and antigen. People still
+    needed at a site are those of the goal given no antigen, :math:`\sum_g (\hat U_{s,g} - \max_a \hat
+    y_{s,g,a})`; they take ``ceil(people / best)`` more team-days there, where ``best`` is the most people
+    per team-day of any pool linked to the site (an estimate: it ignores border flows, trips and whether
+    the pool has team-days left). People at sites no pool reaches count apart. Expected vaccinations
+    are the planned ones that people are expected to accept, :math:`\min(\hat y, \lfloor u_s\,
+    target\rfloor)`, and their doses, without wastage.
+    """
+    data = model.data
+    inputs = data.inputs
+    people = figures.people_by_site_group
+    best: dict[str, float] = {}
+    for (_p, s), link in data.team_links.items():
+        best[s] = max(best.get(s, 0.0), link.people_per_day)
+    goal_people = still_people = without_team = team_days = 0
+    goal_vaccinations = still_vaccinations = expected = expected_doses = doses = 0
+    for s, demand in data.demands.items():
+        site_short = 0
+        for g in {g for (ss, g, _a) in model.y if ss == s}:
+            goal = floor_people(demand.reachable(g))
+            goal_people += goal
+            site_short += max(0, goal - people[s, g])
+        still_people += site_short
+        if site_short and s in best:
+            team_days += math.ceil(site_short / best[s] - EPS)
+        elif site_short:
+            without_team += site_short
+        for a, vaccine in inputs.vaccines.items():
+            short = 0
+            for g in vaccine.target_groups:
+                if (s, g, a) not in model.y:
+                    continue
+                goal, done = floor_people(demand.reachable(g)), figures.vaccinated[s, g, a]
+                goal_vaccinations += goal
+                short += max(0, goal - done)
+                accepted = min(done, floor_people(demand.expected(g)))
+                expected += accepted
+                expected_doses += vaccine.doses_per_person * accepted
+            still_vaccinations += short
+            doses += math.ceil(short * vaccine.doses_per_person * vaccine.wastage_factor - EPS)
+    return {
+        "target_coverage": inputs.scenario.campaign.target_coverage,
+        "goal_people": goal_people,
+        "goal_vaccinations": goal_vaccinations,
+        "expected_vaccinations": expected,
+        "doses_expected_given": expected_doses,
+        "people_still_needed": still_people,
+        "vaccinations_still_needed": still_vaccinations,
+        "doses_still_needed": doses,
+        "team_days_still_needed": team_days,
+        "people_short_without_team": without_team,
+    }
 
 
 def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence[ReasonPart] = ()) -> Plan:
@@ -153,6 +212,13 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
         cost=round(breakdown.total_usd, 2),
         cost_breakdown=breakdown,
     )
+    kpis = kpis.model_copy(update=goal_figures(model, figures))
+    rounds = scenario.campaign.rounds
+    if rounds is not None:
+        one_round = ReasonPart(
+            key="plan_one_round", values={"rounds": rounds.count, "interval": rounds.interval_days}
+        )
+        warnings = (one_round, *warnings)
     solved = outcome.status in ("optimal", "feasible")
     return Plan(
         scenario_name=scenario.name,
