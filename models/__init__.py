@@ -49,6 +49,7 @@ from models.routes import (
 from models.scenario import (
     Campaign,
     ColdChain,
+    ContactMinutes,
     DataFiles,
     Delivery,
     Network,
@@ -68,6 +69,7 @@ __all__ = [
     "ColdChain",
     "ColdContainer",
     "Collection",
+    "ContactMinutes",
     "CostBreakdown",
     "DataFiles",
     "Delivery",

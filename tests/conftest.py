@@ -122,6 +122,9 @@ def build_instance(
             "uptake": 1.0,
             "age_structure": {"all": 1.0},
             "traveller_age_structure": {"all": 1.0},
+            # Hand optima written before team output by package (issue 11) count people per team-day
+            # whatever they are given: a contact costs 1 minute and no dose adds any.
+            "contact_minutes": {"base": 1.0, "injection": 0.0, "oral": 0.0},
             **(campaign or {}),
         },
         "solver": {"mip_gap": 0.0, "cost_mip_gap": 0.0, "cost_abs_gap_usd": 0.0, "time_limit_s": 60},
