@@ -303,7 +303,7 @@ def _team_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> Re
         return ["team_days"], [
             _part("reason_team_days_post", staffed=int(staffed), days_open=int(days_open), detail=detail)
         ]
-    more_days = math.ceil((needed - spare) / max(data.team_links[p, s].minutes_per_day for p in links) - 1e-9)
+    more_days = math.ceil((needed - spare) / max(data.team_links[p, s].minutes_per_day for p in links) - 1e-6)
     return ["team_days"], [_part("reason_team_days", detail=detail, more_days=int(more_days))]
 
 

@@ -5,7 +5,9 @@ team goes where on which day, in what order, when it arrives and what it carries
 
 1. **Visits.** Each allocated (pool, site) becomes visits of at most one working day each. A border
    post is staffed all day (travellers pass all day), so each of its team-days is a full visit with
-   the day's share of travellers. Elsewhere, teams that return daily fill whole sessions first and the
+   the day's share of travellers. A team serves people at its ``output_per_day`` scaled by the site's
+   package (:mod:`planner.workload`: the team minutes each person there takes, as the allocation
+   counts). Elsewhere, teams that return daily fill whole sessions first and the
    last visit takes what is left; team-days the work does not need are released. Mobile teams work
    in round trips (as many as the allocation chose): the first day starts with the drive out, the
    last ends with the drive back, and the team sleeps at the site in between.

@@ -374,6 +374,7 @@ def model_check_cases() -> list[tuple[Any, Problem]]:
         (Campaign, {"days": 5, "age_structure": {"a": 1.5}}),
         (Campaign, {"days": 5, "age_structure": {"a": 0.6, "b": 0.6}}),
         (Campaign, {"days": 5, "wastage_rates": {"MR": 1.0}}),
+        (Campaign, {"days": 5, "contact_minutes": {"base": 0, "injection": 0}}),
         (Network, {"travel_time_factor": {"track": 0.5}}),
         *((Scenario, {**baseline, "overrides": {table: rows}}) for table, rows in twice.items()),
     ]
