@@ -67,9 +67,10 @@ def test_baseline_posts_keep_their_own_teams() -> None:
     assert len(fixed) == 8
     assert all(row.site_id == row.base_id and row.team_days == days for row in fixed)
     assert all(site.team_days >= days for site in plan.sites if site.kind == "border_post")
-    # The plan misses people for want of team-days elsewhere (the post teams no longer do outreach)
-    # and of hours at the two posts open 12 h, not for want of vaccine.
-    assert plan.kpis.coverage > 0.8
+    # The plan misses people for want of team-days elsewhere (the post teams no longer do outreach, and
+    # team output goes by package: MR + bOPV for children, Td + COVID-19 for women take 1.1-2.5 times the
+    # reference contact) and of hours at the two posts open 12 h, not for want of vaccine.
+    assert plan.kpis.coverage > 0.5
     short = sum(s.people for s in plan.shortfalls)
     assert sum(s.people for s in plan.shortfalls if "team_days" in s.causes) >= 0.95 * short
 
