@@ -17,7 +17,9 @@ import pytest
 
 from models import Plan, SolverSettings
 from planner import plan_allocation, validate
+from planner.allocation import build_model, solve_model
 from planner.pipeline import add_routes
+from planner.starts import keyed_values, repaired_start
 
 from conftest import NEAR, NEAR_EDGES
 from invariants import check_plan_invariants, check_route_invariants
@@ -145,3 +147,29 @@ def test_itineraries_split_people_by_the_package(instance: Callable[..., Path]) 
     assert [d.stops[0].people for d in routes.team_days] == [320, 320]
     assert [d.work_s for d in routes.team_days] == [pytest.approx(8 * 3600.0)] * 2
     assert routes.unscheduled == ()
+
+
+def test_warm_start_repair_fits_people_to_the_team_minutes(instance: Callable[..., Path]) -> None:
+    """X and S solved over 20 days (4000 minutes), then the campaign cut to 10 days (2000 minutes).
+
+    The old team-days are cut to 10, so the old people (1000 contacts + 1000 X + 666.67 S = 4000
+    minutes) no longer fit: the repair scales every person at A by 2000 / 4000 and the start stays
+    complete (every variable, every constraint holding) rather than falling back to team-days only.
+    """
+    kwargs: dict[str, Any] = {
+        "nodes": NEAR,
+        "edges": NEAR_EDGES,
+        "stores": [{"store_id": "depot", "at": "hq"}],
+        "stock": [("depot", "X", 10_000), ("depot", "S", 10_000)],
+        "vaccines": [X, S],
+        "sites": [{"site_id": "a", "population": 1000}],
+        "pools": [{"pool_id": "team", "base_id": "depot", "output_per_day": 100}],
+    }
+    before = build_model(validate(instance(**kwargs, campaign={"days": 20, "contact_minutes": MINUTES})))
+    outcome = solve_model(before, SolverSettings(mip_gap=0.0, cost_mip_gap=0.0, cost_abs_gap_usd=0.0))
+    after = build_model(validate(instance(**kwargs, campaign={"days": 10, "contact_minutes": MINUTES})))
+    start = repaired_start(after, keyed_values(before, outcome.values))
+    assert start is not None and len(start) == len(after.problem.variables())
+    assert start[after.n["team", "a"].name] == 10
+    assert start[after.y["a", "all", "X"].name] == pytest.approx(500, rel=1e-6)
+    assert start[after.y["a", "all", "S"].name] == pytest.approx(1000 / 3, rel=1e-6)
