@@ -78,7 +78,9 @@ def test_baseline_posts_keep_their_own_teams() -> None:
 def test_stock_shortage_names_stores_and_antigens() -> None:
     _, baseline = planned("burundi_baseline")
     data, plan = planned("burundi_stock_shortage")
-    assert plan.kpis.people_vaccinated < baseline.kpis.people_vaccinated
+    # Fewer vaccinations (person-antigen pairs, what the objective counts). Not always fewer people:
+    # with team output by package, teams that have no COVID-19 or MR to give contact more people.
+    assert plan.kpis.vaccinations < baseline.kpis.vaccinations
     stock_short = [s for s in plan.shortfalls if "stock" in s.causes]
     assert {s.antigen for s in stock_short} >= {"MR", "COVID19"}
     store_names = {store.name for store in data.inputs.stores.values()}
