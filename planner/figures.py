@@ -103,17 +103,25 @@ class PlanFigures:
         the package its reachable people would get.
         """
         vaccinated, reachable = self.site_antigen_people
+        contacts: dict[str, float] = defaultdict(float)
+        for (s, _g), count in self.people_by_site_group.items():
+            contacts[s] += count
         groups_reachable: dict[str, dict[str, int]] = defaultdict(dict)
         for (s, g, _a), count in self.reachable.items():
             groups_reachable[s][g] = count
+        given: dict[str, dict[str, int]] = defaultdict(dict)
+        could: dict[str, dict[str, int]] = defaultdict(dict)
+        for (s, a), count in vaccinated.items():
+            given[s][a] = count
+        for (s, a), count in reachable.items():
+            could[s][a] = count
         means = {}
         for site_id in self.data.inputs.sites:
-            contacts: float = sum(n for (s, _g), n in self.people_by_site_group.items() if s == site_id)
-            people = {a: n for (s, a), n in vaccinated.items() if s == site_id}
-            if contacts <= 0:
-                contacts = sum(groups_reachable[site_id].values())
-                people = {a: n for (s, a), n in reachable.items() if s == site_id}
-            means[site_id] = minutes_per_person(self.data.inputs, contacts, people)
+            if contacts[site_id] > 0:
+                means[site_id] = minutes_per_person(self.data.inputs, contacts[site_id], given[site_id])
+            else:
+                people = sum(groups_reachable[site_id].values())
+                means[site_id] = minutes_per_person(self.data.inputs, people, could[site_id])
         return means
 
     def pool_capacity(self, pool_id: str, site_id: str) -> float:

@@ -82,7 +82,9 @@ def test_stock_shortage_names_stores_and_antigens() -> None:
     # with team output by package, teams that have no COVID-19 or MR to give contact more people.
     assert plan.kpis.vaccinations < baseline.kpis.vaccinations
     stock_short = [s for s in plan.shortfalls if "stock" in s.causes]
-    assert {s.antigen for s in stock_short} >= {"MR", "COVID19"}
+    # MR runs out; COVID-19 stock is short too, but with team output by package the teams' minutes run
+    # out first there (COVID-19 takes 4-5 team minutes a person), so its shortfalls are team-days.
+    assert {s.antigen for s in stock_short} >= {"MR"}
     store_names = {store.name for store in data.inputs.stores.values()}
     for shortfall in stock_short:
         assert any(name in shortfall.reason for name in store_names)
