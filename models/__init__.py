@@ -53,6 +53,7 @@ from models.routes import (
 from models.scenario import (
     Campaign,
     ColdChain,
+    ContactMinutes,
     DataFiles,
     Delivery,
     EquityFloor,
@@ -77,6 +78,7 @@ __all__ = [
     "ColdChain",
     "ColdContainer",
     "Collection",
+    "ContactMinutes",
     "CostBreakdown",
     "DataFiles",
     "Delivery",

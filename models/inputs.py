@@ -236,6 +236,12 @@ class Vaccine(StrictModel):
     )
     price_usd_per_dose: float = Field(default=0.0, ge=0)
     priority: float = Field(default=1.0, ge=0)
+    minutes_per_dose: float | None = Field(
+        default=None,
+        ge=0,
+        description="team minutes to give one dose beyond the contact's base minutes (screening, consent, "
+        "the injection or drops); empty = campaign.contact_minutes by administration",
+    )
 
     @property
     def wastage_factor(self) -> float:

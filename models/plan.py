@@ -213,7 +213,9 @@ class TeamDays(StrictModel):
     team_days: int
     trips: int | None = Field(default=None, description="round trips from base (mobile teams), else None")
     travel_time_s: float = Field(description="one way, base to site")
-    people_per_team_day: float
+    people_per_team_day: float = Field(
+        description="people a team-day serves here, given the site's package (team minutes per person)"
+    )
     people_vaccinated: int = Field(description="people served by this pool at this site (proportional share)")
 
 

@@ -87,6 +87,37 @@ class Rounds(StrictModel):
 Shares = dict[Identifier, float]
 
 
+class ContactMinutes(StrictModel):
+    """Team minutes a contact takes: base minutes per person plus minutes per antigen given.
+
+    ``base`` covers what every person costs whatever they are given (registration, eligibility questions,
+    tally, finger marking, the card); ``injection`` and ``oral`` are the minutes of one dose of a vaccine
+    whose ``minutes_per_dose`` the vaccines table leaves empty. A team's ``output_per_day`` is the people
+    it serves in a full day when each gets the reference package, one injectable antigen, so a team-day
+    holds ``output_per_day * (base + injection)`` team minutes. The defaults are approximate (see
+    data/README.md, "Team minutes per contact"). Observation after vaccination (15 min for COVID-19)
+    takes place in a waiting area: it costs space, not team minutes, and is not counted here.
+    """
+
+    base: float = Field(default=1.0, ge=0, description="minutes per person contacted")
+    injection: float = Field(
+        default=1.0, ge=0, description="minutes per injected dose; also the reference package's dose"
+    )
+    oral: float = Field(default=0.25, ge=0, description="minutes per oral dose")
+
+    @model_validator(mode="after")
+    def _reference_positive(self) -> ContactMinutes:
+        if self.base + self.injection <= 0:
+            msg = "contact_minutes base + injection (the reference contact) must be above 0"
+            raise invalid("contact_minutes_zero", msg)
+        return self
+
+    @property
+    def reference(self) -> float:
+        """Minutes of a contact given the reference package (one injectable antigen)."""
+        return self.base + self.injection
+
+
 class Campaign(StrictModel):
     """Campaign-wide settings."""
 
@@ -152,6 +183,11 @@ class Campaign(StrictModel):
         default=False,
         description="fixed-post pools based at a border post may work elsewhere (unless teams.csv's "
         "stays_at_post says otherwise); by default they stay at their post every day it is open",
+    )
+
+    contact_minutes: ContactMinutes = Field(
+        default_factory=ContactMinutes,
+        description="team minutes per person contacted and per dose given (team output by package)",
     )
 
     _check_age = field_validator("age_structure", "traveller_age_structure")(shares_sum_to_at_most_one)

@@ -46,6 +46,7 @@ from planner.demand import SiteDemand, site_demands
 from planner.kits import vial_volume_l
 from planner.loading import CampaignInputs
 from planner.network import TravelMatrix
+from planner.workload import antigen_minutes, package_factor, reference_minutes
 
 SolveStatus = PlanStatus
 
@@ -59,6 +60,10 @@ class TeamLink:
     serves ``people_per_day`` and each trip loses ``trip_loss_people`` to its round trip.
     ``session_s`` is the time a team is at the site in a team-day: the working day less the round trip
     for teams that return daily, the whole working day for mobile teams.
+
+    People here are people given the reference package (one injectable antigen, ``reference_minutes``
+    team minutes each; see :mod:`planner.workload`): a team-day holds ``minutes_per_day`` team minutes
+    and a trip loses ``trip_loss_minutes``, whatever package they are spent on.
     """
 
     travel_time_s: float
@@ -71,6 +76,17 @@ class TeamLink:
     min_trip_days: int = 1
     max_trip_days: int = 1
     is_trip: bool = False
+    reference_minutes: float = 1.0
+
+    @property
+    def minutes_per_day(self) -> float:
+        """Team minutes a team-day gives at the site: ``people_per_day * reference_minutes``."""
+        return self.people_per_day * self.reference_minutes
+
+    @property
+    def trip_loss_minutes(self) -> float:
+        """Team minutes a mobile trip loses to its round trip."""
+        return self.trip_loss_people * self.reference_minutes
 
 
 def max_trip_days(inputs: CampaignInputs) -> int:
@@ -216,9 +232,9 @@ class AllocationData:
         """Most people one session at a site can give ``antigen``: ``c[s,a]`` of the session rule.
 
         At a flow site, the people of the antigen's groups who pass in a day while the team is there;
-        elsewhere the people of a full team-day of the best linked pool, in the share of the site's
-        reachable people the antigen targets; never more than its reachable people. 0 if no pool works
-        there.
+        elsewhere the people of a full team-day of the best linked pool (at the site's package), in the
+        share of the site's reachable people the antigen targets; never more than its reachable people.
+        0 if no pool works there.
         """
         inputs = self.inputs
         reachable = self.reachable(site_id, antigen)
@@ -234,7 +250,9 @@ class AllocationData:
         groups = {g for v in inputs.vaccines.values() for g in v.target_groups}
         everyone = sum(demand.reachable(g) for g in groups)
         share = reachable / everyone if everyone > 0 else 0.0
-        return min(reachable, max(link.people_per_day for _p, link in links) * share)
+        # People a full team-day serves when each reachable person gets every antigen they are due.
+        package = package_factor(inputs, everyone, {a: self.reachable(site_id, a) for a in inputs.vaccines})
+        return min(reachable, max(link.people_per_day for _p, link in links) * package * share)
 
 
 def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: float) -> TeamLink | None:
@@ -247,9 +265,11 @@ def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: fl
     ``k * working_day - 2 * travel`` (the first day starts with the drive out, the last ends with the
     drive back), so each trip loses ``output_per_day * 2 * travel / working_day`` people and needs at
     least ``ceil(2 * travel / working_day)`` days; a site farther than one working day is out of reach.
+    These people get the reference package; ``reference_minutes`` turns them into team minutes.
     """
     pool = inputs.pools[pool_id]
     campaign = inputs.scenario.campaign
+    reference = reference_minutes(inputs)
     if not travel_time_s <= pool.max_travel_time_min * 60.0:
         return None
     working_s = campaign.working_day_h * 3600.0
@@ -263,6 +283,7 @@ def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: fl
             pool.output_per_day * session_s / working_s,
             pool.cost_per_km_usd * 2.0 * km,
             session_s,
+            reference_minutes=reference,
         )
     longest = max_trip_days(inputs)
     shortest = max(1, math.ceil(2.0 * travel_time_s / working_s - 1e-9))
@@ -279,6 +300,7 @@ def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: fl
         min_trip_days=shortest,
         max_trip_days=longest,
         is_trip=True,
+        reference_minutes=reference,
     )
 
 
@@ -582,28 +604,37 @@ def add_contact_constraints(model: AllocationModel) -> None:
 
 
 def add_team_capacity_constraints(model: AllocationModel) -> None:
-    r"""People contacted at a site are at most what the team-days there can serve.
+    r"""Team minutes spent at a site (base per contact plus each antigen given) fit its team-days.
 
     .. math::
-        \sum_g reach_{s,g} \le \sum_{p \in P(s)} \big(out_{p,s} \, n_{p,s} - loss_{p,s}\, m_{p,s}\big)
+        \sum_g base\, reach_{s,g} + \sum_{g,a} min_a\, y_{s,g,a}
+        \le (base + ref) \sum_{p \in P(s)} \big(out_{p,s} \, n_{p,s} - loss_{p,s}\, m_{p,s}\big)
 
-    where ``out[p,s]`` is people per team-day of pool p at site s (less for far sites when teams
-    return daily) and ``loss[p,s]`` the people a mobile trip loses to its round trip (see
-    :func:`team_link`).
+    where ``base`` is the team minutes of any contact, ``min[a]`` those of one person given antigen a
+    (``doses_per_person`` doses of its ``minutes_per_dose``), ``ref`` those of the reference dose (an
+    injection), ``out[p,s]`` the people per team-day of pool p at site s given the reference package
+    (less for far sites when teams return daily) and ``loss[p,s]`` the reference people a mobile trip
+    loses to its round trip (see :func:`team_link` and :mod:`planner.workload`). So a heavier package
+    needs more team-days; with one injectable antigen per person it is ``sum_g reach <= sum out n``.
     """
     data = model.data
+    base = data.inputs.scenario.campaign.contact_minutes.base
+    minutes = antigen_minutes(data.inputs)
     by_site: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for p, s in model.n:
         by_site[s].append((p, s))
-    contacts: dict[str, list[pulp.LpVariable]] = defaultdict(list)
+    used: dict[str, list[Any]] = defaultdict(list)
     for (s, _g), reach in model.reach.items():
-        contacts[s].append(reach)
-    for s, reached in contacts.items():
-        capacity = pulp.lpSum(data.team_links[key].people_per_day * model.n[key] for key in by_site[s])
+        used[s].append(base * reach)
+    for (s, _g, a), y in model.y.items():
+        if minutes[a] > 0:
+            used[s].append(minutes[a] * y)
+    for s, spent in used.items():
+        capacity = pulp.lpSum(data.team_links[key].minutes_per_day * model.n[key] for key in by_site[s])
         capacity -= pulp.lpSum(
-            data.team_links[key].trip_loss_people * model.m[key] for key in by_site[s] if key in model.m
+            data.team_links[key].trip_loss_minutes * model.m[key] for key in by_site[s] if key in model.m
         )
-        model.problem += pulp.lpSum(reached) <= capacity, f"teamcap_{s}"
+        model.problem += pulp.lpSum(spent) <= capacity, f"teamcap_{s}"
 
 
 def add_border_flow_constraints(model: AllocationModel) -> None:

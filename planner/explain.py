@@ -42,6 +42,7 @@ from planner.allocation import SolveOutcome, team_link
 from planner.errors import Problem, problem_message
 from planner.figures import PlanFigures
 from planner.i18n import Lang, t
+from planner.workload import antigen_minutes
 
 #: Stores named in a stock reason before the rest are counted.
 MAX_NAMED_STORES = 3
@@ -232,7 +233,12 @@ def _part(key: str, **values: ReasonValue) -> ReasonPart:
     return ReasonPart(key=key, values=values)
 
 
-def _team_reasons(figures: PlanFigures, s: str, people_short: int) -> Reasons:
+def _team_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> Reasons:
+    """``team_days`` if the site's team minutes cannot give ``a`` to its people short (see §8).
+
+    Team output goes by package (:mod:`planner.workload`): one more person given ``a`` takes its
+    minutes, plus the base minutes of a contact if nobody contacted there is left without ``a``.
+    """
     data = figures.data
     inputs = data.inputs
     links = [p for (p, ss) in data.team_links if ss == s]
@@ -260,8 +266,14 @@ def _team_reasons(figures: PlanFigures, s: str, people_short: int) -> Reasons:
                 session_h=float(inputs.scenario.campaign.min_session_h),
             )
         ]
-    contacts = sum(people for (ss, _g), people in figures.people_by_site_group.items() if ss == s)
-    spare = figures.contact_capacity(s) - contacts
+    spare = figures.team_minutes(s) - figures.minutes_used[s]
+    contacted_without_a = sum(
+        figures.people_by_site_group.get((s, g), 0) - people
+        for (ss, g, aa), people in figures.vaccinated.items()
+        if ss == s and aa == a
+    )
+    base = inputs.scenario.campaign.contact_minutes.base
+    needed = antigen_minutes(inputs)[a] * people_short + base * max(0, people_short - contacted_without_a)
     used = figures.pool_days_used
     here = {p: days for (p, ss), days in figures.team_days.items() if ss == s}
     staffed = sum(here.values())
@@ -273,7 +285,7 @@ def _team_reasons(figures: PlanFigures, s: str, people_short: int) -> Reasons:
     days_open = inputs.days_open(s)
     flow_bound = inputs.sites[s].kind is SiteKind.BORDER_POST and covered < days_open - 1e-6
     available = {p: _pool_team_days(figures, p) for p in links}
-    if (spare >= people_short and not flow_bound) or any(used[p] < available[p] for p in links):
+    if (spare >= needed - 1e-6 and not flow_bound) or any(used[p] < available[p] for p in links):
         return [], []
     detail = ", ".join(f"{p} {used[p]}/{available[p]}" for p in links)
     if flow_bound and covered < min(staffed, days_open) - 1e-6:
@@ -291,7 +303,7 @@ def _team_reasons(figures: PlanFigures, s: str, people_short: int) -> Reasons:
         return ["team_days"], [
             _part("reason_team_days_post", staffed=int(staffed), days_open=int(days_open), detail=detail)
         ]
-    more_days = math.ceil((people_short - spare) / max(data.team_links[p, s].people_per_day for p in links))
+    more_days = math.ceil((needed - spare) / max(data.team_links[p, s].minutes_per_day for p in links) - 1e-6)
     return ["team_days"], [_part("reason_team_days", detail=detail, more_days=int(more_days))]
 
 
@@ -455,7 +467,7 @@ def explain_shortfalls(figures: PlanFigures, outcome: SolveOutcome) -> tuple[Sho
         people_short = can - vaccinated[s, a]
         if people_short < 1:
             continue
-        causes, reasons = _team_reasons(figures, s, people_short)
+        causes, reasons = _team_reasons(figures, s, a, people_short)
         for extra in (
             _cold_chain_reasons(figures, s, a),
             _stock_reasons(figures, s, a, people_short),

@@ -12,6 +12,7 @@ from collections import defaultdict
 from functools import cached_property
 
 from planner.allocation import AllocationModel, SolveOutcome
+from planner.workload import antigen_minutes, minutes_per_person
 
 #: People within this of a whole number are that number (solver tolerances, cost-stage slack).
 EPS = 1e-4
@@ -72,14 +73,63 @@ class PlanFigures:
             doses[s, a] += vials * self.data.inputs.vaccines[a].doses_per_vial
         return doses
 
-    def pool_capacity(self, pool_id: str, site_id: str) -> float:
-        """People a pool's team-days (less its trips' travel) can serve at a site."""
+    def pool_minutes(self, pool_id: str, site_id: str) -> float:
+        """Team minutes a pool's team-days (less its trips' travel) give at a site."""
         link = self.data.team_links[pool_id, site_id]
         days = self.team_days.get((pool_id, site_id), 0)
-        return link.people_per_day * days - link.trip_loss_people * self.trips.get((pool_id, site_id), 0)
+        return link.minutes_per_day * days - link.trip_loss_minutes * self.trips.get((pool_id, site_id), 0)
+
+    def team_minutes(self, site_id: str) -> float:
+        """Team minutes the team-days at a site give."""
+        return sum(self.pool_minutes(p, s) for (p, s) in self.team_days if s == site_id)
+
+    @cached_property
+    def minutes_used(self) -> dict[str, float]:
+        """Team minutes spent at each site: base minutes per person plus each antigen's (rounded people)."""
+        base = self.data.inputs.scenario.campaign.contact_minutes.base
+        per_antigen = antigen_minutes(self.data.inputs)
+        used: dict[str, float] = defaultdict(float)
+        for (s, _g), people in self.people_by_site_group.items():
+            used[s] += base * people
+        for (s, _g, a), people in self.vaccinated.items():
+            used[s] += per_antigen[a] * people
+        return used
+
+    @cached_property
+    def minutes_per_person(self) -> dict[str, float]:
+        """Mean team minutes per person at each site: of the people vaccinated, else of those reachable.
+
+        The package is what each person there is given; a site where nobody is vaccinated is read at
+        the package its reachable people would get.
+        """
+        vaccinated, reachable = self.site_antigen_people
+        contacts: dict[str, float] = defaultdict(float)
+        for (s, _g), count in self.people_by_site_group.items():
+            contacts[s] += count
+        groups_reachable: dict[str, dict[str, int]] = defaultdict(dict)
+        for (s, g, _a), count in self.reachable.items():
+            groups_reachable[s][g] = count
+        given: dict[str, dict[str, int]] = defaultdict(dict)
+        could: dict[str, dict[str, int]] = defaultdict(dict)
+        for (s, a), count in vaccinated.items():
+            given[s][a] = count
+        for (s, a), count in reachable.items():
+            could[s][a] = count
+        means = {}
+        for site_id in self.data.inputs.sites:
+            if contacts[site_id] > 0:
+                means[site_id] = minutes_per_person(self.data.inputs, contacts[site_id], given[site_id])
+            else:
+                people = sum(groups_reachable[site_id].values())
+                means[site_id] = minutes_per_person(self.data.inputs, people, could[site_id])
+        return means
+
+    def pool_capacity(self, pool_id: str, site_id: str) -> float:
+        """People a pool's team-days can serve at a site, given the site's package (team minutes / mean)."""
+        return self.pool_minutes(pool_id, site_id) / max(self.minutes_per_person[site_id], 1e-9)
 
     def contact_capacity(self, site_id: str) -> float:
-        """People the team-days at a site can serve."""
+        """People the team-days at a site can serve, given the site's package."""
         return sum(self.pool_capacity(p, s) for (p, s) in self.team_days if s == site_id)
 
     @cached_property

@@ -934,6 +934,10 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "overrides.sites names the same site twice",
         "fr": "overrides.sites nomme deux fois le même site",
     },
+    "input_pydantic_contact_minutes_zero": {
+        "en": "contact_minutes base + injection (the reference contact) must be above 0",
+        "fr": "contact_minutes base + injection (le contact de référence) doit être supérieur à 0",
+    },
 }
 
 

@@ -5,7 +5,9 @@ team goes where on which day, in what order, when it arrives and what it carries
 
 1. **Visits.** Each allocated (pool, site) becomes visits of at most one working day each. A border
    post is staffed all day (travellers pass all day), so each of its team-days is a full visit with
-   the day's share of travellers. Elsewhere, teams that return daily fill whole sessions first and the
+   the day's share of travellers. A team serves people at its ``output_per_day`` scaled by the site's
+   package (:mod:`planner.workload`: the team minutes each person there takes, as the allocation
+   counts). Elsewhere, teams that return daily fill whole sessions first and the
    last visit takes what is left; team-days the work does not need are released. Mobile teams work
    in round trips (as many as the allocation chose): the first day starts with the drive out, the
    last ends with the drive back, and the team sleeps at the site in between.
@@ -43,6 +45,7 @@ from planner.explain import render_reason
 from planner.kits import build_kit, container_for, split_integer, split_one_each
 from planner.network import TravelMatrix
 from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
+from planner.workload import package_factor
 
 #: Seconds in a day: mobile teams' cold life counts nights too.
 DAY_S = 86_400.0
@@ -208,12 +211,25 @@ class ItineraryBuilder(WarningLog):
         self.released: dict[str, int] = {}
         self.unscheduled: list[Unscheduled] = []
         self.warning_parts = []
+        antigen_people: dict[str, dict[str, float]] = defaultdict(dict)
+        for row in plan.site_antigens:
+            antigen_people[row.site_id][row.antigen] = row.people_vaccinated
+        #: People served per reference person at each site: the plan's package there.
+        self.package_factor: dict[str, float] = defaultdict(lambda: 1.0)
+        for site in plan.sites:
+            self.package_factor[site.site_id] = package_factor(
+                self.inputs, site.people_vaccinated, antigen_people[site.site_id]
+            )
 
     # -- 1. visits -------------------------------------------------------------------------------
 
-    def _rate(self, pool_id: str) -> float:
-        """People per second of work at full output."""
-        return self.inputs.pools[pool_id].output_per_day / self.working_s
+    def _rate(self, pool_id: str, site_id: str) -> float:
+        """People per second of work at full output, given the site's package (:mod:`planner.workload`).
+
+        ``output_per_day`` counts people given the reference package; the allocation's team minutes go
+        by the package the site's people get, so a heavier package serves fewer people per second.
+        """
+        return self.inputs.pools[pool_id].output_per_day * self.package_factor[site_id] / self.working_s
 
     def _is_border(self, site_id: str) -> bool:
         return self.inputs.sites[site_id].kind is SiteKind.BORDER_POST
@@ -222,7 +238,7 @@ class ItineraryBuilder(WarningLog):
         """Visits of a pool that returns daily: full sessions first, the rest in the last one."""
         travel_s = self.matrix.time_s(self.inputs.pools[row.pool_id].base_id, row.site_id)
         session_s = self.working_s - 2.0 * travel_s
-        rate = self._rate(row.pool_id)
+        rate = self._rate(row.pool_id, row.site_id)
         if self._is_border(row.site_id):
             people = split_integer(row.people_vaccinated, [1.0] * row.team_days)
             return [Visit(row.pool_id, row.site_id, p, session_s) for p in people]
@@ -412,7 +428,9 @@ class ItineraryBuilder(WarningLog):
         capacities = [c for _team, _first, length in pieces for c in self._trip_capacities(trip, length)]
         if not self._is_border(trip.site_id):
             # Shorter trips lose more time to driving: serve no more than their work time allows.
-            served_max = math.floor(self._rate(trip.pool_id) * sum(max(c, 0.0) for c in capacities) + 1e-9)
+            served_max = math.floor(
+                self._rate(trip.pool_id, trip.site_id) * sum(max(c, 0.0) for c in capacities) + 1e-9
+            )
             people_served = min(people, served_max)
         else:
             people_served = people
@@ -448,7 +466,7 @@ class ItineraryBuilder(WarningLog):
         holds (the allocation rounds people, not minutes). At a border post the team stays the whole
         session: travellers pass all day.
         """
-        rate = self._rate(trip.pool_id)
+        rate = self._rate(trip.pool_id, trip.site_id)
         border = self._is_border(trip.site_id)
         shares = split_integer(people, [max(c, 0.0) for c in capacities])
         return [

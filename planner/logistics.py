@@ -71,7 +71,9 @@ def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
         - ``team_driving_share`` (routes only): the sum of ``TeamDay.travel_s`` over the sum of
           ``travel_s + work_s`` over every scheduled team-day (a mobile team's days on site drive 0).
         - ``thin_team_days`` (routes only): scheduled team-days whose stops vaccinate fewer than
-          ``min_people_per_team_day`` people.
+          ``min_people_per_team_day`` people. People are counted whatever their package: a heavier
+          package fills a day with fewer people (team output by package), but a team that drives out to
+          vaccinate a handful has still driven for a handful.
         - ``stops_without_vials`` (routes only): stops with at least ``min_people_for_every_antigen``
           people that carry no vial of an antigen their site is shipped: a session that turns eligible
           people away while its site holds the vaccine.

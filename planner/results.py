@@ -182,7 +182,8 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
                 team_days=days,
                 trips=figures.trips.get((p, s)),
                 travel_time_s=round(link.travel_time_s, 1),
-                people_per_team_day=round(link.people_per_day, 2),
+                # People a full team-day serves here, given the site's package (planner.workload).
+                people_per_team_day=round(link.minutes_per_day / max(figures.minutes_per_person[s], 1e-9), 2),
                 people_vaccinated=round(contacts[s] * share),
             )
         )

@@ -6,9 +6,11 @@ a table changes. A start for a new model is then *repaired* to that model (:func
 
 1. each value is clipped into its variable's bounds (integers rounded down): an uptake cut lowers
    ``y`` and ``reach`` to the new reachable people;
-2. the shortfall of each site and antigen is recomputed from its people;
-3. team-days are brought within each pool's team-days (posts held at theirs), trips to fit them;
-4. if the result satisfies every constraint of the new model, it is the start; otherwise only the
+2. team-days are brought within each pool's team-days (posts held at theirs), trips to fit them;
+3. where a site's people then need more team minutes than its team-days give (team output by
+   package, :mod:`planner.workload`), all its people are scaled down alike to fit;
+4. the shortfall of each site and antigen is recomputed from its people;
+5. if the result satisfies every constraint of the new model, it is the start; otherwise only the
    repaired team-days and trips are kept, and HiGHS completes them (a partial start; with nothing
    vaccinated it always can) or drops them.
 
@@ -25,6 +27,7 @@ from typing import Any
 import pulp
 
 from planner.allocation import AllocationModel, floor_values, value_at
+from planner.workload import antigen_minutes
 
 #: Separator of a value's key: ids are ``[A-Za-z0-9_]+``, so it never occurs inside one.
 KEY_SEPARATOR = "|"
@@ -72,8 +75,9 @@ def repaired_start(model: AllocationModel, start: Mapping[str, float] | None) ->
         return None
     keys = variable_keys(model)
     values = {var.name: _clipped(var, start.get(keys[var.name], 0.0)) for var in model.problem.variables()}
-    _recompute_shortfalls(model, values)
     _fit_team_days(model, values)
+    _fit_people_to_team_minutes(model, values)
+    _recompute_shortfalls(model, values)
     _recompute_measures(model, values)
     if all(_holds(constraint, values) for constraint in model.problem.constraints()):
         return values
@@ -145,6 +149,34 @@ def _fit_team_days(model: AllocationModel, values: dict[str, float]) -> None:
         fewest = math.ceil(days / link.max_trip_days - 1e-9)
         most = math.floor(days / link.min_trip_days + 1e-9)
         values[trips.name] = float(min(max(values[trips.name], fewest), most))
+
+
+def _fit_people_to_team_minutes(model: AllocationModel, values: dict[str, float]) -> None:
+    """Scale down every ``y`` and ``reach`` of a site whose team minutes (§6.3) exceed its team-days'.
+
+    Scaling people alike keeps contacts, doses and border flows within their constraints.
+    """
+    data = model.data
+    base = data.inputs.scenario.campaign.contact_minutes.base
+    minutes = antigen_minutes(data.inputs)
+    people: dict[str, list[pulp.LpVariable]] = defaultdict(list)
+    used: dict[str, float] = defaultdict(float)
+    for (s, _g), reach in model.reach.items():
+        people[s].append(reach)
+        used[s] += base * values[reach.name]
+    for (s, _g, a), y in model.y.items():
+        people[s].append(y)
+        used[s] += minutes[a] * values[y.name]
+    capacity: dict[str, float] = defaultdict(float)
+    for key, n in model.n.items():
+        capacity[key[1]] += data.team_links[key].minutes_per_day * values[n.name]
+    for key, m in model.m.items():
+        capacity[key[1]] -= data.team_links[key].trip_loss_minutes * values[m.name]
+    for s, spent in used.items():
+        if spent > capacity[s] + FEASIBILITY_TOLERANCE:
+            factor = max(0.0, capacity[s]) / spent * (1.0 - 1e-9)
+            for var in people[s]:
+                values[var.name] *= factor
 
 
 def _holds(constraint: pulp.LpConstraint, values: Mapping[str, float]) -> bool:

@@ -124,6 +124,9 @@ def build_instance(
             "traveller_age_structure": {"all": 1.0},
             # Hand optima written before issue 11 ship no reserve; tests of the buffer give their own.
             "buffer_rate": 0.0,
+            # Hand optima written before team output by package (issue 11) count people per team-day
+            # whatever they are given: a contact costs 1 minute and no dose adds any.
+            "contact_minutes": {"base": 1.0, "injection": 0.0, "oral": 0.0},
             **(campaign or {}),
         },
         # ... and value every person alike, with no equity floor (tests of fairness give their own).

@@ -9,6 +9,7 @@ from collections import defaultdict
 from models import Plan, TeamDay
 from planner.allocation import AllocationData
 from planner.kits import container_cold_life_s, container_net_l
+from planner.workload import antigen_minutes
 
 TOL = 1e-3
 
@@ -88,6 +89,20 @@ def check_plan_invariants(plan: Plan, data: AllocationData) -> None:
     for site in plan.sites:
         assert 0 <= site.people_vaccinated <= site.target_people
         assert site.people_vaccinated <= capacity[site.site_id] + 1e-4, site.site_id
+    # Team output by package: base minutes per person plus each antigen's fit the team-days' minutes.
+    per_antigen = antigen_minutes(inputs)
+    minutes_used: dict[str, float] = defaultdict(float)
+    for site in plan.sites:
+        minutes_used[site.site_id] += campaign.contact_minutes.base * site.people_vaccinated
+    for row in plan.site_antigens:
+        minutes_used[row.site_id] += per_antigen[row.antigen] * row.people_vaccinated
+    minutes_given: dict[str, float] = defaultdict(float)
+    for row in plan.team_days:
+        link = data.team_links[row.pool_id, row.site_id]
+        minutes_given[row.site_id] += link.minutes_per_day * row.team_days
+        minutes_given[row.site_id] -= link.trip_loss_minutes * (row.trips or 0)
+    for site_id, used_min in minutes_used.items():
+        assert used_min <= minutes_given[site_id] + 1e-3, site_id
     k = plan.kpis
     assert k.people_vaccinated <= k.target_people
     assert k.vaccinations <= k.target_vaccinations

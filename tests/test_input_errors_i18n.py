@@ -378,6 +378,7 @@ def model_check_cases() -> list[tuple[Any, Problem]]:
         (Campaign, {"days": 5, "priority_groups": {"MR": {"a": -1.0}}}),
         (Campaign, {"days": 30, "rounds": {"count": 2, "interval_days": 28}}),
         (Site, {**site, "kind": "idp_site", "population": 5, "age_structure": "a=1"}),
+        (Campaign, {"days": 5, "contact_minutes": {"base": 0, "injection": 0}}),
         (Network, {"travel_time_factor": {"track": 0.5}}),
         (Fairness, {"value_steps": [{"above": 0.8, "value": 0.5}, {"above": 0.5, "value": 0.3}]}),
         *((Scenario, {**baseline, "overrides": {table: rows}}) for table, rows in twice.items()),

@@ -67,9 +67,10 @@ def test_baseline_posts_keep_their_own_teams() -> None:
     assert len(fixed) == 8
     assert all(row.site_id == row.base_id and row.team_days == days for row in fixed)
     assert all(site.team_days >= days for site in plan.sites if site.kind == "border_post")
-    # The plan misses people for want of team-days elsewhere (the post teams no longer do outreach)
-    # and of hours at the two posts open 12 h, not for want of vaccine.
-    assert plan.kpis.coverage > 0.8
+    # The plan misses people for want of team-days elsewhere (the post teams no longer do outreach, and
+    # team output goes by package: MR + bOPV for children, Td + COVID-19 for women take 1.1-2.5 times the
+    # reference contact) and of hours at the two posts open 12 h, not for want of vaccine.
+    assert plan.kpis.coverage > 0.5
     short = sum(s.people for s in plan.shortfalls)
     assert sum(s.people for s in plan.shortfalls if "team_days" in s.causes) >= 0.95 * short
 
@@ -77,9 +78,13 @@ def test_baseline_posts_keep_their_own_teams() -> None:
 def test_stock_shortage_names_stores_and_antigens() -> None:
     _, baseline = planned("burundi_baseline")
     data, plan = planned("burundi_stock_shortage")
-    assert plan.kpis.people_vaccinated < baseline.kpis.people_vaccinated
+    # Fewer vaccinations (person-antigen pairs, what the objective counts). Not always fewer people:
+    # with team output by package, teams that have no COVID-19 or MR to give contact more people.
+    assert plan.kpis.vaccinations < baseline.kpis.vaccinations
     stock_short = [s for s in plan.shortfalls if "stock" in s.causes]
-    assert {s.antigen for s in stock_short} >= {"MR", "COVID19"}
+    # MR runs out; COVID-19 stock is short too, but with team output by package the teams' minutes run
+    # out first there (COVID-19 takes 4-5 team minutes a person), so its shortfalls are team-days.
+    assert {s.antigen for s in stock_short} >= {"MR"}
     store_names = {store.name for store in data.inputs.stores.values()}
     for shortfall in stock_short:
         assert any(name in shortfall.reason for name in store_names)
