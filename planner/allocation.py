@@ -38,7 +38,7 @@ import highspy
 import numpy as np
 import pulp
 
-from models import PlanStatus, SiteKind, SolverSettings
+from models import PlanStatus, SolverSettings
 from models.messages import ReasonPart
 from planner import i18n
 from planner.demand import SiteDemand, site_demands
@@ -231,7 +231,7 @@ def prepare(
 ) -> AllocationData:
     """Precompute the reachable pairs and their coefficients for the MILP.
 
-    A pool that stays at its border post (:meth:`CampaignInputs.post_of`) is linked to that post only.
+    A pool that stays at its post (a flow site, :meth:`CampaignInputs.post_of`) is linked to that post only.
     """
     team_links = {}
     for pool_id, pool in inputs.pools.items():
@@ -477,16 +477,18 @@ def add_team_capacity_constraints(model: AllocationModel) -> None:
         model.problem += pulp.lpSum(reached) <= capacity, f"teamcap_{s}"
 
 
-def add_border_flow_constraints(model: AllocationModel) -> None:
-    r"""At a border post travellers pass by day and by hour: a team catches those who pass while it is there.
+def add_flow_constraints(model: AllocationModel) -> None:
+    r"""At a flow site people pass or arrive by day and hour: a team catches those who come while it is there.
 
     .. math:: reach_{s,g} \le \frac{uptake_s\, target_{s,g}}{open_s}
         \sum_{p \in P(s)} n_{p,s} \min\Big(1, \frac{session_{p,s}}{3600\, hopen_s}\Big)
-        \quad \forall s \in \text{border posts}
+        \quad \forall s \in S^F
 
-    where ``open[s]`` is the days the post is open within the campaign, ``hopen[s]`` the hours it is
-    open a day (``hours_open_per_day``, by default the working day) and ``session[p,s]`` the seconds a
-    team of pool p is at the post in a team-day (see :class:`TeamLink`).
+    where ``S^F`` are the flow sites (border posts, transit centres and any other site with
+    ``travellers_per_day``, :meth:`CampaignInputs.is_flow`), ``open[s]`` the days the site is open
+    within the campaign, ``hopen[s]`` the hours it is open a day (``hours_open_per_day``, by default the
+    working day) and ``session[p,s]`` the seconds a team of pool p is there in a team-day (see
+    :class:`TeamLink`).
     """
     data = model.data
     inputs = data.inputs
@@ -496,10 +498,14 @@ def add_border_flow_constraints(model: AllocationModel) -> None:
         share = min(1.0, data.team_links[p, s].session_s / (3600.0 * inputs.hours_open(s)))
         staffed_by_site[s].append(share * n)
     for (s, g), reach in model.reach.items():
-        if inputs.sites[s].kind is not SiteKind.BORDER_POST:
+        if not inputs.is_flow(s):
             continue
         per_day = data.demands[s].reachable(g) / inputs.days_open(s)
         model.problem += reach <= per_day * pulp.lpSum(staffed_by_site[s]), f"flow_{reach.name}"
+
+
+#: The name of :func:`add_flow_constraints` before transit centres (issue 11): border posts only.
+add_border_flow_constraints = add_flow_constraints
 
 
 def add_team_day_constraints(model: AllocationModel) -> None:
@@ -516,7 +522,7 @@ def add_team_day_constraints(model: AllocationModel) -> None:
 
 
 def add_post_staffing_constraints(model: AllocationModel) -> None:
-    r"""A pool that stays at its border post works there every day the post is open.
+    r"""A pool that stays at its post (a flow site) works there every day the post is open.
 
     .. math:: n_{p,post_p} = teams_p \cdot open_{post_p} \quad \forall p \in P^F
 
@@ -718,7 +724,7 @@ CONSTRAINT_FAMILIES = (
     add_shortfall_definitions,
     add_contact_constraints,
     add_team_capacity_constraints,
-    add_border_flow_constraints,
+    add_flow_constraints,
     add_team_day_constraints,
     add_post_staffing_constraints,
     add_trip_constraints,

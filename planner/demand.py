@@ -3,8 +3,11 @@
 Formulas (WHO campaign planning):
 
 - resident target of group g at site s: ``population[s] * age_share[g]``;
-- border post target: ``travellers_per_day[s] * days_open[s] * new_share * traveller_share[g]``
-  (a flow: only crossings by people not yet vaccinated count);
+- flow site target (border post, transit centre, any site with ``travellers_per_day``):
+  ``travellers_per_day[s] * days_open[s] * new_share[s] * share[g]`` (only people not yet vaccinated
+  count: ``new_share`` is ``campaign.traveller_new_share`` at a border post and 1 elsewhere, see
+  :meth:`CampaignInputs.new_share`); ``share`` is the traveller age structure at a border post (mostly
+  adults crossing) and the resident one at other flow sites (households arriving);
 - reachable people: ``uptake[s] * target`` (the most a plan can vaccinate);
 - doses needed: ``reachable * doses_per_person * WF`` with ``WF = 1 / (1 - wastage_rate)``;
 - with buffer: ``doses_needed * (1 + buffer_rate)``; vials: ``ceil(doses_with_buffer / doses_per_vial)``;
@@ -52,10 +55,12 @@ class AntigenNeed:
 def site_target_by_group(site: Site, inputs: CampaignInputs) -> dict[str, int]:
     """Return the target people of ``site`` by target group."""
     campaign = inputs.scenario.campaign
-    if site.kind is SiteKind.BORDER_POST:
-        days_open = min(site.days_open or campaign.days, campaign.days)
-        flow = (site.travellers_per_day or 0) * days_open * campaign.traveller_new_share
-        return {g: round(flow * share) for g, share in campaign.traveller_age_structure.items()}
+    if site.is_flow:
+        days = inputs.days_open(site.site_id)
+        flow = (site.travellers_per_day or 0) * days * inputs.new_share(site.site_id)
+        if site.kind is SiteKind.BORDER_POST:
+            return {g: round(flow * share) for g, share in campaign.traveller_age_structure.items()}
+        return {g: round(flow * share) for g, share in campaign.age_structure.items()}
     return {g: round((site.population or 0) * share) for g, share in campaign.age_structure.items()}
 
 

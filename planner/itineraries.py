@@ -36,7 +36,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from models import Kit, LonLat, Plan, SiteKind, Stop, TeamDay, TeamDays, Unscheduled
+from models import Kit, LonLat, Plan, Stop, TeamDay, TeamDays, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
 from planner.explain import render_reason
@@ -135,14 +135,15 @@ class WarningLog:
 
 
 class Calendar:
-    """Free (team, day) slots of every pool, and which days each border post is staffed."""
+    """Free (team, day) slots of every pool, and which days each flow site (border post, ...) is staffed."""
 
     def __init__(self, data: AllocationData) -> None:
         self.days = data.days
         self.teams = {p: pool.teams for p, pool in data.inputs.pools.items()}
         self.busy: dict[tuple[str, int], set[int]] = defaultdict(set)
         self.staffed: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        self.border_posts = {s for s, site in data.inputs.sites.items() if site.kind is SiteKind.BORDER_POST}
+        # Flow sites (border posts, transit centres, ...): the days they are staffed count.
+        self.flow_sites = {s for s, site in data.inputs.sites.items() if site.is_flow}
 
     def _fits(self, pool_id: str, team: int, first: int, length: int, posts: set[str], strict: bool) -> bool:
         days = range(first, first + length)
@@ -159,7 +160,7 @@ class Calendar:
         on a day only when no such run is left (the allocation may plan two teams where travellers
         outnumber what one team serves).
         """
-        posts = {s for s in sites if s in self.border_posts}
+        posts = {s for s in sites if s in self.flow_sites}
         last_first = self.days - length + 1
         candidates = [(d, t) for d in range(1, last_first + 1) for t in range(1, self.teams[pool_id] + 1)]
         if prefer is not None and 1 <= prefer.first_day <= last_first:
@@ -176,7 +177,7 @@ class Calendar:
         for d in range(first, first + length):
             self.busy[pool_id, team].add(d)
             for s in sites:
-                if s in self.border_posts:
+                if s in self.flow_sites:
                     self.staffed[s][d] += 1
 
     def free_runs(self, pool_id: str) -> list[tuple[int, int, int]]:
@@ -215,15 +216,16 @@ class ItineraryBuilder(WarningLog):
         """People per second of work at full output."""
         return self.inputs.pools[pool_id].output_per_day / self.working_s
 
-    def _is_border(self, site_id: str) -> bool:
-        return self.inputs.sites[site_id].kind is SiteKind.BORDER_POST
+    def _is_flow(self, site_id: str) -> bool:
+        """Whether the site is a flow site (a border post, a transit centre, ...): people come by day."""
+        return self.inputs.is_flow(site_id)
 
     def returning_visits(self, row: TeamDays) -> list[Visit]:
         """Visits of a pool that returns daily: full sessions first, the rest in the last one."""
         travel_s = self.matrix.time_s(self.inputs.pools[row.pool_id].base_id, row.site_id)
         session_s = self.working_s - 2.0 * travel_s
         rate = self._rate(row.pool_id)
-        if self._is_border(row.site_id):
+        if self._is_flow(row.site_id):
             people = split_integer(row.people_vaccinated, [1.0] * row.team_days)
             return [Visit(row.pool_id, row.site_id, p, session_s) for p in people]
         per_session = rate * session_s
@@ -346,7 +348,7 @@ class ItineraryBuilder(WarningLog):
         placed_trips: list[tuple[MobileTrip, Placement]] = []
         # Border posts first (their days must not coincide), then longer runs first.
         for trip in sorted(
-            trips, key=lambda t: (not self._is_border(t.site_id), -len(t.days), t.pool_id, t.site_id)
+            trips, key=lambda t: (not self._is_flow(t.site_id), -len(t.days), t.pool_id, t.site_id)
         ):
             placed_trips.extend(self.place_trip(calendar, trip))
         others = {key: routes for key, routes in groups.items() if key not in own_posts}
@@ -370,7 +372,7 @@ class ItineraryBuilder(WarningLog):
         reported as unscheduled.
         """
         placed: list[tuple[DayRoute, Placement]] = []
-        ordered = sorted(groups.items(), key=lambda kv: (not self._is_border(kv[0][1]), -len(kv[1]), kv[0]))
+        ordered = sorted(groups.items(), key=lambda kv: (not self._is_flow(kv[0][1]), -len(kv[1]), kv[0]))
         for (pool_id, site_id), routes in ordered:
             previous: Placement | None = None
             for route in routes:
@@ -407,7 +409,7 @@ class ItineraryBuilder(WarningLog):
             days_left -= take
         people = sum(v.people for v in trip.days)
         capacities = [c for _team, _first, length in pieces for c in self._trip_capacities(trip, length)]
-        if not self._is_border(trip.site_id):
+        if not self._is_flow(trip.site_id):
             # Shorter trips lose more time to driving: serve no more than their work time allows.
             served_max = math.floor(self._rate(trip.pool_id) * sum(max(c, 0.0) for c in capacities) + 1e-9)
             people_served = min(people, served_max)
@@ -446,7 +448,7 @@ class ItineraryBuilder(WarningLog):
         session: travellers pass all day.
         """
         rate = self._rate(trip.pool_id)
-        border = self._is_border(trip.site_id)
+        border = self._is_flow(trip.site_id)
         shares = split_integer(people, [max(c, 0.0) for c in capacities])
         return [
             Visit(trip.pool_id, trip.site_id, p, c if border else min(p / rate, c))
@@ -458,7 +460,7 @@ class ItineraryBuilder(WarningLog):
         team_days: dict[str, int] = defaultdict(int)
         for row in self.plan.team_days:
             team_days[row.site_id] += row.team_days
-        for post in sorted(calendar.border_posts):
+        for post in sorted(calendar.flow_sites):
             expected = min(self.inputs.days_open(post), team_days.get(post, 0))
             staffed = sum(1 for count in calendar.staffed[post].values() if count > 0)
             if staffed < expected:

@@ -536,7 +536,7 @@ def test_stays_at_post_only_for_a_fixed_post_at_a_border_post(burundi: BurundiCo
         f"{teams_csv}, row 9 (line 10), field stays_at_post: "
         "stays_at_post needs a fixed_post pool, not outreach",
         f"{teams_csv}, row 18 (line 19), field stays_at_post: "
-        "stays_at_post is true but base 'cibitoke_store' is not a border_post site",
+        "stays_at_post is true but base 'cibitoke_store' is not a site with travellers_per_day",
     ]
 
 
@@ -550,7 +550,8 @@ def test_hours_open_only_at_a_border_post_within_a_day(burundi: BurundiCopy, tmp
     sites_csv = burundi.data / "sites.csv"
     assert lines == [
         f"{sites_csv}, row 2 (line 3), field hours_open_per_day: Input should be less than or equal to 24",
-        f"{sites_csv}, row 9 (line 10), field hours_open_per_day: only a border_post has hours_open_per_day",
+        f"{sites_csv}, row 9 (line 10), field hours_open_per_day: "
+        "only a site with travellers_per_day has hours_open_per_day",
     ]
 
 

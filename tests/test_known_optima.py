@@ -277,7 +277,7 @@ def test_post_team_stays_at_its_post(
     assert plan.solver.objective == pytest.approx(20, abs=1e-4)  # within the cost stage's coverage slack
     assert [(r.pool_id, r.site_id, r.team_days) for r in plan.team_days] == [("fp", "post", 2)]
     assert shortfall_causes(plan) == {"b": {"no_team"}}
-    assert "fp could, but stay at their border posts" in plan.shortfalls[0].reason
+    assert "fp could, but stay at their posts" in plan.shortfalls[0].reason
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
