@@ -165,7 +165,7 @@ def test_validate_shipped_scenario(scenario: Path) -> None:
     result = invoke("validate", scenario)
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
-    assert "valid (30 sites, 11 stores, 17 team pools, 5 antigens," in result.stdout
+    assert "valid (40 sites, 11 stores, 25 team pools, 5 antigens," in result.stdout
     pairs = int(re.search(r"(\d+) reachable pool-site pairs", result.stdout).group(1))  # type: ignore[union-attr]
     assert pairs > 0
 
@@ -173,7 +173,7 @@ def test_validate_shipped_scenario(scenario: Path) -> None:
 def test_validate_subprocess_exit_zero() -> None:
     result = run_cli("validate", "scenarios/burundi_rainy_season.yaml")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("scenarios/burundi_rainy_season.yaml: valid (30 sites")
+    assert result.stdout.startswith("scenarios/burundi_rainy_season.yaml: valid (40 sites")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -369,7 +369,7 @@ def test_missing_table_does_not_blame_other_tables(burundi: BurundiCopy, tmp_pat
 
 def test_duplicate_site_id(burundi: BurundiCopy, tmp_path: Path) -> None:
     def duplicate(_columns: list[str], rows: list[dict[str, str]]) -> None:
-        rows.append(dict(rows[2]))  # data row 3 appears again as row 31
+        rows.append(dict(rows[2]))  # data row 3 appears again as row 41
 
     burundi.edit_table("sites.csv", duplicate)
     _, rows = read_csv(burundi.data / "sites.csv")
@@ -379,7 +379,7 @@ def test_duplicate_site_id(burundi: BurundiCopy, tmp_path: Path) -> None:
     dup = [line for line in lines if "duplicate site_id" in line]
     assert dup == [
         f"{burundi.data / 'sites.csv'}, row 3 (line 4), field site_id: duplicate site_id {site_id!r}",
-        f"{burundi.data / 'sites.csv'}, row 31 (line 32), field site_id: duplicate site_id {site_id!r}",
+        f"{burundi.data / 'sites.csv'}, row 41 (line 42), field site_id: duplicate site_id {site_id!r}",
     ]
     assert len(lines) == 2
 
@@ -570,7 +570,7 @@ def test_every_problem_is_listed_at_once(burundi: BurundiCopy, tmp_path: Path) -
     lines = assert_bad_input(burundi.scenario, tmp_path)
     find_problem(lines, "stock.csv, row 2 (line 3), field doses")
     find_problem(lines, "sites.csv, row 1 (line 2), field site_id", "duplicate site_id")
-    find_problem(lines, "sites.csv, row 31 (line 32), field site_id", "duplicate site_id")
+    find_problem(lines, "sites.csv, row 41 (line 42), field site_id", "duplicate site_id")
     find_problem(lines, "field overrides.teams[0].pool_id", "unknown pool 'nobody'")
     assert len(lines) == 4
 
@@ -589,7 +589,7 @@ def test_row_numbers_after_a_rejected_row(burundi: BurundiCopy, tmp_path: Path, 
 
         def change(_columns: list[str], rows: list[dict[str, str]]) -> None:
             rows[0]["priority"] = "-1"  # row 1 is rejected
-            rows.append(dict(rows[2]))  # row 3 appears again as row 31
+            rows.append(dict(rows[2]))  # row 3 appears again as row 41
 
         burundi.edit_table("sites.csv", change)
         _, rows = read_csv(burundi.data / "sites.csv")
