@@ -425,6 +425,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     },
     "campaign_days": {"en": "Campaign days", "fr": "Jours de campagne"},
     "uptake": {"en": "Uptake", "fr": "Acceptation"},
+    "travellers_per_day": {"en": "People per day (flow)", "fr": "Personnes par jour (flux)"},
     "objective": {"en": "Objective", "fr": "Objectif"},
     "lexicographic": {"en": "Coverage first, then cost", "fr": "Couverture d'abord, puis coût"},
     "weighted": {"en": "Coverage minus weighted cost", "fr": "Couverture moins coût pondéré"},

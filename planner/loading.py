@@ -562,18 +562,7 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     problems += reference_problems(
         scenario, {key: ids for key, ids in known.items() if complete[key]}, scenario_file
     )
-    by_id = {site.site_id: site for site in sites.values()}
-    for index, change in enumerate(scenario.overrides.sites):
-        changed = by_id.get(change.site_id)
-        if change.travellers_per_day is not None and changed is not None and not changed.is_flow:
-            problem = Problem.of(
-                scenario_file,
-                "input_override_flow_at_resident_site",
-                f"overrides.sites[{index}].travellers_per_day",
-                site=change.site_id,
-                kind=changed.kind.value,
-            )
-            problems.append(problem)
+    problems += flow_override_problems(scenario, sites.values(), scenario_file)
 
     if not problems:
         for label, table in (("sites", sites), ("stores", stores), ("teams", pools), ("vaccines", vaccines)):
@@ -633,6 +622,36 @@ def _references(scenario: Scenario) -> Iterable[tuple[str, str, str, str]]:
         yield f"overrides.teams[{index}].pool_id", team.pool_id, "teams", "input_unknown_pool"
     for index, site in enumerate(overrides.sites):
         yield f"overrides.sites[{index}].site_id", site.site_id, "sites", "input_unknown_site"
+
+
+def flow_override_problems(
+    scenario: Scenario, sites: Iterable[Site], scenario_file: str = "scenario"
+) -> list[Problem]:
+    """Check that ``overrides.sites[].travellers_per_day`` replaces the flow of flow sites only.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    sites
+        The rows of its sites table (a site it does not hold is left to :func:`reference_problems`).
+    scenario_file
+        How to name the scenario in messages.
+    """
+    by_id = {site.site_id: site for site in sites}
+    problems = []
+    for index, change in enumerate(scenario.overrides.sites):
+        site = by_id.get(change.site_id)
+        if change.travellers_per_day is not None and site is not None and not site.is_flow:
+            problem = Problem.of(
+                scenario_file,
+                "input_override_flow_at_resident_site",
+                f"overrides.sites[{index}].travellers_per_day",
+                site=change.site_id,
+                kind=site.kind.value,
+            )
+            problems.append(problem)
+    return problems
 
 
 def reference_problems(

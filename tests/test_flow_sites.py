@@ -15,9 +15,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from planner import validate
+from planner import edits, validate
 from planner.cli import app
 from planner.errors import InputError
+from planner.loading import load_inputs, load_scenario
 
 from conftest import NEAR, NEAR_EDGES, REPO
 
@@ -158,3 +159,14 @@ def test_refugee_influx_scenario_validates() -> None:
     result = CliRunner().invoke(app, ["validate", str(REPO / "scenarios" / "burundi_refugee_influx.yaml")])
     assert result.exit_code == 0, result.output
     assert "valid (40 sites" in result.output
+
+
+def test_explorer_edit_keeps_a_surge_and_refuses_a_flow_at_a_camp() -> None:
+    influx = load_scenario(REPO / "scenarios" / "burundi_refugee_influx.yaml")
+    edited = edits.set_site(influx, "gatumba_transit", priority=2.0, travellers_per_day=1500)
+    site = load_inputs(edited).sites["gatumba_transit"]
+    assert (site.priority, site.travellers_per_day) == (2.0, 1500)
+    with pytest.raises(InputError) as error:
+        edits.set_site(influx, "musenyi_camp", travellers_per_day=100)
+    [problem] = error.value.problems
+    assert problem.field == "overrides.sites[7].travellers_per_day"
