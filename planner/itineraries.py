@@ -3,9 +3,9 @@
 The allocation decides how many team-days each pool spends at each site; this module decides which
 team goes where on which day, in what order, when it arrives and what it carries.
 
-1. **Visits.** Each allocated (pool, site) becomes visits of at most one working day each. A border
-   post is staffed all day (travellers pass all day), so each of its team-days is a full visit with
-   the day's share of travellers. Elsewhere, teams that return daily fill whole sessions first and the
+1. **Visits.** Each allocated (pool, site) becomes visits of at most one working day each. A flow
+   site (a border post, a transit centre, any site with ``travellers_per_day``) is staffed all day
+   (people pass or arrive all day), so each of its team-days is a full visit with the day's share. Elsewhere, teams that return daily fill whole sessions first and the
    last visit takes what is left; team-days the work does not need are released. Mobile teams work
    in round trips (as many as the allocation chose): the first day starts with the drive out, the
    last ends with the drive back, and the team sleeps at the site in between.
@@ -14,7 +14,7 @@ team goes where on which day, in what order, when it arrives and what it carries
    working day. A full visit is a day on its own.
 3. **Calendar.** Day routes and trips are placed on (team, day) slots, first fit: trips on
    consecutive days of one team, a pool's days at one site on consecutive days where they fit, and a
-   border post staffed by one team per day, so that every staffed day catches that day's travellers.
+   flow site staffed by one team per day, so that every staffed day catches that day's travellers.
    A post's own pool that stays at its post is placed first, at its post, on every open day.
 4. **Times and kits.** Arrival and departure times follow the road network's travel times; each
    day's kit (:mod:`planner.kits`) carries the vials the allocation shipped to the site, split over
