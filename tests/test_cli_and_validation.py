@@ -374,7 +374,7 @@ def test_duplicate_site_id(burundi: BurundiCopy, tmp_path: Path) -> None:
     burundi.edit_table("sites.csv", duplicate)
     _, rows = read_csv(burundi.data / "sites.csv")
     site_id = rows[2]["site_id"]
-    assert len(rows) == 31
+    assert len(rows) == 41
     lines = assert_bad_input(burundi.scenario, tmp_path)
     dup = [line for line in lines if "duplicate site_id" in line]
     assert dup == [
@@ -535,7 +535,7 @@ def test_stays_at_post_only_for_a_fixed_post_at_a_border_post(burundi: BurundiCo
     assert lines == [
         f"{teams_csv}, row 9 (line 10), field stays_at_post: "
         "stays_at_post needs a fixed_post pool, not outreach",
-        f"{teams_csv}, row 18 (line 19), field stays_at_post: "
+        f"{teams_csv}, row 26 (line 27), field stays_at_post: "
         "stays_at_post is true but base 'cibitoke_store' is not a site with travellers_per_day",
     ]
 
@@ -706,7 +706,7 @@ def built_roads(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("roads") / "roads.graphml"
     result = invoke("build-roads", DATA / "road_nodes.csv", DATA / "road_edges.csv", out)
     assert result.exit_code == 0, result.stderr
-    assert re.search(r"wrote .*roads\.graphml: 70 nodes, 158 edges", result.stdout), result.stdout
+    assert re.search(r"wrote .*roads\.graphml: 80 nodes, 178 edges", result.stdout), result.stdout
     return out
 
 
