@@ -5,10 +5,11 @@ team goes where on which day, in what order, when it arrives and what it carries
 
 1. **Visits.** Each allocated (pool, site) becomes visits of at most one working day each. A flow
    site (a border post, a transit centre, any site with ``travellers_per_day``) is staffed all day
-   (people pass or arrive all day), so each of its team-days is a full visit with the day's share. Elsewhere, teams that return daily fill whole sessions first and the
-   last visit takes what is left; team-days the work does not need are released. Mobile teams work
-   in round trips (as many as the allocation chose): the first day starts with the drive out, the
-   last ends with the drive back, and the team sleeps at the site in between.
+   (people pass or arrive all day), so each of its team-days is a full visit with the day's share.
+   Elsewhere, teams that return daily fill whole sessions first and the last visit takes what is left;
+   team-days the work does not need are released. Mobile teams work in round trips (as many as the
+   allocation chose): the first day starts with the drive out, the last ends with the drive back, and
+   the team sleeps at the site in between.
 2. **Days of teams returning daily.** Short visits of one pool are combined into day routes with PyVRP
    (:mod:`planner.routing`): each route starts and ends at the base, its travel plus work within the
    working day. A full visit is a day on its own.
