@@ -427,7 +427,7 @@ def edit_stock(scenario: Scenario, inputs: CampaignInputs) -> Scenario:
 
 
 def edit_sites(scenario: Scenario, inputs: CampaignInputs) -> Scenario:
-    """Priority and uptake per site, in a table."""
+    """Priority, uptake and (at flow sites) people arriving per day, per site, in a table."""
     frame = pd.DataFrame(
         [
             {
@@ -437,17 +437,20 @@ def edit_sites(scenario: Scenario, inputs: CampaignInputs) -> Scenario:
                 _("province"): s.province,
                 _("priority"): float(s.priority),
                 _("uptake"): s.uptake,
+                _("travellers_per_day"): s.travellers_per_day,
             }
             for s in inputs.sites.values()
         ]
     )
-    for _index, row in edited_rows("sites", frame, [_("priority"), _("uptake")]).iterrows():
-        uptake = row[_("uptake")]
+    editable = [_("priority"), _("uptake"), _("travellers_per_day")]
+    for _index, row in edited_rows("sites", frame, editable).iterrows():
+        uptake, flow = row[_("uptake")], row[_("travellers_per_day")]
         scenario = edits.set_site(
             scenario,
             row[_("site_id")],
             priority=float(row[_("priority")]),
             uptake=None if pd.isna(uptake) else float(uptake),
+            travellers_per_day=None if pd.isna(flow) else int(flow),
         )
     return scenario
 

@@ -45,11 +45,30 @@ class SiteKind(StrEnum):
     """What kind of place a vaccination site is."""
 
     BORDER_POST = "border_post"
+    TRANSIT_CENTRE = "transit_centre"
     IDP_SITE = "idp_site"
+    REFUGEE_CAMP = "refugee_camp"
     RETURNEE_CENTRE = "returnee_centre"
     HOST_COMMUNITY = "host_community"
     HEALTH_FACILITY = "health_facility"
     MINING_SITE = "mining_site"
+
+    @property
+    def needs_flow(self) -> bool:
+        """Whether a site of this kind is always a flow of people (``travellers_per_day``)."""
+        return self in FLOW_KINDS
+
+    @property
+    def may_be_flow(self) -> bool:
+        """Whether a site of this kind may give a flow (``travellers_per_day``) instead of a population."""
+        return self in FLOW_KINDS or self in DISPLACEMENT_KINDS
+
+
+#: Kinds whose demand is always a flow of people passing or arriving: ``travellers_per_day``.
+FLOW_KINDS = frozenset({SiteKind.BORDER_POST, SiteKind.TRANSIT_CENTRE})
+#: Kinds of displaced people, who may be counted as residents (``population``) or, where people keep
+#: arriving (convoys of returnees, relocations into a camp), as a flow (``travellers_per_day``).
+DISPLACEMENT_KINDS = frozenset({SiteKind.IDP_SITE, SiteKind.REFUGEE_CAMP, SiteKind.RETURNEE_CENTRE})
 
 
 class StoreLevel(StrEnum):
@@ -79,8 +98,11 @@ class TeamType(StrEnum):
 class Site(StrictModel):
     """A place where people are vaccinated.
 
-    A border post's demand is a flow (``travellers_per_day`` times days open); every other site has a
-    resident ``population``, split into target groups by the scenario's age structure.
+    A site's demand is either a resident ``population`` or a flow: ``travellers_per_day`` people who
+    cross or arrive each day it is open (``days_open``, ``hours_open_per_day``), of whom ``new_share``
+    are not yet vaccinated. Border posts and transit centres are always flows (``SiteKind.needs_flow``);
+    IDP sites, refugee camps and returnee centres may be either (``SiteKind.may_be_flow``); host
+    communities, health facilities and mining sites have a population.
     """
 
     site_id: Identifier
@@ -93,10 +115,22 @@ class Site(StrictModel):
     lon: float = Field(ge=-180, le=180)
     coords_approximate: bool = False
     population: int | None = Field(default=None, ge=0)
-    travellers_per_day: int | None = Field(default=None, ge=0)
+    travellers_per_day: int | None = Field(
+        default=None,
+        ge=0,
+        validate_default=True,
+        description="people crossing or arriving per day (a flow site); empty for a resident site",
+    )
     days_open: int | None = Field(default=None, ge=1)
     hours_open_per_day: float | None = Field(
-        default=None, gt=0, le=24, description="hours a border post is open a day; the working day if empty"
+        default=None, gt=0, le=24, description="hours a flow site is open a day; the working day if empty"
+    )
+    new_share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="share of a flow not yet vaccinated; empty = campaign.traveller_new_share at a "
+        "border post, 1 at any other flow site (arrivals come once)",
     )
     priority: float = Field(default=1.0, ge=0)
     uptake: float | None = Field(default=None, ge=0, le=1)
@@ -122,31 +156,47 @@ class Site(StrictModel):
     def _check_shares(cls, shares: dict[str, float] | None) -> dict[str, float] | None:
         return None if shares is None else shares_sum_to_at_most_one(shares)
 
-    @field_validator("hours_open_per_day")
+    @field_validator("travellers_per_day")
     @classmethod
-    def _hours_only_at_posts(cls, hours: float | None, info: ValidationInfo) -> float | None:
-        # Named on its own field; ``kind`` is checked first, and is absent here if it was invalid.
+    def _flow_matches_kind(cls, travellers: int | None, info: ValidationInfo) -> int | None:
+        # Named on its own field; ``kind`` and ``population`` are checked first, absent if invalid.
         kind = info.data.get("kind")
-        if hours is not None and kind is not None and kind is not SiteKind.BORDER_POST:
-            raise invalid("hours_open_at_non_border_post", "only a border_post has hours_open_per_day")
-        return hours
+        if kind is None:
+            return travellers
+        if travellers is None and kind.needs_flow:
+            raise invalid("flow_site_needs_travellers", "a {kind} needs travellers_per_day", kind=kind.value)
+        if travellers is not None and not kind.may_be_flow:
+            msg = "a {kind} has a population, not travellers_per_day (a flow is for {flow_kinds})"
+            raise invalid("travellers_at_resident_kind", msg, kind=kind.value, flow_kinds=FLOW_KIND_NAMES)
+        if travellers is not None and info.data.get("population") is not None:
+            msg = "a site has population or travellers_per_day, not both"
+            raise invalid("flow_and_population", msg)
+        return travellers
+
+    @field_validator("days_open", "hours_open_per_day", "new_share")
+    @classmethod
+    def _only_at_flow_sites(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # Only where travellers_per_day is valid and empty: its own error comes first otherwise.
+        flow_valid = "travellers_per_day" in info.data
+        if value is not None and flow_valid and info.data["travellers_per_day"] is None:
+            msg = "only a site with travellers_per_day has {field}"
+            raise invalid("flow_field_at_resident_site", msg, field=str(info.field_name))
+        return value
 
     @model_validator(mode="after")
-    def _demand_matches_kind(self) -> Site:
-        if self.kind is SiteKind.BORDER_POST:
-            if self.travellers_per_day is None:
-                raise invalid("border_post_needs_travellers", "a border_post needs travellers_per_day")
-            if self.population is not None:
-                msg = "a border_post has travellers_per_day, not population"
-                raise invalid("border_post_has_population", msg)
-        else:
-            if self.population is None:
-                raise invalid("site_needs_population", "a {kind} needs population", kind=self.kind.value)
-            if self.travellers_per_day is not None:
-                raise invalid("travellers_at_non_border_post", "only a border_post has travellers_per_day")
-            if self.days_open is not None:
-                raise invalid("days_open_at_non_border_post", "only a border_post has days_open")
+    def _population_unless_flow(self) -> Site:
+        if self.travellers_per_day is None and self.population is None:
+            raise invalid("site_needs_population", "a {kind} needs population", kind=self.kind.value)
         return self
+
+    @property
+    def is_flow(self) -> bool:
+        """Whether the site's demand is a flow of people (``travellers_per_day``), not residents."""
+        return self.travellers_per_day is not None
+
+
+#: The kinds that may give a flow, as messages name them.
+FLOW_KIND_NAMES = ", ".join(k.value for k in SiteKind if k.may_be_flow)
 
 
 class Store(StrictModel):
@@ -181,9 +231,10 @@ class StockLine(StrictModel):
 class TeamPool(StrictModel):
     """Identical teams of one type working from one base (a store or a site).
 
-    ``stays_at_post`` keeps a fixed-post pool at the border post it is based at, every day the post is
-    open. Empty means the default rule: on for a ``fixed_post`` pool based at a ``border_post``, unless
-    the scenario sets ``campaign.post_teams_may_leave`` (see ``CampaignInputs.post_of``).
+    ``stays_at_post`` keeps a fixed-post pool at the flow site (border post, transit centre, or other
+    site with ``travellers_per_day``) it is based at, every day the site is open. Empty means the default
+    rule: on for a ``fixed_post`` pool based at a flow site, unless the scenario sets
+    ``campaign.post_teams_may_leave`` (see ``CampaignInputs.post_of``).
     """
 
     pool_id: Identifier
@@ -196,7 +247,7 @@ class TeamPool(StrictModel):
     max_travel_time_min: float = Field(gt=0, description="one-way limit from base to site")
     carrier_net_volume_l: float = Field(gt=0, description="vaccine litres a team can carry per team-day")
     stays_at_post: bool | None = Field(
-        default=None, description="teams work at their border post every open day; empty = default rule"
+        default=None, description="teams work at their flow site every open day; empty = default rule"
     )
 
     @field_validator("stays_at_post")

@@ -361,11 +361,16 @@ class TeamOverride(StrictModel):
 
 
 class SiteOverride(StrictModel):
-    """Replace the priority and/or uptake of one site; ``None`` keeps the sites table's value."""
+    """Replace the priority, uptake and/or flow of one site; ``None`` keeps the sites table's value.
+
+    ``travellers_per_day`` replaces the flow of a flow site (one with ``travellers_per_day`` in the
+    sites table: a surge of arrivals); it cannot turn a resident site into a flow.
+    """
 
     site_id: Identifier
     priority: float | None = Field(default=None, ge=0)
     uptake: float | None = Field(default=None, ge=0, le=1)
+    travellers_per_day: int | None = Field(default=None, ge=0, description="people per day at a flow site")
 
 
 class Overrides(StrictModel):

@@ -30,7 +30,7 @@ import math
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal, Protocol
@@ -39,7 +39,7 @@ import highspy
 import numpy as np
 import pulp
 
-from models import PlanStatus, SiteKind, SolverSettings
+from models import PlanStatus, SolverSettings
 from models.messages import ReasonPart
 from planner import i18n
 from planner.demand import SiteDemand, site_demands
@@ -241,7 +241,7 @@ class AllocationData:
         links = self.links_by_site.get(site_id, [])
         if not links or reachable <= 0:
             return 0.0
-        if inputs.sites[site_id].kind is SiteKind.BORDER_POST:
+        if inputs.is_flow(site_id):
             presence = max(
                 min(1.0, link.session_s / (3600.0 * inputs.hours_open(site_id))) for _p, link in links
             )
@@ -325,7 +325,7 @@ def prepare(
 ) -> AllocationData:
     """Precompute the reachable pairs and their coefficients for the MILP.
 
-    A pool that stays at its border post (:meth:`CampaignInputs.post_of`) is linked to that post only.
+    A pool that stays at its post (a flow site, :meth:`CampaignInputs.post_of`) is linked to that post only.
     """
     team_links = {}
     for pool_id, pool in inputs.pools.items():
@@ -637,16 +637,18 @@ def add_team_capacity_constraints(model: AllocationModel) -> None:
         model.problem += pulp.lpSum(spent) <= capacity, f"teamcap_{s}"
 
 
-def add_border_flow_constraints(model: AllocationModel) -> None:
-    r"""At a border post travellers pass by day and by hour: a team catches those who pass while it is there.
+def add_flow_constraints(model: AllocationModel) -> None:
+    r"""At a flow site people pass or arrive by day and hour: a team catches those who come while it is there.
 
     .. math:: reach_{s,g} \le \frac{uptake_s\, target_{s,g}}{open_s}
         \sum_{p \in P(s)} n_{p,s} \min\Big(1, \frac{session_{p,s}}{3600\, hopen_s}\Big)
-        \quad \forall s \in \text{border posts}
+        \quad \forall s \in S^F
 
-    where ``open[s]`` is the days the post is open within the campaign, ``hopen[s]`` the hours it is
-    open a day (``hours_open_per_day``, by default the working day) and ``session[p,s]`` the seconds a
-    team of pool p is at the post in a team-day (see :class:`TeamLink`).
+    where ``S^F`` are the flow sites (border posts, transit centres and any other site with
+    ``travellers_per_day``, :meth:`CampaignInputs.is_flow`), ``open[s]`` the days the site is open
+    within the campaign, ``hopen[s]`` the hours it is open a day (``hours_open_per_day``, by default the
+    working day) and ``session[p,s]`` the seconds a team of pool p is there in a team-day (see
+    :class:`TeamLink`).
     """
     data = model.data
     inputs = data.inputs
@@ -656,10 +658,14 @@ def add_border_flow_constraints(model: AllocationModel) -> None:
         share = min(1.0, data.team_links[p, s].session_s / (3600.0 * inputs.hours_open(s)))
         staffed_by_site[s].append(share * n)
     for (s, g), reach in model.reach.items():
-        if inputs.sites[s].kind is not SiteKind.BORDER_POST:
+        if not inputs.is_flow(s):
             continue
         per_day = data.demands[s].reachable(g) / inputs.days_open(s)
         model.problem += reach <= per_day * pulp.lpSum(staffed_by_site[s]), f"flow_{reach.name}"
+
+
+#: The name of :func:`add_flow_constraints` before transit centres (issue 11): border posts only.
+add_border_flow_constraints = add_flow_constraints
 
 
 def add_team_day_constraints(model: AllocationModel) -> None:
@@ -676,7 +682,7 @@ def add_team_day_constraints(model: AllocationModel) -> None:
 
 
 def add_post_staffing_constraints(model: AllocationModel) -> None:
-    r"""A pool that stays at its border post works there every day the post is open.
+    r"""A pool that stays at its post (a flow site) works there every day the post is open.
 
     .. math:: n_{p,post_p} = teams_p \cdot open_{post_p} \quad \forall p \in P^F
 
@@ -1011,9 +1017,10 @@ def add_equity_floor_constraints(model: AllocationModel) -> None:
         Y_k + fshort_{f,a,k} \ge min_f\, U_k
 
     ``best`` can only rise to the best group's coverage, so the floor holds the least-served group
-    within ``r_f`` of the best. Soft floors price ``fshort`` at ``penalty_per_person`` weighted people
-    in the objective; a hard floor holds ``fshort`` at 0. With nothing vaccinated every floor holds,
-    so the model stays feasible unless a hard ``min_coverage`` asks for more than resources allow.
+    within ``r_f`` of the best one of the plan itself. Soft floors price ``fshort`` at
+    ``penalty_per_person`` weighted people in the objective; a hard floor holds it at 0. A floor may
+    lift the least-served groups by moving what can move (stock, teams), or hold the best-served down
+    where nothing can lift the others: both cost people, which the plan reports (``Plan.fairness``).
     Freeing every ``fshort`` (and pricing it at 0) lifts the floors without removing a row, which is
     how :func:`solve_model` learns what they cost.
     """
@@ -1036,7 +1043,7 @@ CONSTRAINT_FAMILIES = (
     add_shortfall_definitions,
     add_contact_constraints,
     add_team_capacity_constraints,
-    add_border_flow_constraints,
+    add_flow_constraints,
     add_team_day_constraints,
     add_post_staffing_constraints,
     add_trip_constraints,
@@ -1575,27 +1582,29 @@ def _coverage_stage(
     settings: SolverSettings,
     start: Mapping[str, float] | None,
     monitor: SolveMonitor | None,
+    objective: Callable[[bool], Any],
 ) -> tuple[_StageRun, dict[str, float] | None]:
-    """Maximise the value; with equity floors, first without them, to learn what they cost.
+    """Maximise ``objective(floors)``; with equity floors, first without them, then with them.
 
-    Returns the run (its solution is in the problem's variables, or in the values given when the
-    floors changed nothing) and the plan without floors when the floors changed it (else None).
+    The plan without floors says what the floors cost, and is the plan when it meets them. Returns
+    the run (its solution is in the problem's variables) and the plan without floors when the floors
+    changed it (else None).
     """
     problem = model.problem
     limit_s = settings.time_limit_s
     if not model.floor_short:
-        problem.setObjective(value_expression(model))
+        problem.setObjective(objective(False))
         return _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor), None
     held = {short: short.upBound for short in model.floor_short.values()}
     for short in held:
         short.upBound = None
-    problem.setObjective(value_expression(model, floors=False))
+    problem.setObjective(objective(False))
     try:
         free = _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor)
     finally:
         for short, upper in held.items():
             short.upBound = upper
-    problem.setObjective(value_expression(model))
+    problem.setObjective(objective(True))
     if free.status not in ("optimal", "feasible") or free.interrupted:
         return free, None
     unfloored = _solution(problem)
@@ -1606,6 +1615,14 @@ def _coverage_stage(
         return free, None
     left_s = None if limit_s is None else max(limit_s / 4, limit_s - free.seconds)
     floored = _run(problem, settings, left_s, settings.mip_gap, "coverage", filled, monitor)
+    if floored.status not in ("optimal", "feasible"):
+        # A hard minimum nothing can meet: keep the free plan, the floors made inert (the plan lists them).
+        for short in model.floor_short.values():
+            short.upBound = None
+            filled[short.name] = 0.0
+        for variable in problem.variables():
+            variable.varValue = filled.get(variable.name, variable.varValue)
+        return replace(free, seconds=free.seconds + floored.seconds), None
     return replace(floored, seconds=free.seconds + floored.seconds), unfloored
 
 
@@ -1644,12 +1661,15 @@ def solve_model(
         + RESOURCE_TIE_BREAK * resources_expression(model)
         + objective_settings.buffer_short_usd_per_dose * buffer_short_expression(model)
     )
-    unfloored: dict[str, float] | None = None
     if objective_settings.mode == "weighted":
-        problem.setObjective(coverage - objective_settings.cost_weight * cost)
-        first = _run(problem, settings, settings.time_limit_s, settings.mip_gap, "coverage", start, monitor)
+        weight = objective_settings.cost_weight
+        first, unfloored = _coverage_stage(
+            model, settings, start, monitor, lambda floors: value_expression(model, floors) - weight * cost
+        )
     else:
-        first, unfloored = _coverage_stage(model, settings, start, monitor)
+        first, unfloored = _coverage_stage(
+            model, settings, start, monitor, lambda floors: value_expression(model, floors)
+        )
     status, seconds = first.status, first.seconds
     if status not in ("optimal", "feasible"):
         if first.interrupted:

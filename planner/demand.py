@@ -3,11 +3,13 @@
 Formulas (WHO campaign planning):
 
 - resident target of group g at site s: ``population[s] * age_share[s,g]``;
-- border post target: ``travellers_per_day[s] * days_open[s] * new_share * age_share[s,g]``
-  (a flow: only crossings by people not yet vaccinated count);
+- flow site target (border post, transit centre, any site with ``travellers_per_day``):
+  ``travellers_per_day[s] * days_open[s] * new_share[s] * age_share[s,g]`` (only people not yet
+  vaccinated count: ``new_share`` is ``campaign.traveller_new_share`` at a border post and 1 elsewhere,
+  see :meth:`CampaignInputs.new_share`);
 - the age shares of a site (:func:`age_structure_of`): its own ``age_structure`` column, else the
   scenario's ``age_structure_by_kind`` for its kind, else ``age_structure`` (``traveller_age_structure``
-  at border posts);
+  at border posts: mostly adults crossing; households arriving elsewhere take the resident one);
 - reachable people: ``goal[s] * target`` (the most a plan can vaccinate), where the goal is
   ``campaign.target_coverage`` if set, else the expected acceptance ``uptake[s]``;
 - people expected to accept: ``uptake[s] * target`` (they size the doses expected to be given);
@@ -87,9 +89,9 @@ def site_target_by_group(site: Site, inputs: CampaignInputs) -> dict[str, int]:
     """Return the target people of ``site`` by target group."""
     campaign = inputs.scenario.campaign
     shares = age_structure_of(site, campaign)
-    if site.kind is SiteKind.BORDER_POST:
-        days_open = min(site.days_open or campaign.days, campaign.days)
-        flow = (site.travellers_per_day or 0) * days_open * campaign.traveller_new_share
+    if site.is_flow:
+        days = inputs.days_open(site.site_id)
+        flow = (site.travellers_per_day or 0) * days * inputs.new_share(site.site_id)
         return {g: round(flow * share) for g, share in shares.items()}
     return {g: round((site.population or 0) * share) for g, share in shares.items()}
 

@@ -21,9 +21,16 @@ from typing import Any
 
 import yaml
 
-from models import RoadClosure, Scenario
+from models import RoadClosure, Scenario, Site
 from planner.errors import InputError, Problem
-from planner.loading import TABLE_SUFFIXES, TABLES, read_table, reference_problems, validate_scenario
+from planner.loading import (
+    TABLE_SUFFIXES,
+    TABLES,
+    flow_override_problems,
+    read_table,
+    reference_problems,
+    validate_scenario,
+)
 from planner.network import apply_road_conditions
 from planner.outputs import write_files
 from planner.pipeline import road_graph
@@ -46,13 +53,17 @@ def _validated(scenario: Scenario, raw: Mapping[str, Any], *tables: str) -> Scen
     """
     edited = validate_scenario(raw, _name(scenario))
     known: dict[str, set[str]] = {}
+    flow_problems: list[Problem] = []
     for table in tables:
         model, key = TABLES[table]
         table_problems: list[Problem] = []
         rows = read_table(getattr(edited.data, table), model, table_problems)
         if not table_problems:
             known[table] = {getattr(row, key) for row in rows.values()}
-    if problems := reference_problems(edited, known, _name(scenario)):
+            if table == "sites":
+                sites = [row for row in rows.values() if isinstance(row, Site)]
+                flow_problems = flow_override_problems(edited, sites, _name(scenario))
+    if problems := reference_problems(edited, known, _name(scenario)) + flow_problems:
         raise InputError(problems)
     return edited
 
@@ -134,9 +145,13 @@ def set_stock(scenario: Scenario, store_id: str, antigen: str, doses: int | None
 
 
 def set_site(
-    scenario: Scenario, site_id: str, priority: float | None = None, uptake: float | None = None
+    scenario: Scenario,
+    site_id: str,
+    priority: float | None = None,
+    uptake: float | None = None,
+    travellers_per_day: int | None = None,
 ) -> Scenario:
-    """Set the priority and uptake of one site; ``None`` keeps the sites table's value.
+    """Set the priority, uptake and flow of one site; ``None`` keeps the sites table's value.
 
     Parameters
     ----------
@@ -148,19 +163,23 @@ def set_site(
         Weight of the site's people in the coverage objective (0 or more).
     uptake
         Share of the site's target that accepts vaccination (0..1).
+    travellers_per_day
+        People crossing or arriving per day, for a flow site only (one with ``travellers_per_day`` in
+        the sites table): a surge of arrivals.
 
     Returns
     -------
     Scenario
-        A new scenario whose site override is exactly (``priority``, ``uptake``); with both ``None``
-        the site has no override.
+        A new scenario whose site override is exactly (``priority``, ``uptake``,
+        ``travellers_per_day``); with all three ``None`` the site has no override.
 
     Raises
     ------
     InputError
         For a value out of range (``overrides.sites[i].priority``) or an unknown site.
     """
-    values = None if priority is None and uptake is None else {"priority": priority, "uptake": uptake}
+    given = {"priority": priority, "uptake": uptake, "travellers_per_day": travellers_per_day}
+    values = {k: v for k, v in given.items() if v is not None} or None
     return _with_override(scenario, "sites", {"site_id": site_id}, values, "sites")
 
 

@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from models import Plan, Shortfall, SiteKind, Unscheduled
+from models import Plan, Shortfall, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import SolveOutcome, team_link
 from planner.errors import Problem, problem_message
@@ -277,13 +277,13 @@ def _team_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> Re
     used = figures.pool_days_used
     here = {p: days for (p, ss), days in figures.team_days.items() if ss == s}
     staffed = sum(here.values())
-    # Days of travellers caught: a team there for part of the hours the post is open catches part of a day.
+    # Days of flow caught: a team there for part of the hours the site is open catches part of a day.
     hours_open = inputs.hours_open(s)
     covered = sum(
         days * min(1.0, data.team_links[p, s].session_s / (3600 * hours_open)) for p, days in here.items()
     )
     days_open = inputs.days_open(s)
-    flow_bound = inputs.sites[s].kind is SiteKind.BORDER_POST and covered < days_open - 1e-6
+    flow_bound = inputs.is_flow(s) and covered < days_open - 1e-6
     available = {p: _pool_team_days(figures, p) for p in links}
     if (spare >= needed - 1e-6 and not flow_bound) or any(used[p] < available[p] for p in links):
         return [], []

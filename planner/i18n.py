@@ -133,7 +133,9 @@ LABELS: dict[str, dict[Lang, str]] = {
     "team_days_still_needed": {"en": "Team-days still needed", "fr": "Jours-équipe encore nécessaires"},
     # Site kinds (codes of models.SiteKind)
     "border_post": {"en": "border post", "fr": "poste frontalier"},
+    "transit_centre": {"en": "transit centre", "fr": "centre de transit"},
     "idp_site": {"en": "IDP site", "fr": "site de déplacés"},
+    "refugee_camp": {"en": "refugee camp", "fr": "camp de réfugiés"},
     "returnee_centre": {"en": "returnee centre", "fr": "centre de rapatriés"},
     "host_community": {"en": "host community", "fr": "communauté d'accueil"},
     "health_facility": {"en": "health facility", "fr": "formation sanitaire"},
@@ -153,24 +155,27 @@ LABELS: dict[str, dict[Lang, str]] = {
         "de {session_h:g} h de séance).",
     },
     "reason_no_team_posts": {
-        "en": "No team pool can reach it: {pools} could, but stay at their border posts (teams.csv "
-        "stays_at_post; campaign.post_teams_may_leave lets them go).",
+        "en": "No team pool can reach it: {pools} could, but stay at their posts (border posts, transit "
+        "centres; teams.csv stays_at_post; campaign.post_teams_may_leave lets them go).",
         "fr": "Aucun groupe d'équipes ne peut l'atteindre : {pools} le pourraient, mais restent à leur poste "
-        "frontalier (stays_at_post de teams.csv ; campaign.post_teams_may_leave les laisse partir).",
+        "(postes frontaliers, centres de transit ; stays_at_post de teams.csv ; "
+        "campaign.post_teams_may_leave les laisse partir).",
     },
     "reason_team_days_post": {
-        "en": "Teams: the post is staffed {staffed} of its {days_open} open days, and travellers who pass "
-        "on the other days are missed; every pool within reach has used all its team-days ({detail}).",
-        "fr": "Équipes : le poste est tenu {staffed} de ses {days_open} jours d'ouverture, et les voyageurs "
-        "qui passent les autres jours sont manqués ; tous les groupes d'équipes à portée ont utilisé tous "
-        "leurs jours-équipe ({detail}).",
+        "en": "Teams: the site is staffed {staffed} of its {days_open} open days, and the people who pass "
+        "or arrive on the other days are missed; every pool within reach has used all its team-days "
+        "({detail}).",
+        "fr": "Équipes : le site est tenu {staffed} de ses {days_open} jours d'ouverture, et les personnes "
+        "qui passent ou arrivent les autres jours sont manquées ; tous les groupes d'équipes à portée ont "
+        "utilisé tous leurs jours-équipe ({detail}).",
     },
     "reason_team_days_post_hours": {
-        "en": "Teams: the post is open {hours_open:g} h a day, longer than its teams are there, so its "
-        "{staffed} team-days catch the travellers of about {covered:.1f} of its {days_open} open days; "
-        "every pool within reach has used all its team-days ({detail}).",
-        "fr": "Équipes : le poste est ouvert {hours_open:g} h par jour, plus longtemps que ses équipes n'y "
-        "sont, donc ses {staffed} jours-équipe touchent les voyageurs d'environ {covered:.1f} de ses "
+        "en": "Teams: the site is open {hours_open:g} h a day, longer than its teams are there, so its "
+        "{staffed} team-days catch the people passing or arriving on about {covered:.1f} of its {days_open} "
+        "open days; every pool within reach has used all its team-days ({detail}).",
+        "fr": "Équipes : le site est ouvert {hours_open:g} h par jour, plus longtemps que ses équipes n'y "
+        "sont, donc ses {staffed} jours-équipe touchent les personnes qui passent ou arrivent pendant "
+        "environ {covered:.1f} de ses "
         "{days_open} jours d'ouverture ; tous les groupes d'équipes à portée ont utilisé tous leurs "
         "jours-équipe ({detail}).",
     },
@@ -315,9 +320,9 @@ LABELS: dict[str, dict[Lang, str]] = {
     },
     "warning_border_staffing": {
         "en": "{post}: staffed on {staffed} distinct days where the allocation counted {expected}; "
-        "travellers of the other days are not reached",
+        "people passing or arriving on the other days are not reached",
         "fr": "{post} : tenu {staffed} jours distincts alors que l'allocation en comptait {expected} ; "
-        "les voyageurs des autres jours ne sont pas atteints",
+        "les personnes qui passent ou arrivent les autres jours ne sont pas atteintes",
     },
     "warning_vials_unshipped": {
         "en": "{vials} vials of {antigen} for {site} have no shipment to come from",
@@ -464,6 +469,7 @@ LABELS: dict[str, dict[Lang, str]] = {
     },
     "campaign_days": {"en": "Campaign days", "fr": "Jours de campagne"},
     "uptake": {"en": "Uptake", "fr": "Acceptation"},
+    "travellers_per_day": {"en": "People per day (flow)", "fr": "Personnes par jour (flux)"},
     "objective": {"en": "Objective", "fr": "Objectif"},
     "lexicographic": {"en": "Coverage first, then cost", "fr": "Couverture d'abord, puis coût"},
     "weighted": {"en": "Coverage minus weighted cost", "fr": "Couverture moins coût pondéré"},
@@ -651,8 +657,14 @@ LABELS: dict[str, dict[Lang, str]] = {
         "fr": "la base {base!r} n'est ni un dépôt ni un site",
     },
     "input_stays_at_post_not_at_post": {
-        "en": "stays_at_post is true but base {base!r} is not a border_post site",
-        "fr": "stays_at_post vaut true mais la base {base!r} n'est pas un poste frontalier (border_post)",
+        "en": "stays_at_post is true but base {base!r} is not a site with travellers_per_day",
+        "fr": "stays_at_post vaut true mais la base {base!r} n'est pas un site avec travellers_per_day",
+    },
+    "input_override_flow_at_resident_site": {
+        "en": "site {site!r} is a {kind} with a population: only a site with travellers_per_day in the "
+        "sites table can have its flow replaced",
+        "fr": "le site {site!r} est un site de type {kind} avec une population : seul un site avec "
+        "travellers_per_day dans la table des sites peut voir son flux remplacé",
     },
     "input_stock_twice": {
         "en": "stock of {antigen} at {store} is given twice",
@@ -862,29 +874,26 @@ LABELS: dict[str, dict[Lang, str]] = {
     },
     "input_pydantic_value_error": {"en": "Value error, {error}", "fr": "Valeur refusée : {error}"},
     # The models' own checks (models.base.invalid): the English is the model's message.
-    "input_pydantic_border_post_needs_travellers": {
-        "en": "a border_post needs travellers_per_day",
-        "fr": "un poste frontalier (border_post) demande travellers_per_day",
+    "input_pydantic_flow_site_needs_travellers": {
+        "en": "a {kind} needs travellers_per_day",
+        "fr": "un site de type {kind} demande travellers_per_day",
     },
-    "input_pydantic_border_post_has_population": {
-        "en": "a border_post has travellers_per_day, not population",
-        "fr": "un poste frontalier (border_post) a travellers_per_day, pas population",
+    "input_pydantic_travellers_at_resident_kind": {
+        "en": "a {kind} has a population, not travellers_per_day (a flow is for {flow_kinds})",
+        "fr": "un site de type {kind} a une population, pas travellers_per_day (un flux est pour "
+        "{flow_kinds})",
+    },
+    "input_pydantic_flow_and_population": {
+        "en": "a site has population or travellers_per_day, not both",
+        "fr": "un site a population ou travellers_per_day, pas les deux",
     },
     "input_pydantic_site_needs_population": {
         "en": "a {kind} needs population",
         "fr": "un site de type {kind} demande population",
     },
-    "input_pydantic_travellers_at_non_border_post": {
-        "en": "only a border_post has travellers_per_day",
-        "fr": "seul un poste frontalier (border_post) a travellers_per_day",
-    },
-    "input_pydantic_days_open_at_non_border_post": {
-        "en": "only a border_post has days_open",
-        "fr": "seul un poste frontalier (border_post) a days_open",
-    },
-    "input_pydantic_hours_open_at_non_border_post": {
-        "en": "only a border_post has hours_open_per_day",
-        "fr": "seul un poste frontalier (border_post) a hours_open_per_day",
+    "input_pydantic_flow_field_at_resident_site": {
+        "en": "only a site with travellers_per_day has {field}",
+        "fr": "seul un site avec travellers_per_day a {field}",
     },
     "input_pydantic_stays_at_post_not_fixed_post": {
         "en": "stays_at_post needs a fixed_post pool, not {team_type}",

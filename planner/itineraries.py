@@ -3,20 +3,21 @@
 The allocation decides how many team-days each pool spends at each site; this module decides which
 team goes where on which day, in what order, when it arrives and what it carries.
 
-1. **Visits.** Each allocated (pool, site) becomes visits of at most one working day each. A border
-   post is staffed all day (travellers pass all day), so each of its team-days is a full visit with
-   the day's share of travellers. A team serves people at its ``output_per_day`` scaled by the site's
-   package (:mod:`planner.workload`: the team minutes each person there takes, as the allocation
-   counts). Elsewhere, teams that return daily fill whole sessions first and the
-   last visit takes what is left; team-days the work does not need are released. Mobile teams work
-   in round trips (as many as the allocation chose): the first day starts with the drive out, the
-   last ends with the drive back, and the team sleeps at the site in between.
+1. **Visits.** Each allocated (pool, site) becomes visits of at most one working day each. A flow
+   site (a border post, a transit centre, any site with ``travellers_per_day``) is staffed all day
+   (people pass or arrive all day), so each of its team-days is a full visit with the day's share.
+   A team serves people at its ``output_per_day`` scaled by the site's package
+   (:mod:`planner.workload`: the team minutes each person there takes, as the allocation counts).
+   Elsewhere, teams that return daily fill whole sessions first and the last visit takes what is left;
+   team-days the work does not need are released. Mobile teams work in round trips (as many as the
+   allocation chose): the first day starts with the drive out, the last ends with the drive back, and
+   the team sleeps at the site in between.
 2. **Days of teams returning daily.** Short visits of one pool are combined into day routes with PyVRP
    (:mod:`planner.routing`): each route starts and ends at the base, its travel plus work within the
    working day. A full visit is a day on its own.
 3. **Calendar.** Day routes and trips are placed on (team, day) slots, first fit: trips on
    consecutive days of one team, a pool's days at one site on consecutive days where they fit, and a
-   border post staffed by one team per day, so that every staffed day catches that day's travellers.
+   flow site staffed by one team per day, so that every staffed day catches that day's travellers.
    A post's own pool that stays at its post is placed first, at its post, on every open day.
 4. **Times and kits.** Arrival and departure times follow the road network's travel times; each
    day's kit (:mod:`planner.kits`) carries the vials the allocation shipped to the site, split over
@@ -38,7 +39,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from models import Kit, LonLat, Plan, SiteKind, Stop, TeamDay, TeamDays, Unscheduled
+from models import Kit, LonLat, Plan, Stop, TeamDay, TeamDays, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
 from planner.explain import render_reason
@@ -138,14 +139,15 @@ class WarningLog:
 
 
 class Calendar:
-    """Free (team, day) slots of every pool, and which days each border post is staffed."""
+    """Free (team, day) slots of every pool, and which days each flow site (border post, ...) is staffed."""
 
     def __init__(self, data: AllocationData) -> None:
         self.days = data.days
         self.teams = {p: pool.teams for p, pool in data.inputs.pools.items()}
         self.busy: dict[tuple[str, int], set[int]] = defaultdict(set)
         self.staffed: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        self.border_posts = {s for s, site in data.inputs.sites.items() if site.kind is SiteKind.BORDER_POST}
+        # Flow sites (border posts, transit centres, ...): the days they are staffed count.
+        self.flow_sites = {s for s, site in data.inputs.sites.items() if site.is_flow}
 
     def _fits(self, pool_id: str, team: int, first: int, length: int, posts: set[str], strict: bool) -> bool:
         days = range(first, first + length)
@@ -162,7 +164,7 @@ class Calendar:
         on a day only when no such run is left (the allocation may plan two teams where travellers
         outnumber what one team serves).
         """
-        posts = {s for s in sites if s in self.border_posts}
+        posts = {s for s in sites if s in self.flow_sites}
         last_first = self.days - length + 1
         candidates = [(d, t) for d in range(1, last_first + 1) for t in range(1, self.teams[pool_id] + 1)]
         if prefer is not None and 1 <= prefer.first_day <= last_first:
@@ -179,7 +181,7 @@ class Calendar:
         for d in range(first, first + length):
             self.busy[pool_id, team].add(d)
             for s in sites:
-                if s in self.border_posts:
+                if s in self.flow_sites:
                     self.staffed[s][d] += 1
 
     def free_runs(self, pool_id: str) -> list[tuple[int, int, int]]:
@@ -231,15 +233,16 @@ class ItineraryBuilder(WarningLog):
         """
         return self.inputs.pools[pool_id].output_per_day * self.package_factor[site_id] / self.working_s
 
-    def _is_border(self, site_id: str) -> bool:
-        return self.inputs.sites[site_id].kind is SiteKind.BORDER_POST
+    def _is_flow(self, site_id: str) -> bool:
+        """Whether the site is a flow site (a border post, a transit centre, ...): people come by day."""
+        return self.inputs.is_flow(site_id)
 
     def returning_visits(self, row: TeamDays) -> list[Visit]:
         """Visits of a pool that returns daily: full sessions first, the rest in the last one."""
         travel_s = self.matrix.time_s(self.inputs.pools[row.pool_id].base_id, row.site_id)
         session_s = self.working_s - 2.0 * travel_s
         rate = self._rate(row.pool_id, row.site_id)
-        if self._is_border(row.site_id):
+        if self._is_flow(row.site_id):
             people = split_integer(row.people_vaccinated, [1.0] * row.team_days)
             return [Visit(row.pool_id, row.site_id, p, session_s) for p in people]
         per_session = rate * session_s
@@ -365,7 +368,7 @@ class ItineraryBuilder(WarningLog):
         placed_trips: list[tuple[MobileTrip, Placement]] = []
         # Border posts first (their days must not coincide), then longer runs first.
         for trip in sorted(
-            trips, key=lambda t: (not self._is_border(t.site_id), -len(t.days), t.pool_id, t.site_id)
+            trips, key=lambda t: (not self._is_flow(t.site_id), -len(t.days), t.pool_id, t.site_id)
         ):
             placed_trips.extend(self.place_trip(calendar, trip))
         others = {key: routes for key, routes in groups.items() if key not in own_posts}
@@ -389,7 +392,7 @@ class ItineraryBuilder(WarningLog):
         reported as unscheduled.
         """
         placed: list[tuple[DayRoute, Placement]] = []
-        ordered = sorted(groups.items(), key=lambda kv: (not self._is_border(kv[0][1]), -len(kv[1]), kv[0]))
+        ordered = sorted(groups.items(), key=lambda kv: (not self._is_flow(kv[0][1]), -len(kv[1]), kv[0]))
         for (pool_id, site_id), routes in ordered:
             previous: Placement | None = None
             for route in routes:
@@ -426,7 +429,7 @@ class ItineraryBuilder(WarningLog):
             days_left -= take
         people = sum(v.people for v in trip.days)
         capacities = [c for _team, _first, length in pieces for c in self._trip_capacities(trip, length)]
-        if not self._is_border(trip.site_id):
+        if not self._is_flow(trip.site_id):
             # Shorter trips lose more time to driving: serve no more than their work time allows.
             served_max = math.floor(
                 self._rate(trip.pool_id, trip.site_id) * sum(max(c, 0.0) for c in capacities) + 1e-9
@@ -467,7 +470,7 @@ class ItineraryBuilder(WarningLog):
         session: travellers pass all day.
         """
         rate = self._rate(trip.pool_id, trip.site_id)
-        border = self._is_border(trip.site_id)
+        border = self._is_flow(trip.site_id)
         shares = split_integer(people, [max(c, 0.0) for c in capacities])
         return [
             Visit(trip.pool_id, trip.site_id, p, c if border else min(p / rate, c))
@@ -479,7 +482,7 @@ class ItineraryBuilder(WarningLog):
         team_days: dict[str, int] = defaultdict(int)
         for row in self.plan.team_days:
             team_days[row.site_id] += row.team_days
-        for post in sorted(calendar.border_posts):
+        for post in sorted(calendar.flow_sites):
             expected = min(self.inputs.days_open(post), team_days.get(post, 0))
             staffed = sum(1 for count in calendar.staffed[post].values() if count > 0)
             if staffed < expected:

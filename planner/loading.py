@@ -73,8 +73,24 @@ class CampaignInputs:
         place: Site | Store = self.sites[place_id] if place_id in self.sites else self.stores[place_id]
         return place.lat, place.lon
 
+    def is_flow(self, site_id: str) -> bool:
+        """Whether a site's demand is a flow of people (``travellers_per_day``): the set ``S^F``."""
+        return self.sites[site_id].is_flow
+
+    def new_share(self, site_id: str) -> float:
+        """Share of a flow site's people not yet vaccinated.
+
+        The site's ``new_share``; if empty, ``campaign.traveller_new_share`` at a border post (people
+        cross again and again) and 1 at any other flow site (people arrive at a transit centre, a camp
+        or a returnee centre once).
+        """
+        site = self.sites[site_id]
+        if site.new_share is not None:
+            return site.new_share
+        return self.scenario.campaign.traveller_new_share if site.kind is SiteKind.BORDER_POST else 1.0
+
     def days_open(self, site_id: str) -> int:
-        """Campaign days a site is open: ``days_open`` (border posts), at most the campaign's days."""
+        """Campaign days a site is open: ``days_open`` (flow sites), at most the campaign's days."""
         days = self.scenario.campaign.days
         return min(self.sites[site_id].days_open or days, days)
 
@@ -92,14 +108,15 @@ class CampaignInputs:
         return chain
 
     def post_of(self, pool_id: str) -> str | None:
-        """The border post where this pool's teams work every day it is open; None if they may leave it.
+        """The flow site where this pool's teams work every day it is open; None if they may leave it.
 
-        The pool's ``stays_at_post`` decides; if empty, a ``fixed_post`` pool based at a border post
-        stays unless the scenario sets ``campaign.post_teams_may_leave``.
+        The pool's ``stays_at_post`` decides; if empty, a ``fixed_post`` pool based at a flow site (a
+        border post, a transit centre, any site with ``travellers_per_day``) stays unless the scenario
+        sets ``campaign.post_teams_may_leave``.
         """
         pool = self.pools[pool_id]
         base = self.sites.get(pool.base_id)
-        at_post = base is not None and base.kind is SiteKind.BORDER_POST
+        at_post = base is not None and base.is_flow
         stays = pool.stays_at_post
         if stays is None:
             stays = pool.team_type is TeamType.FIXED_POST and not self.scenario.campaign.post_teams_may_leave
@@ -502,7 +519,7 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
                 )
 
     if complete["stores"] and complete["sites"]:
-        posts = {s.site_id for s in sites.values() if s.kind is SiteKind.BORDER_POST}
+        posts = {s.site_id for s in sites.values() if s.is_flow}
         for row_number, pool in pools.items():
             if pool.base_id not in store_ids | site_ids:
                 hint = _suggestion(pool.base_id, store_ids | site_ids)
@@ -551,6 +568,7 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     problems += reference_problems(
         scenario, {key: ids for key, ids in known.items() if complete[key]}, scenario_file
     )
+    problems += flow_override_problems(scenario, sites.values(), scenario_file)
 
     if not problems:
         for label, table in (("sites", sites), ("stores", stores), ("teams", pools), ("vaccines", vaccines)):
@@ -563,7 +581,7 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     stock.update({(o.store_id, o.antigen): o.doses for o in scenario.overrides.stock})
     team_counts = {o.pool_id: o.teams for o in scenario.overrides.teams}
     site_changes = {
-        o.site_id: o.model_dump(include={"priority", "uptake"}, exclude_none=True)
+        o.site_id: o.model_dump(include={"priority", "uptake", "travellers_per_day"}, exclude_none=True)
         for o in scenario.overrides.sites
     }
     return CampaignInputs(
@@ -746,6 +764,36 @@ def _references(scenario: Scenario) -> Iterable[tuple[str, str, str, str]]:
         yield f"overrides.teams[{index}].pool_id", team.pool_id, "teams", "input_unknown_pool"
     for index, site in enumerate(overrides.sites):
         yield f"overrides.sites[{index}].site_id", site.site_id, "sites", "input_unknown_site"
+
+
+def flow_override_problems(
+    scenario: Scenario, sites: Iterable[Site], scenario_file: str = "scenario"
+) -> list[Problem]:
+    """Check that ``overrides.sites[].travellers_per_day`` replaces the flow of flow sites only.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    sites
+        The rows of its sites table (a site it does not hold is left to :func:`reference_problems`).
+    scenario_file
+        How to name the scenario in messages.
+    """
+    by_id = {site.site_id: site for site in sites}
+    problems = []
+    for index, change in enumerate(scenario.overrides.sites):
+        site = by_id.get(change.site_id)
+        if change.travellers_per_day is not None and site is not None and not site.is_flow:
+            problem = Problem.of(
+                scenario_file,
+                "input_override_flow_at_resident_site",
+                f"overrides.sites[{index}].travellers_per_day",
+                site=change.site_id,
+                kind=site.kind.value,
+            )
+            problems.append(problem)
+    return problems
 
 
 def reference_problems(

@@ -165,7 +165,7 @@ def test_validate_shipped_scenario(scenario: Path) -> None:
     result = invoke("validate", scenario)
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
-    assert "valid (30 sites, 11 stores, 17 team pools, 5 antigens," in result.stdout
+    assert "valid (40 sites, 11 stores, 25 team pools, 5 antigens," in result.stdout
     pairs = int(re.search(r"(\d+) reachable pool-site pairs", result.stdout).group(1))  # type: ignore[union-attr]
     assert pairs > 0
 
@@ -173,7 +173,7 @@ def test_validate_shipped_scenario(scenario: Path) -> None:
 def test_validate_subprocess_exit_zero() -> None:
     result = run_cli("validate", "scenarios/burundi_rainy_season.yaml")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("scenarios/burundi_rainy_season.yaml: valid (30 sites")
+    assert result.stdout.startswith("scenarios/burundi_rainy_season.yaml: valid (40 sites")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -371,17 +371,17 @@ def test_missing_table_does_not_blame_other_tables(burundi: BurundiCopy, tmp_pat
 
 def test_duplicate_site_id(burundi: BurundiCopy, tmp_path: Path) -> None:
     def duplicate(_columns: list[str], rows: list[dict[str, str]]) -> None:
-        rows.append(dict(rows[2]))  # data row 3 appears again as row 31
+        rows.append(dict(rows[2]))  # data row 3 appears again as row 41
 
     burundi.edit_table("sites.csv", duplicate)
     _, rows = read_csv(burundi.data / "sites.csv")
     site_id = rows[2]["site_id"]
-    assert len(rows) == 31
+    assert len(rows) == 41
     lines = assert_bad_input(burundi.scenario, tmp_path)
     dup = [line for line in lines if "duplicate site_id" in line]
     assert dup == [
         f"{burundi.data / 'sites.csv'}, row 3 (line 4), field site_id: duplicate site_id {site_id!r}",
-        f"{burundi.data / 'sites.csv'}, row 31 (line 32), field site_id: duplicate site_id {site_id!r}",
+        f"{burundi.data / 'sites.csv'}, row 41 (line 42), field site_id: duplicate site_id {site_id!r}",
     ]
     assert len(lines) == 2
 
@@ -537,8 +537,8 @@ def test_stays_at_post_only_for_a_fixed_post_at_a_border_post(burundi: BurundiCo
     assert lines == [
         f"{teams_csv}, row 9 (line 10), field stays_at_post: "
         "stays_at_post needs a fixed_post pool, not outreach",
-        f"{teams_csv}, row 18 (line 19), field stays_at_post: "
-        "stays_at_post is true but base 'cibitoke_store' is not a border_post site",
+        f"{teams_csv}, row 26 (line 27), field stays_at_post: "
+        "stays_at_post is true but base 'cibitoke_store' is not a site with travellers_per_day",
     ]
 
 
@@ -552,7 +552,8 @@ def test_hours_open_only_at_a_border_post_within_a_day(burundi: BurundiCopy, tmp
     sites_csv = burundi.data / "sites.csv"
     assert lines == [
         f"{sites_csv}, row 2 (line 3), field hours_open_per_day: Input should be less than or equal to 24",
-        f"{sites_csv}, row 9 (line 10), field hours_open_per_day: only a border_post has hours_open_per_day",
+        f"{sites_csv}, row 9 (line 10), field hours_open_per_day: "
+        "only a site with travellers_per_day has hours_open_per_day",
     ]
 
 
@@ -571,7 +572,7 @@ def test_every_problem_is_listed_at_once(burundi: BurundiCopy, tmp_path: Path) -
     lines = assert_bad_input(burundi.scenario, tmp_path)
     find_problem(lines, "stock.csv, row 2 (line 3), field doses")
     find_problem(lines, "sites.csv, row 1 (line 2), field site_id", "duplicate site_id")
-    find_problem(lines, "sites.csv, row 31 (line 32), field site_id", "duplicate site_id")
+    find_problem(lines, "sites.csv, row 41 (line 42), field site_id", "duplicate site_id")
     find_problem(lines, "field overrides.teams[0].pool_id", "unknown pool 'nobody'")
     assert len(lines) == 4
 
@@ -590,7 +591,7 @@ def test_row_numbers_after_a_rejected_row(burundi: BurundiCopy, tmp_path: Path, 
 
         def change(_columns: list[str], rows: list[dict[str, str]]) -> None:
             rows[0]["priority"] = "-1"  # row 1 is rejected
-            rows.append(dict(rows[2]))  # row 3 appears again as row 31
+            rows.append(dict(rows[2]))  # row 3 appears again as row 41
 
         burundi.edit_table("sites.csv", change)
         _, rows = read_csv(burundi.data / "sites.csv")
@@ -707,7 +708,7 @@ def built_roads(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("roads") / "roads.graphml"
     result = invoke("build-roads", DATA / "road_nodes.csv", DATA / "road_edges.csv", out)
     assert result.exit_code == 0, result.stderr
-    assert re.search(r"wrote .*roads\.graphml: 70 nodes, 158 edges", result.stdout), result.stdout
+    assert re.search(r"wrote .*roads\.graphml: 80 nodes, 178 edges", result.stdout), result.stdout
     return out
 
 

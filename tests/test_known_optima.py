@@ -277,7 +277,7 @@ def test_post_team_stays_at_its_post(
     assert plan.solver.objective == pytest.approx(20, abs=1e-4)  # within the cost stage's coverage slack
     assert [(r.pool_id, r.site_id, r.team_days) for r in plan.team_days] == [("fp", "post", 2)]
     assert shortfall_causes(plan) == {"b": {"no_team"}}
-    assert "fp could, but stay at their border posts" in plan.shortfalls[0].reason
+    assert "fp could, but stay at their posts" in plan.shortfalls[0].reason
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -363,3 +363,73 @@ def test_own_team_at_a_post_open_longer_than_its_day(instance: Callable[..., Pat
     assert vaccinated(plan) == {"post": 200}
     assert [(r.pool_id, r.team_days) for r in plan.team_days] == [("fp", 3)]
     assert "about 2.0 of its 3 open days" in plan.shortfalls[0].reason
+
+
+def transit_centre_instance(instance: Callable[..., Path], **pool: object) -> Path:
+    """A transit centre on node a (10 arrivals a day) with its own fixed-post team, and 1000 people at B.
+
+    No time is lost to driving; 2 days. ``traveller_new_share`` stays at 0.4: it is for border posts
+    only, and every arrival at a transit centre is new.
+    """
+    return instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[
+            {"site_id": "tc", "kind": "transit_centre", "travellers_per_day": 10, "at": "a"},
+            {"site_id": "b", "population": 1000},
+        ],
+        pools=[{"pool_id": "fp", "base_id": "tc", "team_type": "fixed_post", **pool}],
+        campaign={"days": 2, "traveller_new_share": 0.4},
+    )
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_transit_centre_team_stays_and_catches_every_arrival(
+    instance: Callable[..., Path], solver: str
+) -> None:
+    """Target 10 x 2 days x 1 (all new) = 20, not the 8 of a border post's 0.4. The centre's own
+    fixed-post team stays at it like a border post's: 2 days there catch the 20; B gets none."""
+    plan = solve(transit_centre_instance(instance), solver)
+    assert {s.site_id: s.target_people for s in plan.sites} == {"tc": 20, "b": 1000}
+    assert vaccinated(plan) == {"tc": 20, "b": 0}
+    assert [(r.pool_id, r.site_id, r.team_days) for r in plan.team_days] == [("fp", "tc", 2)]
+    assert shortfall_causes(plan) == {"b": {"no_team"}}
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_transit_centre_flow_bounds_a_team_free_to_leave(instance: Callable[..., Path], solver: str) -> None:
+    """Free to leave (``stays_at_post: false``): 1 day at B (1000) and 1 day at the centre, which catches
+    only that day's 10 of its 20 arrivals (the flow constraint): objective 1010."""
+    plan = solve(transit_centre_instance(instance, stays_at_post="false"), solver)
+    assert vaccinated(plan) == {"tc": 10, "b": 1000}
+    assert plan.solver.objective == pytest.approx(1010)
+    assert "missed" in next(s.reason for s in plan.shortfalls if s.site_id == "tc")
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_returnee_convoys_as_a_flow(instance: Callable[..., Path], solver: str) -> None:
+    """A returnee centre given as a flow (50 arrivals a day, 4 days, ``new_share`` 0.5: 100 new people)
+    with an outreach team 2 h away, there 4 of the 8 h a day: its 4 team-days catch half the flow, 50."""
+    path = instance(
+        nodes=[("hq", 0.0), ("far", 1.0)],
+        edges=[("hq", "far", 120.0, 60.0)],
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[
+            {
+                "site_id": "rc",
+                "kind": "returnee_centre",
+                "travellers_per_day": 50,
+                "new_share": 0.5,
+                "at": "far",
+            }
+        ],
+        pools=[{"pool_id": "out", "base_id": "depot", "team_type": "outreach"}],
+        campaign={"days": 4},
+    )
+    plan = solve(path, solver)
+    assert {s.site_id: s.target_people for s in plan.sites} == {"rc": 100}
+    assert vaccinated(plan) == {"rc": 50}
+    assert plan.kpis.team_days_used == 4

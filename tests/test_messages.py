@@ -52,8 +52,8 @@ WORDED = [
     ),
     (
         ReasonPart(key="warning_border_staffing", values={"post": "bp", "staffed": 3, "expected": 5}),
-        "bp: staffed on 3 distinct days where the allocation counted 5; travellers of the other days are "
-        "not reached",
+        "bp: staffed on 3 distinct days where the allocation counted 5; people passing or arriving on the "
+        "other days are not reached",
     ),
     (
         ReasonPart(key="warning_vials_unshipped", values={"vials": 1500, "antigen": "bOPV", "site": "s2"}),

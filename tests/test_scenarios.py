@@ -62,9 +62,9 @@ def test_every_routed_plan_carries_its_logistics_figures(path: Path) -> None:
 def test_baseline_posts_keep_their_own_teams() -> None:
     data, plan = planned("burundi_baseline")
     days = data.inputs.scenario.campaign.days
-    # Each border post's own fixed-post team works there every day, and nowhere else.
-    fixed = [row for row in plan.team_days if row.team_type == "fixed_post"]
-    assert len(fixed) == 8
+    # Each border post's and transit centre's own fixed-post team works there every day, and nowhere else.
+    fixed = [row for row in plan.team_days if data.inputs.post_of(row.pool_id) is not None]
+    assert len(fixed) == 12
     assert all(row.site_id == row.base_id and row.team_days == days for row in fixed)
     assert all(site.team_days >= days for site in plan.sites if site.kind == "border_post")
     # The plan misses people for want of team-days elsewhere (the post teams no longer do outreach, and
@@ -73,6 +73,21 @@ def test_baseline_posts_keep_their_own_teams() -> None:
     assert plan.kpis.coverage > 0.5
     short = sum(s.people for s in plan.shortfalls)
     assert sum(s.people for s in plan.shortfalls if "team_days" in s.causes) >= 0.95 * short
+
+
+def test_refugee_influx_staffs_the_transit_sites() -> None:
+    _, baseline = planned("burundi_baseline")
+    data, plan = planned("burundi_refugee_influx")
+    days = data.inputs.scenario.campaign.days
+    people = {s: sum(d.target_by_group.values()) for s, d in data.demands.items()}
+    team_days = {s.site_id: s.team_days for s in plan.sites}
+    # Every arrival at a transit site is new: 1,500 a day for 12 days (groups rounded one by one).
+    assert people["gatumba_transit"] == pytest.approx(1500 * days, abs=5)
+    # The border post keeps traveller_new_share (0.4).
+    assert people["gatumba_border"] == pytest.approx(1500 * days * 0.4, abs=5)
+    # The surge teams stay at their transit sites every day.
+    assert team_days["gatumba_transit"] >= 3 * days and team_days["kansega_transit"] >= 3 * days
+    assert plan.kpis.people_vaccinated > baseline.kpis.people_vaccinated
 
 
 def test_stock_shortage_names_stores_and_antigens() -> None:
