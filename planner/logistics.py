@@ -76,7 +76,9 @@ def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
           vaccinate a handful has still driven for a handful.
         - ``stops_without_vials`` (routes only): stops with at least ``min_people_for_every_antigen``
           people that carry no vial of an antigen their site is shipped: a session that turns eligible
-          people away while its site holds the vaccine.
+          people away while its site holds the vaccine. Antigens whose opened vials the site's fridge
+          keeps (``AllocationData.discards_open_vials``) are left out: a session uses the vial an
+          earlier one opened.
         - Idle team-days beside shortfalls: for each pool that reaches (within its travel limit, i.e.
           ``data.team_links``) at least one site with a shortfall, ``unused`` is its teams x campaign
           days minus the team-days the allocation gave it, and ``released`` (routes only) the allocated
@@ -113,7 +115,13 @@ def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
         idle_pools=idle,
     )
     if routes is not None:
-        given = {(shipment.site_id, shipment.antigen) for shipment in plan.shipments}
+        # Where an opened vial is kept in the site's fridge (multi-dose vial policy), a session may use
+        # the vial an earlier one opened: only the others must carry one of their own.
+        given = {
+            (shipment.site_id, shipment.antigen)
+            for shipment in plan.shipments
+            if data.discards_open_vials(shipment.site_id, shipment.antigen)
+        }
         figures = figures.model_copy(update=_route_figures(routes, checks, given))
     parts = tuple(_breaches(data, figures))
     return figures.model_copy(

@@ -228,7 +228,8 @@ def test_scenario_yaml_round_trips_with_relative_paths(baseline: Scenario, tmp_p
     expected = os.path.relpath(DATA / "sites.csv", folder)
     assert settings["data"]["sites"] == Path(expected).as_posix()
     assert not Path(settings["data"]["sites"]).is_absolute()
-    assert "solver" not in settings and "delivery" not in settings  # defaults are left out
+    assert "delivery" not in settings  # defaults are left out
+    assert set(settings["solver"]) == {"time_limit_s"}  # the baseline's own 120 s, not the default 60
     path = folder / "edited.yaml"
     edits.save_scenario(edited, path)
     assert path.read_text(encoding="utf-8") == text
