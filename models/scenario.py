@@ -505,15 +505,25 @@ class EquityFloor(StrictModel):
     )
 
 
+#: Default equity floor: every site kind gets at least half the MR coverage of the best-served kind
+#: (measles spreads between neighbouring collines, whatever the site kind). Hard, so that no solver gap
+#: leaves a kind below it; sites no team or no MR reaches are left out of it (``equity_groups``), so it
+#: cannot hold every kind at zero for one nothing can serve. Other antigens are shared by the
+#: diminishing returns alone.
+DEFAULT_FLOORS: tuple[EquityFloor, ...] = (
+    EquityFloor(by="site_kind", antigens=("MR",), min_ratio_to_best=0.5, penalty_per_person=None),
+)
+
+
 class Fairness(StrictModel):
     """How scarce resources are shared: diminishing returns per site and antigen, and equity floors.
 
-    By default every site kind reaches at least half the coverage of the best-served kind, for each
-    antigen (soft, 2 weighted people per person below it).
+    By default (``DEFAULT_FLOORS``) every site kind reaches at least half the MR coverage of the
+    best-served kind (a hard floor).
     """
 
     value_steps: tuple[ValueStep, ...] = DEFAULT_VALUE_STEPS
-    floors: tuple[EquityFloor, ...] = (EquityFloor(by="site_kind"),)
+    floors: tuple[EquityFloor, ...] = DEFAULT_FLOORS
 
     @field_validator("value_steps")
     @classmethod

@@ -224,6 +224,11 @@ class AllocationData:
             links[s].append((p, link))
         return links
 
+    @cached_property
+    def suppliable(self) -> frozenset[tuple[str, str]]:
+        """(site, antigen) pairs some store linked to the site can hold (its vials can come from)."""
+        return frozenset((s, a) for (d, s) in self.supply_links for a in self.holdable[d])
+
     def max_sessions(self, site_id: str) -> int:
         """Most sessions (team-days) a site can have: every linked pool's team-days."""
         return sum(self.inputs.pools[p].teams * self.days for p, _link in self.links_by_site.get(site_id, []))
@@ -988,14 +993,15 @@ def add_value_step_constraints(model: AllocationModel) -> None:
 def equity_groups(data: AllocationData, floor_index: int, antigen: str) -> dict[str, list[tuple[str, str]]]:
     """The (site, group) cells of each group of a floor's dimension that the antigen targets.
 
-    Only sites some pool can work at count: a site no team reaches cannot be lifted by a floor, and
-    counting it would only hold the others down.
+    Only sites some pool can work at and some store can supply with the antigen count: a site no
+    team or no vaccine reaches cannot be lifted by a floor, and counting it would only hold the others
+    down.
     """
     floor = data.inputs.scenario.fairness.floors[floor_index]
     inputs = data.inputs
     cells: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for s, site in inputs.sites.items():
-        if s not in data.links_by_site:
+        if s not in data.links_by_site or (s, antigen) not in data.suppliable:
             continue
         for g in inputs.vaccines[antigen].target_groups:
             if data.demands[s].reachable(g) <= 0:
@@ -1017,7 +1023,10 @@ def add_equity_floor_constraints(model: AllocationModel) -> None:
         Y_k + fshort_{f,a,k} \ge min_f\, U_k
 
     ``best`` can only rise to the best group's coverage, so the floor holds the least-served group
-    within ``r_f`` of the best one of the plan itself. Soft floors price ``fshort`` at
+    within ``r_f`` of the best one of the plan itself. The ratio row also asks ``2 n_k best`` people
+    more, ``n_k`` the (site, group) cells of group ``k``: the reports round people down per cell, and
+    this margin keeps the rounded figures on the floor (at 0 vaccinated it is 0, so the model stays
+    feasible). Soft floors price ``fshort`` at
     ``penalty_per_person`` weighted people in the objective; a hard floor holds it at 0. A floor may
     lift the least-served groups by moving what can move (stock, teams), or hold the best-served down
     where nothing can lift the others: both cost people, which the plan reports (``Plan.fairness``).
@@ -1033,8 +1042,14 @@ def add_equity_floor_constraints(model: AllocationModel) -> None:
             reachable = sum(data.demands[s].reachable(g) for s, g in cells)
             lifted = given + model.floor_short[f, a, key]
             name = f"{best.name}_{i}"
+            # Reports round people down per (site, group): up to one person a cell. A margin of one
+            # person a cell at a best coverage of 50% (two at 100%) keeps the rounded figures on the floor.
+            margin = 2.0 * len(cells) * best
             model.problem += given <= reachable * best, f"floorbest_{name}"
-            model.problem += lifted >= floor.min_ratio_to_best * reachable * best, f"floorratio_{name}"
+            model.problem += (
+                lifted >= floor.min_ratio_to_best * reachable * best + margin,
+                f"floorratio_{name}",
+            )
             if floor.min_coverage > 0:
                 model.problem += lifted >= floor.min_coverage * reachable, f"floormin_{name}"
 
@@ -1566,8 +1581,9 @@ def floor_values(model: AllocationModel, values: Mapping[str, float]) -> tuple[d
         }
         top = max((given[k] / reachable[k] for k in groups if reachable[k] > 0), default=0.0)
         filled[best.name] = top
-        for key in groups:
-            lacking = max(floor.min_ratio_to_best * top, floor.min_coverage) * reachable[key] - given[key]
+        for key, cells in groups.items():
+            ratio = floor.min_ratio_to_best * top * reachable[key] + 2.0 * len(cells) * top
+            lacking = max(ratio, floor.min_coverage * reachable[key]) - given[key]
             hold = hold and lacking <= FLOOR_TOLERANCE_PEOPLE
             filled[model.floor_short[f, a, key].name] = max(0.0, lacking)
     return filled, hold

@@ -764,6 +764,15 @@ def _references(scenario: Scenario) -> Iterable[tuple[str, str, str, str]]:
         yield f"overrides.teams[{index}].pool_id", team.pool_id, "teams", "input_unknown_pool"
     for index, site in enumerate(overrides.sites):
         yield f"overrides.sites[{index}].site_id", site.site_id, "sites", "input_unknown_site"
+    if campaign.buffer_held_at not in ("site", "area_store"):
+        yield "campaign.buffer_held_at", campaign.buffer_held_at, "stores", "input_unknown_store"
+    # The default floor names MR, which a campaign without MR simply does not have: only floors the
+    # scenario writes must name its antigens.
+    if "floors" in scenario.fairness.model_fields_set:
+        for index, floor in enumerate(scenario.fairness.floors):
+            for position, antigen in enumerate(floor.antigens or ()):
+                field = f"fairness.floors[{index}].antigens[{position}]"
+                yield field, antigen, "vaccines", "input_unknown_antigen"
 
 
 def flow_override_problems(

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from test_known_optima import DEPOT, SOLVERS, solve, vaccinated
 
+from planner import validate
+from planner.errors import InputError
 from planner.kits import split_one_each
 
 from conftest import NEAR, NEAR_EDGES
@@ -106,31 +108,35 @@ def test_diminishing_returns_share_scarce_stock(instance: Callable[..., Path], s
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_a_hard_equity_floor_by_site_kind(instance: Callable[..., Path], solver: str) -> None:
-    """90 doses; B's coverage at least half A's: max 2a + b with a + b <= 90, b >= a/2: a 60, b 30.
+    """90 doses; B's coverage at least half A's, plus the reports' rounding margin of 2 people per cell
+    at full coverage: b >= (0.5 x 100 + 2) a / 100 = 0.52 a. Max 2a + b with whole vials v_a + v_b <= 90
+    (a <= v_a, b <= v_b): v_a = 59 gives a = 59, b = 31 >= 30.68, value 149; v_a = 60 leaves b <= 30, so
+    a <= 57.7 and value 145.4.
 
     Without the floor all 90 go to A; the floor costs no one (90 people either way) and says so.
     """
     floors = [{"by": "site_kind", "min_ratio_to_best": 0.5, "penalty_per_person": None}]
     plan = solve(two_sites(instance, 90, fairness={"floors": floors}), solver)
-    assert vaccinated(plan) == {"a": 60, "b": 30}
-    assert plan.solver.objective == pytest.approx(150, abs=1e-3)
+    assert vaccinated(plan) == {"a": 59, "b": 31}
+    assert plan.solver.objective == pytest.approx(149, abs=1e-3)
     assert plan.fairness is not None
     assert plan.fairness.floors_changed_plan
     assert plan.fairness.people_given_up == 0
     assert all(g.met for g in plan.fairness.groups)
     assert {g.group: round(g.coverage, 2) for g in plan.fairness.groups} == {
-        "idp_site": 0.6,
-        "host_community": 0.3,
+        "idp_site": 0.59,
+        "host_community": 0.31,
     }
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize(("penalty", "expected"), [(2.0, {"a": 60, "b": 30}), (0.5, {"a": 90, "b": 0})])
+@pytest.mark.parametrize(("penalty", "expected"), [(2.0, {"a": 59, "b": 31}), (0.5, {"a": 90, "b": 0})])
 def test_a_soft_equity_floor_holds_when_its_penalty_outweighs_the_gain(
     instance: Callable[..., Path], solver: str, penalty: float, expected: dict[str, int]
 ) -> None:
-    """Moving a dose from A to B below the floor loses 2 - 1 = 1 and cuts the people below it by 1.5
-    (B up 1, the floor down 0.5): worth it when 1.5 x penalty > 1, so at 2 (60/30) and not at 0.5
+    """Moving a dose from A to B below the floor loses 2 - 1 = 1 and cuts the people below it by 1.52
+    (B up 1, the floor down 0.52): worth it when 1.52 x penalty > 1, so at 2 (59/31, as the hard
+    floor: 60/30 would leave 1.2 people below it, costing 2.4 for a gain of 1) and not at 0.5
     (90/0, B below its floor and listed as such)."""
     floors = [{"by": "site_kind", "min_ratio_to_best": 0.5, "penalty_per_person": penalty}]
     plan = solve(two_sites(instance, 90, fairness={"floors": floors}), solver)
@@ -182,3 +188,15 @@ def test_vials_go_one_to_each_session_first() -> None:
     assert split_one_each(2, [10.0, 100.0, 50.0]) == [0, 1, 1]
     assert split_one_each(3, [10.0, 0.0, 5.0]) == [2, 0, 1]
     assert sum(split_one_each(17, [3.0, 1.0, 0.0, 9.0])) == 17
+
+
+def test_a_floor_or_reserve_naming_what_the_data_lack_is_an_input_error(
+    instance: Callable[..., Path],
+) -> None:
+    floors = [{"by": "site_kind", "antigens": ["MR"]}]
+    path = two_sites(instance, 100, fairness={"floors": floors}, campaign={"buffer_held_at": "nowhere"})
+    with pytest.raises(InputError) as error:
+        validate(path)
+    text = str(error.value)
+    assert "fairness.floors[0].antigens[0]" in text and "MR" in text
+    assert "campaign.buffer_held_at" in text and "nowhere" in text
