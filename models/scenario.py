@@ -394,10 +394,11 @@ class Objective(StrictModel):
     coverage_tolerance: float = Field(default=0.0, ge=0, le=0.5)
     delivery_cost_usd_per_litre_km: float = Field(default=0.01, ge=0)
     buffer_short_usd_per_dose: float = Field(
-        default=10.0,
+        default=50.0,
         ge=0,
-        description="cost-stage penalty per dose of buffer not positioned (above any dose's price, so the "
-        "buffer is shipped wherever stock and cold chain allow); never in the reported cost",
+        description="cost-stage penalty per dose of buffer not positioned (above the price of any whole "
+        "vial, 30 USD for 10 doses of COVID-19, so that even one dose short is worth a vial wherever stock "
+        "and cold chain allow); never in the reported cost",
     )
 
 
