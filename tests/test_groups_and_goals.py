@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_known_optima import solve
 
-from models import Campaign, Plan, SolverSettings
-from planner import plan_allocation, run_scenario, validate
+from models import Campaign, Plan
+from planner import run_scenario
 from planner.demand import site_demands
 from planner.errors import InputError, Problem
 from planner.explain import plan_warnings
@@ -24,7 +25,6 @@ from planner.i18n import t
 from planner.loading import load_inputs, load_scenario, validate_scenario
 
 from conftest import NEAR, NEAR_EDGES, REPO
-from invariants import check_plan_invariants
 
 SOLVERS = ["highs", "cbc"]
 DEPOT = [{"store_id": "depot", "at": "hq"}]
@@ -40,17 +40,6 @@ ADULT_VACCINES = [
     {"antigen": "Td", "target_groups": "w15_49"},
     {"antigen": "COVID19", "target_groups": "w15_49 a50plus"},
 ]
-
-
-def solve(path: Path, solver: str) -> Plan:
-    data = validate(path)
-    settings = SolverSettings(
-        name=solver, mip_gap=0.0, cost_mip_gap=0.0, cost_abs_gap_usd=0.0, time_limit_s=60
-    )
-    plan = plan_allocation(data, settings)
-    assert plan.status == "optimal"
-    check_plan_invariants(plan, data)
-    return plan
 
 
 def by_antigen(plan: Plan) -> dict[str, tuple[int, int]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_known_optima import solve as solve_optimal
 
 from models import Plan, SolverSettings
 from planner import plan_allocation, validate
@@ -42,14 +43,7 @@ def solve(instance: Callable[..., Path], solver: str, vaccines: list[dict[str, A
         pools=[{"pool_id": "team", "base_id": "depot", "output_per_day": 100}],
         campaign={"days": days, "contact_minutes": MINUTES},
     )
-    data = validate(path)
-    settings = SolverSettings(
-        name=solver, mip_gap=0.0, cost_mip_gap=0.0, cost_abs_gap_usd=0.0, time_limit_s=60
-    )
-    plan = plan_allocation(data, settings)
-    assert plan.status == "optimal"
-    check_plan_invariants(plan, data)
-    return plan
+    return solve_optimal(path, solver)
 
 
 def given(plan: Plan) -> dict[str, int]:
