@@ -42,7 +42,7 @@ import pulp
 from models import PlanStatus, SolverSettings
 from models.messages import ReasonPart
 from planner import i18n
-from planner.demand import SiteDemand, site_demands
+from planner.demand import SiteDemand, site_demands, targeted_groups
 from planner.kits import vial_volume_l
 from planner.loading import CampaignInputs
 from planner.network import TravelMatrix
@@ -252,8 +252,7 @@ class AllocationData:
             )
             return min(reachable, reachable / inputs.days_open(site_id) * presence)
         demand = self.demands[site_id]
-        groups = {g for v in inputs.vaccines.values() for g in v.target_groups}
-        everyone = sum(demand.reachable(g) for g in groups)
+        everyone = sum(demand.reachable(g) for g in targeted_groups(inputs))
         share = reachable / everyone if everyone > 0 else 0.0
         # People a full team-day serves when each reachable person gets every antigen they are due.
         package = package_factor(inputs, everyone, {a: self.reachable(site_id, a) for a in inputs.vaccines})
@@ -586,6 +585,20 @@ def _max_trips(model: AllocationModel, store_id: str, site_id: str) -> int:
     return max(1, math.ceil(litres / model.data.vehicle_capacity_l - 1e-9))
 
 
+def _people_given(model: AllocationModel, site_id: str, antigen: str) -> Any:
+    r"""People of a site given ``antigen``: :math:`\sum_{g \in G(a)} y_{s,g,a}`."""
+    groups = model.data.inputs.vaccines[antigen].target_groups
+    return pulp.lpSum(model.y[site_id, g, antigen] for g in groups if (site_id, g, antigen) in model.y)
+
+
+def _vials_into(model: AllocationModel) -> dict[tuple[str, str], list[pulp.LpVariable]]:
+    """The vial variables that reach each (site, antigen), from every store."""
+    vials: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
+    for (_d, s, a), v in model.v.items():
+        vials[s, a].append(v)
+    return vials
+
+
 def add_shortfall_definitions(model: AllocationModel) -> None:
     r"""Name the shortfall of each site and antigen.
 
@@ -593,10 +606,7 @@ def add_shortfall_definitions(model: AllocationModel) -> None:
     """
     data = model.data
     for (s, a), short in model.short.items():
-        groups = data.inputs.vaccines[a].target_groups
-        reachable = sum(data.demands[s].reachable(g) for g in groups)
-        vaccinated = pulp.lpSum(model.y[s, g, a] for g in groups if (s, g, a) in model.y)
-        model.problem += vaccinated + short == reachable, f"shortdef_{short.name}"
+        model.problem += _people_given(model, s, a) + short == data.reachable(s, a), f"shortdef_{short.name}"
 
 
 def add_contact_constraints(model: AllocationModel) -> None:
@@ -722,12 +732,10 @@ def add_dose_constraints(model: AllocationModel) -> None:
     .. math:: dpp_a \cdot WF_a \sum_g y_{s,g,a} \le dpv_a \sum_{d \in D(s)} v_{d,s,a}
     """
     data = model.data
-    vials_in: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
-    for (_d, s, a), v in model.v.items():
-        vials_in[s, a].append(v)
+    vials_in = _vials_into(model)
     for (s, a), short in model.short.items():
         vaccine = data.inputs.vaccines[a]
-        used = pulp.lpSum(model.y[s, g, a] for g in vaccine.target_groups if (s, g, a) in model.y)
+        used = _people_given(model, s, a)
         shipped = pulp.lpSum(vials_in[s, a])
         model.problem += (
             vaccine.doses_per_person * vaccine.wastage_factor * used <= vaccine.doses_per_vial * shipped,
@@ -893,15 +901,12 @@ def add_session_vial_constraints(model: AllocationModel) -> None:
     (:meth:`AllocationData.discards_open_vials`).
     """
     data = model.data
-    vials_in: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
-    for (_d, s, a), v in model.v.items():
-        vials_in[s, a].append(v)
+    vials_in = _vials_into(model)
     for (s, a), short in model.short.items():
         per_session = data.session_people(s, a)
         if per_session <= 0 or not data.discards_open_vials(s, a):
             continue
-        groups = data.inputs.vaccines[a].target_groups
-        given = pulp.lpSum(model.y[s, g, a] for g in groups if (s, g, a) in model.y)
+        given = _people_given(model, s, a)
         model.problem += given <= per_session * pulp.lpSum(vials_in[s, a]), f"session_{short.name}"
 
 
@@ -943,14 +948,10 @@ def add_buffer_constraints(model: AllocationModel) -> None:
     vaccines = data.inputs.vaccines
 
     def doses_given(s: str, a: str) -> Any:
-        groups = vaccines[a].target_groups
-        people = pulp.lpSum(model.y[s, g, a] for g in groups if (s, g, a) in model.y)
-        return vaccines[a].doses_per_person * vaccines[a].wastage_factor * people
+        return vaccines[a].doses_per_person * vaccines[a].wastage_factor * _people_given(model, s, a)
 
     if data.buffer_at_sites:
-        vials_in: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
-        for (_d, s, a), v in model.v.items():
-            vials_in[s, a].append(v)
+        vials_in = _vials_into(model)
         for s, a in model.short:
             short = model.buffer_short[s, a]
             shipped = vaccines[a].doses_per_vial * pulp.lpSum(vials_in[s, a])
@@ -985,8 +986,7 @@ def add_value_step_constraints(model: AllocationModel) -> None:
     data = model.data
     for (s, a, k), excess in model.excess.items():
         step = data.inputs.scenario.fairness.value_steps[int(k)]
-        groups = data.inputs.vaccines[a].target_groups
-        given = pulp.lpSum(model.y[s, g, a] for g in groups if (s, g, a) in model.y)
+        given = _people_given(model, s, a)
         model.problem += excess >= given - step.above * data.reachable(s, a), f"step_{excess.name}"
 
 
