@@ -1,12 +1,34 @@
 """The microplanner engine: scenario loading, road network, demand, allocation, results and CLI.
 
-Never imports streamlit. The one entry point is :func:`run_scenario`.
+Never imports streamlit. Importing ``planner`` (or a presentation module such as ``planner.i18n``)
+is light: the engine's names below load their modules (PuLP, HiGHS, osmnx, PyVRP) on first use.
 """
 
-from planner.errors import InputError, Problem
-from planner.loading import CampaignInputs, load_inputs, load_scenario
-from planner.outputs import plan_files, write_plan
-from planner.pipeline import plan_allocation, prepare_allocation, run_scenario, validate
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from planner.errors import InputError, Problem
+    from planner.loading import CampaignInputs, load_inputs, load_scenario
+    from planner.outputs import plan_files, write_plan
+    from planner.pipeline import plan_allocation, prepare_allocation, run_scenario, validate
+
+#: Public name -> the module that defines it, imported when the name is first used.
+_LAZY: dict[str, str] = {
+    "CampaignInputs": "planner.loading",
+    "InputError": "planner.errors",
+    "Problem": "planner.errors",
+    "load_inputs": "planner.loading",
+    "load_scenario": "planner.loading",
+    "plan_allocation": "planner.pipeline",
+    "plan_files": "planner.outputs",
+    "prepare_allocation": "planner.pipeline",
+    "run_scenario": "planner.pipeline",
+    "validate": "planner.pipeline",
+    "write_plan": "planner.outputs",
+}
 
 __all__ = [
     "CampaignInputs",
@@ -21,3 +43,14 @@ __all__ = [
     "validate",
     "write_plan",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        msg = f"module 'planner' has no attribute {name!r}"
+        raise AttributeError(msg) from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
