@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+import babel
+import babel.numbers
+
 Lang = Literal["en", "fr"]
 LANGUAGES: tuple[Lang, ...] = get_args(Lang)
 
@@ -948,6 +951,39 @@ LABELS: dict[str, dict[Lang, str]] = {
         "fr": "contact_minutes base + injection (le contact de référence) doit être supérieur à 0",
     },
 }
+
+
+#: Babel locale of each language: number, percent and date formats follow it on every surface.
+LOCALES: dict[Lang, str] = {"en": "en", "fr": "fr_FR"}
+
+
+def format_number(value: float, lang: Lang, *, decimals: int = 0, sign: bool = False) -> str:
+    """A number the way ``lang`` writes it: ``12,345.6`` in English, ``12 345,6`` in French.
+
+    Parameters
+    ----------
+    value
+        The number.
+    lang
+        ``"en"`` or ``"fr"``.
+    decimals
+        Digits after the decimal sign, always shown.
+    sign
+        Show ``+`` before a positive number (a difference).
+    """
+    pattern = ("+" if sign else "") + "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    if sign:
+        pattern += ";-" + pattern[1:]
+    return babel.numbers.format_decimal(value, format=pattern, locale=LOCALES[lang])
+
+
+def format_percent(fraction: float, lang: Lang, *, decimals: int = 1) -> str:
+    """A fraction as a percentage the way ``lang`` writes it: ``54.9%`` in English, ``54,9 %`` in French."""
+    locale = babel.Locale.parse(LOCALES[lang])
+    # The locale's own pattern (French puts a no-break space before %), with the decimals asked for.
+    digits = "." + "0" * decimals if decimals > 0 else ""
+    pattern = locale.percent_formats[None].pattern.replace("0", "0" + digits, 1)
+    return babel.numbers.format_percent(fraction, format=pattern, locale=locale)
 
 
 class MissingLabelError(KeyError):
