@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from planner.explain import plan_messages
-from planner.i18n import t
+from planner.i18n import format_number, format_percent, t
 
 from conftest import REPO
 
@@ -145,6 +145,30 @@ def test_french_covers_every_page(app: AppTest) -> None:
     assert [w.value for w in app.warning] == [*french.warnings, *french.route_warnings, *french.logistics]
     assert french.logistics and all(w not in plan.logistics.warnings for w in french.logistics)
     assert all(w not in plan.warnings + plan.routes.warnings for w in french.route_warnings)
+    app.radio(key="language_widget").set_value("en")
+    app.run()
+
+
+def test_french_kpi_cards_write_numbers_the_french_way(app: AppTest) -> None:
+    app.radio(key="language_widget").set_value("fr")
+    app.run()
+    goto(app, "plan")
+    results = app.session_state["results"]
+    plan = results[app.session_state["current"]].plan
+    reference = next(iter(results.values())).plan
+    assert plan is not reference  # the edited variant, so the cards show differences too
+    cards = {m.label: m for m in app.metric}
+    people = cards[t("people_vaccinated", "fr")]
+    assert people.value == format_number(plan.kpis.people_vaccinated, "fr")
+    assert "\u202f" in people.value and "," not in people.value  # 12 345, not 12,345
+    gained = plan.kpis.people_vaccinated - reference.kpis.people_vaccinated
+    assert people.delta == format_number(gained, "fr", sign=True)
+    coverage = cards[t("coverage", "fr")]
+    assert coverage.value == format_percent(plan.kpis.coverage, "fr", decimals=1)
+    assert coverage.value.endswith("\xa0%") and "," in coverage.value  # 54,9 %, not 54.9%
+    points = 100 * (plan.kpis.coverage - reference.kpis.coverage)
+    assert coverage.delta == f"{format_number(points, 'fr', decimals=1, sign=True)} pt"
+    assert cards[t("cost_usd", "fr")].value == format_number(plan.kpis.cost, "fr")
     app.radio(key="language_widget").set_value("en")
     app.run()
 

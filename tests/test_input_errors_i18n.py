@@ -466,7 +466,8 @@ def test_every_input_template_has_every_language_and_names_the_same_values() -> 
 
 def test_every_key_the_code_uses_has_a_template_and_every_template_is_used() -> None:
     used = set()
-    for path in [*(REPO / "planner").glob("*.py"), REPO / "streamlit_app.py"]:
+    explorer = [REPO / "streamlit_app.py", *(REPO / "explorer").rglob("*.py")]
+    for path in [*(REPO / "planner").glob("*.py"), *explorer]:
         if path.name != "i18n.py":
             used |= set(re.findall(r"\"(input_[a-z0-9_]+)\"", path.read_text(encoding="utf-8")))
     assert {"input_unknown_store", "input_off_road", "input_not_a_table", "input_no_province_column"} <= used

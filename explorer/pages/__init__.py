@@ -1,0 +1,1 @@
+"""The explorer's five pages, one module each: scenario, plan, map, routes and downloads, compare."""
