@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -18,6 +20,7 @@ from planner.exports import (
     export_tables,
     places_from_inputs,
 )
+from planner.i18n import Lang, format_number
 
 
 def routes_page() -> None:
@@ -60,9 +63,24 @@ def show_table(table: Any) -> None:
     frame = pd.DataFrame(table.rows, columns=list(table.header))
     # Columns mixing text and numbers (the summary's values) are shown as text.
     mixed = [c for c in frame.columns if len({type(v) for v in frame[c] if v is not None}) > 1]
+    language = lang()
     for column in mixed:
-        frame[column] = frame[column].map(lambda v: "" if v is None else str(v))
+        frame[column] = frame[column].map(lambda value: cell_text(value, language))
     show_frame(frame)
+
+
+def cell_text(value: Any, language: Lang) -> str:
+    """A cell of a column mixing text and numbers: numbers in the language's format, to the digits stored.
+
+    Missing cells (None, or NaN where pandas filled a text column) are empty.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        exponent = Decimal(repr(value)).as_tuple().exponent  # 383435.69 -> -2
+        decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        return format_number(value, language, decimals=decimals)
+    return str(value)
 
 
 def download(plan: Plan, places: Any, fmt: str) -> None:
