@@ -156,19 +156,25 @@ def test_french_kpi_cards_write_numbers_the_french_way(app: AppTest) -> None:
     results = app.session_state["results"]
     plan = results[app.session_state["current"]].plan
     reference = next(iter(results.values())).plan
-    assert plan is not reference  # the edited variant, so the cards show differences too
+    # After test_scenario_edits_resolve_and_compare the edited variant is shown, with differences.
+    differs = plan is not reference
     cards = {m.label: m for m in app.metric}
     people = cards[t("people_vaccinated", "fr")]
     assert people.value == format_number(plan.kpis.people_vaccinated, "fr")
     assert "\u202f" in people.value and "," not in people.value  # 12 345, not 12,345
     gained = plan.kpis.people_vaccinated - reference.kpis.people_vaccinated
-    assert people.delta == format_number(gained, "fr", sign=True)
+    assert people.delta == (format_number(gained, "fr", sign=True) if differs else "")
     coverage = cards[t("coverage", "fr")]
     assert coverage.value == format_percent(plan.kpis.coverage, "fr", decimals=1)
     assert coverage.value.endswith("\xa0%") and "," in coverage.value  # 54,9 %, not 54.9%
     points = 100 * (plan.kpis.coverage - reference.kpis.coverage)
-    assert coverage.delta == f"{format_number(points, 'fr', decimals=1, sign=True)} pt"
+    assert coverage.delta == (f"{format_number(points, 'fr', decimals=1, sign=True)} pt" if differs else "")
     assert cards[t("cost_usd", "fr")].value == format_number(plan.kpis.cost, "fr")
+    # The routes page's summary table writes its numbers the same way.
+    goto(app, "routes")
+    summary = next(d.value for d in app.dataframe if t("people_vaccinated", "fr") in set(d.value.iloc[:, 0]))
+    row = summary[summary.iloc[:, 0] == t("people_vaccinated", "fr")].iloc[0]
+    assert row.iloc[1] == format_number(plan.kpis.people_vaccinated, "fr")
     app.radio(key="language_widget").set_value("en")
     app.run()
 

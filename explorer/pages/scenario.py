@@ -82,7 +82,7 @@ def scenario_page() -> None:
 
     sections = sections_for(str(scenario.data.roads))
     by_label = {s.label: s for s in sections}
-    closed = [s.label for s in sections if any(_closes(c, s) for c in scenario.network.closures)]
+    closed = [s.label for s in sections if any(closes_section(c, s) for c in scenario.network.closures)]
     picked = st.multiselect(_("road_closures"), list(by_label), default=closed, key=widget_key("closures"))
     if picked != closed:
         new = edits.set_closures(new, [by_label[label].closure() for label in picked])
@@ -124,7 +124,8 @@ def rename() -> None:
         session.name_error = _("bad_name")
 
 
-def _closes(closure: RoadClosure, section: Any) -> bool:
+def closes_section(closure: RoadClosure, section: Any) -> bool:
+    """Whether a closure in the scenario closes this road section (either direction)."""
     return set(closure.between) == set(section.between) and closure.ref == section.ref
 
 
