@@ -1,4 +1,4 @@
-"""Load a scenario file and its data tables, and check them against each other.
+"""Load a scenario file and its data tables, and check them against each other (:mod:`planner.checks`).
 
 Every problem is collected and reported at once (file, row, field, what is wrong) in an
 :class:`~planner.errors.InputError`. Each row of a table is validated by its pydantic model so that the
@@ -414,20 +414,35 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     Raises
     ------
     InputError
-        With every problem found in any table or cross-reference.
+        With every problem found in any table (:func:`read_tables`) or by any check of
+        :data:`planner.checks.CROSS_TABLE_CHECKS`; if there is none, with every empty table.
     """
     problems: list[Problem] = []
+    tables = read_tables(scenario, problems, scenario_file)
+    problems += [problem for check in CROSS_TABLE_CHECKS for problem in check(tables)]
+    if not problems:
+        problems = empty_tables(tables)
+    if problems:
+        raise InputError(problems)
+    return _with_overrides(tables)
+
+
+def read_tables(scenario: Scenario, problems: list[Problem], scenario_file: str = "scenario") -> LoadedTables:
+    """Read the scenario's data tables, each row validated by its model; problems are appended.
+
+    A table with any problem is marked incomplete (``LoadedTables.complete``): the checks of
+    :mod:`planner.checks` take no ids from it, since an id missing from it may sit on a rejected row.
+    """
     files = scenario.data
     complete: dict[str, bool] = {}
 
     def read(key: str, model: type[ModelT]) -> dict[int, ModelT]:
-        # A table with any bad row is incomplete: references into it are not checked (see planner.checks).
         before = len(problems)
         table = read_table(getattr(files, key), model, problems)
         complete[key] = len(problems) == before
         return table
 
-    tables = LoadedTables(
+    return LoadedTables(
         scenario=scenario,
         scenario_file=scenario_file,
         names={key: display_path(path) for key, path in files if path is not None},
@@ -438,15 +453,13 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
         vaccines=read("vaccines", Vaccine),
         complete=complete,
     )
-    problems += [problem for check in CROSS_TABLE_CHECKS for problem in check(tables)]
-    if not problems:
-        problems = empty_tables(tables)
-    if problems:
-        raise InputError(problems)
 
+
+def _with_overrides(tables: LoadedTables) -> CampaignInputs:
+    """The checked tables as campaign inputs, keyed by id, with the scenario's overrides applied."""
+    scenario = tables.scenario
     campaign = scenario.campaign
     chosen = tables.chosen_antigens
-    sites, stores, pools, vaccines = tables.sites, tables.stores, tables.pools, tables.vaccines
     stock = {(line.store_id, line.antigen): line.doses for line in tables.stock.values()}
     stock.update({(o.store_id, o.antigen): o.doses for o in scenario.overrides.stock})
     team_counts = {o.pool_id: o.teams for o in scenario.overrides.teams}
@@ -456,17 +469,17 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     }
     return CampaignInputs(
         scenario=scenario,
-        sites={s.site_id: s.model_copy(update=site_changes.get(s.site_id)) for s in sites.values()},
-        stores={s.store_id: s for s in stores.values()},
+        sites={s.site_id: s.model_copy(update=site_changes.get(s.site_id)) for s in tables.sites.values()},
+        stores={s.store_id: s for s in tables.stores.values()},
         pools={
             p.pool_id: p.model_copy(update={"teams": team_counts[p.pool_id]})
             if p.pool_id in team_counts
             else p
-            for p in pools.values()
+            for p in tables.pools.values()
         },
         vaccines={
             v.antigen: v.model_copy(update=_campaign_changes(v, campaign))
-            for v in vaccines.values()
+            for v in tables.vaccines.values()
             if v.antigen in chosen
         },
         stock=stock,
