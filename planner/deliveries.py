@@ -32,6 +32,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from models import (
@@ -46,8 +47,9 @@ from models import (
     Store,
     TeamDay,
 )
+from models.messages import ReasonPart
 from planner.allocation import AllocationData
-from planner.itineraries import WarningLog, leg_points, road_context
+from planner.itineraries import EnglishWarnings, WarningLog, leg_points, road_context
 from planner.kits import vial_volume_l
 from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
 
@@ -81,10 +83,55 @@ class Drop:
         return sum(line.volume_l for line in self.lines)
 
 
-class DeliveryBuilder(WarningLog):
-    """Builds collections and vehicle trips for a plan's itineraries (see the module docstring)."""
+@dataclass(frozen=True)
+class Deliveries(EnglishWarnings):
+    """How every dose reaches its team (see the module docstring): what :func:`plan_deliveries` returns.
 
-    def __init__(self, data: AllocationData, plan: Plan, team_days: list[TeamDay]) -> None:
+    Attributes
+    ----------
+    trips
+        The vehicle trips, by day, store and trip id.
+    collections
+        What teams take from the store they are based at.
+    team_days
+        The itineraries' team-days, each kit saying where its vials are picked up.
+    warning_parts
+        Warnings as data (templates ``warning_*``); :attr:`warnings` in English.
+    """
+
+    trips: tuple[DeliveryTrip, ...]
+    collections: tuple[Collection, ...]
+    team_days: tuple[TeamDay, ...]
+    warning_parts: tuple[ReasonPart, ...]
+
+
+def plan_deliveries(data: AllocationData, plan: Plan, team_days: Sequence[TeamDay]) -> Deliveries:
+    """Plan the collections and vehicle trips that bring a plan's vials to its teams in time.
+
+    Parameters
+    ----------
+    data
+        The prepared allocation data, with its place-to-place travel times (``place_to_place``).
+    plan
+        The solved plan.
+    team_days
+        The team itineraries (:attr:`planner.itineraries.Itineraries.team_days`).
+
+    Returns
+    -------
+    Deliveries
+        The vehicle trips, the collections, the team-days with their kit pickups, and the warnings.
+    """
+    return DeliveryBuilder(data, plan, team_days).build()
+
+
+class DeliveryBuilder(WarningLog):
+    """The working state of :func:`plan_deliveries`: its steps, and what they collect as they go.
+
+    Not an API: call :func:`plan_deliveries`. The steps are methods so that tests can run one alone.
+    """
+
+    def __init__(self, data: AllocationData, plan: Plan, team_days: Sequence[TeamDay]) -> None:
         self.matrix, self.coords = road_context(data, "deliveries")
         self.data = data
         self.plan = plan
@@ -296,7 +343,7 @@ class DeliveryBuilder(WarningLog):
     def _round_trip_s(self, store_id: str, place_id: str) -> float:
         return self.matrix.time_s(store_id, place_id) + self.matrix.time_s(place_id, store_id)
 
-    def build(self) -> tuple[list[DeliveryTrip], list[Collection], list[TeamDay]]:
+    def build(self) -> Deliveries:
         """Return the vehicle trips, the collections at team bases and the team-days with kit pickups."""
         needs = self.needs()
         collections = self._collections(needs)
@@ -335,7 +382,12 @@ class DeliveryBuilder(WarningLog):
                         arrived[stop.place_id] = max(arrived.get(stop.place_id, trip.day), trip.day)
             trips.extend(scheduled)
         trips.sort(key=lambda trip: (trip.day, trip.store_id, trip.trip_id))
-        return trips, collections, self.with_pickups(needs)
+        return Deliveries(
+            trips=tuple(trips),
+            collections=tuple(collections),
+            team_days=tuple(self.with_pickups(needs)),
+            warning_parts=tuple(self.warning_parts),
+        )
 
     def _stores_top_down(self) -> list[str]:
         """Stores ordered so that every parent comes before its children."""

@@ -36,7 +36,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from models import Kit, LonLat, Plan, Stop, TeamDay, TeamDays, Unscheduled
@@ -123,19 +123,66 @@ def road_context(data: AllocationData, purpose: str) -> tuple[TravelMatrix, dict
     return matrix, coords
 
 
-class WarningLog:
-    """Warnings of a builder, kept as data: a template key of :data:`planner.i18n.LABELS` and its values."""
+class EnglishWarnings:
+    """Warnings kept as data: a template key of :data:`planner.i18n.LABELS` and its values."""
 
-    warning_parts: list[ReasonPart]
+    warning_parts: Sequence[ReasonPart]
 
     @property
-    def warnings(self) -> list[str]:
+    def warnings(self) -> tuple[str, ...]:
         """The warnings in English."""
-        return [render_reason(part) for part in self.warning_parts]
+        return tuple(render_reason(part) for part in self.warning_parts)
+
+
+class WarningLog(EnglishWarnings):
+    """The warnings a stage collects while it works."""
+
+    warning_parts: list[ReasonPart]
 
     def warn(self, key: str, **values: ReasonValue) -> None:
         """Add the warning of template ``key`` naming ``values``."""
         self.warning_parts.append(ReasonPart(key=key, values=values))
+
+
+@dataclass(frozen=True)
+class Itineraries(EnglishWarnings):
+    """Every team's itinerary (see the module docstring): what :func:`plan_itineraries` returns.
+
+    Attributes
+    ----------
+    team_days
+        Every team-day, ordered by pool, team and day; kits say nothing yet of where they are picked up
+        (:func:`planner.deliveries.plan_deliveries` does).
+    unscheduled
+        Work that fits no team's free days or working day, with its reason.
+    released
+        Team-days the allocation gave that the work does not need, by ``pool_id:site_id``.
+    warning_parts
+        Warnings as data (templates ``warning_*``); :attr:`warnings` in English.
+    """
+
+    team_days: tuple[TeamDay, ...]
+    unscheduled: tuple[Unscheduled, ...]
+    released: Mapping[str, int]
+    warning_parts: tuple[ReasonPart, ...]
+
+
+def plan_itineraries(data: AllocationData, plan: Plan) -> Itineraries:
+    """Turn a solved plan's team-days into each team's day-by-day schedule (see the module docstring).
+
+    Parameters
+    ----------
+    data
+        The prepared allocation data, with its place-to-place travel times (``place_to_place``).
+    plan
+        The solved plan.
+
+    Returns
+    -------
+    Itineraries
+        The team-days, the work left unscheduled, the team-days released, and the warnings.
+    """
+    return ItineraryBuilder(data, plan).build()
 
 
 class Calendar:
@@ -200,7 +247,10 @@ class Calendar:
 
 
 class ItineraryBuilder(WarningLog):
-    """Builds every team's itinerary for a solved plan (see the module docstring)."""
+    """The working state of :func:`plan_itineraries`: its steps, and what they collect as they go.
+
+    Not an API: call :func:`plan_itineraries`. The steps are methods so that tests can run one alone.
+    """
 
     def __init__(self, data: AllocationData, plan: Plan) -> None:
         self.matrix, self.coords = road_context(data, "itineraries")
@@ -345,8 +395,8 @@ class ItineraryBuilder(WarningLog):
 
     # -- 3 and 4. calendar, times, kits ------------------------------------------------------------
 
-    def build(self) -> list[TeamDay]:
-        """Return every team-day of the plan, ordered by team and day."""
+    def build(self) -> Itineraries:
+        """Return every team-day of the plan, ordered by team and day, with what was collected on the way."""
         returning: dict[str, list[Visit]] = defaultdict(list)
         trips: list[MobileTrip] = []
         for row in self.plan.team_days:
@@ -381,7 +431,12 @@ class ItineraryBuilder(WarningLog):
         )
         team_days = [day for trip, placement in placed_trips for day in self.trip_days(trip, placement)]
         team_days += [self.route_day(route, placement) for route, placement in placed_routes]
-        return sorted(team_days, key=lambda d: (d.pool_id, d.team_id, d.day))
+        return Itineraries(
+            team_days=tuple(sorted(team_days, key=lambda d: (d.pool_id, d.team_id, d.day))),
+            unscheduled=tuple(self.unscheduled),
+            released=dict(self.released),
+            warning_parts=tuple(self.warning_parts),
+        )
 
     def place_routes(
         self, calendar: Calendar, groups: dict[tuple[str, str], list[DayRoute]]

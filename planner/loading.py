@@ -1,4 +1,4 @@
-"""Load a scenario file and its data tables, and check them against each other.
+"""Load a scenario file and its data tables, and check them against each other (:mod:`planner.checks`).
 
 Every problem is collected and reported at once (file, row, field, what is wrong) in an
 :class:`~planner.errors.InputError`. Each row of a table is validated by its pydantic model so that the
@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import re
 import typing
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +25,10 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails, core_schema
 
 from models import Campaign, Scenario, Site, SiteKind, StockLine, Store, TeamPool, TeamType, Vaccine
-from planner.errors import SUGGESTION, InputError, Problem, ProblemValue, display_path
+from planner.checks import CROSS_TABLE_CHECKS, LoadedTables, did_you_mean, empty_tables
+from planner.checks import flow_override_problems as flow_override_problems  # re-exported for planner.edits
+from planner.checks import reference_problems as reference_problems  # re-exported for planner.edits
+from planner.errors import InputError, Problem, ProblemValue, display_path
 from planner.i18n import LABELS
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -195,12 +196,6 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _suggestion(name: str, known: Iterable[str]) -> dict[str, ProblemValue]:
-    """The close match of a wrong name, as the value that adds "(did you mean ...?)"; none if none."""
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return {SUGGESTION: close[0]} if close else {}
-
-
 def _with_suggestions(problems: list[Problem], model: type[BaseModel], prefix: str = "") -> list[Problem]:
     """Add 'did you mean' hints to unknown-key problems of a YAML file."""
     out = []
@@ -213,7 +208,7 @@ def _with_suggestions(problems: list[Problem], model: type[BaseModel], prefix: s
                 field_info = current.model_fields.get(part) if current is not None else None
                 current = _model_in(field_info.annotation) if field_info is not None else None
                 known = current.model_fields if current is not None else []
-            p = Problem.of(p.file, p.key, p.field, p.row, **dict(p.values), **_suggestion(parts[-1], known))
+            p = Problem.of(p.file, p.key, p.field, p.row, **dict(p.values), **did_you_mean(parts[-1], known))
         out.append(p)
     return out
 
@@ -385,7 +380,7 @@ def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> dict
         problems.append(Problem.of(shown, "input_missing_column", name))
     for name in unknown:
         problems.append(
-            Problem.of(shown, "input_unknown_column", name, **_suggestion(name, model.model_fields))
+            Problem.of(shown, "input_unknown_column", name, **did_you_mean(name, model.model_fields))
         )
     if missing or unknown:
         return {}
@@ -406,14 +401,6 @@ def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> dict
     return items
 
 
-def _check_unique(items: Mapping[int, BaseModel], key: str, file: str, problems: list[Problem]) -> None:
-    counts = Counter(getattr(item, key) for item in items.values())
-    for row_number, item in items.items():
-        value = getattr(item, key)
-        if counts[value] > 1:
-            problems.append(Problem.of(file, "input_duplicate", key, row_number, column=key, value=value))
-
-
 def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> CampaignInputs:
     """Read the scenario's data tables, check them against each other and apply the overrides.
 
@@ -427,157 +414,53 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     Raises
     ------
     InputError
-        With every problem found in any table or cross-reference.
+        With every problem found in any table (:func:`read_tables`) or by any check of
+        :data:`planner.checks.CROSS_TABLE_CHECKS`; if there is none, with every empty table.
     """
     problems: list[Problem] = []
+    tables = read_tables(scenario, problems, scenario_file)
+    problems += [problem for check in CROSS_TABLE_CHECKS for problem in check(tables)]
+    if not problems:
+        problems = empty_tables(tables)
+    if problems:
+        raise InputError(problems)
+    return _with_overrides(tables)
+
+
+def read_tables(scenario: Scenario, problems: list[Problem], scenario_file: str = "scenario") -> LoadedTables:
+    """Read the scenario's data tables, each row validated by its model; problems are appended.
+
+    A table with any problem is marked incomplete (``LoadedTables.complete``): the checks of
+    :mod:`planner.checks` take no ids from it, since an id missing from it may sit on a rejected row.
+    """
     files = scenario.data
-    names = {key: display_path(path) for key, path in files if path is not None}
     complete: dict[str, bool] = {}
 
     def read(key: str, model: type[ModelT]) -> dict[int, ModelT]:
-        # A table with any bad row is incomplete: references into it are not checked, since an id
-        # missing from it may just sit on a rejected row (one problem, not a cascade of them).
         before = len(problems)
         table = read_table(getattr(files, key), model, problems)
         complete[key] = len(problems) == before
         return table
 
-    sites = read("sites", Site)
-    stores = read("stores", Store)
-    stock_lines = read("stock", StockLine)
-    pools = read("teams", TeamPool)
-    vaccines = read("vaccines", Vaccine)
-    if not files.roads.is_file():
-        problems.append(Problem.of(names["roads"], "input_roads_not_found"))
-    if files.provinces is not None and not files.provinces.is_file():
-        problems.append(
-            Problem.of(scenario_file, "input_provinces_not_found", "data.provinces", path=names["provinces"])
-        )
+    return LoadedTables(
+        scenario=scenario,
+        scenario_file=scenario_file,
+        names={key: display_path(path) for key, path in files if path is not None},
+        sites=read("sites", Site),
+        stores=read("stores", Store),
+        stock=read("stock", StockLine),
+        pools=read("teams", TeamPool),
+        vaccines=read("vaccines", Vaccine),
+        complete=complete,
+    )
 
-    _check_unique(sites, "site_id", names["sites"], problems)
-    _check_unique(stores, "store_id", names["stores"], problems)
-    _check_unique(pools, "pool_id", names["teams"], problems)
-    _check_unique(vaccines, "antigen", names["vaccines"], problems)
 
-    site_ids = {s.site_id for s in sites.values()}
-    store_ids = {s.store_id for s in stores.values()}
-    antigens = {v.antigen for v in vaccines.values()}
-    pool_ids = {p.pool_id for p in pools.values()}
-
-    def unknown(key: str, value: str, known: set[str], file: str, field_name: str, row: int) -> None:
-        problems.append(_unknown(key, value, known, file, field_name, row))
-
-    for row_number, store in stores.items():
-        if store.store_id in site_ids:
-            problems.append(
-                Problem.of(
-                    names["stores"], "input_store_is_site", "store_id", row_number, store=store.store_id
-                )
-            )
-        parent = store.parent_store_id
-        if parent == store.store_id:
-            problems.append(Problem.of(names["stores"], "input_own_parent", "parent_store_id", row_number))
-        elif parent is not None and complete["stores"] and parent not in store_ids:
-            unknown(
-                "input_unknown_parent_store",
-                parent,
-                store_ids,
-                names["stores"],
-                "parent_store_id",
-                row_number,
-            )
-    problems.extend(_parent_cycles(stores, names["stores"]))
-
-    seen_stock: set[tuple[str, str]] = set()
-    for row_number, line in stock_lines.items():
-        if complete["stores"] and line.store_id not in store_ids:
-            unknown("input_unknown_store", line.store_id, store_ids, names["stock"], "store_id", row_number)
-        if complete["vaccines"] and line.antigen not in antigens:
-            unknown("input_unknown_antigen", line.antigen, antigens, names["stock"], "antigen", row_number)
-        if (line.store_id, line.antigen) in seen_stock:
-            problem = Problem.of(
-                names["stock"],
-                "input_stock_twice",
-                "antigen",
-                row_number,
-                antigen=line.antigen,
-                store=line.store_id,
-            )
-            problems.append(problem)
-        seen_stock.add((line.store_id, line.antigen))
-
-    if complete["stores"]:
-        for row_number, site in sites.items():
-            if site.supply_store_id is not None and site.supply_store_id not in store_ids:
-                unknown(
-                    "input_unknown_store",
-                    site.supply_store_id,
-                    store_ids,
-                    names["sites"],
-                    "supply_store_id",
-                    row_number,
-                )
-
-    if complete["stores"] and complete["sites"]:
-        posts = {s.site_id for s in sites.values() if s.is_flow}
-        for row_number, pool in pools.items():
-            if pool.base_id not in store_ids | site_ids:
-                hint = _suggestion(pool.base_id, store_ids | site_ids)
-                problem = Problem.of(
-                    names["teams"], "input_unknown_base", "base_id", row_number, base=pool.base_id, **hint
-                )
-                problems.append(problem)
-            elif pool.stays_at_post and pool.base_id not in posts:
-                problem = Problem.of(
-                    names["teams"],
-                    "input_stays_at_post_not_at_post",
-                    "stays_at_post",
-                    row_number,
-                    base=pool.base_id,
-                )
-                problems.append(problem)
-
+def _with_overrides(tables: LoadedTables) -> CampaignInputs:
+    """The checked tables as campaign inputs, keyed by id, with the scenario's overrides applied."""
+    scenario = tables.scenario
     campaign = scenario.campaign
-    groups = set(campaign.age_structure)
-    for row_number, vaccine in vaccines.items():
-        for group in vaccine.target_groups:
-            if group not in groups:
-                problem = Problem.of(
-                    names["vaccines"],
-                    "input_unknown_target_group",
-                    "target_groups",
-                    row_number,
-                    group=group,
-                    groups=", ".join(sorted(groups)),
-                )
-                problems.append(problem)
-    for group in sorted(groups ^ set(campaign.traveller_age_structure)):
-        problems.append(
-            Problem.of(
-                scenario_file, "input_group_in_one_structure", "campaign.traveller_age_structure", group=group
-            )
-        )
-    problems += _age_structure_problems(scenario, sites, names["sites"], scenario_file)
-    chosen = (
-        campaign.antigens if campaign.antigens is not None else tuple(v.antigen for v in vaccines.values())
-    )
-    problems += _campaign_group_problems(scenario, vaccines, scenario_file)
-    problems += _dose_problems(scenario, vaccines, set(chosen), names["vaccines"], scenario_file)
-
-    known = {"sites": site_ids, "stores": store_ids, "teams": pool_ids, "vaccines": antigens}
-    problems += reference_problems(
-        scenario, {key: ids for key, ids in known.items() if complete[key]}, scenario_file
-    )
-    problems += flow_override_problems(scenario, sites.values(), scenario_file)
-
-    if not problems:
-        for label, table in (("sites", sites), ("stores", stores), ("teams", pools), ("vaccines", vaccines)):
-            if not table:
-                problems.append(Problem.of(names[label], "input_empty_table"))
-    if problems:
-        raise InputError(problems)
-
-    stock = {(line.store_id, line.antigen): line.doses for line in stock_lines.values()}
+    chosen = tables.chosen_antigens
+    stock = {(line.store_id, line.antigen): line.doses for line in tables.stock.values()}
     stock.update({(o.store_id, o.antigen): o.doses for o in scenario.overrides.stock})
     team_counts = {o.pool_id: o.teams for o in scenario.overrides.teams}
     site_changes = {
@@ -586,17 +469,17 @@ def load_inputs(scenario: Scenario, scenario_file: str = "scenario") -> Campaign
     }
     return CampaignInputs(
         scenario=scenario,
-        sites={s.site_id: s.model_copy(update=site_changes.get(s.site_id)) for s in sites.values()},
-        stores={s.store_id: s for s in stores.values()},
+        sites={s.site_id: s.model_copy(update=site_changes.get(s.site_id)) for s in tables.sites.values()},
+        stores={s.store_id: s for s in tables.stores.values()},
         pools={
             p.pool_id: p.model_copy(update={"teams": team_counts[p.pool_id]})
             if p.pool_id in team_counts
             else p
-            for p in pools.values()
+            for p in tables.pools.values()
         },
         vaccines={
             v.antigen: v.model_copy(update=_campaign_changes(v, campaign))
-            for v in vaccines.values()
+            for v in tables.vaccines.values()
             if v.antigen in chosen
         },
         stock=stock,
@@ -613,239 +496,3 @@ def _campaign_changes(vaccine: Vaccine, campaign: Campaign) -> dict[str, Any]:
     if campaign.rounds is not None and vaccine.doses_per_person > 1:
         changes["doses_per_person"] = 1  # the plan is one round, and each round gives one dose
     return changes
-
-
-def _structure_problem(
-    shares: Mapping[str, float], groups: set[str], file: str, field_name: str, row: int | None
-) -> Problem | None:
-    """A problem if an age structure does not name exactly the groups of ``campaign.age_structure``."""
-    missing, unknown = sorted(groups - set(shares)), sorted(set(shares) - groups)
-    if not missing and not unknown:
-        return None
-    return Problem.of(
-        file,
-        "input_structure_groups",
-        field_name,
-        row,
-        missing=", ".join(missing) or "-",
-        unknown=", ".join(unknown) or "-",
-    )
-
-
-def _age_structure_problems(
-    scenario: Scenario, sites: Mapping[int, Site], sites_file: str, scenario_file: str
-) -> list[Problem]:
-    """Age structures by site kind and by site that do not name the campaign's groups."""
-    campaign = scenario.campaign
-    groups = set(campaign.age_structure)
-    found = [
-        _structure_problem(shares, groups, scenario_file, f"campaign.age_structure_by_kind.{kind}", None)
-        for kind, shares in campaign.structures_by_kind().items()
-    ]
-    found += [
-        _structure_problem(site.age_structure, groups, sites_file, "age_structure", row)
-        for row, site in sites.items()
-        if site.age_structure is not None
-    ]
-    return [problem for problem in found if problem is not None]
-
-
-def _campaign_group_problems(
-    scenario: Scenario, vaccines: Mapping[int, Vaccine], scenario_file: str
-) -> list[Problem]:
-    """Groups named by ``campaign.target_groups`` and ``campaign.priority_groups`` that are not known.
-
-    Unknown antigens are :func:`reference_problems`' to report. A priority group must be one its antigen
-    targets in this campaign, or its weight would change nothing.
-    """
-    campaign = scenario.campaign
-    groups = set(campaign.age_structure)
-    known = ", ".join(sorted(groups))
-    targets = {v.antigen: campaign.target_groups.get(v.antigen, v.target_groups) for v in vaccines.values()}
-    problems = []
-    for antigen, chosen in campaign.target_groups.items():
-        problems += [
-            Problem.of(
-                scenario_file,
-                "input_unknown_target_group",
-                f"campaign.target_groups.{antigen}",
-                group=group,
-                groups=known,
-            )
-            for group in chosen
-            if group not in groups
-        ]
-    for antigen, weights in campaign.priority_groups.items():
-        for group in weights:
-            field_name = f"campaign.priority_groups.{antigen}.{group}"
-            if group not in groups:
-                problems.append(
-                    Problem.of(
-                        scenario_file, "input_unknown_target_group", field_name, group=group, groups=known
-                    )
-                )
-            elif antigen in targets and group not in targets[antigen]:
-                problems.append(
-                    Problem.of(
-                        scenario_file,
-                        "input_priority_group_not_targeted",
-                        field_name,
-                        antigen=antigen,
-                        group=group,
-                        groups=", ".join(targets[antigen]),
-                    )
-                )
-    return problems
-
-
-def _dose_problems(
-    scenario: Scenario,
-    vaccines: Mapping[int, Vaccine],
-    chosen: set[str],
-    vaccines_file: str,
-    scenario_file: str,
-) -> list[Problem]:
-    """Vaccines of several doses per person: refused unless the campaign has rounds enough for them.
-
-    One campaign gives a person one dose of an antigen: a second dose needs a second round, weeks later.
-    """
-    rounds = scenario.campaign.rounds
-    problems = []
-    for row, vaccine in vaccines.items():
-        doses = vaccine.doses_per_person
-        if doses <= 1 or vaccine.antigen not in chosen:
-            continue
-        if rounds is None:
-            problems.append(
-                Problem.of(
-                    vaccines_file,
-                    "input_doses_need_rounds",
-                    "doses_per_person",
-                    row,
-                    antigen=vaccine.antigen,
-                    doses=doses,
-                )
-            )
-        elif doses > rounds.count:
-            problems.append(
-                Problem.of(
-                    vaccines_file,
-                    "input_doses_over_rounds",
-                    "doses_per_person",
-                    row,
-                    antigen=vaccine.antigen,
-                    doses=doses,
-                    rounds=rounds.count,
-                )
-            )
-    return problems
-
-
-def _unknown(key: str, value: str, known: set[str], file: str, field_name: str, row: int | None) -> Problem:
-    """An unknown id, worded by template ``key`` (``input_unknown_store``, ...), with a suggestion."""
-    return Problem.of(file, key, field_name, row, value=value, **_suggestion(value, known))
-
-
-def _references(scenario: Scenario) -> Iterable[tuple[str, str, str, str]]:
-    """Yield (field, id, table, template key) for every id the scenario's settings take from a table."""
-    campaign, overrides = scenario.campaign, scenario.overrides
-    for index, antigen in enumerate(campaign.antigens or ()):
-        yield f"campaign.antigens[{index}]", antigen, "vaccines", "input_unknown_antigen"
-    for antigen in campaign.wastage_rates:
-        yield f"campaign.wastage_rates.{antigen}", antigen, "vaccines", "input_unknown_antigen"
-    for antigen in campaign.target_groups:
-        yield f"campaign.target_groups.{antigen}", antigen, "vaccines", "input_unknown_antigen"
-    for antigen in campaign.priority_groups:
-        yield f"campaign.priority_groups.{antigen}", antigen, "vaccines", "input_unknown_antigen"
-    for index, stock in enumerate(overrides.stock):
-        yield f"overrides.stock[{index}].store_id", stock.store_id, "stores", "input_unknown_store"
-        yield f"overrides.stock[{index}].antigen", stock.antigen, "vaccines", "input_unknown_antigen"
-    for index, team in enumerate(overrides.teams):
-        yield f"overrides.teams[{index}].pool_id", team.pool_id, "teams", "input_unknown_pool"
-    for index, site in enumerate(overrides.sites):
-        yield f"overrides.sites[{index}].site_id", site.site_id, "sites", "input_unknown_site"
-    if campaign.buffer_held_at not in ("site", "area_store"):
-        yield "campaign.buffer_held_at", campaign.buffer_held_at, "stores", "input_unknown_store"
-    # The default floor names MR, which a campaign without MR simply does not have: only floors the
-    # scenario writes must name its antigens.
-    if "floors" in scenario.fairness.model_fields_set:
-        for index, floor in enumerate(scenario.fairness.floors):
-            for position, antigen in enumerate(floor.antigens or ()):
-                field = f"fairness.floors[{index}].antigens[{position}]"
-                yield field, antigen, "vaccines", "input_unknown_antigen"
-
-
-def flow_override_problems(
-    scenario: Scenario, sites: Iterable[Site], scenario_file: str = "scenario"
-) -> list[Problem]:
-    """Check that ``overrides.sites[].travellers_per_day`` replaces the flow of flow sites only.
-
-    Parameters
-    ----------
-    scenario
-        The validated scenario.
-    sites
-        The rows of its sites table (a site it does not hold is left to :func:`reference_problems`).
-    scenario_file
-        How to name the scenario in messages.
-    """
-    by_id = {site.site_id: site for site in sites}
-    problems = []
-    for index, change in enumerate(scenario.overrides.sites):
-        site = by_id.get(change.site_id)
-        if change.travellers_per_day is not None and site is not None and not site.is_flow:
-            problem = Problem.of(
-                scenario_file,
-                "input_override_flow_at_resident_site",
-                f"overrides.sites[{index}].travellers_per_day",
-                site=change.site_id,
-                kind=site.kind.value,
-            )
-            problems.append(problem)
-    return problems
-
-
-def reference_problems(
-    scenario: Scenario, known: Mapping[str, set[str]], scenario_file: str = "scenario"
-) -> list[Problem]:
-    """Check the ids the scenario's settings name (antigens, overrides) against its data tables.
-
-    Parameters
-    ----------
-    scenario
-        The scenario.
-    known
-        The ids of each table by ``DataFiles`` field (``sites``, ``stores``, ``teams``, ``vaccines``);
-        references into a table left out are not checked.
-    scenario_file
-        How to name the scenario in messages.
-
-    Returns
-    -------
-    list of Problem
-        One per unknown id, naming the setting (``overrides.teams[0].pool_id``), with a suggestion.
-    """
-    return [
-        _unknown(key, value, known[table], scenario_file, field_name, None)
-        for field_name, value, table, key in _references(scenario)
-        if table in known and value not in known[table]
-    ]
-
-
-def _parent_cycles(stores: Mapping[int, Store], file: str) -> list[Problem]:
-    parents = {s.store_id: s.parent_store_id for s in stores.values()}
-    problems = []
-    for row_number, store in stores.items():
-        seen = {store.store_id}
-        current = parents.get(store.store_id)
-        while current is not None and current in parents:
-            if current in seen:
-                problems.append(
-                    Problem.of(
-                        file, "input_parent_cycle", "parent_store_id", row_number, store=store.store_id
-                    )
-                )
-                break
-            seen.add(current)
-            current = parents[current]
-    return problems

@@ -16,9 +16,9 @@ import networkx as nx
 
 from models import Plan, RoutePlan, Scenario, SolverSettings
 from planner.allocation import AllocationData, SolveMonitor, build_model, prepare, solve_model
-from planner.deliveries import DeliveryBuilder
+from planner.deliveries import plan_deliveries
 from planner.errors import display_path
-from planner.itineraries import ItineraryBuilder
+from planner.itineraries import plan_itineraries
 from planner.loading import CampaignInputs, load_inputs, load_scenario
 from planner.logistics import with_logistics
 from planner.network import TravelMatrix, apply_road_conditions, load_road_graph, snap_places, travel_matrix
@@ -152,23 +152,21 @@ def plan_allocation(data: AllocationData, solver: SolverSettings | None = None) 
 def plan_routes(data: AllocationData, plan: Plan) -> RoutePlan:
     """Turn a solved plan into team itineraries and store deliveries (see planner.itineraries)."""
     start = time.perf_counter()
-    itineraries = ItineraryBuilder(data, plan)
-    team_days = itineraries.build()
-    deliveries = DeliveryBuilder(data, plan, team_days)
-    trips, collections, team_days = deliveries.build()
+    itineraries = plan_itineraries(data, plan)
+    deliveries = plan_deliveries(data, plan, itineraries.team_days)
     campaign = data.inputs.scenario.campaign
     return RoutePlan(
         scenario_name=plan.scenario_name,
         days=campaign.days,
         working_day_h=campaign.working_day_h,
-        team_days=tuple(team_days),
-        deliveries=tuple(trips),
-        collections=tuple(collections),
-        unscheduled=tuple(itineraries.unscheduled),
-        released_team_days=itineraries.released,
+        team_days=deliveries.team_days,
+        deliveries=deliveries.trips,
+        collections=deliveries.collections,
+        unscheduled=itineraries.unscheduled,
+        released_team_days=dict(itineraries.released),
         seconds=round(time.perf_counter() - start, 3),
-        warnings=tuple(itineraries.warnings + deliveries.warnings),
-        warning_parts=tuple(itineraries.warning_parts + deliveries.warning_parts),
+        warnings=itineraries.warnings + deliveries.warnings,
+        warning_parts=itineraries.warning_parts + deliveries.warning_parts,
     )
 
 

@@ -89,20 +89,43 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
     Each warning is a message part (a template key of :data:`planner.i18n.LABELS` and its values); the
     plan keeps it and its English text.
     """
-    data = model.data
-    inputs = data.inputs
-    scenario = inputs.scenario
+    scenario = model.data.inputs.scenario
     figures = PlanFigures(model, outcome)
-    vaccinated, reachable = figures.site_antigen_people
-    people = figures.people_by_site_group
-    shipped = figures.doses_shipped
-    groups = targeted_groups(inputs)
+    sites = site_results(figures)
+    antigens = site_antigen_results(figures)
+    solved = outcome.status in ("optimal", "feasible")
+    parts = plan_warnings(model, warnings)
+    return Plan(
+        scenario_name=scenario.name,
+        scenario_title=scenario.title,
+        status=outcome.status,
+        solver=solver_info(outcome),
+        kpis=plan_kpis(model, outcome, figures, sites, antigens),
+        shortfalls=explain_shortfalls(figures, outcome) if solved else (),
+        buffer_shortfalls=buffer_shortfalls(figures) if solved else (),
+        wastage_notes=wastage_notes(figures, antigens) if solved else (),
+        fairness=fairness_report(model, outcome, figures) if solved else None,
+        sites=sites,
+        site_antigens=antigens,
+        shipments=shipments(figures),
+        transfers=transfers(figures),
+        team_days=team_day_rows(figures),
+        warnings=tuple(render_reason(part) for part in parts),
+        warning_parts=parts,
+    )
 
-    site_rows = []
+
+def site_results(figures: PlanFigures) -> tuple[SiteResult, ...]:
+    """Each site's people targeted (by the campaign's antigens) and vaccinated, team-days and doses."""
+    data = figures.data
+    inputs = data.inputs
+    people, shipped = figures.people_by_site_group, figures.doses_shipped
+    groups = targeted_groups(inputs)
+    rows = []
     for s, site in inputs.sites.items():
         target = sum(n for g, n in data.demands[s].target_by_group.items() if g in groups)
         done = sum(people[s, g] for g in groups)
-        site_rows.append(
+        rows.append(
             SiteResult(
                 site_id=s,
                 name=site.name,
@@ -116,15 +139,23 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
                 doses_shipped=sum(shipped[s, a] for a in inputs.vaccines),
             )
         )
+    return tuple(rows)
 
-    antigen_rows = []
-    buffer_rate = scenario.campaign.buffer_rate
+
+def site_antigen_results(figures: PlanFigures) -> tuple[SiteAntigenResult, ...]:
+    """Each (site, antigen) with people to target: people, doses needed and shipped, vials and wastage."""
+    data = figures.data
+    inputs = data.inputs
+    vaccinated, reachable = figures.site_antigen_people
+    shipped = figures.doses_shipped
+    buffer_rate = inputs.scenario.campaign.buffer_rate
+    rows = []
     for s in inputs.sites:
         for a, vaccine in inputs.vaccines.items():
             need = antigen_need(data.demands[s], vaccine, buffer_rate)
             if need.target_people == 0:
                 continue
-            antigen_rows.append(
+            rows.append(
                 SiteAntigenResult(
                     site_id=s,
                     antigen=a,
@@ -139,13 +170,18 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
                     **_vial_use(figures, s, a),
                 )
             )
+    return tuple(rows)
 
-    shipments = tuple(
+
+def shipments(figures: PlanFigures) -> tuple[Shipment, ...]:
+    """The vials each store sends each site, by (store, site, antigen)."""
+    data = figures.data
+    return tuple(
         Shipment(
             store_id=d,
             site_id=s,
             antigen=a,
-            doses=vials * inputs.vaccines[a].doses_per_vial,
+            doses=vials * data.inputs.vaccines[a].doses_per_vial,
             vials=vials,
             volume_l=round(vials * data.vial_volume_l(a), 3),
             travel_time_s=round(data.supply_links[d, s][0], 1),
@@ -153,19 +189,32 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
         for (d, s, a), vials in sorted(figures.vials.items())
         if vials > 0
     )
-    transfers = tuple(
+
+
+def transfers(figures: PlanFigures) -> tuple[Transfer, ...]:
+    """The vials each store sends a lower store, by (parent, child, antigen)."""
+    vaccines = figures.data.inputs.vaccines
+    return tuple(
         Transfer(
             from_store_id=p,
             to_store_id=c,
             antigen=a,
-            doses=vials * inputs.vaccines[a].doses_per_vial,
+            doses=vials * vaccines[a].doses_per_vial,
             vials=vials,
         )
         for (p, c, a), vials in sorted(figures.transfer_vials.items())
         if vials > 0
     )
+
+
+def team_day_rows(figures: PlanFigures) -> tuple[TeamDays, ...]:
+    """The team-days each pool spends at each site, and the people it vaccinates there (its share of them)."""
+    data = figures.data
+    inputs = data.inputs
+    people = figures.people_by_site_group
+    groups = targeted_groups(inputs)
     contacts = {s: sum(people[s, g] for g in groups) for s in inputs.sites}
-    team_rows = []
+    rows = []
     for (p, s), days in sorted(figures.team_days.items()):
         if days <= 0:
             continue
@@ -173,7 +222,7 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
         capacity = figures.contact_capacity(s)
         share = figures.pool_capacity(p, s) / capacity if capacity else 0.0
         pool = inputs.pools[p]
-        team_rows.append(
+        rows.append(
             TeamDays(
                 pool_id=p,
                 base_id=pool.base_id,
@@ -187,17 +236,28 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
                 people_vaccinated=round(contacts[s] * share),
             )
         )
+    return tuple(rows)
 
+
+def plan_kpis(
+    model: AllocationModel,
+    outcome: SolveOutcome,
+    figures: PlanFigures,
+    sites: Sequence[SiteResult],
+    antigens: Sequence[SiteAntigenResult],
+) -> Kpis:
+    """The plan's totals: people and vaccinations against their targets, doses, team-days, cost and goal."""
+    inputs = model.data.inputs
     costs = {name: outcome.evaluate(expr) for name, expr in cost_terms(model).items()}
     breakdown = CostBreakdown(**{name: round(value, 2) for name, value in costs.items()})
     administered = sum(
         inputs.vaccines[a].doses_per_person * count for (_s, _g, a), count in figures.vaccinated.items()
     )
-    doses_shipped = sum(shipped.values())
-    target_people = sum(r.target_people for r in site_rows)
-    people_vaccinated = sum(r.people_vaccinated for r in site_rows)
-    target_vaccinations = sum(r.target_people for r in antigen_rows)
-    vaccinations = sum(r.people_vaccinated for r in antigen_rows)
+    doses_shipped = sum(figures.doses_shipped.values())
+    target_people = sum(r.target_people for r in sites)
+    people_vaccinated = sum(r.people_vaccinated for r in sites)
+    target_vaccinations = sum(r.target_people for r in antigens)
+    vaccinations = sum(r.people_vaccinated for r in antigens)
     kpis = Kpis(
         target_people=target_people,
         people_vaccinated=people_vaccinated,
@@ -205,51 +265,42 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
         target_vaccinations=target_vaccinations,
         vaccinations=vaccinations,
         vaccination_coverage=vaccinations / target_vaccinations if target_vaccinations else 0.0,
-        doses_needed=sum(r.doses_needed for r in antigen_rows),
+        doses_needed=sum(r.doses_needed for r in antigens),
         doses_shipped=doses_shipped,
         doses_wasted=doses_shipped - administered,
         team_days_used=sum(figures.team_days.values()),
-        team_days_available=sum(p.teams for p in inputs.pools.values()) * scenario.campaign.days,
+        team_days_available=sum(p.teams for p in inputs.pools.values()) * inputs.scenario.campaign.days,
         cost=round(breakdown.total_usd, 2),
         cost_breakdown=breakdown,
     )
-    kpis = kpis.model_copy(update=goal_figures(model, figures))
-    rounds = scenario.campaign.rounds
-    if rounds is not None:
-        one_round = ReasonPart(
-            key="plan_one_round", values={"rounds": rounds.count, "interval": rounds.interval_days}
-        )
-        warnings = (one_round, *warnings)
-    solved = outcome.status in ("optimal", "feasible")
-    return Plan(
-        scenario_name=scenario.name,
-        scenario_title=scenario.title,
-        status=outcome.status,
-        solver=SolverInfo(
-            name=outcome.solver,
-            seconds=round(outcome.seconds, 3),
-            objective=outcome.objective,
-            bound=outcome.bound,
-            gap=outcome.gap,
-            cost_stage_seconds=outcome.cost_stage_seconds,
-            cost_stage_gap=outcome.cost_stage_gap,
-            coverage_stage_cost_usd=outcome.coverage_stage_cost_usd,
-            message=outcome.message,
-            message_parts=outcome.message_parts,
-        ),
-        kpis=kpis,
-        shortfalls=explain_shortfalls(figures, outcome) if solved else (),
-        buffer_shortfalls=buffer_shortfalls(figures) if solved else (),
-        wastage_notes=wastage_notes(figures, tuple(antigen_rows)) if solved else (),
-        fairness=fairness_report(model, outcome, figures) if solved else None,
-        sites=tuple(site_rows),
-        site_antigens=tuple(antigen_rows),
-        shipments=shipments,
-        transfers=transfers,
-        team_days=tuple(team_rows),
-        warnings=tuple(render_reason(part) for part in warnings),
-        warning_parts=tuple(warnings),
+    return kpis.model_copy(update=goal_figures(model, figures))
+
+
+def solver_info(outcome: SolveOutcome) -> SolverInfo:
+    """What the solver reported: its name, time, objective, bound, gap and message."""
+    return SolverInfo(
+        name=outcome.solver,
+        seconds=round(outcome.seconds, 3),
+        objective=outcome.objective,
+        bound=outcome.bound,
+        gap=outcome.gap,
+        cost_stage_seconds=outcome.cost_stage_seconds,
+        cost_stage_gap=outcome.cost_stage_gap,
+        coverage_stage_cost_usd=outcome.coverage_stage_cost_usd,
+        message=outcome.message,
+        message_parts=outcome.message_parts,
     )
+
+
+def plan_warnings(model: AllocationModel, warnings: Sequence[ReasonPart]) -> tuple[ReasonPart, ...]:
+    """The plan's warnings: first that it plans one round of several, if the campaign has rounds."""
+    rounds = model.data.inputs.scenario.campaign.rounds
+    if rounds is None:
+        return tuple(warnings)
+    one_round = ReasonPart(
+        key="plan_one_round", values={"rounds": rounds.count, "interval": rounds.interval_days}
+    )
+    return (one_round, *warnings)
 
 
 def _vial_use(figures: PlanFigures, site_id: str, antigen: str) -> dict[str, int | float | None]:

@@ -6,6 +6,7 @@ Unless a test says otherwise: one antigen X for group "all" (uptake 1, no wastag
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import pytest
 from models import Plan, clock
 from planner import plan_allocation, validate
 from planner.allocation import AllocationData
+from planner.deliveries import plan_deliveries
+from planner.itineraries import plan_itineraries
 from planner.pipeline import add_routes
 
 from invariants import check_plan_invariants, check_route_invariants
@@ -104,6 +107,33 @@ def test_two_short_visits_share_one_day(instance: Callable[..., Path]) -> None:
     # The team is based at the store that supplies it: it collects its vials, no vehicle needed.
     assert not routes.deliveries
     assert {(c.for_site_id, c.vials) for c in routes.collections} == {("a", 10), ("b", 10)}
+
+
+def test_the_stages_return_frozen_results_the_routes_are_made_of(instance: Callable[..., Path]) -> None:
+    """plan_itineraries, then plan_deliveries of its team-days: the plan's routes, nothing read after."""
+    path = instance(
+        nodes=SLOW_NEAR,
+        edges=SLOW_EDGES,
+        stores=DEPOT,
+        stock=[("depot", "X", 10_000)],
+        sites=[{"site_id": "a", "population": 100}, {"site_id": "b", "population": 100}],
+        pools=[{"pool_id": "out", "base_id": "depot", "team_type": "outreach", "output_per_day": 800}],
+        campaign={"days": 5},
+    )
+    data, plan = routed(path)
+    itineraries = plan_itineraries(data, plan)
+    deliveries = plan_deliveries(data, plan, itineraries.team_days)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        itineraries.unscheduled = ()  # type: ignore[misc]
+    assert dict(itineraries.released) == {}  # each site's one team-day is needed (its visit is 1 h)
+    assert itineraries.unscheduled == () and itineraries.warnings == () == deliveries.warnings
+    assert [day.stops for day in deliveries.team_days] == [day.stops for day in itineraries.team_days]
+    assert all(day.kit.pickups for day in deliveries.team_days)  # the deliveries say where kits are
+    assert not any(day.kit.pickups for day in itineraries.team_days)
+    routes = plan.routes
+    assert routes is not None
+    assert routes.team_days == deliveries.team_days
+    assert routes.collections == deliveries.collections and routes.deliveries == deliveries.trips
 
 
 def test_deliveries_split_over_trips_within_the_vehicle(instance: Callable[..., Path]) -> None:
