@@ -213,10 +213,16 @@ def _pdf_table(
 
 
 def _cell_text(value: Cell, lang: Lang) -> str:
-    """A cell as printed: numbers as ``lang`` writes them (whole numbers here), text as is."""
+    """A cell as printed: numbers as ``lang`` writes them, text as is."""
     if isinstance(value, int | float):
-        return format_number(value, lang, decimals=0 if isinstance(value, int) else 1)
+        return _number_text(value, lang)
     return "" if value is None else value
+
+
+@cache
+def _number_text(value: float, lang: Lang) -> str:
+    """A number as ``lang`` writes it (floats with one decimal); cached, as pages repeat the same counts."""
+    return format_number(value, lang, decimals=0 if isinstance(value, int) else 1)
 
 
 def _fit(pdf: _Microplan, text: str, width_mm: float) -> str:
