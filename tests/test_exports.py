@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -906,6 +907,20 @@ def test_the_registry_holds_each_format_once_and_its_writer_writes_its_suffix(pl
             assert list(files) == [record.download_name(plan)]
         assert BUNDLE_MIME[record.name] == record.download_media_type
     assert {record.name for record in REGISTRY if record.needs_routes} == NEEDS_ROUTES
+
+
+def test_the_package_imports_no_solver_and_message_rendering_in_one_module() -> None:
+    """Layers point one way: exports read plans; only texts.py imports the rendering of messages."""
+    package = REPO / "planner" / "exports"
+    imports = {
+        path.name: re.findall(r"^(?:from|import) ([\w.]+)", path.read_text(encoding="utf-8"), re.MULTILINE)
+        for path in package.glob("*.py")
+    }
+    for name, modules in imports.items():
+        assert not {m for m in modules if m.split(".")[0] in {"pulp", "highspy", "pyvrp", "osmnx"}}, name
+        assert "planner.allocation" not in modules, name
+    rendering = {"planner.explain", "planner.render"}
+    assert [name for name, modules in imports.items() if rendering & set(modules)] == ["texts.py"]
 
 
 def test_formats_that_need_routes_refuse_a_plan_without() -> None:
