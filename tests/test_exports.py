@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -50,25 +51,26 @@ from planner.exports import (
     BUNDLE_MIME,
     FORMATS,
     NEEDS_ROUTES,
+    REGISTRY,
     ExportError,
     Place,
     bundle_name,
     export_bundle,
     export_files,
     export_tables,
-    latin1,
     parse_formats,
     write_exports,
 )
-from planner.i18n import LABELS, LANGUAGES, MissingLabelError, t
+from planner.i18n import LABELS, LANGUAGES, Lang, MissingLabelError, t
 from planner.outputs import write_files
 
 from conftest import REPO
 
 BOM = b"\xef\xbb\xbf"
 KIGAMBA = "Kigamba – Muyinga (déplacés)"
-#: How the PDF core fonts spell it (the en dash is outside latin-1).
-KIGAMBA_PDF = "Kigamba - Muyinga (déplacés)"
+#: The CSV field separator by language: ';' where the decimal sign is a comma, as a spreadsheet expects.
+CSV_DELIMITER = {"en": ",", "fr": ";"}
+NARROW_NO_BREAK_SPACE = "\u202f"
 LONG_VEHICLE = "bujumbura_national_refrigerated_truck_v1"
 
 PLACES = {
@@ -336,9 +338,9 @@ def files(plan: Plan) -> dict[tuple[str, str], dict[str, bytes]]:
     return {(fmt, lang): export_files(plan, PLACES, fmt, lang) for fmt in FORMATS for lang in LANGUAGES}
 
 
-def _csv_rows(content: bytes) -> list[list[str]]:
+def _csv_rows(content: bytes, lang: Lang = "en") -> list[list[str]]:
     assert content.startswith(BOM)
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=CSV_DELIMITER[lang]))
 
 
 def _flat(coords: Iterable[Sequence[float]]) -> list[float]:
@@ -346,9 +348,10 @@ def _flat(coords: Iterable[Sequence[float]]) -> list[float]:
     return [float(v) for xy in coords for v in xy[:2]]
 
 
-def _number_or_text(text: str) -> float | str:
+def _number_or_text(text: str, lang: Lang = "en") -> float | str:
+    """A CSV cell read back as a number if it is one (French numbers have a decimal comma)."""
     try:
-        return float(text)
+        return float(text.replace(",", ".") if lang == "fr" else text)
     except ValueError:
         return text
 
@@ -360,8 +363,8 @@ def _cell_text(value: object) -> str:
     return repr(float(value)) if isinstance(value, int | float) else str(value)
 
 
-def _csv_dicts(content: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+def _csv_dicts(content: bytes, lang: Lang = "en") -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=CSV_DELIMITER[lang]))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -409,8 +412,37 @@ def test_csv_summary_holds_the_kpis_and_counts(files: dict[tuple[str, str], dict
     assert summary["Delivery trips"] == "1"
     assert float(summary["Load (L)"]) == pytest.approx(2.8)
     assert summary["Team-days unscheduled"] == "1"
-    french = dict(row for row in _csv_rows(files["csv", "fr"]["summary.csv"])[1:])
+    french = dict(row for row in _csv_rows(files["csv", "fr"]["summary.csv"], "fr")[1:])
     assert french["Personnes vaccinées"] == "850"
+
+
+def test_french_csv_has_semicolons_and_decimal_commas_for_a_french_excel(
+    files: dict[tuple[str, str], dict[str, bytes]],
+) -> None:
+    for name, french in files["csv", "fr"].items():
+        assert french.startswith(BOM)
+        english = _csv_rows(files["csv", "en"][name])
+        rows = list(csv.reader(io.StringIO(french.decode("utf-8-sig")), delimiter=";"))
+        # The same cells; numbers the same but for the decimal sign.
+        assert [len(row) for row in rows] == [len(row) for row in english], name
+        for row, english_row in zip(rows[1:], english[1:], strict=True):
+            for cell, english_cell in zip(row, english_row, strict=True):
+                if isinstance(_number_or_text(english_cell), float):
+                    assert cell == english_cell.replace(".", ","), (name, cell)
+    summary = dict(row for row in _csv_rows(files["csv", "fr"]["summary.csv"], "fr")[1:])
+    assert summary["Couverture"] == "0,85"
+    assert _number_or_text(summary[t("load_l", "fr")], "fr") == pytest.approx(2.8)
+    assert "," in summary[t("load_l", "fr")]
+    vehicle = _csv_dicts(files["csv", "fr"][f"vehicle_{LONG_VEHICLE}.csv"], "fr")
+    assert all("." not in row[t("litres", "fr")] for row in vehicle)
+
+
+def test_french_xlsx_cells_stay_numbers(files: dict[tuple[str, str], dict[str, bytes]]) -> None:
+    """Excel shows numbers in its user's locale: the workbook holds numbers, not French text."""
+    book = openpyxl.load_workbook(io.BytesIO(files["xlsx", "fr"]["tiny_routes.xlsx"]))
+    summary = dict(book[t("summary", "fr")].iter_rows(min_row=2, values_only=True))
+    assert summary["Couverture"] == 0.85
+    assert summary[t("load_l", "fr")] == pytest.approx(2.8)
 
 
 def test_csv_team_rows_have_stops_times_vials_and_the_days_kit(
@@ -448,12 +480,12 @@ def test_csv_team_rows_have_stops_times_vials_and_the_days_kit(
         "Muyinga store (delivered to base)",
     )
     assert all(r["Picked up at"] == "" for r in stops)
-    french = _csv_dicts(files["csv", "fr"]["team_or_kirundo_1.csv"])
+    french = _csv_dicts(files["csv", "fr"]["team_or_kirundo_1.csv"], "fr")
     assert french[0]["Arrivée"] == "09:05"
     assert french[0]["Flacons bOPV"] == "9"
     assert french[1]["Conteneur"] == "caisse isotherme"
     assert french[1]["Retiré à"] == "Kirundo store (dépôt de l'équipe)"
-    french_mobile = _csv_dicts(files["csv", "fr"]["team_mob_muyinga_1.csv"])
+    french_mobile = _csv_dicts(files["csv", "fr"]["team_mob_muyinga_1.csv"], "fr")
     assert french_mobile[2]["Retiré à"] == (
         "Muyinga store (livré à la base): MR 45, bOPV 14; Gasorwe camp (réfrigérateur du site): bOPV 6"
     )
@@ -508,11 +540,11 @@ def test_xlsx_has_a_sheet_per_table_with_the_csv_values(
         for sheet_name, table in zip(book.sheetnames, tables, strict=True):
             sheet = book[sheet_name]
             values = [tuple(c.value for c in row) for row in sheet.iter_rows()]
-            csv_rows = _csv_rows(files["csv", lang][f"{table.file_stem}.csv"])
+            csv_rows = _csv_rows(files["csv", lang][f"{table.file_stem}.csv"], lang)
             # The same cells as the CSV file (CSV holds text; blank cells are None in the sheet).
             assert len(values) == len(csv_rows)
             for row, csv_row in zip(values, csv_rows, strict=True):
-                assert [_cell_text(v) for v in row] == [_cell_text(_number_or_text(c)) for c in csv_row]
+                assert [_cell_text(v) for v in row] == [_cell_text(_number_or_text(c, lang)) for c in csv_row]
             assert sheet.freeze_panes == "A2"
             assert all(cell.font.bold for cell in sheet[1])
     team = openpyxl.load_workbook(io.BytesIO(files["xlsx", "en"]["tiny_routes.xlsx"]))["Team mob_muyinga_1"]
@@ -739,9 +771,9 @@ def test_pdf_has_one_microplan_page_per_team_day(files: dict[tuple[str, str], di
         "Day 1 / 3",
         "Trip mob_muyinga_1_t1",
         "Leaves Muyinga store 07:00",
-        f"Back at {KIGAMBA_PDF} 16:00",
+        f"Back at {KIGAMBA} 16:00",
         "1 Gasorwe camp 07:20 12:00 120",
-        f"2 {KIGAMBA_PDF} 12:45 16:00 250",
+        f"2 {KIGAMBA} 12:45 16:00 250",
         "Total 370",
         "Picked up at: Muyinga store (delivered to base): MR 45, bOPV 14",
         "Picked up at: Gasorwe camp (site fridge): bOPV 6",
@@ -776,7 +808,7 @@ def test_pdf_in_french(files: dict[tuple[str, str], dict[str, bytes]]) -> None:
         "Boîtes de sécurité",
         "Chaîne du froid",
         "porte-vaccins 2 8",
-        f"2 {KIGAMBA_PDF} 12:45 16:00 250",
+        f"2 {KIGAMBA} 12:45 16:00 250",
         "Retiré à: Muyinga store (livré à la base): MR 45, bOPV 14",
         "Retiré à: Gasorwe camp (réfrigérateur du site): bOPV 6",
         "Superviseur: ____",
@@ -823,16 +855,72 @@ def test_a_crowded_team_day_still_fits_one_page() -> None:
     assert "+ 19 more stops" in text  # 11 shown, the 12th row sums up 19
     assert f"Total {sum(s.people for s in stops)}" in text
     assert "+ 5 more antigens 5 50 0" in text
-    assert f"Picked up at: {KIGAMBA_PDF} (site fridge): MR 1" in text
+    assert f"Picked up at: {KIGAMBA} (site fridge): MR 1" in text
     assert "Picked up at: + 3 more places" in text  # 2 shown, the 3rd line counts the other 3
 
 
-def test_latin1_keeps_french_and_replaces_the_rest() -> None:
-    assert latin1("Kigamba – Muyinga (déplacés) “ok” ≥ 2 Ω") == 'Kigamba - Muyinga (déplacés) "ok" >= 2 ?'
+def test_pdf_prints_every_character_as_written(plan: Plan) -> None:
+    """The embedded Unicode font prints dashes, accents, Greek and Cyrillic; nothing is transliterated."""
+    name = "Kigamba – Муйинга Ω “ok” ≥ 2"
+    places = {**PLACES, "muyinga_store": Place("muyinga_store", name, "store", 30.34, -2.85)}
+    pages = _pdf_pages(export_files(plan, places, "pdf")["tiny_routes_microplan.pdf"])
+    assert f"Leaves {name} 07:00" in pages[0]
+    assert "?" not in pages[0]
+
+
+def test_french_pdf_keeps_accents_and_thin_spaces_in_figures(plan: Plan) -> None:
+    assert plan.routes is not None
+    day = plan.routes.team_days[0]
+    crowded = day.model_copy(update={"stops": (day.stops[0].model_copy(update={"people": 12345}),)})
+    routes = plan.routes.model_copy(update={"team_days": (crowded,)})
+    content = export_files(make_plan(routes), PLACES, "pdf", "fr")["tiny_routes_microplan.pdf"]
+    (page,) = _pdf_pages(content)
+    assert "é" in page and "Équipe" in page
+    assert f"12{NARROW_NO_BREAK_SPACE}345" in page  # French groups thousands with a narrow no-break space
+    (english,) = _pdf_pages(export_files(make_plan(routes), PLACES, "pdf", "en")["tiny_routes_microplan.pdf"])
+    assert "12,345" in english
+
+
+def test_long_text_is_cut_to_its_cell_in_the_unicode_font(plan: Plan) -> None:
+    assert plan.routes is not None
+    day = plan.routes.team_days[0]
+    long_name = "Ω" * 200
+    stops = (day.stops[0].model_copy(update={"site_name": long_name}),)
+    routes = plan.routes.model_copy(update={"team_days": (day.model_copy(update={"stops": stops}),)})
+    (page,) = _pdf_pages(export_files(make_plan(routes), PLACES, "pdf")["tiny_routes_microplan.pdf"])
+    shown = next(line for line in page.splitlines() if "ΩΩΩ" in line)
+    assert "..." in shown and 20 < shown.count("Ω") < 200
 
 
 # ---------------------------------------------------------------------------------------------------
 # Formats, bundles, folders and errors
+
+
+def test_the_registry_holds_each_format_once_and_its_writer_writes_its_suffix(plan: Plan) -> None:
+    names = [record.name for record in REGISTRY]
+    assert sorted(names) == sorted(set(names)) == sorted(FORMATS)
+    assert tuple(names) == FORMATS
+    for record in REGISTRY:
+        files = record.writer(plan, PLACES, "en")
+        assert files and all(name.endswith(record.suffix) for name in files), record.name
+        if not record.several_files:
+            assert list(files) == [record.download_name(plan)]
+        assert BUNDLE_MIME[record.name] == record.download_media_type
+    assert {record.name for record in REGISTRY if record.needs_routes} == NEEDS_ROUTES
+
+
+def test_the_package_imports_no_solver_and_message_rendering_in_one_module() -> None:
+    """Layers point one way: exports read plans; only texts.py imports the rendering of messages."""
+    package = REPO / "planner" / "exports"
+    imports = {
+        path.name: re.findall(r"^(?:from|import) ([\w.]+)", path.read_text(encoding="utf-8"), re.MULTILINE)
+        for path in package.glob("*.py")
+    }
+    for name, modules in imports.items():
+        assert not {m for m in modules if m.split(".")[0] in {"pulp", "highspy", "pyvrp", "osmnx"}}, name
+        assert "planner.allocation" not in modules, name
+    rendering = {"planner.explain", "planner.render"}
+    assert [name for name, modules in imports.items() if rendering & set(modules)] == ["texts.py"]
 
 
 def test_formats_that_need_routes_refuse_a_plan_without() -> None:

@@ -18,7 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from models import Plan, clock
-from planner.exports import export_files, latin1, places_from_inputs
+from planner.exports import export_files, places_from_inputs
 from planner.i18n import day_name, t
 from planner.pipeline import add_routes, plan_allocation, validate
 
@@ -252,5 +252,5 @@ def test_pdf_has_a_page_per_team_day_with_its_stops_times_people_and_kit() -> No
         for line in day.kit.lines:
             assert line.antigen in text and str(line.vials) in text
         for pickup in day.kit.pickups:
-            assert f"Picked up at: {latin1(pickup.place_name)}" in text
+            assert f"Picked up at: {pickup.place_name}" in text
         assert "Supervisor" in text
