@@ -27,11 +27,11 @@ from planner.errors import InputError, Problem, display_path
 from planner.exports import (
     DELIVERY_RGB,
     Place,
-    _natural_key,
     team_colour,
     team_day_coords,
     trip_coords,
 )
+from planner.exports.common import natural_key
 from planner.i18n import Lang, t
 
 #: Province outlines of the built-in Burundi data (approximate, for orientation only).
@@ -339,7 +339,7 @@ def team_route_records(plan: Plan, places: Mapping[str, Place], lang: Lang = "en
     """
     if plan.routes is None:
         return []
-    days = sorted(plan.routes.team_days, key=lambda d: (_natural_key(d.team_id), d.day, d.departure_s))
+    days = sorted(plan.routes.team_days, key=lambda d: (natural_key(d.team_id), d.day, d.departure_s))
     colour_of = {team_id: team_colour(i) for i, team_id in enumerate(dict.fromkeys(d.team_id for d in days))}
     same_path: dict[tuple[str, tuple[LonLat, ...]], list[TeamDay]] = {}
     for day in days:
@@ -417,7 +417,7 @@ def delivery_route_records(
     """Return a record per delivery trip: its road path, dark grey, and tooltip texts."""
     if plan.routes is None:
         return []
-    trips = sorted(plan.routes.deliveries, key=lambda d: (_natural_key(d.vehicle_id), d.day, d.departure_s))
+    trips = sorted(plan.routes.deliveries, key=lambda d: (natural_key(d.vehicle_id), d.day, d.departure_s))
     return [
         _route_record(
             {"trip_id": trip.trip_id, "vehicle_id": trip.vehicle_id, "day": trip.day},

@@ -26,7 +26,6 @@ from planner.exports.common import (
     Place,
     places_from_inputs,
 )
-from planner.exports.common import natural_key as _natural_key
 from planner.exports.coords import team_day_coords, trip_coords
 from planner.exports.geo import GEO_LAYERS, geo_layers
 from planner.exports.kml import DELIVERY_RGB, team_colour
@@ -46,7 +45,6 @@ __all__ = [
     "ExportFormat",
     "Place",
     "Table",
-    "_natural_key",
     "bundle_name",
     "export_bundle",
     "export_files",
