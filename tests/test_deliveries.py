@@ -165,3 +165,24 @@ def test_one_vehicle_brings_fridge_drops_a_day_earlier(instance: Callable[..., P
     routes = routes_of(two_far_posts(instance, vehicles=1, fridge_net_volume_l=10.0))
     assert sorted((t.day, t.vehicle_id) for t in routes.deliveries) == [(-1, "depot_v1"), (0, "depot_v1")]
     assert not routes.warning_parts
+
+
+def test_a_lower_store_is_resupplied_before_its_own_round(instance: Callable[..., Path]) -> None:
+    """Store sub (at a, below the depot, no stock of its own) supplies site b, whose post works on day 1.
+    sub's vehicle brings b's 10 vials on day 0; so the depot's transfer to sub leaves a lead day
+    earlier, on day -1, its line's first day being day 0 (when sub sends it on). Legs: 1 km at 60 km/h."""
+    path = instance(
+        nodes=[("hq", 0.0), ("a", 0.01), ("b", 0.02)],
+        edges=[("hq", "a", 1.0, 60.0), ("a", "b", 1.0, 60.0)],
+        stores=[DEPOT, {"store_id": "sub", "at": "a", "level": "district", "parent_store_id": "depot"}],
+        stock=[("depot", "X", 1000)],
+        sites=[{"site_id": "b", "population": 100, "supply_store_id": "sub"}],
+        pools=[post("b", 100)],
+        campaign={"days": 1},
+        extra={"supply": {"mode": "hierarchy"}},
+    )
+    routes = routes_of(path)
+    assert [(t.trip_id, t.day, drops(t)) for t in routes.deliveries] == [
+        ("depot_day-1_1", -1, [("sub", "sub", 0, 10)]),
+        ("sub_day0_1", 0, [("b", "b", 1, 10)]),
+    ]
