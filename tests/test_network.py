@@ -7,6 +7,7 @@ edges with the travel time and length the test names, so each answer can be work
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -14,7 +15,15 @@ import pytest
 
 from models import Network, RoadClosure
 from planner.errors import InputError
-from planner.network import apply_road_conditions, road_sections, snap_places, travel_matrix
+from planner.network import (
+    apply_road_conditions,
+    graph_from_tables,
+    road_sections,
+    snap_places,
+    travel_matrix,
+)
+
+from conftest import write_csv
 
 #: Node id -> (name, longitude).
 PLACES = {1: ("a", 0.0), 2: ("b", 0.01), 3: ("c", 0.02), 4: ("d", 0.03), 5: ("e", 0.5)}
@@ -238,3 +247,53 @@ def test_road_sections_list_what_one_closure_closes() -> None:
         ("R2 a - c", 9.0),
     ]
     assert sections[0].closure("flood") == RoadClosure(between=("a", "b"), ref="R1", reason="flood")
+
+
+def write_tables(folder: Path, edges: list[dict[str, object]]) -> tuple[Path, Path]:
+    nodes = [{"node_id": i, "name": name, "lat": 0.0, "lon": lon} for i, (name, lon) in PLACES.items()]
+    write_csv(folder / "road_nodes.csv", nodes)
+    write_csv(
+        folder / "road_edges.csv", edges, ["from_name", "to_name", "ref", "highway", "length_km", "speed_kph"]
+    )
+    return folder / "road_nodes.csv", folder / "road_edges.csv"
+
+
+def test_a_table_edge_is_a_road_both_ways_at_its_speed_or_its_class_s(tmp_path: Path) -> None:
+    """a-b: 3 km of track without a speed: 15 km/h, 720 s each way; b-c: 2 km at 40 km/h, 180 s."""
+    edges = [
+        {"from_name": "a", "to_name": "b", "ref": "", "highway": "track", "length_km": 3.0, "speed_kph": ""},
+        {
+            "from_name": "b",
+            "to_name": "c",
+            "ref": "R7",
+            "highway": "primary",
+            "length_km": 2.0,
+            "speed_kph": 40,
+        },
+    ]
+    graph = graph_from_tables(*write_tables(tmp_path, edges))
+    matrix = travel_matrix(graph, {"a": 1, "c": 3}, {"a": 1, "c": 3})
+    assert matrix.time_s("a", "c") == pytest.approx(720.0 + 180.0)
+    assert matrix.time_s("c", "a") == pytest.approx(900.0)
+    assert matrix.km("c", "a") == pytest.approx(5.0)
+    assert graph.edges[1, 2, 0]["speed_kph"] == 15.0
+
+
+def test_table_edges_naming_unknown_places_or_looping_are_errors(tmp_path: Path) -> None:
+    edges = [
+        {
+            "from_name": "a",
+            "to_name": "nowhere",
+            "ref": "",
+            "highway": "track",
+            "length_km": 1.0,
+            "speed_kph": "",
+        },
+        {"from_name": "b", "to_name": "b", "ref": "", "highway": "track", "length_km": 1.0, "speed_kph": ""},
+    ]
+    with pytest.raises(InputError) as caught:
+        graph_from_tables(*write_tables(tmp_path, edges))
+    assert [(p.row, p.field, p.message) for p in caught.value.problems] == [
+        (1, "to_name", "unknown node 'nowhere'"),
+        (2, "to_name", "an edge must join two different nodes"),
+    ]
