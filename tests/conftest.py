@@ -11,6 +11,7 @@ import osmnx as ox
 import pytest
 import yaml
 
+from models import Plan, SolverSettings
 from planner.network import graph_from_tables
 
 REPO = Path(__file__).resolve().parent.parent
@@ -154,3 +155,33 @@ def instance(tmp_path: Path) -> Callable[..., Path]:
         return build_instance(tmp_path / f"instance{next(counter)}", **kwargs)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def two_antigen_plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    """The optimum of a tiny instance worked out by hand (tests/test_results.py gives every figure).
+
+    Site a: 1195 people, one group. X (10-dose vials, 10,000 in stock) and Y (20-dose vials, only 600
+    doses in stock) for everyone. Two mobile pools at the depot, one team each, one campaign day:
+    p_big serves 1000 people a day, p_small 600; neither alone covers 1195, so both work.
+    """
+    from planner import plan_allocation, validate  # the solver stack only where a plan is solved
+
+    path = build_instance(
+        tmp_path_factory.mktemp("two_antigens"),
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=[{"store_id": "depot", "at": "hq"}],
+        stock=[("depot", "X", 10_000), ("depot", "Y", 600)],
+        sites=[{"site_id": "a", "population": 1195}],
+        pools=[
+            {"pool_id": "p_big", "base_id": "depot", "output_per_day": 1000},
+            {"pool_id": "p_small", "base_id": "depot", "output_per_day": 600},
+        ],
+        vaccines=[{"antigen": "X"}, {"antigen": "Y", "name": "Vaccine Y", "doses_per_vial": 20}],
+        campaign={"days": 1},
+    )
+    settings = SolverSettings(
+        name="highs", mip_gap=0.0, cost_mip_gap=0.0, cost_abs_gap_usd=0.0, time_limit_s=60
+    )
+    return plan_allocation(validate(path), settings)

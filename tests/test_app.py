@@ -14,6 +14,8 @@ from conftest import REPO
 
 APP = str(REPO / "streamlit_app.py")
 SOLVE_TIMEOUT_S = 300
+#: Every test shares the explorer solved on the Burundi baseline.
+pytestmark = pytest.mark.slow
 
 
 def solved(at: AppTest) -> AppTest:

@@ -37,6 +37,7 @@ if not os.path.exists(chromium_path()):
     pytest.skip(f"no chromium at {chromium_path()} (apt-get install chromium)", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 #: Sidebar link titles, by url path (and screenshot name).

@@ -196,6 +196,7 @@ def shortage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Solved]:
     yield Solved(process, out, json.loads((out / "plan.json").read_text(encoding="utf-8")))
 
 
+@pytest.mark.slow
 def test_shortage_solve_writes_every_file(shortage: Solved) -> None:
     assert {p.name for p in shortage.out.iterdir()} == PLAN_FILES
     # No staging folder is left beside the output.
@@ -206,6 +207,7 @@ def test_shortage_solve_writes_every_file(shortage: Solved) -> None:
         assert (shortage.out / name).read_bytes().startswith(BOM), name
 
 
+@pytest.mark.slow
 def test_shortage_plan_json_shape(shortage: Solved) -> None:
     plan = shortage.plan
     assert plan["scenario_name"] == "burundi_stock_shortage"
@@ -213,7 +215,7 @@ def test_shortage_plan_json_shape(shortage: Solved) -> None:
     solver = plan["solver"]
     assert {"name", "seconds", "objective", "bound", "gap"} <= set(solver)
     assert solver["name"] == "highs"
-    assert solver["seconds"] >= 0
+    assert solver["seconds"] > 0  # the solve time is recorded
     assert solver["objective"] > 0
     assert solver["bound"] >= solver["objective"] - 1e-6 * solver["objective"]
     if plan["status"] == "optimal":  # else the time limit stopped it (a loaded machine): gap reported
@@ -239,6 +241,7 @@ def test_shortage_plan_json_shape(shortage: Solved) -> None:
     assert kpis["cost"] > 0
 
 
+@pytest.mark.slow
 def test_shortage_shortfalls_name_a_store_or_teams(shortage: Solved) -> None:
     shortfalls = shortage.plan["shortfalls"]
     assert shortfalls
@@ -270,6 +273,7 @@ def test_shortage_shortfalls_name_a_store_or_teams(shortage: Solved) -> None:
     assert sum(int(r["people"]) for r in rows) == sum(s["people"] for s in shortfalls)
 
 
+@pytest.mark.slow
 def test_shortage_csv_columns_and_totals(shortage: Solved) -> None:
     kpis = shortage.plan["kpis"]
     columns, sites = read_csv(shortage.out / "sites.csv")
@@ -301,6 +305,7 @@ def test_shortage_csv_columns_and_totals(shortage: Solved) -> None:
 # 3. bad input: exit 2, every problem named, nothing written
 
 
+@pytest.mark.slow
 def test_typo_key_subprocess(burundi: BurundiCopy, tmp_path: Path) -> None:
     burundi.edit_scenario(lambda s: s["campaign"].update(dayz=s["campaign"].pop("days")))
     out = tmp_path / "out"
@@ -804,6 +809,7 @@ def test_models_import_nothing_from_planner() -> None:
     assert "models.base" in _imported_modules(REPO / "models" / "inputs.py")
 
 
+@pytest.mark.slow
 def test_plan_json_matches_models(shortage: Solved) -> None:
     """plan.json written by the CLI loads back into models.Plan and its KPIs are finite."""
     from models import Plan

@@ -386,6 +386,7 @@ def test_road_sections_hold_the_rainy_season_closure() -> None:
     assert all(s.ref is None for s in sections[len(refs) :])
 
 
+@pytest.mark.slow
 def test_closing_a_section_then_preparing_works(baseline: Scenario) -> None:
     sections = {s.label: s for s in road_sections(road_graph(baseline.data.roads))}
     closed = edits.set_closures(baseline, [sections["RN3 gitaza - magara"].closure("landslide")])

@@ -24,6 +24,9 @@ from planner.pipeline import add_routes, plan_allocation, validate
 
 from conftest import REPO
 
+#: Every test reads the exports of the routed Burundi baseline.
+pytestmark = pytest.mark.slow
+
 
 @cache
 def baseline() -> tuple[Plan, dict[str, dict[str, bytes]]]:

@@ -329,6 +329,7 @@ def test_settings_out_of_range(instance: Callable[..., Path], setting: dict[str,
     assert [p.field for p in error.value.problems] == [field]
 
 
+@pytest.mark.slow  # tiny instances above cover the same figures in the fast tier
 def test_baseline_at_95_percent_reports_coverage_against_the_target() -> None:
     """The baseline with ``target_coverage: 0.95``: the plan aims at 95% and says what is still needed."""
     baseline = load_scenario(REPO / "scenarios" / "burundi_baseline.yaml")

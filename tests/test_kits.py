@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from models import ColdChain, Vaccine
-from planner.kits import build_kit
+from planner.kits import (
+    build_kit,
+    container_cold_life_s,
+    container_for,
+    container_net_l,
+    split_integer,
+    vial_volume_l,
+)
 
 
 def _vaccine(antigen: str, doses_per_vial: int, **fields: object) -> Vaccine:
@@ -66,3 +73,32 @@ def test_an_exact_product_is_not_rounded_up_and_people_without_vials_get_no_syri
     assert kit.ad_syringes == 111
     assert kit.mixing_syringes == 0
     assert kit.safety_boxes == 2
+
+
+def test_split_integer_by_largest_remainder() -> None:
+    """10 by 1:1:1 is 3.33 each: the one left goes to the first; 7 by 0.5:0.3:0.2 is 3.5, 2.1, 1.4:
+    3, 2, 1 and the one left to the largest remainder (0.5, the first)."""
+    assert split_integer(10, [1.0, 1.0, 1.0]) == [4, 3, 3]
+    assert split_integer(7, [0.5, 0.3, 0.2]) == [4, 2, 1]
+    assert split_integer(5, [0.0, 0.0]) == [3, 2]  # no weight: evenly
+    assert split_integer(0, [1.0, 2.0]) == [0, 0]
+    assert split_integer(3, []) == []
+
+
+def test_cold_chain_of_a_kit() -> None:
+    """Teams home every night carry vaccine carriers (2.6 L, 4 ice packs, cold 36 h); teams on trips cold
+    boxes (20.7 L, 24 packs, cold 120 h). 300 Td vials of 10 x 2 cm3 = 6 L: 3 carriers or 1 cold box."""
+    cold = ColdChain()
+    assert (container_for(True), container_for(False)) == ("vaccine_carrier", "cold_box")
+    assert container_net_l("vaccine_carrier", cold) == 2.6
+    assert container_cold_life_s("cold_box", cold) == 120 * 3600
+    assert vial_volume_l(VACCINES["Td"]) == 0.02
+    carried = build_kit({"Td": 300}, {"Td": 2900}, VACCINES, "vaccine_carrier", cold)
+    assert (carried.containers, carried.ice_packs, carried.lines[0].volume_l) == (3, 12, 6.0)
+    boxed = build_kit({"Td": 300}, {"Td": 2900}, VACCINES, "cold_box", cold)
+    assert (boxed.containers, boxed.ice_packs) == (1, 24)
+
+
+def test_an_empty_kit_needs_no_container() -> None:
+    kit = build_kit({"Td": 0}, {}, VACCINES, "cold_box", ColdChain())
+    assert (kit.lines, kit.containers, kit.ice_packs, kit.ad_syringes, kit.safety_boxes) == ((), 0, 0, 0, 0)

@@ -131,6 +131,7 @@ def test_french_numbers_and_lists() -> None:
     assert "tournées de 3, 2 jour(s)" in short
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_shipped_plans_say_every_message_in_english_as_stored_and_in_french(
     solved: dict[str, tuple[AllocationData, Plan]], name: str
@@ -157,6 +158,7 @@ def test_shipped_plans_say_every_message_in_english_as_stored_and_in_french(
         assert fr != en
 
 
+@pytest.mark.slow
 def test_the_baseline_needs_no_more_vehicles_than_its_stores_have_and_says_so_in_french_if_it_did(
     solved: dict[str, tuple[AllocationData, Plan]],
 ) -> None:
@@ -172,6 +174,7 @@ def test_the_baseline_needs_no_more_vehicles_than_its_stores_have_and_says_so_in
     assert re.fullmatch(r"\w+ a besoin de \d+ véhicules le jour -?\d+ \(.*\)", french)
 
 
+@pytest.mark.slow
 def test_unscheduled_work_says_why_in_french_also_in_the_exports(
     solved: dict[str, tuple[AllocationData, Plan]],
 ) -> None:
@@ -211,6 +214,7 @@ class CancelAfterFirstReport:
         return self.reported
 
 
+@pytest.mark.slow
 def test_a_cancelled_solve_says_so_in_french(solved: dict[str, tuple[AllocationData, Plan]]) -> None:
     data, _ = solved["burundi_baseline"]
     model = build_model(data)
@@ -228,6 +232,7 @@ def test_a_cancelled_solve_says_so_in_french(solved: dict[str, tuple[AllocationD
     )
 
 
+@pytest.mark.slow
 def test_a_plan_written_before_messages_were_data_keeps_its_english(
     solved: dict[str, tuple[AllocationData, Plan]],
 ) -> None:

@@ -220,7 +220,6 @@ def test_empty_problem_skips_pyvrp() -> None:
     assert result.cost == 0
     assert result.unserved == ()
     assert result.iterations == 0
-    assert result.seconds < 1.0
     assert "0 routes" in result.summary()
 
 

@@ -28,6 +28,7 @@ def test_three_scenarios_are_shipped() -> None:
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_every_scenario_plans_within_invariants(path: Path) -> None:
     data, plan = planned(path.stem)
     assert plan.status in ("optimal", "feasible")
@@ -38,6 +39,7 @@ def test_every_scenario_plans_within_invariants(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_every_scenario_routes_within_invariants(path: Path) -> None:
     data, plan = planned(path.stem)
     check_route_invariants(plan, data)
@@ -48,6 +50,7 @@ def test_every_scenario_routes_within_invariants(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_every_routed_plan_carries_its_logistics_figures(path: Path) -> None:
     _, plan = planned(path.stem)
     figures, routes = plan.logistics, plan.routes
@@ -59,6 +62,7 @@ def test_every_routed_plan_carries_its_logistics_figures(path: Path) -> None:
     assert len(figures.warnings) == len(figures.warning_parts)
 
 
+@pytest.mark.slow
 def test_baseline_posts_keep_their_own_teams() -> None:
     data, plan = planned("burundi_baseline")
     days = data.inputs.scenario.campaign.days
@@ -75,6 +79,7 @@ def test_baseline_posts_keep_their_own_teams() -> None:
     assert sum(s.people for s in plan.shortfalls if "team_days" in s.causes) >= 0.95 * short
 
 
+@pytest.mark.slow
 def test_refugee_influx_staffs_the_transit_sites() -> None:
     _, baseline = planned("burundi_baseline")
     data, plan = planned("burundi_refugee_influx")
@@ -90,6 +95,7 @@ def test_refugee_influx_staffs_the_transit_sites() -> None:
     assert plan.kpis.people_vaccinated > baseline.kpis.people_vaccinated
 
 
+@pytest.mark.slow
 def test_stock_shortage_names_stores_and_antigens() -> None:
     _, baseline = planned("burundi_baseline")
     data, plan = planned("burundi_stock_shortage")
@@ -110,6 +116,7 @@ def test_stock_shortage_names_stores_and_antigens() -> None:
     assert sum(s.people for s in plan.shortfalls) == reachable - vaccinated
 
 
+@pytest.mark.slow
 def test_rainy_season_is_slower_and_closes_the_road() -> None:
     base_data, baseline = planned("burundi_baseline")
     data, plan = planned("burundi_rainy_season")

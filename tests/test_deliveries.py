@@ -1,0 +1,188 @@
+"""Vehicle trips of tiny instances worked out by hand: when, where, how far, in which rounds and vehicles.
+
+Unless a test says otherwise: one antigen X for group "all" (uptake 1, no wastage, 10-dose vials of
+1 cm3 a dose, 0.01 L a vial); the depot holds the stock and its vehicles leave at 07:00; vaccine
+arrives one day before its first use (``delivery.lead_days``). Teams are fixed posts based at their
+site, which is no store: a vehicle brings their vials there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from models import DeliveryTrip, Plan, RoutePlan, clock
+from planner import plan_allocation, validate
+from planner.pipeline import add_routes
+
+from invariants import check_plan_invariants, check_route_invariants
+
+DEPOT = {"store_id": "depot", "at": "hq"}
+
+
+def routes_of(path: Path) -> RoutePlan:
+    data = validate(path)
+    plan: Plan = add_routes(data, plan_allocation(data))
+    check_plan_invariants(plan, data)
+    check_route_invariants(plan, data)
+    assert plan.routes is not None
+    return plan.routes
+
+
+def post(site_id: str, people_per_day: int) -> dict[str, Any]:
+    """A fixed post of one team based at its own site."""
+    return {
+        "pool_id": f"fp_{site_id}",
+        "base_id": site_id,
+        "team_type": "fixed_post",
+        "output_per_day": people_per_day,
+    }
+
+
+def drops(trip: DeliveryTrip) -> list[tuple[str, str, int, int]]:
+    """(place, for site, first day, vials) of every line a trip leaves."""
+    return [
+        (s.place_id, line.for_site_id, line.first_day, line.vials) for s in trip.stops for line in s.lines
+    ]
+
+
+def test_one_round_trip_timed_and_measured(instance: Callable[..., Path]) -> None:
+    """Site a, 1 km from the depot at 60 km/h, vaccinates 100 people on day 1: 10 vials (0.1 L) leave
+    on day 0 at 07:00, arrive 07:01, and the vehicle is back at 07:02 after 2 km."""
+    path = instance(
+        nodes=[("hq", 0.0), ("a", 0.01)],
+        edges=[("hq", "a", 1.0, 60.0)],
+        stores=[DEPOT],
+        stock=[("depot", "X", 1000)],
+        sites=[{"site_id": "a", "population": 100}],
+        pools=[post("a", 100)],
+        campaign={"days": 1},
+    )
+    routes = routes_of(path)
+    (trip,) = routes.deliveries
+    assert (trip.trip_id, trip.vehicle_id, trip.store_id, trip.day) == (
+        "depot_day0_1",
+        "depot_v1",
+        "depot",
+        0,
+    )
+    assert (clock(trip.departure_s), clock(trip.stops[0].arrival_s), clock(trip.return_s)) == (
+        "07:00",
+        "07:01",
+        "07:02",
+    )
+    assert trip.travel_s == pytest.approx(120.0)
+    assert trip.distance_km == pytest.approx(2.0)
+    assert drops(trip) == [("a", "a", 1, 10)]
+    assert trip.stops[0].lines[0].doses == 100
+    assert trip.stops[0].lines[0].volume_l == pytest.approx(0.1)
+    assert routes.collections == ()
+    (day,) = routes.team_days
+    assert [(p.place_id, p.kind, p.vials) for p in day.kit.pickups] == [("a", "base", {"X": 10})]
+
+
+def five_days_at_a(instance: Callable[..., Path], **site: object) -> Path:
+    """100 people a day at a for 5 days (500 in all); cold boxes keep cold 72 h."""
+    return instance(
+        nodes=[("hq", 0.0), ("a", 0.01)],
+        edges=[("hq", "a", 1.0, 60.0)],
+        stores=[DEPOT],
+        stock=[("depot", "X", 1000)],
+        sites=[{"site_id": "a", "population": 500, **site}],
+        pools=[post("a", 100)],
+        campaign={"days": 5},
+        extra={"cold_chain": {"cold_box_cold_life_h": 72.0}},
+    )
+
+
+def test_without_a_fridge_vaccine_comes_in_rounds_a_cold_box_lasts(instance: Callable[..., Path]) -> None:
+    """A cold box keeps 72 h = 3 days, less the day it arrives early: rounds of 2 days. Days 1-2 come
+    on day 0, days 3-4 on day 2, day 5 on day 4; 10 vials a day."""
+    routes = routes_of(five_days_at_a(instance))
+    assert [d.stops[0].people for d in routes.team_days] == [100] * 5
+    assert [(t.day, drops(t)) for t in routes.deliveries] == [
+        (0, [("a", "a", 1, 20)]),
+        (2, [("a", "a", 3, 20)]),
+        (4, [("a", "a", 5, 10)]),
+    ]
+
+
+def test_a_fridge_takes_the_whole_campaign_in_one_round(instance: Callable[..., Path]) -> None:
+    """With a 50 L fridge the 50 vials (0.5 L) come at once, on day 0, and wait in the fridge."""
+    routes = routes_of(five_days_at_a(instance, fridge_net_volume_l=50.0))
+    assert [(t.day, drops(t)) for t in routes.deliveries] == [(0, [("a", "a", 1, 50)])]
+    assert {p.kind for d in routes.team_days for p in d.kit.pickups} == {"site_fridge"}
+
+
+def two_far_posts(instance: Callable[..., Path], vehicles: int, **site: object) -> Path:
+    """Sites f1 and f2, 300 and 301 km from the depot at 60 km/h (5 h and 5 h 1 min), 100 people each
+    on day 1."""
+    return instance(
+        nodes=[("hq", 0.0), ("f1", 2.7), ("f2", 2.71)],
+        edges=[("hq", "f1", 300.0, 60.0), ("f1", "f2", 1.0, 60.0)],
+        stores=[{**DEPOT, "vehicles": vehicles}],
+        stock=[("depot", "X", 1000)],
+        sites=[
+            {"site_id": "f1", "population": 100, **site},
+            {"site_id": "f2", "population": 100, **site},
+        ],
+        pools=[post("f1", 100), post("f2", 100)],
+        campaign={"days": 1},
+    )
+
+
+def test_a_drop_beyond_a_days_round_trip_gets_a_trip_of_its_own(instance: Callable[..., Path]) -> None:
+    """A round trip to f1 takes 10 h, more than the 8 h working day: f1 and f2 get a trip each (one
+    vehicle could carry both), on day 0, in the store's two vehicles, the longer trip (to f2) first.
+    The f1 trip is back at 17:00."""
+    routes = routes_of(two_far_posts(instance, vehicles=2))
+    trips = sorted(routes.deliveries, key=lambda t: t.stops[0].place_id)
+    assert [(t.day, t.vehicle_id, drops(t)) for t in trips] == [
+        (0, "depot_v2", [("f1", "f1", 1, 10)]),
+        (0, "depot_v1", [("f2", "f2", 1, 10)]),
+    ]
+    assert clock(trips[0].return_s) == "17:00"
+    assert trips[0].distance_km == pytest.approx(600.0)
+    assert trips[1].travel_s == pytest.approx(2 * 301 * 60.0)
+    assert not routes.warning_parts
+
+
+def test_one_vehicle_for_two_cold_box_drops_is_one_too_few(instance: Callable[..., Path]) -> None:
+    """Vaccine in cold boxes must not come early: both trips stay on day 0, the second in a vehicle the
+    store lacks, and the plan says so."""
+    routes = routes_of(two_far_posts(instance, vehicles=1))
+    assert sorted((t.day, t.vehicle_id) for t in routes.deliveries) == [(0, "depot_v1"), (0, "depot_v2")]
+    assert [(p.key, p.values["vehicles"], p.values["per_store"]) for p in routes.warning_parts] == [
+        ("warning_vehicles", 2, 1)
+    ]
+
+
+def test_one_vehicle_brings_fridge_drops_a_day_earlier(instance: Callable[..., Path]) -> None:
+    """With fridges at f1 and f2, the trip that finds the one vehicle busy on day 0 leaves on day -1."""
+    routes = routes_of(two_far_posts(instance, vehicles=1, fridge_net_volume_l=10.0))
+    assert sorted((t.day, t.vehicle_id) for t in routes.deliveries) == [(-1, "depot_v1"), (0, "depot_v1")]
+    assert not routes.warning_parts
+
+
+def test_a_lower_store_is_resupplied_before_its_own_round(instance: Callable[..., Path]) -> None:
+    """Store sub (at a, below the depot, no stock of its own) supplies site b, whose post works on day 1.
+    sub's vehicle brings b's 10 vials on day 0; so the depot's transfer to sub leaves a lead day
+    earlier, on day -1, its line's first day being day 0 (when sub sends it on). Legs: 1 km at 60 km/h."""
+    path = instance(
+        nodes=[("hq", 0.0), ("a", 0.01), ("b", 0.02)],
+        edges=[("hq", "a", 1.0, 60.0), ("a", "b", 1.0, 60.0)],
+        stores=[DEPOT, {"store_id": "sub", "at": "a", "level": "district", "parent_store_id": "depot"}],
+        stock=[("depot", "X", 1000)],
+        sites=[{"site_id": "b", "population": 100, "supply_store_id": "sub"}],
+        pools=[post("b", 100)],
+        campaign={"days": 1},
+        extra={"supply": {"mode": "hierarchy"}},
+    )
+    routes = routes_of(path)
+    assert [(t.trip_id, t.day, drops(t)) for t in routes.deliveries] == [
+        ("depot_day-1_1", -1, [("sub", "sub", 0, 10)]),
+        ("sub_day0_1", 0, [("b", "b", 1, 10)]),
+    ]

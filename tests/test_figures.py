@@ -1,0 +1,119 @@
+"""Rounded figures of a solution given by hand (no solve): people, team-days, vials, vials opened, reserve.
+
+The model of a tiny instance is built, then read at variable values chosen here, solver noise included.
+Sites a (no fridge) and b (a fridge), 1000 people each; X: 10-dose vials kept in a fridge once opened
+(WHO multi-dose vial policy), 1 cm3 a dose (0.01 L a vial); the depot holds 5000 doses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from planner import validate
+from planner.allocation import AllocationModel, SolveOutcome, build_model
+from planner.figures import PlanFigures, floor_people
+
+from conftest import NEAR, NEAR_EDGES
+
+
+@pytest.fixture
+def model(instance: Callable[..., Path]) -> AllocationModel:
+    path = instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=[{"store_id": "depot", "at": "hq"}],
+        stock=[("depot", "X", 5000)],
+        sites=[
+            {"site_id": "a", "population": 1000},
+            {"site_id": "b", "population": 1000, "fridge_net_volume_l": 50.0},
+        ],
+        pools=[{"pool_id": "team", "base_id": "depot", "teams": 3}],
+        vaccines=[{"antigen": "X", "open_vial_policy": "keep_in_fridge"}],
+    )
+    return build_model(validate(path))
+
+
+def figures_at(model: AllocationModel, values: dict[tuple[str, tuple[str, ...]], float]) -> PlanFigures:
+    """The figures of the solution giving variable ``family[key]`` its value (every other one 0)."""
+    by_name = {getattr(model, family)[key].name: value for (family, key), value in values.items()}
+    outcome = SolveOutcome("optimal", "hand", 0.0, None, None, None, by_name)
+    return PlanFigures(model, outcome)
+
+
+def test_people_are_rounded_down_forgiving_solver_noise() -> None:
+    assert [floor_people(x) for x in (799.99995, 800.0, 800.9, 0.00004, 12.5)] == [800, 800, 800, 0, 12]
+
+
+def test_rounded_people_team_days_and_vials(model: AllocationModel) -> None:
+    """a: 5 people (4.99996 is 5), 3 sessions, 3 vials; b: 95.7 people -> 95, 2 sessions, 10 vials."""
+    figures = figures_at(
+        model,
+        {
+            ("y", ("a", "all", "X")): 4.99996,
+            ("y", ("b", "all", "X")): 95.7,
+            ("n", ("team", "a")): 2.99999,
+            ("n", ("team", "b")): 2.00001,
+            ("v", ("depot", "a", "X")): 3.0000001,
+            ("v", ("depot", "b", "X")): 9.9999999,
+        },
+    )
+    assert figures.vaccinated == {("a", "all", "X"): 5, ("b", "all", "X"): 95}
+    assert figures.people_by_site_group == {("a", "all"): 5, ("b", "all"): 95}
+    assert (figures.team_days["team", "a"], figures.team_days["team", "b"]) == (3, 2)
+    assert figures.sessions == {"a": 3, "b": 2}
+    assert figures.doses_shipped == {("a", "X"): 30, ("b", "X"): 100}
+    assert figures.stock_left == {("depot", "X"): 5000 - 130}
+    assert figures.site_litres == {"a": pytest.approx(0.03), "b": pytest.approx(0.1)}  # 0.01 L a vial
+
+
+def test_vials_opened_and_reserve_follow_the_open_vial_policy(model: AllocationModel) -> None:
+    """a has no fridge: each of its 3 sessions opens a vial for its 5 doses, so all 3 shipped vials are
+    opened and none is reserve. b keeps opened vials in its fridge: 95 doses open ceil(9.5) = 10 vials
+    over its 2 sessions, all it was sent."""
+    figures = figures_at(
+        model,
+        {
+            ("y", ("a", "all", "X")): 5.0,
+            ("y", ("b", "all", "X")): 95.0,
+            ("n", ("team", "a")): 3.0,
+            ("n", ("team", "b")): 2.0,
+            ("v", ("depot", "a", "X")): 3.0,
+            ("v", ("depot", "b", "X")): 12.0,
+        },
+    )
+    assert model.data.discards_open_vials("a", "X") and not model.data.discards_open_vials("b", "X")
+    assert (
+        figures.doses_given("a", "X"),
+        figures.vials_opened("a", "X"),
+        figures.reserve_doses("a", "X"),
+    ) == (
+        5,
+        3,
+        0,
+    )
+    assert (
+        figures.doses_given("b", "X"),
+        figures.vials_opened("b", "X"),
+        figures.reserve_doses("b", "X"),
+    ) == (
+        95,
+        10,
+        20,
+    )
+    assert figures.reserve_by_antigen == {"X": 20}
+
+
+def test_a_site_nobody_is_given_opens_no_vial(model: AllocationModel) -> None:
+    figures = figures_at(model, {("v", ("depot", "a", "X")): 2.0})
+    assert (
+        figures.doses_given("a", "X"),
+        figures.vials_opened("a", "X"),
+        figures.reserve_doses("a", "X"),
+    ) == (
+        0,
+        0,
+        20,
+    )
