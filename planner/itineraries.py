@@ -27,8 +27,8 @@ team goes where on which day, in what order, when it arrives and what it carries
 A day that breaks the working day or the cold life of its container is never produced: work that
 cannot be placed is reported as :class:`models.Unscheduled` with its reason.
 
-Warnings and reasons are kept as data (:class:`models.plan.ReasonPart`, templates ``warning_*`` and
-``unscheduled_*`` of :data:`planner.i18n.LABELS`) with their English text, so any language can show them.
+Warnings and reasons are kept as data only (:class:`models.messages.ReasonPart`, templates ``warning_*``
+and ``unscheduled_*`` of :mod:`planner.i18n`); :mod:`planner.render` words them in any language.
 """
 
 from __future__ import annotations

@@ -86,8 +86,8 @@ def goal_figures(model: AllocationModel, figures: PlanFigures) -> dict[str, int 
 def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence[ReasonPart] = ()) -> Plan:
     """Assemble the Plan of a solved model (an empty plan with the status if no solution was found).
 
-    Each warning is a message part (a template key of :data:`planner.i18n.LABELS` and its values); the
-    plan keeps it and its English text.
+    Each warning is a message part (a template key of :mod:`planner.i18n` and its values); the plan
+    keeps it as such (``planner.render`` words it).
     """
     data = model.data
     inputs = data.inputs
