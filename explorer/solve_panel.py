@@ -12,9 +12,9 @@ from explorer.state import Solved, _, lang, session, solve_service
 from explorer.widgets import kept_widget, show_input_error
 from models import Scenario
 from planner.errors import InputError
-from planner.explain import solver_message
 from planner.i18n import format_number, format_percent
 from planner.jobs import JobStatus, SolveRequest, quick_settings
+from planner.render import solver_message
 
 #: Seconds between two looks at a running solve (a look is cheap: it reads a few shared values).
 POLL_INTERVAL_S = 0.1

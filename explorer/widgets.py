@@ -16,8 +16,8 @@ import streamlit as st
 from explorer.state import Solved, _, current, lang, session
 from planner import compare
 from planner.errors import InputError
-from planner.explain import problem_text
 from planner.i18n import Lang, format_number, format_percent
+from planner.render import problem_text
 
 
 def kpi_text(key: str, value: float, language: Lang, *, delta: bool = False) -> str:

@@ -24,7 +24,7 @@ a trip that finds no vehicle free on its day leaves on an earlier day where its 
 store or a fridge), down to the first of ``delivery.pre_campaign_days``; what still does not fit is
 reported as a warning. Loads are whole millilitres, rounded up, and
 durations whole seconds, rounded up, so a route the solver keeps within limits stays within them.
-Warnings are kept as data with their English text, like the itineraries' (:mod:`planner.itineraries`).
+Warnings are kept as data, like the itineraries' (:mod:`planner.itineraries`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from models import (
 )
 from models.messages import ReasonPart
 from planner.allocation import AllocationData
-from planner.itineraries import EnglishWarnings, WarningLog, leg_points, road_context
+from planner.itineraries import WarningLog, leg_points, road_context
 from planner.kits import vial_volume_l
 from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
 
@@ -84,7 +84,7 @@ class Drop:
 
 
 @dataclass(frozen=True)
-class Deliveries(EnglishWarnings):
+class Deliveries:
     """How every dose reaches its team (see the module docstring): what :func:`plan_deliveries` returns.
 
     Attributes
@@ -95,14 +95,14 @@ class Deliveries(EnglishWarnings):
         What teams take from the store they are based at.
     team_days
         The itineraries' team-days, each kit saying where its vials are picked up.
-    warning_parts
-        Warnings as data (templates ``warning_*``); :attr:`warnings` in English.
+    warnings
+        Warnings as data (templates ``warning_*``), rendered by :func:`planner.render.route_warnings`.
     """
 
     trips: tuple[DeliveryTrip, ...]
     collections: tuple[Collection, ...]
     team_days: tuple[TeamDay, ...]
-    warning_parts: tuple[ReasonPart, ...]
+    warnings: tuple[ReasonPart, ...]
 
 
 def plan_deliveries(data: AllocationData, plan: Plan, team_days: Sequence[TeamDay]) -> Deliveries:
@@ -145,7 +145,7 @@ class DeliveryBuilder(WarningLog):
         self.cold_box_days = max(
             1, math.floor(scenario.cold_chain.cold_box_cold_life_h / 24.0) - self.settings.lead_days
         )
-        self.warning_parts = []
+        self.warnings = []
 
     # -- what is needed where, when -------------------------------------------------------------
 
@@ -386,7 +386,7 @@ class DeliveryBuilder(WarningLog):
             trips=tuple(trips),
             collections=tuple(collections),
             team_days=tuple(self.with_pickups(needs)),
-            warning_parts=tuple(self.warning_parts),
+            warnings=tuple(self.warnings),
         )
 
     def _stores_top_down(self) -> list[str]:

@@ -27,8 +27,8 @@ team goes where on which day, in what order, when it arrives and what it carries
 A day that breaks the working day or the cold life of its container is never produced: work that
 cannot be placed is reported as :class:`models.Unscheduled` with its reason.
 
-Warnings and reasons are kept as data (:class:`models.plan.ReasonPart`, templates ``warning_*`` and
-``unscheduled_*`` of :data:`planner.i18n.LABELS`) with their English text, so any language can show them.
+Warnings and reasons are kept as data only (:class:`models.messages.ReasonPart`, templates ``warning_*``
+and ``unscheduled_*`` of :mod:`planner.i18n`); :mod:`planner.render` words them in any language.
 """
 
 from __future__ import annotations
@@ -36,13 +36,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from models import Kit, LonLat, Plan, Stop, TeamDay, TeamDays, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
-from planner.explain import render_reason
 from planner.kits import build_kit, container_for, split_integer, split_one_each
 from planner.network import TravelMatrix
 from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
@@ -123,29 +122,18 @@ def road_context(data: AllocationData, purpose: str) -> tuple[TravelMatrix, dict
     return matrix, coords
 
 
-class EnglishWarnings:
-    """Warnings kept as data: a template key of :data:`planner.i18n.LABELS` and its values."""
+class WarningLog:
+    """The warnings a stage collects while it works, as data (rendered by :mod:`planner.render`)."""
 
-    warning_parts: Sequence[ReasonPart]
-
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        """The warnings in English."""
-        return tuple(render_reason(part) for part in self.warning_parts)
-
-
-class WarningLog(EnglishWarnings):
-    """The warnings a stage collects while it works."""
-
-    warning_parts: list[ReasonPart]
+    warnings: list[ReasonPart]
 
     def warn(self, key: str, **values: ReasonValue) -> None:
         """Add the warning of template ``key`` naming ``values``."""
-        self.warning_parts.append(ReasonPart(key=key, values=values))
+        self.warnings.append(ReasonPart(key=key, values=values))
 
 
 @dataclass(frozen=True)
-class Itineraries(EnglishWarnings):
+class Itineraries:
     """Every team's itinerary (see the module docstring): what :func:`plan_itineraries` returns.
 
     Attributes
@@ -157,14 +145,14 @@ class Itineraries(EnglishWarnings):
         Work that fits no team's free days or working day, with its reason.
     released
         Team-days the allocation gave that the work does not need, by ``pool_id:site_id``.
-    warning_parts
-        Warnings as data (templates ``warning_*``); :attr:`warnings` in English.
+    warnings
+        Warnings as data (templates ``warning_*``), rendered by :func:`planner.render.route_warnings`.
     """
 
     team_days: tuple[TeamDay, ...]
     unscheduled: tuple[Unscheduled, ...]
     released: Mapping[str, int]
-    warning_parts: tuple[ReasonPart, ...]
+    warnings: tuple[ReasonPart, ...]
 
 
 def plan_itineraries(data: AllocationData, plan: Plan) -> Itineraries:
@@ -262,7 +250,7 @@ class ItineraryBuilder(WarningLog):
         self.day_start_s = self.campaign.day_start_h * 3600.0
         self.released: dict[str, int] = {}
         self.unscheduled: list[Unscheduled] = []
-        self.warning_parts = []
+        self.warnings = []
         antigen_people: dict[str, dict[str, float]] = defaultdict(dict)
         for row in plan.site_antigens:
             antigen_people[row.site_id][row.antigen] = row.people_vaccinated
@@ -435,7 +423,7 @@ class ItineraryBuilder(WarningLog):
             team_days=tuple(sorted(team_days, key=lambda d: (d.pool_id, d.team_id, d.day))),
             unscheduled=tuple(self.unscheduled),
             released=dict(self.released),
-            warning_parts=tuple(self.warning_parts),
+            warnings=tuple(self.warnings),
         )
 
     def place_routes(
@@ -552,8 +540,7 @@ class ItineraryBuilder(WarningLog):
                 site_id=site_id,
                 team_days=team_days,
                 people=people,
-                reason=render_reason(reason),
-                reason_parts=(reason,),
+                reason=(reason,),
             )
         )
 

@@ -1,11 +1,12 @@
 """Logistics sanity checks: the figures a district EPI logistician checks first, and their breaches.
 
 :func:`logistics_figures` measures a plan (routed or not) against the scenario's ``logistics_checks``
-and words every breach as a warning (a :class:`~models.messages.ReasonPart` rendered from the
-``logistics_*`` templates of :data:`planner.i18n.LABELS`, so in English and in French);
-:func:`with_logistics` attaches them to the plan (``Plan.logistics``). ``planner.pipeline.add_routes``
-calls it on every routed plan and the CLI's ``solve`` on the unrouted one, where the figures that need
-routes stay ``None``. :func:`logistics_rows` lays the figures out as a table for a user interface.
+and keeps every breach as a warning (a :class:`~models.messages.ReasonPart`, which
+:func:`planner.render.logistics_warnings` words from the ``logistics_*`` templates of
+:mod:`planner.i18n`); :func:`with_logistics` attaches them to the plan (``Plan.logistics``).
+``planner.pipeline.add_routes`` calls it on every routed plan and the CLI's ``solve`` on the unrouted
+one, where the figures that need routes stay ``None``. :func:`planner.render.logistics_rows` lays the
+figures out as a table for a user interface.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from models.logistics import (
 from models.messages import ReasonPart, ReasonValue
 from models.scenario import LogisticsChecks
 from planner.allocation import AllocationData
-from planner.explain import NUMBER_STYLE, render_reason
-from planner.i18n import Lang
 
 #: Mean Earth radius (IUGG), km.
 EARTH_RADIUS_KM = 6371.0088
@@ -124,9 +123,7 @@ def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
         }
         figures = figures.model_copy(update=_route_figures(routes, checks, given))
     parts = tuple(_breaches(data, figures))
-    return figures.model_copy(
-        update={"warnings": tuple(render_reason(part) for part in parts), "warning_parts": parts}
-    )
+    return figures.model_copy(update={"warnings": parts})
 
 
 def with_logistics(data: AllocationData, plan: Plan) -> Plan:
@@ -315,97 +312,3 @@ def _breaches(data: AllocationData, f: LogisticsFigures) -> Iterable[ReasonPart]
             limit=c.max_idle_team_days_beside_shortfalls,
             pools=tuple(f"{p.pool_id} ({p.idle_team_days})" for p in f.idle_pools[:MAX_EXAMPLES]),
         )
-
-
-@dataclass(frozen=True)
-class LogisticsRow:
-    """One figure as a user interface shows it: what it is, its value and its limit, in one language."""
-
-    label: str
-    value: str
-    limit: str
-    breach: bool
-
-
-def _number(value: float, spec: str, lang: Lang) -> str:
-    return format(value, spec).translate(NUMBER_STYLE[lang])
-
-
-def logistics_rows(figures: LogisticsFigures, lang: Lang = "en") -> list[LogisticsRow]:
-    """Lay out the logistics figures as table rows in language ``lang``.
-
-    Rows of the figures that need routes are left out when the plan has none.
-    """
-    c = figures.checks
-
-    def label(key: str, **values: ReasonValue) -> str:
-        return render_reason(_part(key, **values), lang)
-
-    def pct(value: float) -> str:
-        return _number(value, ".1%", lang)
-
-    rows = [
-        LogisticsRow(
-            label("logistics_row_doses_travel", hours=c.max_dose_travel_h),
-            pct(figures.dose_share_beyond_travel),
-            pct(c.max_dose_share_beyond),
-            figures.dose_share_beyond_travel > c.max_dose_share_beyond,
-        ),
-        LogisticsRow(
-            label("logistics_row_doses_distance", km=c.max_dose_distance_km),
-            pct(figures.dose_share_beyond_distance),
-            pct(c.max_dose_share_beyond),
-            figures.dose_share_beyond_distance > c.max_dose_share_beyond,
-        ),
-    ]
-    worst = figures.worst_shipment
-    if worst is not None:
-        hours, km = _number(worst.travel_h, ".1f", lang), _number(worst.distance_km, ",.0f", lang)
-        text = f"{worst.store_id} → {worst.site_id}: {hours} h, {km} km"
-        rows.append(LogisticsRow(label("logistics_row_longest_shipment"), text, "", False))
-    rows.append(
-        LogisticsRow(
-            label("logistics_row_stores_per_site"),
-            f"{figures.stores_per_site_max} / {_number(figures.stores_per_site_mean, '.1f', lang)}",
-            str(c.max_stores_per_site),
-            bool(figures.sites_over_store_limit),
-        )
-    )
-    if figures.routed:
-        rows += [
-            LogisticsRow(label("logistics_row_vehicle_trips"), str(figures.vehicle_trips), "", False),
-            LogisticsRow(
-                label("logistics_row_vehicle_driving"),
-                _number(figures.vehicle_driving_h or 0.0, ",.0f", lang),
-                "",
-                False,
-            ),
-            LogisticsRow(
-                label("logistics_row_vehicle_trips_beyond", hours=c.max_vehicle_trip_driving_h),
-                str(figures.vehicle_trips_beyond),
-                "0",
-                bool(figures.vehicle_trips_beyond),
-            ),
-            LogisticsRow(
-                label("logistics_row_team_driving"),
-                pct(figures.team_driving_share or 0.0),
-                pct(c.max_team_driving_share),
-                (figures.team_driving_share or 0.0) > c.max_team_driving_share,
-            ),
-            LogisticsRow(
-                label("logistics_row_thin_team_days", people=c.min_people_per_team_day),
-                f"{figures.thin_team_days} / {figures.team_days_scheduled}",
-                "0",
-                bool(figures.thin_team_days),
-            ),
-            LogisticsRow(
-                label("logistics_row_stops_without_vials", people=c.min_people_for_every_antigen),
-                str(figures.stops_without_vials),
-                "0",
-                bool(figures.stops_without_vials),
-            ),
-        ]
-    idle = figures.idle_team_days_beside_shortfalls
-    limit = c.max_idle_team_days_beside_shortfalls
-    rows.append(LogisticsRow(label("logistics_row_idle_team_days"), str(idle), str(limit), idle > limit))
-    return rows

@@ -166,7 +166,6 @@ def plan_routes(data: AllocationData, plan: Plan) -> RoutePlan:
         released_team_days=dict(itineraries.released),
         seconds=round(time.perf_counter() - start, 3),
         warnings=itineraries.warnings + deliveries.warnings,
-        warning_parts=itineraries.warning_parts + deliveries.warning_parts,
     )
 
 

@@ -147,7 +147,7 @@ def test_a_drop_beyond_a_days_round_trip_gets_a_trip_of_its_own(instance: Callab
     assert clock(trips[0].return_s) == "17:00"
     assert trips[0].distance_km == pytest.approx(600.0)
     assert trips[1].travel_s == pytest.approx(2 * 301 * 60.0)
-    assert not routes.warning_parts
+    assert not routes.warnings
 
 
 def test_one_vehicle_for_two_cold_box_drops_is_one_too_few(instance: Callable[..., Path]) -> None:
@@ -155,7 +155,7 @@ def test_one_vehicle_for_two_cold_box_drops_is_one_too_few(instance: Callable[..
     store lacks, and the plan says so."""
     routes = routes_of(two_far_posts(instance, vehicles=1))
     assert sorted((t.day, t.vehicle_id) for t in routes.deliveries) == [(0, "depot_v1"), (0, "depot_v2")]
-    assert [(p.key, p.values["vehicles"], p.values["per_store"]) for p in routes.warning_parts] == [
+    assert [(p.key, p.values["vehicles"], p.values["per_store"]) for p in routes.warnings] == [
         ("warning_vehicles", 2, 1)
     ]
 
@@ -164,7 +164,7 @@ def test_one_vehicle_brings_fridge_drops_a_day_earlier(instance: Callable[..., P
     """With fridges at f1 and f2, the trip that finds the one vehicle busy on day 0 leaves on day -1."""
     routes = routes_of(two_far_posts(instance, vehicles=1, fridge_net_volume_l=10.0))
     assert sorted((t.day, t.vehicle_id) for t in routes.deliveries) == [(-1, "depot_v1"), (0, "depot_v1")]
-    assert not routes.warning_parts
+    assert not routes.warnings
 
 
 def test_a_lower_store_is_resupplied_before_its_own_round(instance: Callable[..., Path]) -> None:

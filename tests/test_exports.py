@@ -46,6 +46,7 @@ from models import (
     TeamDay,
     Unscheduled,
 )
+from models.messages import ReasonPart
 from planner.cli import Language, app
 from planner.exports import (
     BUNDLE_MIME,
@@ -71,6 +72,7 @@ KIGAMBA = "Kigamba – Muyinga (déplacés)"
 #: The CSV field separator by language: ';' where the decimal sign is a comma, as a spreadsheet expects.
 CSV_DELIMITER = {"en": ",", "fr": ";"}
 NARROW_NO_BREAK_SPACE = "\u202f"
+NO_FREE_DAY = ReasonPart(key="unscheduled_no_free_day", values={"pool": "mob_muyinga"})
 LONG_VEHICLE = "bujumbura_national_refrigerated_truck_v1"
 
 PLACES = {
@@ -251,7 +253,7 @@ def _routes() -> RoutePlan:
         ),
         unscheduled=(
             Unscheduled(
-                pool_id="mob_muyinga", site_id="kigamba", team_days=1, people=90, reason="no day left"
+                pool_id="mob_muyinga", site_id="kigamba", team_days=1, people=90, reason=(NO_FREE_DAY,)
             ),
         ),
         seconds=0.1,
@@ -519,7 +521,7 @@ def test_csv_vehicle_collections_and_unscheduled(files: dict[tuple[str, str], di
     ]
     unscheduled = _csv_dicts(en["unscheduled.csv"])
     assert [(u["Site"], u["Team-days"], u["People"], u["Reason"]) for u in unscheduled] == [
-        (KIGAMBA, "1", "90", "no day left")
+        (KIGAMBA, "1", "90", "no team of mob_muyinga has a free day left in the campaign")
     ]
 
 
@@ -919,7 +921,7 @@ def test_the_package_imports_no_solver_and_message_rendering_in_one_module() -> 
     for name, modules in imports.items():
         assert not {m for m in modules if m.split(".")[0] in {"pulp", "highspy", "pyvrp", "osmnx"}}, name
         assert "planner.allocation" not in modules, name
-    rendering = {"planner.explain", "planner.render"}
+    rendering = {"planner.render"}
     assert [name for name, modules in imports.items() if rendering & set(modules)] == ["texts.py"]
 
 

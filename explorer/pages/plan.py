@@ -14,9 +14,8 @@ from explorer.widgets import kpi_text, need_plan, show_frame
 from models import Plan
 from models.messages import ReasonPart
 from planner import compare
-from planner.explain import plan_messages, render_reason, solver_message
 from planner.i18n import format_number, format_percent
-from planner.logistics import logistics_rows
+from planner.render import logistics_rows, plan_messages, render_reason, solver_message, wastage_reason
 
 
 def kpi_cards(solved: Solved) -> None:
@@ -103,7 +102,7 @@ def needs_section(plan: Plan) -> None:
     else:
         show_frame(reserve)
     for note in plan.wastage_notes:
-        st.info(f"{note.site_id} / {note.antigen}: {render_reason(note.reason_parts[0], lang())}")
+        st.info(f"{note.site_id} / {note.antigen}: {wastage_reason(note, lang())}")
     if plan.fairness is not None:
         st.subheader(_("equity"))
         if plan.fairness.floors_changed_plan:

@@ -1,7 +1,6 @@
 """Titles and texts the exports write about teams, trips, stops and kits, in the export's language.
 
-The one import of message rendering from :mod:`planner.explain` is here, so that moving the
-rendering elsewhere repoints one line.
+The package's one import of message rendering (:mod:`planner.render`, which loads no solver) is here.
 """
 
 from __future__ import annotations
@@ -9,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from models import DeliveryStop, DeliveryTrip, Kit, Stop, TeamDay, clock
-from planner.explain import unscheduled_reason
 from planner.exports.common import Place
 from planner.i18n import LABELS, Lang, day_name, t
+from planner.render import unscheduled_reason
 
 __all__ = [
     "delivery_stop_text",
