@@ -35,13 +35,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from models import (
+    Allocation,
     Collection,
     DeliveryLine,
     DeliveryStop,
     DeliveryTrip,
     KitPickup,
     PickupKind,
-    Plan,
     Site,
     Store,
     TeamDay,
@@ -84,7 +84,7 @@ class Drop:
 class DeliveryBuilder(WarningLog):
     """Builds collections and vehicle trips for a plan's itineraries (see the module docstring)."""
 
-    def __init__(self, data: AllocationData, plan: Plan, team_days: list[TeamDay]) -> None:
+    def __init__(self, data: AllocationData, plan: Allocation, team_days: list[TeamDay]) -> None:
         self.matrix, self.coords = road_context(data, "deliveries")
         self.data = data
         self.plan = plan

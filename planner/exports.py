@@ -238,18 +238,8 @@ def _file_stem(text: str) -> str:
 
 
 def _routes(plan: Plan) -> RoutePlan:
-    """The plan's routes, or empty routes for the formats that can do without."""
-    if plan.routes is not None:
-        return plan.routes
-    return RoutePlan(
-        scenario_name=plan.scenario_name,
-        days=0,
-        working_day_h=0.0,
-        team_days=(),
-        deliveries=(),
-        collections=(),
-        seconds=0.0,
-    )
+    """The plan's routes (every plan has them: empty when its solve found nothing to route)."""
+    return plan.routes
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from models import Kit, LonLat, Plan, Stop, TeamDay, TeamDays, Unscheduled
+from models import Allocation, Kit, LonLat, Stop, TeamDay, TeamDays, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
 from planner.explain import render_reason
@@ -202,7 +202,7 @@ class Calendar:
 class ItineraryBuilder(WarningLog):
     """Builds every team's itinerary for a solved plan (see the module docstring)."""
 
-    def __init__(self, data: AllocationData, plan: Plan) -> None:
+    def __init__(self, data: AllocationData, plan: Allocation) -> None:
         self.matrix, self.coords = road_context(data, "itineraries")
         self.data = data
         self.plan = plan

@@ -1,4 +1,4 @@
-"""Turn a solved allocation into a Plan: rounded figures, KPIs and explained shortfalls."""
+"""Turn a solved allocation model into an Allocation: rounded figures, KPIs and explained shortfalls."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import math
 from collections.abc import Sequence
 
 from models import (
+    Allocation,
     CostBreakdown,
     Kpis,
-    Plan,
     Shipment,
     SiteAntigenResult,
     SiteResult,
@@ -83,8 +83,10 @@ def goal_figures(model: AllocationModel, figures: PlanFigures) -> dict[str, int 
     }
 
 
-def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence[ReasonPart] = ()) -> Plan:
-    """Assemble the Plan of a solved model (an empty plan with the status if no solution was found).
+def build_plan(
+    model: AllocationModel, outcome: SolveOutcome, warnings: Sequence[ReasonPart] = ()
+) -> Allocation:
+    """Assemble the Allocation of a solved model (an empty one with the status if no solution was found).
 
     Each warning is a message part (a template key of :data:`planner.i18n.LABELS` and its values); the
     plan keeps it and its English text.
@@ -221,7 +223,7 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
         )
         warnings = (one_round, *warnings)
     solved = outcome.status in ("optimal", "feasible")
-    return Plan(
+    return Allocation(
         scenario_name=scenario.name,
         scenario_title=scenario.title,
         status=outcome.status,

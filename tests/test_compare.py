@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from test_known_optima import DEPOT, solve
 
-from models import Plan
+from models import Allocation, Plan
 from models.plan import ReasonPart, Shortfall
 from planner.compare import (
     DELTA,
@@ -221,7 +221,7 @@ def test_no_shortfall_gives_an_empty_table_with_headers(plans: dict[str, Plan]) 
 
 
 def test_reasons_survive_plan_json(two_antigens: Plan) -> None:
-    again = Plan.model_validate_json(two_antigens.model_dump_json())
+    again = Allocation.model_validate_json(two_antigens.model_dump_json())
     assert [shortfall_reason(s, "fr") for s in again.shortfalls] == [
         shortfall_reason(s, "fr") for s in two_antigens.shortfalls
     ]
@@ -231,7 +231,7 @@ def test_a_plan_written_before_reason_parts_still_loads(two_antigens: Plan) -> N
     record = two_antigens.model_dump(mode="json")
     for shortfall in record["shortfalls"]:
         del shortfall["reason_parts"]
-    old = Plan.model_validate(record)
+    old = Allocation.model_validate(record)
     assert [shortfall_reason(s, "fr") for s in old.shortfalls] == [s.reason for s in two_antigens.shortfalls]
 
 

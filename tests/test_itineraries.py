@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
+import planner
 from models import Plan, clock
-from planner import plan_allocation, validate
 from planner.allocation import AllocationData
-from planner.pipeline import add_routes
 
 from invariants import check_plan_invariants, check_route_invariants
 
@@ -25,8 +24,8 @@ SLOW_EDGES = [("hq", "a", 1.0, 60.0), ("a", "b", 1.0, 60.0)]
 
 
 def routed(path: Path) -> tuple[AllocationData, Plan]:
-    data = validate(path)
-    plan = add_routes(data, plan_allocation(data))
+    result = planner.plan(path)
+    plan, data = result.plan, result.data
     check_plan_invariants(plan, data)
     check_route_invariants(plan, data)
     return data, plan

@@ -11,6 +11,7 @@ import string
 
 import pytest
 
+import planner
 from models import Plan
 from models.messages import ReasonPart
 from planner.allocation import AllocationData, SolveProgress, build_model, solve_model
@@ -19,7 +20,7 @@ from planner.exports import export_tables, places_from_inputs
 from planner.i18n import LABELS, LANGUAGES
 from planner.itineraries import Calendar, ItineraryBuilder
 from planner.jobs import quick_settings
-from planner.pipeline import add_routes, plan_allocation, validate
+from planner.loading import load_scenario
 from planner.results import build_plan
 
 from conftest import REPO
@@ -91,9 +92,9 @@ TEMPLATES = [*SOLVER_MESSAGES, *(part.key for part, _ in WORDED)]
 def solved() -> dict[str, tuple[AllocationData, Plan]]:
     plans = {}
     for name in SCENARIOS:
-        data = validate(REPO / "scenarios" / f"{name}.yaml")
-        plan = plan_allocation(data, quick_settings(data.inputs.scenario.solver))
-        plans[name] = data, add_routes(data, plan)
+        path = REPO / "scenarios" / f"{name}.yaml"
+        result = planner.plan(path, settings=quick_settings(load_scenario(path).solver))
+        plans[name] = result.data, result.plan
     return plans
 
 
