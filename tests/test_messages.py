@@ -21,6 +21,7 @@ from planner.i18n import LABELS, LANGUAGES
 from planner.itineraries import Calendar, ItineraryBuilder
 from planner.jobs import quick_settings
 from planner.loading import load_scenario
+from planner.pipeline import plan_routes
 from planner.results import build_plan
 
 from conftest import REPO
@@ -222,7 +223,8 @@ def test_a_cancelled_solve_says_so_in_french(solved: dict[str, tuple[AllocationD
     assert part.key.startswith("solver_stopped")
     assert solver_message(plan, "en") == plan.solver.message == SOLVER_MESSAGES[part.key]
     french = solver_message(plan, "fr")
-    assert "arrêté" in french and french == plan_messages(plan, "fr").solver
+    routed = plan.with_routes(plan_routes(data, plan))
+    assert "arrêté" in french and french == plan_messages(routed, "fr").solver
     assert plan.warnings == (WORDED[1][1],) and plan.warning_parts == (warning,)
     assert plan_warnings(plan, "fr") == (
         "or_x : le calcul des itinéraires n'a trouvé aucune combinaison valide ; une visite par jour",
