@@ -1,7 +1,9 @@
 """Benchmark the allocation: time to validate, build, solve (both stages) and report each scenario.
 
 Usage: python bench/allocation.py [SCENARIO ...] [--solver highs|cbc] [--repeat N] [--cost-gap G]
-Prints a Markdown table (medians over the repeats) for docs/BENCHMARKS.md.
+Prints a Markdown table (medians over the repeats) for docs/BENCHMARKS.md. Each repeat plans the scenario
+without routes (``planner.plan``): validate s is its prepare stage, total s its prepare and allocation
+stages; build s times building the model once more on its own, which also gives the model's size.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from planner import validate  # noqa: E402
-from planner.allocation import build_model, solve_model  # noqa: E402
-from planner.results import build_plan  # noqa: E402
+import planner  # noqa: E402
+from planner.allocation import build_model  # noqa: E402
+from planner.loading import load_scenario  # noqa: E402
 
 
 def main() -> None:
@@ -37,20 +39,22 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for path in args.scenarios:
+        updates: dict[str, object] = {"name": args.solver}
+        if args.cost_gap is not None:
+            updates["cost_mip_gap"] = args.cost_gap
+        settings = load_scenario(path).solver.model_copy(update=updates)
         rows = []
         for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            data = validate(path)
-            t1 = time.perf_counter()
-            model = build_model(data)
-            t2 = time.perf_counter()
-            updates: dict[str, object] = {"name": args.solver}
-            if args.cost_gap is not None:
-                updates["cost_mip_gap"] = args.cost_gap
-            outcome = solve_model(model, data.inputs.scenario.solver.model_copy(update=updates))
-            plan = build_plan(model, outcome)
-            t4 = time.perf_counter()
-            rows.append((t1 - t0, t2 - t1, outcome.seconds, outcome.cost_stage_seconds or 0.0, t4 - t0, plan))
+            result = planner.plan(path, settings=settings, routes=False)
+            start = time.perf_counter()
+            model = build_model(result.data)
+            built = time.perf_counter() - start
+            plan, seconds = result.plan, result.seconds
+            solver = plan.solver
+            total = seconds["prepare"] + seconds["allocation"]
+            rows.append(
+                (seconds["prepare"], built, solver.seconds, solver.cost_stage_seconds or 0.0, total, plan)
+            )
         plan = rows[-1][-1]
         problem = model.problem
         n_int = sum(1 for v in problem.variables() if v.cat == "Integer")

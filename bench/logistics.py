@@ -16,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from planner.pipeline import add_routes, plan_allocation, validate  # noqa: E402
+import planner  # noqa: E402
 
 
 def main() -> None:
@@ -33,10 +33,9 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for path in args.scenarios:
-        data = validate(path)
-        plan = add_routes(data, plan_allocation(data))
+        plan = planner.plan(path).plan
         f = plan.logistics
-        assert f is not None and f.routed  # add_routes measures every routed plan
+        assert f is not None and f.routed  # planner.plan measures every plan it routes
         c = f.checks
         print(
             f"| {path.stem} "

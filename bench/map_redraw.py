@@ -31,9 +31,10 @@ sys.path.insert(0, str(HERE))
 
 from explorer_server import ScriptRuns, explorer, launch_chromium, next_frame  # noqa: E402
 
+import planner  # noqa: E402
 from planner import edits  # noqa: E402
 from planner.exports import places_from_inputs  # noqa: E402
-from planner.jobs import SolveRequest, quick_settings, run_request  # noqa: E402
+from planner.jobs import quick_settings  # noqa: E402
 from planner.loading import load_inputs, load_scenario  # noqa: E402
 
 DEFAULT_LAYERS = [
@@ -93,7 +94,7 @@ def main() -> None:
     plans = []
     for days in (12, 13):
         variant = edits.set_campaign(scenario, days=days)
-        plans.append(run_request(SolveRequest(variant, quick_settings(variant.solver))).plan)
+        plans.append(planner.plan(variant, settings=quick_settings(variant.solver)).plan)
     places = places_from_inputs(load_inputs(scenario))
     with tempfile.TemporaryDirectory() as folder:
         plans_file = Path(folder) / "plans.pkl"

@@ -16,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from planner.pipeline import add_routes, plan_allocation, validate  # noqa: E402
+import planner  # noqa: E402
 
 
 def main() -> None:
@@ -33,9 +33,8 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for path in args.scenarios:
-        data = validate(path)
-        plan = add_routes(data, plan_allocation(data))
-        assert plan.logistics is not None and plan.logistics.routed and plan.routes is not None
+        plan = planner.plan(path).plan
+        assert plan.logistics is not None and plan.logistics.routed
         stops = sum(len(day.stops) for day in plan.routes.team_days)
         kinds = {s.site_id: s.kind for s in plan.sites}
         post_mr = [

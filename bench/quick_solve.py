@@ -7,7 +7,7 @@ For each scenario (default: every file in ``scenarios/``):
 1. the allocation under :func:`planner.jobs.quick_settings`, cold (no start), once per cost-stage
    time limit: people vaccinated, cost, the cost stage's gap and seconds. If the plan does not
    change with the limit, the longer cost stage only tightens the bound;
-2. routes of the quick plan (itineraries and deliveries, :func:`planner.pipeline.add_routes`) once
+2. routes of the quick plan (itineraries and deliveries, :func:`planner.pipeline.plan_routes`) once
    per PyVRP "iterations without improvement" limit: team travel hours, delivery kilometres,
    unscheduled visits and seconds (median of three). The limit is set by assigning
    ``NO_IMPROVEMENT_ITERATIONS`` in the two modules that read it (a bench-only override).
@@ -26,10 +26,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import planner  # noqa: E402
 from planner import deliveries, itineraries  # noqa: E402
 from planner.jobs import quick_settings  # noqa: E402
-from planner.loading import load_inputs, load_scenario  # noqa: E402
-from planner.pipeline import add_routes, prepare_allocation, solve_allocation  # noqa: E402
+from planner.loading import load_scenario  # noqa: E402
+from planner.pipeline import plan_routes  # noqa: E402
 
 ROUTE_REPEATS = 3
 
@@ -49,33 +50,32 @@ def main() -> None:
     allocation_rows, route_rows = [], []
     for path in args.scenarios:
         scenario = load_scenario(path)
-        data = prepare_allocation(load_inputs(scenario))
-        quick_plan = None
+        quick = None
         for limit in args.cost_limits:
             settings = quick_settings(scenario.solver).model_copy(update={"cost_time_limit_s": limit})
-            plan = solve_allocation(data, settings).plan
-            quick_plan = quick_plan or plan
+            result = planner.plan(scenario, settings=settings, routes=False)
+            plan = result.plan
+            quick = quick or result
             gap = plan.solver.cost_stage_gap
             allocation_rows.append(
                 f"| {scenario.name} | {limit:g} | {plan.kpis.people_vaccinated:,} | {plan.kpis.cost:,.0f} "
                 f"| {'-' if gap is None else f'{gap:.2%}'} | {plan.solver.seconds:.2f} "
                 f"| {plan.solver.cost_stage_seconds or 0.0:.2f} |"
             )
-        assert quick_plan is not None
+        assert quick is not None
         for iterations in args.no_improvement:
             itineraries.NO_IMPROVEMENT_ITERATIONS = iterations
             deliveries.NO_IMPROVEMENT_ITERATIONS = iterations
             seconds = []
             for _ in range(ROUTE_REPEATS):
                 begin = time.perf_counter()
-                routed = add_routes(data, quick_plan)
+                routes = plan_routes(quick.data, quick.plan)
                 seconds.append(time.perf_counter() - begin)
-            assert routed.routes is not None
-            travel_h = sum(day.travel_s for day in routed.routes.team_days) / 3600.0
-            km = sum(trip.distance_km for trip in routed.routes.deliveries)
+            travel_h = sum(day.travel_s for day in routes.team_days) / 3600.0
+            km = sum(trip.distance_km for trip in routes.deliveries)
             route_rows.append(
                 f"| {scenario.name} | {iterations} | {travel_h:.2f} | {km:,.1f} "
-                f"| {len(routed.routes.unscheduled)} | {statistics.median(seconds):.2f} |"
+                f"| {len(routes.unscheduled)} | {statistics.median(seconds):.2f} |"
             )
 
     print("| scenario | cost-stage limit s | people vaccinated | cost USD | cost gap | coverage s | cost s |")

@@ -17,7 +17,7 @@ opens it in Debian's chromium (headless, software WebGL), waits for the first pl
    is the call's start -> the end of the redrawing run as the browser saw it;
 4. opens the Plan page (not timed) to read the solver's own seconds from the status caption.
 
-The app's own split of a solve (prepare / allocation / routes, ``SolveResult.seconds``) is not shown
+The app's own split of a solve (prepare / allocation / routes, ``PlanResult.seconds``) is not shown
 in the interface; the bench prints the last progress line the sidebar showed while it solved.
 
 Prints one line per repeat, then median, min and max; the last line is

@@ -17,6 +17,7 @@ from models.inputs import (
     Vaccine,
 )
 from models.plan import (
+    Allocation,
     BufferShortfall,
     CostBreakdown,
     EquityGroupCoverage,
@@ -73,6 +74,7 @@ from models.scenario import (
 )
 
 __all__ = [
+    "Allocation",
     "BufferShortfall",
     "Campaign",
     "ColdChain",

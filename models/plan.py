@@ -241,8 +241,11 @@ class FairnessReport(StrictModel):
     vaccinations_given_up: int = 0
 
 
-class Plan(StrictModel):
-    """Everything the planner decided for one scenario."""
+class Allocation(StrictModel):
+    """What the allocation MILP decided for one scenario: who vaccinates where, with what stock.
+
+    Not yet routed: :class:`Plan` adds the itineraries and deliveries that carry it out.
+    """
 
     scenario_name: str
     scenario_title: str = ""
@@ -265,7 +268,16 @@ class Plan(StrictModel):
         default=(), description="antigens at sites expected to waste more than planned, and why"
     )
     fairness: FairnessReport | None = Field(default=None, description="equity floors and what they cost")
-    routes: RoutePlan | None = Field(default=None, description="itineraries and deliveries, once routed")
+
+    def with_routes(self, routes: RoutePlan) -> Plan:
+        """The plan that carries out this allocation by ``routes`` (logistics not yet measured)."""
+        return Plan(**{name: getattr(self, name) for name in Allocation.model_fields}, routes=routes)
+
+
+class Plan(Allocation):
+    """Everything the planner decided for one scenario: the allocation and the routes that carry it out."""
+
+    routes: RoutePlan = Field(description="itineraries and deliveries (empty when nothing was solved)")
     logistics: LogisticsFigures | None = Field(
         default=None, description="logistics sanity figures and their breaches (planner.logistics)"
     )

@@ -10,22 +10,23 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from planner.engine import PlanResult, plan
     from planner.errors import InputError, Problem
     from planner.loading import CampaignInputs, load_inputs, load_scenario
     from planner.outputs import plan_files, write_plan
-    from planner.pipeline import plan_allocation, prepare_allocation, run_scenario, validate
+    from planner.pipeline import prepare_allocation, validate
 
 #: Public name -> the module that defines it, imported when the name is first used.
 _LAZY: dict[str, str] = {
     "CampaignInputs": "planner.loading",
     "InputError": "planner.errors",
+    "PlanResult": "planner.engine",
     "Problem": "planner.errors",
     "load_inputs": "planner.loading",
     "load_scenario": "planner.loading",
-    "plan_allocation": "planner.pipeline",
+    "plan": "planner.engine",
     "plan_files": "planner.outputs",
     "prepare_allocation": "planner.pipeline",
-    "run_scenario": "planner.pipeline",
     "validate": "planner.pipeline",
     "write_plan": "planner.outputs",
 }
@@ -33,13 +34,13 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "CampaignInputs",
     "InputError",
+    "PlanResult",
     "Problem",
     "load_inputs",
     "load_scenario",
-    "plan_allocation",
+    "plan",
     "plan_files",
     "prepare_allocation",
-    "run_scenario",
     "validate",
     "write_plan",
 ]

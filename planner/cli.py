@@ -15,14 +15,14 @@ from typing import Annotated
 import osmnx as ox
 import typer
 
+import planner
 from models import Plan
-from planner.allocation import AllocationData
+from planner.engine import PlanResult
 from planner.errors import InputError
 from planner.exports import parse_formats, places_from_inputs, write_exports
-from planner.logistics import with_logistics
 from planner.network import graph_from_tables
 from planner.outputs import write_plan
-from planner.pipeline import add_routes, plan_allocation, validate
+from planner.pipeline import validate
 from planner.render import plan_summary, solver_message
 
 app = typer.Typer(
@@ -68,18 +68,19 @@ def _check_solved(plan: Plan) -> None:
         raise typer.Exit(EXIT_FAULT)
 
 
-def _plan(scenario: Path, solver_updates: dict[str, object] | None = None) -> tuple[AllocationData, Plan]:
-    """Validate and solve a scenario, or exit: 2 for bad input, 1 for a fault or a failed solver."""
+def _plan(scenario: Path, solver_updates: dict[str, object] | None = None) -> PlanResult[Plan]:
+    """Plan and route a scenario, or exit: 2 for bad input, 1 for a fault or a failed solver."""
     try:
-        data = validate(scenario)
-        settings = data.inputs.scenario.solver.model_copy(update=solver_updates or {})
-        plan = plan_allocation(data, settings)
+        settings = None
+        if solver_updates:
+            settings = planner.load_scenario(scenario).solver.model_copy(update=solver_updates)
+        result = planner.plan(scenario, settings=settings)
     except InputError as exc:
         raise _fail_input(exc) from exc
     except Exception as exc:
         raise _fail_fault(exc) from exc
-    _check_solved(plan)
-    return data, plan
+    _check_solved(result.plan)
+    return result
 
 
 @app.command("validate")
@@ -110,16 +111,14 @@ def solve_command(
         float | None, typer.Option("--time-limit", min=0.1, help="solver time limit, s")
     ] = None,
 ) -> None:
-    """Plan a scenario: print a summary and write plan.json, sites.csv, shipments.csv, team_days.csv ..."""
+    """Plan and route a scenario: print a summary and write plan.json, sites.csv, shipments.csv ..."""
     updates: dict[str, object] = {}
     if solver is not None:
         updates["name"] = solver.value
     if time_limit is not None:
         updates["time_limit_s"] = time_limit
-    data, plan = _plan(scenario, updates)
+    plan = _plan(scenario, updates).plan
     try:
-        # Unrouted: the vehicle and team figures stay None (export routes the plan and has them all).
-        plan = with_logistics(data, plan)
         written = write_plan(plan, out)
     except OSError as exc:
         raise _fail_fault(exc) from exc
@@ -142,10 +141,10 @@ def export_command(
     except ValueError as exc:
         typer.echo(f"error: --formats: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from exc
-    data, plan = _plan(scenario)
+    result = _plan(scenario)
+    plan = result.plan
     try:
-        plan = add_routes(data, plan)
-        written = write_exports(plan, places_from_inputs(data.inputs), out, chosen, lang.value)
+        written = write_exports(plan, places_from_inputs(result.data.inputs), out, chosen, lang.value)
     except InputError as exc:
         raise _fail_input(exc) from exc
     except Exception as exc:

@@ -36,13 +36,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from models import (
+    Allocation,
     Collection,
     DeliveryLine,
     DeliveryStop,
     DeliveryTrip,
     KitPickup,
     PickupKind,
-    Plan,
     Site,
     Store,
     TeamDay,
@@ -105,7 +105,7 @@ class Deliveries:
     warnings: tuple[ReasonPart, ...]
 
 
-def plan_deliveries(data: AllocationData, plan: Plan, team_days: Sequence[TeamDay]) -> Deliveries:
+def plan_deliveries(data: AllocationData, plan: Allocation, team_days: Sequence[TeamDay]) -> Deliveries:
     """Plan the collections and vehicle trips that bring a plan's vials to its teams in time.
 
     Parameters
@@ -131,7 +131,7 @@ class DeliveryBuilder(WarningLog):
     Not an API: call :func:`plan_deliveries`. The steps are methods so that tests can run one alone.
     """
 
-    def __init__(self, data: AllocationData, plan: Plan, team_days: Sequence[TeamDay]) -> None:
+    def __init__(self, data: AllocationData, plan: Allocation, team_days: Sequence[TeamDay]) -> None:
         self.matrix, self.coords = road_context(data, "deliveries")
         self.data = data
         self.plan = plan

@@ -39,7 +39,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from models import Kit, LonLat, Plan, Stop, TeamDay, TeamDays, Unscheduled
+from models import Allocation, Kit, LonLat, Stop, TeamDay, TeamDays, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
 from planner.kits import build_kit, container_for, split_integer, split_one_each
@@ -155,7 +155,7 @@ class Itineraries:
     warnings: tuple[ReasonPart, ...]
 
 
-def plan_itineraries(data: AllocationData, plan: Plan) -> Itineraries:
+def plan_itineraries(data: AllocationData, plan: Allocation) -> Itineraries:
     """Turn a solved plan's team-days into each team's day-by-day schedule (see the module docstring).
 
     Parameters
@@ -240,7 +240,7 @@ class ItineraryBuilder(WarningLog):
     Not an API: call :func:`plan_itineraries`. The steps are methods so that tests can run one alone.
     """
 
-    def __init__(self, data: AllocationData, plan: Plan) -> None:
+    def __init__(self, data: AllocationData, plan: Allocation) -> None:
         self.matrix, self.coords = road_context(data, "itineraries")
         self.data = data
         self.plan = plan

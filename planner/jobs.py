@@ -4,7 +4,8 @@ The scenario explorer must stay responsive while a national plan solves, so it n
 own script: it submits a :class:`SolveRequest` to a :class:`SolveService` (worker processes) and polls
 :meth:`SolveService.status`. Workers keep the road network and travel times in memory between
 solves (see :func:`planner.pipeline.prepare_allocation`), and a request may carry the variable values
-of the previous plan as a start, so a re-solve after one change is quick.
+of the previous plan as a start, so a re-solve after one change is quick. A worker runs
+:func:`planner.plan`, as the command line does, and returns its :class:`~planner.engine.PlanResult`.
 
 Processes rather than threads: the MILP solver holds the GIL for long stretches through PuLP's
 model building, and a crashed or cancelled solve cannot take the user interface down with it. The
@@ -25,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from models import Plan, Scenario, SolverSettings
-from planner.allocation import SolveProgress
+from planner.allocation import SolveMonitor, SolveProgress
+from planner.engine import PlanResult, plan
 from planner.errors import InputError
 
 JobState = Literal["queued", "running", "done", "failed"]
@@ -64,17 +66,10 @@ class SolveRequest:
     scenario: Scenario
     solver: SolverSettings | None = None
     start: Mapping[str, float] | None = None
-    routes: bool = True
 
 
-@dataclass(frozen=True)
-class SolveResult:
-    """A finished solve: the plan (with routes if asked), its values as a next start, and timings."""
-
-    plan: Plan
-    values: Mapping[str, float]
-    seconds: Mapping[str, float]
-    cancelled: bool = False
+#: The former name of a worker's result (the explorer imports it): a routed :class:`PlanResult`.
+SolveResult = PlanResult[Plan]
 
 
 @dataclass(frozen=True)
@@ -86,7 +81,7 @@ class JobStatus:
     elapsed_s: float
     progress: SolveProgress | None = None
     cancel_requested: bool = False
-    result: SolveResult | None = None
+    result: PlanResult[Plan] | None = None
     error: str | None = None
     input_error: InputError | None = None
 
@@ -112,48 +107,30 @@ class _SharedMonitor:
         return self._cancelled
 
 
-def run_request(request: SolveRequest, monitor: Any = None) -> SolveResult:
-    """Solve a request in this process (what a worker runs); see :class:`SolveService`.
+def run_request(request: SolveRequest, monitor: SolveMonitor | None = None) -> PlanResult[Plan]:
+    """Plan a request in this process (what a worker runs; see :class:`SolveService`), routes included.
 
     Raises
     ------
     InputError
         If the scenario or its data is invalid.
     """
-    # Imported here so that a worker's first job, not the caller's import, pays for the engine.
-    from planner.loading import load_inputs
-    from planner.pipeline import add_routes, prepare_allocation, solve_allocation
-
-    seconds: dict[str, float] = {}
-    begin = time.perf_counter()
-    data = prepare_allocation(load_inputs(request.scenario))
-    seconds["prepare"] = time.perf_counter() - begin
-    begin = time.perf_counter()
-    solved = solve_allocation(data, request.solver, start=request.start, monitor=monitor)
-    seconds["allocation"] = time.perf_counter() - begin
-    plan = solved.plan
-    if request.routes and plan.status in ("optimal", "feasible"):
-        begin = time.perf_counter()
-        plan = add_routes(data, plan)
-        seconds["routes"] = time.perf_counter() - begin
-    cancelled = bool(monitor is not None and monitor.cancelled())
-    return SolveResult(plan, dict(solved.values), seconds, cancelled)
+    return plan(request.scenario, settings=request.solver, start=request.start, monitor=monitor)
 
 
 def _worker_job(
     job_id: str, request: SolveRequest, progress: MutableMapping[str, Any], cancels: Mapping[str, bool]
-) -> SolveResult:
+) -> PlanResult[Plan]:
     return run_request(request, _SharedMonitor(job_id, progress, cancels))
 
 
 def _warm_up() -> None:
-    """Import the engine in a new worker so the first solve does not pay for it."""
-    import planner.pipeline  # noqa: F401
+    """Start a worker: loading this function imports this module, and so the engine, before any solve."""
 
 
 @dataclass
 class _Job:
-    future: Future[SolveResult]
+    future: Future[PlanResult[Plan]]
     submitted_at: float
     finished_at: float | None = None
 

@@ -1,12 +1,11 @@
 """Logistics sanity checks: the figures a district EPI logistician checks first, and their breaches.
 
-:func:`logistics_figures` measures a plan (routed or not) against the scenario's ``logistics_checks``
-and keeps every breach as a warning (a :class:`~models.messages.ReasonPart`, which
-:func:`planner.render.logistics_warnings` words from the ``logistics_*`` templates of
-:mod:`planner.i18n`); :func:`with_logistics` attaches them to the plan (``Plan.logistics``).
-``planner.pipeline.add_routes`` calls it on every routed plan and the CLI's ``solve`` on the unrouted
-one, where the figures that need routes stay ``None``. :func:`planner.render.logistics_rows` lays the
-figures out as a table for a user interface.
+:func:`logistics_figures` measures a plan (or an unrouted allocation, whose figures that need routes
+stay ``None``) against the scenario's ``logistics_checks`` and keeps every breach as a warning (a
+:class:`~models.messages.ReasonPart`, which :func:`planner.render.logistics_warnings` words from the
+``logistics_*`` templates of :mod:`planner.i18n`); :func:`with_logistics` attaches them to the plan
+(``Plan.logistics``), which :func:`planner.plan` does for every plan it routes.
+:func:`planner.render.logistics_rows` lays the figures out as a table for a user interface.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from models import Plan, RoutePlan
+from models import Allocation, Plan, RoutePlan
 from models.logistics import (
     MAX_EXAMPLES,
     FarShipment,
@@ -42,7 +41,7 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2.0 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
 
 
-def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
+def logistics_figures(data: AllocationData, plan: Allocation) -> LogisticsFigures:
     """Measure a plan against the scenario's logistics checks.
 
     Parameters
@@ -50,7 +49,7 @@ def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
     data
         The prepared data the plan was solved from (places, reachable pool-site pairs, settings).
     plan
-        A plan, routed (``plan.routes``) or not.
+        A routed :class:`~models.Plan` or an unrouted :class:`~models.Allocation`.
 
     Returns
     -------
@@ -85,7 +84,7 @@ def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
           is not idle: the calendar had no room for it.
     """
     checks = data.inputs.scenario.logistics_checks
-    routes = plan.routes
+    routes = plan.routes if isinstance(plan, Plan) else None
     pairs = _store_site_pairs(data, plan)
     shipped = sum(p.doses for p in pairs)
     far_h = sum(p.doses for p in pairs if p.travel_s > checks.max_dose_travel_h * 3600.0)
@@ -152,7 +151,7 @@ class _Pair:
         )
 
 
-def _store_site_pairs(data: AllocationData, plan: Plan) -> list[_Pair]:
+def _store_site_pairs(data: AllocationData, plan: Allocation) -> list[_Pair]:
     """The plan's shipments by (store, site), every antigen together, with road seconds and km."""
     doses: Counter[tuple[str, str]] = Counter()
     travel_s: dict[tuple[str, str], float] = {}
@@ -167,7 +166,7 @@ def _store_site_pairs(data: AllocationData, plan: Plan) -> list[_Pair]:
     ]
 
 
-def _idle_pools(data: AllocationData, plan: Plan) -> tuple[IdlePool, ...]:
+def _idle_pools(data: AllocationData, plan: Allocation) -> tuple[IdlePool, ...]:
     """Pools with unused or released team-days that reach a site with a shortfall, most idle first."""
     short = {s.site_id for s in plan.shortfalls}
     reach: defaultdict[str, set[str]] = defaultdict(set)
@@ -178,7 +177,7 @@ def _idle_pools(data: AllocationData, plan: Plan) -> tuple[IdlePool, ...]:
     for row in plan.team_days:
         allocated[row.pool_id] += row.team_days
     released: Counter[str] | None = None
-    if plan.routes is not None:
+    if isinstance(plan, Plan):
         released = Counter()
         for key, days in plan.routes.released_team_days.items():
             released[key.split(":", 1)[0]] += days  # keys are 'pool:site'

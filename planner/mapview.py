@@ -197,9 +197,9 @@ def map_layers(
     layers: list[pdk.Layer] = []
     if "provinces" in show and provinces is not None:
         layers += _province_layers(provinces)
-    if plan.routes is not None and "delivery_routes" in show:
+    if "delivery_routes" in show:
         layers.append(_path_layer("delivery_routes", delivery_route_records(plan, places, lang), 4))
-    if plan.routes is not None and "team_routes" in show:
+    if "team_routes" in show:
         layers.append(_path_layer("team_routes", team_route_records(plan, places, lang), 3))
     if "stores" in show:
         layers.append(
@@ -337,8 +337,6 @@ def team_route_records(plan: Plan, places: Mapping[str, Place], lang: Lang = "en
     (docs/BENCHMARKS.md). Teams take :func:`planner.exports.team_colour` in their natural order, as
     in the KML export.
     """
-    if plan.routes is None:
-        return []
     days = sorted(plan.routes.team_days, key=lambda d: (natural_key(d.team_id), d.day, d.departure_s))
     colour_of = {team_id: team_colour(i) for i, team_id in enumerate(dict.fromkeys(d.team_id for d in days))}
     same_path: dict[tuple[str, tuple[LonLat, ...]], list[TeamDay]] = {}
@@ -415,8 +413,6 @@ def delivery_route_records(
     plan: Plan, places: Mapping[str, Place], lang: Lang = "en"
 ) -> list[dict[str, Any]]:
     """Return a record per delivery trip: its road path, dark grey, and tooltip texts."""
-    if plan.routes is None:
-        return []
     trips = sorted(plan.routes.deliveries, key=lambda d: (natural_key(d.vehicle_id), d.day, d.departure_s))
     return [
         _route_record(

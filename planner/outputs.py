@@ -1,4 +1,4 @@
-"""Write a Plan to a folder: plan.json and CSV tables, all or nothing.
+"""Write a plan (or an allocation alone) to a folder: plan.json and CSV tables, all or nothing.
 
 Files are written to a temporary folder beside the target first and moved in only when every one
 of them is complete, so a failure never leaves a half-written plan (:func:`write_files`, which the
@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from models import Plan
+from models import Allocation
 from planner.render import shortfall_reason
 
 #: CSV tables of a plan: file name -> (Plan attribute, columns).
@@ -124,7 +124,7 @@ def _joined(value: object) -> object:
     return " ".join(value) if isinstance(value, tuple | list) else value
 
 
-def plan_files(plan: Plan) -> dict[str, bytes]:
+def plan_files(plan: Allocation) -> dict[str, bytes]:
     """Return every file of a plan by name: plan.json and the CSV tables."""
     files = {"plan.json": plan.model_dump_json(indent=2).encode("utf-8")}
     for name, (attribute, columns) in PLAN_TABLES.items():
@@ -132,7 +132,7 @@ def plan_files(plan: Plan) -> dict[str, bytes]:
     return files
 
 
-def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
+def write_plan(plan: Allocation, out_dir: str | Path) -> list[Path]:
     """Write a plan's files into ``out_dir`` (created if needed), all or nothing.
 
     Returns

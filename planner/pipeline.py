@@ -1,29 +1,26 @@
-"""The one entry point: scenario -> inputs -> road network -> demand -> MILP -> Plan.
+"""The stages around the allocation MILP: prepare the data (road network, travel times) and route a plan.
 
-``run_scenario`` serves the CLI, the UI and sweeps alike.
+:func:`planner.plan` (:mod:`planner.engine`) runs them in order; a caller that needs one stage alone
+(validating a scenario, the road graph of a map) calls it here.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
 
-from models import Plan, RoutePlan, Scenario, SolverSettings
-from planner.allocation import AllocationData, SolveMonitor, build_model, prepare, solve_model
+from models import Allocation, RoutePlan
+from planner.allocation import AllocationData, prepare
 from planner.deliveries import plan_deliveries
 from planner.errors import display_path
 from planner.itineraries import plan_itineraries
 from planner.loading import CampaignInputs, load_inputs, load_scenario
-from planner.logistics import with_logistics
 from planner.network import TravelMatrix, apply_road_conditions, load_road_graph, snap_places, travel_matrix
-from planner.results import build_plan
-from planner.starts import keyed_values, repaired_start
 
 
 @lru_cache(maxsize=8)
@@ -118,45 +115,27 @@ def validate(path: str | Path) -> AllocationData:
     return prepare_allocation(load_inputs(scenario, shown), shown)
 
 
-@dataclass(frozen=True)
-class AllocationResult:
-    """A solved allocation: the Plan and its values keyed by meaning (a start for a similar scenario)."""
+def plan_routes(data: AllocationData, allocation: Allocation) -> RoutePlan:
+    """Turn an allocation into team itineraries and store deliveries (see planner.itineraries).
 
-    plan: Plan
-    values: Mapping[str, float]
-
-
-def solve_allocation(
-    data: AllocationData,
-    solver: SolverSettings | None = None,
-    *,
-    start: Mapping[str, float] | None = None,
-    monitor: SolveMonitor | None = None,
-) -> AllocationResult:
-    """Build and solve the allocation MILP, optionally from a start and under a monitor.
-
-    A re-solve after a small change is fastest when ``start`` is the ``values`` of the previous
-    result; a monitor receives progress and may stop the solve, which keeps its best plan
-    (see :func:`planner.allocation.solve_model`).
+    An allocation whose solve failed or found no plan has nothing to route: its routes are empty.
     """
-    model = build_model(data)
-    outcome = solve_model(model, solver or data.inputs.scenario.solver, repaired_start(model, start), monitor)
-    return AllocationResult(build_plan(model, outcome), keyed_values(model, outcome.values))
-
-
-def plan_allocation(data: AllocationData, solver: SolverSettings | None = None) -> Plan:
-    """Build and solve the allocation MILP for prepared data and return the Plan."""
-    return solve_allocation(data, solver).plan
-
-
-def plan_routes(data: AllocationData, plan: Plan) -> RoutePlan:
-    """Turn a solved plan into team itineraries and store deliveries (see planner.itineraries)."""
     start = time.perf_counter()
-    itineraries = plan_itineraries(data, plan)
-    deliveries = plan_deliveries(data, plan, itineraries.team_days)
     campaign = data.inputs.scenario.campaign
+    if allocation.status not in ("optimal", "feasible"):
+        return RoutePlan(
+            scenario_name=allocation.scenario_name,
+            days=campaign.days,
+            working_day_h=campaign.working_day_h,
+            team_days=(),
+            deliveries=(),
+            collections=(),
+            seconds=0.0,
+        )
+    itineraries = plan_itineraries(data, allocation)
+    deliveries = plan_deliveries(data, allocation, itineraries.team_days)
     return RoutePlan(
-        scenario_name=plan.scenario_name,
+        scenario_name=allocation.scenario_name,
         days=campaign.days,
         working_day_h=campaign.working_day_h,
         team_days=deliveries.team_days,
@@ -167,36 +146,3 @@ def plan_routes(data: AllocationData, plan: Plan) -> RoutePlan:
         seconds=round(time.perf_counter() - start, 3),
         warnings=itineraries.warnings + deliveries.warnings,
     )
-
-
-def add_routes(data: AllocationData, plan: Plan) -> Plan:
-    """Return ``plan`` with its itineraries and deliveries (``plan.routes``).
-
-    The logistics sanity figures (``plan.logistics``, see :mod:`planner.logistics`) are measured on the
-    routed plan, so every routed plan carries them whole.
-    """
-    return with_logistics(data, plan.model_copy(update={"routes": plan_routes(data, plan)}))
-
-
-def run_scenario(scenario: Scenario | str | Path, solver: SolverSettings | None = None) -> Plan:
-    """Plan a scenario end to end.
-
-    Parameters
-    ----------
-    scenario
-        A Scenario (data paths absolute) or the path of a scenario YAML file.
-    solver
-        Solver settings overriding the scenario's own.
-
-    Returns
-    -------
-    Plan
-        Always a plan when the input is valid; shortfalls say where and why it falls short.
-
-    Raises
-    ------
-    InputError
-        If the scenario or its data is invalid.
-    """
-    data = prepare_allocation(load_inputs(scenario)) if isinstance(scenario, Scenario) else validate(scenario)
-    return plan_allocation(data, solver)

@@ -23,7 +23,7 @@ from typing import Any
 
 import babel.numbers
 
-from models import Plan, RoutePlan, Shortfall, Unscheduled, WastageNote
+from models import Allocation, Plan, RoutePlan, Shortfall, Unscheduled, WastageNote
 from models.logistics import LogisticsFigures
 from models.messages import ReasonPart, ReasonValue
 from planner.errors import Problem, problem_message
@@ -136,7 +136,7 @@ def wastage_reason(note: WastageNote, lang: Lang = "en") -> str:
     return render_message(note.reason, lang)
 
 
-def solver_message(plan: Plan, lang: Lang = "en") -> str:
+def solver_message(plan: Allocation, lang: Lang = "en") -> str:
     """Return the solver's message in language ``lang`` ("" when it has none)."""
     return render_message(plan.solver.message, lang)
 
@@ -146,14 +146,14 @@ def _each(parts: Iterable[ReasonPart], lang: Lang) -> tuple[str, ...]:
     return tuple(render_reason(part, lang) for part in parts)
 
 
-def plan_warnings(plan: Plan, lang: Lang = "en") -> tuple[str, ...]:
+def plan_warnings(plan: Allocation, lang: Lang = "en") -> tuple[str, ...]:
     """Return the plan's warnings in language ``lang``."""
     return _each(plan.warnings, lang)
 
 
 def route_warnings(plan: Plan, lang: Lang = "en") -> tuple[str, ...]:
     """Return the warnings of the plan's routes in language ``lang`` (none if it is not routed)."""
-    return () if plan.routes is None else _each(plan.routes.warnings, lang)
+    return _each(plan.routes.warnings, lang)
 
 
 def logistics_warnings(plan: Plan, lang: Lang = "en") -> tuple[str, ...]:
@@ -196,7 +196,7 @@ def plan_messages(plan: Plan, lang: Lang = "en") -> PlanMessages:
     lang
         ``"en"`` or ``"fr"``.
     """
-    unscheduled = () if plan.routes is None else plan.routes.unscheduled
+    unscheduled = plan.routes.unscheduled
     return PlanMessages(
         solver=solver_message(plan, lang),
         warnings=plan_warnings(plan, lang),
@@ -321,8 +321,8 @@ def logistics_rows(figures: LogisticsFigures, lang: Lang = "en") -> list[Logisti
     return rows
 
 
-def plan_summary(plan: Plan, lang: Lang = "en") -> str:
-    """Return a readable multi-line summary of a plan, its routes and its logistics figures.
+def plan_summary(plan: Allocation, lang: Lang = "en") -> str:
+    """Return a readable multi-line summary of an allocation, or of a plan with its routes and logistics.
 
     The summary's own words are English (what the CLI prints); its messages (shortfall and wastage
     reasons, warnings, unscheduled work) are rendered in ``lang``.
@@ -369,14 +369,14 @@ def plan_summary(plan: Plan, lang: Lang = "en") -> str:
                 f" (floor {g.floor_coverage:.0%})"
             )
     lines.extend(f"  warning: {w}" for w in plan_warnings(plan, lang))
-    if plan.routes is not None:
+    if isinstance(plan, Plan):
         lines.append(route_summary(plan.routes, lang))
-    if plan.logistics is not None:
-        lines.append(logistics_summary(plan.logistics, lang))
+        if plan.logistics is not None:
+            lines.append(logistics_summary(plan.logistics, lang))
     return "\n".join(lines)
 
 
-def _goal_lines(plan: Plan) -> list[str]:
+def _goal_lines(plan: Allocation) -> list[str]:
     """Summary lines on the target coverage: the goal, what is expected, and what is still needed."""
     k = plan.kpis
     if k.target_coverage is None:
@@ -395,7 +395,7 @@ def _goal_lines(plan: Plan) -> list[str]:
     return lines
 
 
-def _shortfall_lines(plan: Plan, lang: Lang) -> list[str]:
+def _shortfall_lines(plan: Allocation, lang: Lang) -> list[str]:
     """Summary lines on the people short: the largest shortfalls and why, or that there are none."""
     shortfalls = plan.shortfalls
     if not shortfalls:

@@ -1,4 +1,4 @@
-"""Turn a solved allocation into a Plan: rounded figures, KPIs and explained shortfalls."""
+"""Turn a solved allocation model into an Allocation: rounded figures, KPIs and explained shortfalls."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import math
 from collections.abc import Sequence
 
 from models import (
+    Allocation,
     CostBreakdown,
     Kpis,
-    Plan,
     Shipment,
     SiteAntigenResult,
     SiteResult,
@@ -83,8 +83,10 @@ def goal_figures(model: AllocationModel, figures: PlanFigures) -> dict[str, int 
     }
 
 
-def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence[ReasonPart] = ()) -> Plan:
-    """Assemble the Plan of a solved model (an empty plan with the status if no solution was found).
+def build_plan(
+    model: AllocationModel, outcome: SolveOutcome, warnings: Sequence[ReasonPart] = ()
+) -> Allocation:
+    """Assemble the Allocation of a solved model (an empty one with the status if no solution was found).
 
     Each warning is a message part (a template key of :mod:`planner.i18n` and its values); the plan
     keeps it as such (``planner.render`` words it).
@@ -95,7 +97,7 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
     antigens = site_antigen_results(figures)
     solved = outcome.status in ("optimal", "feasible")
     parts = plan_warnings(model, warnings)
-    return Plan(
+    return Allocation(
         scenario_name=scenario.name,
         scenario_title=scenario.title,
         status=outcome.status,

@@ -11,7 +11,7 @@ import osmnx as ox
 import pytest
 import yaml
 
-from models import Plan, SolverSettings
+from models import Allocation, SolverSettings
 from planner.network import graph_from_tables
 
 REPO = Path(__file__).resolve().parent.parent
@@ -158,14 +158,14 @@ def instance(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture(scope="session")
-def two_antigen_plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+def two_antigen_plan(tmp_path_factory: pytest.TempPathFactory) -> Allocation:
     """The optimum of a tiny instance worked out by hand (tests/test_results.py gives every figure).
 
     Site a: 1195 people, one group. X (10-dose vials, 10,000 in stock) and Y (20-dose vials, only 600
     doses in stock) for everyone. Two mobile pools at the depot, one team each, one campaign day:
     p_big serves 1000 people a day, p_small 600; neither alone covers 1195, so both work.
     """
-    from planner import plan_allocation, validate  # the solver stack only where a plan is solved
+    import planner  # the solver stack only where a plan is solved
 
     path = build_instance(
         tmp_path_factory.mktemp("two_antigens"),
@@ -184,4 +184,4 @@ def two_antigen_plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
     settings = SolverSettings(
         name="highs", mip_gap=0.0, cost_mip_gap=0.0, cost_abs_gap_usd=0.0, time_limit_s=60
     )
-    return plan_allocation(validate(path), settings)
+    return planner.plan(path, settings=settings, routes=False).plan

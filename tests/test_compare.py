@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from test_known_optima import DEPOT, solve
 
-from models import Plan
+from models import Allocation, Plan
 from models.plan import ReasonPart
 from planner.compare import (
     DELTA,
@@ -222,7 +222,7 @@ def test_no_shortfall_gives_an_empty_table_with_headers(plans: dict[str, Plan]) 
 
 
 def test_reasons_survive_plan_json(two_antigens: Plan) -> None:
-    again = Plan.model_validate_json(two_antigens.model_dump_json())
+    again = Allocation.model_validate_json(two_antigens.model_dump_json())
     assert [shortfall_reason(s, "fr") for s in again.shortfalls] == [
         shortfall_reason(s, "fr") for s in two_antigens.shortfalls
     ]

@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from models import DeliveryTrip, Plan, RoutePlan, clock
-from planner import plan_allocation, validate
-from planner.pipeline import add_routes
+import planner
+from models import DeliveryTrip, RoutePlan, clock
 
 from invariants import check_plan_invariants, check_route_invariants
 
@@ -24,12 +23,10 @@ DEPOT = {"store_id": "depot", "at": "hq"}
 
 
 def routes_of(path: Path) -> RoutePlan:
-    data = validate(path)
-    plan: Plan = add_routes(data, plan_allocation(data))
-    check_plan_invariants(plan, data)
-    check_route_invariants(plan, data)
-    assert plan.routes is not None
-    return plan.routes
+    result = planner.plan(path)
+    check_plan_invariants(result.plan, result.data)
+    check_route_invariants(result.plan, result.data)
+    return result.plan.routes
 
 
 def post(site_id: str, people_per_day: int) -> dict[str, Any]:

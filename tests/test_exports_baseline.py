@@ -17,10 +17,10 @@ import pyogrio
 import pytest
 from pypdf import PdfReader
 
+import planner
 from models import Plan, clock
 from planner.exports import export_files, places_from_inputs
 from planner.i18n import day_name, t
-from planner.pipeline import add_routes, plan_allocation, validate
 
 from conftest import REPO
 
@@ -30,9 +30,9 @@ pytestmark = pytest.mark.slow
 
 @cache
 def baseline() -> tuple[Plan, dict[str, dict[str, bytes]]]:
-    data = validate(REPO / "scenarios" / "burundi_baseline.yaml")
-    plan = add_routes(data, plan_allocation(data))
-    places = places_from_inputs(data.inputs)
+    result = planner.plan(REPO / "scenarios" / "burundi_baseline.yaml")
+    plan = result.plan
+    places = places_from_inputs(result.data.inputs)
     files = {
         fmt: export_files(plan, places, fmt, "en")
         for fmt in ("csv", "xlsx", "geojson", "gpkg", "gpx", "kml", "pdf")

@@ -16,8 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_known_optima import solve
 
+import planner
 from models import Campaign, Plan
-from planner import run_scenario
 from planner.demand import site_demands
 from planner.errors import InputError, Problem
 from planner.i18n import t
@@ -338,7 +338,7 @@ def test_baseline_at_95_percent_reports_coverage_against_the_target() -> None:
     raw["name"] = "burundi_baseline_95"
     scenario = validate_scenario(raw)
     inputs = load_inputs(scenario)
-    plan = run_scenario(scenario)
+    plan = planner.plan(scenario, routes=False).plan
     k = plan.kpis
     assert plan.status in ("optimal", "feasible")
     assert k.target_coverage == 0.95
@@ -357,7 +357,7 @@ def test_the_plan_page_shows_the_target_coverage_and_what_is_still_needed(
 ) -> None:
     """The explorer's plan page, given the plan of the two-team-day instance above (no solve in the app)."""
     scenario = load_scenario(target_instance(instance, 2, {"uptake": 0.8, "target_coverage": 0.95}))
-    plan = run_scenario(scenario)
+    plan = planner.plan(scenario).plan
     at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=60)
     state = {
         "scenario": scenario,

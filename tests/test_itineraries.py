@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
+import planner
 from models import Plan, clock
-from planner import plan_allocation, validate
 from planner.allocation import AllocationData
 from planner.deliveries import plan_deliveries
 from planner.itineraries import plan_itineraries
-from planner.pipeline import add_routes
 
 from invariants import check_plan_invariants, check_route_invariants
 
@@ -28,8 +27,8 @@ SLOW_EDGES = [("hq", "a", 1.0, 60.0), ("a", "b", 1.0, 60.0)]
 
 
 def routed(path: Path) -> tuple[AllocationData, Plan]:
-    data = validate(path)
-    plan = add_routes(data, plan_allocation(data))
+    result = planner.plan(path)
+    plan, data = result.plan, result.data
     check_plan_invariants(plan, data)
     check_route_invariants(plan, data)
     return data, plan

@@ -57,23 +57,23 @@ def test_input_errors_cross_process_boundaries_whole() -> None:
 def test_a_warm_start_gives_the_same_coverage_as_a_cold_quick_solve(baseline: Scenario) -> None:
     quick = quick_settings(baseline.solver)
     assert quick.mip_gap >= baseline.solver.mip_gap and quick.cost_mip_gap >= baseline.solver.cost_mip_gap
-    cold = run_request(SolveRequest(baseline, quick, routes=False))
-    warm = run_request(SolveRequest(baseline, quick, start=cold.values, routes=False))
+    cold = run_request(SolveRequest(baseline, quick))
+    warm = run_request(SolveRequest(baseline, quick, start=cold.values))
     assert cold.plan.status in ("optimal", "feasible")
     assert warm.plan.kpis.people_vaccinated >= cold.plan.kpis.people_vaccinated * (1 - quick.mip_gap)
-    assert warm.plan.routes is None and "routes" not in warm.seconds
+    assert set(warm.seconds) == {"prepare", "allocation", "routes"}
 
 
 @pytest.mark.slow
 def test_cancel_stops_the_solve_and_keeps_the_best_plan_found(baseline: Scenario) -> None:
     # The scenario's own settings (tight cost gap) take far longer than the third progress report.
     monitor = Recorder(cancel_after=3)
-    result = run_request(SolveRequest(baseline, routes=True), monitor)
+    result = run_request(SolveRequest(baseline), monitor)
     assert result.cancelled
     assert "stopped by the user" in solver_message(result.plan)
     assert result.plan.status in ("optimal", "feasible")
     assert result.plan.kpis.people_vaccinated > 0
-    assert result.plan.routes is not None  # the best plan is still routed
+    assert result.plan.routes.team_days  # the best plan is still routed
     assert {p.stage for p in monitor.reports} <= {"coverage", "cost"}
 
 
@@ -87,7 +87,7 @@ def test_the_service_solves_in_a_worker_and_reports_progress(
     assert status.state == "done", status.error
     assert status.result is not None
     plan = status.result.plan
-    assert plan.kpis.team_days_available > 0 and plan.routes is not None
+    assert plan.kpis.team_days_available > 0 and plan.routes.team_days
     assert status.result.seconds["allocation"] > 0
     service.forget(job)
     with pytest.raises(KeyError):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from models import Plan, SolverSettings
-from planner import plan_allocation, validate
+import planner
+from models import Allocation, SolverSettings
 from planner.render import shortfall_reason
 
 from conftest import NEAR, NEAR_EDGES
@@ -22,22 +22,22 @@ SOLVERS = ["highs", "cbc"]
 DEPOT = [{"store_id": "depot", "at": "hq"}]
 
 
-def solve(path: Path, solver: str) -> Plan:
-    data = validate(path)
+def solve(path: Path, solver: str) -> Allocation:
     settings = SolverSettings(
         name=solver, mip_gap=0.0, cost_mip_gap=0.0, cost_abs_gap_usd=0.0, time_limit_s=60
     )
-    plan = plan_allocation(data, settings)
+    result = planner.plan(path, settings=settings, routes=False)
+    plan, data = result.plan, result.data
     assert plan.status == "optimal"
     check_plan_invariants(plan, data)
     return plan
 
 
-def vaccinated(plan: Plan) -> dict[str, int]:
+def vaccinated(plan: Allocation) -> dict[str, int]:
     return {s.site_id: s.people_vaccinated for s in plan.sites}
 
 
-def shortfall_causes(plan: Plan) -> dict[str, set[str]]:
+def shortfall_causes(plan: Allocation) -> dict[str, set[str]]:
     return {s.site_id: set(s.causes) for s in plan.shortfalls}
 
 

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from models import (
+    Allocation,
     CostBreakdown,
     DeliveryLine,
     DeliveryStop,
@@ -144,8 +145,9 @@ def _team_days(pool: str, site: str, days: int) -> TeamDays:
     )
 
 
-def small_plan(routed: bool = True) -> Plan:
-    """A plan written by hand: four store-site shipments, a shortfall at s2, pool p_a's team-days."""
+def small_plan(routed: bool = True) -> Allocation:
+    """A plan written by hand (the Allocation alone unless routed): four store-site shipments, a
+    shortfall at s2, pool p_a's team-days."""
     shortfall = Shortfall(site_id="s2", site_name="s2", antigen="X", people=50, causes=("stock",), reason=())
     routes = RoutePlan(
         scenario_name="tiny",
@@ -161,7 +163,7 @@ def small_plan(routed: bool = True) -> Plan:
         released_team_days={"p_a:s1": 2},
         seconds=0.0,
     )
-    return Plan(
+    allocation = Allocation(
         scenario_name="tiny",
         status="optimal",
         solver=SolverInfo(name="highs", seconds=0.0, objective=0.0, bound=0.0, gap=0.0),
@@ -191,8 +193,8 @@ def small_plan(routed: bool = True) -> Plan:
         ),
         transfers=(),
         team_days=(_team_days("p_a", "s1", 6), _team_days("p_a", "s2", 8)),
-        routes=routes if routed else None,
     )
+    return allocation.with_routes(routes) if routed else allocation
 
 
 def test_haversine_is_a_degree_of_the_equator_per_111_km() -> None:
@@ -346,16 +348,17 @@ def test_plan_json_round_trips_with_the_section(small: AllocationData, tmp_path:
     assert plan_messages(again, "fr").logistics == plan_messages(plan, "fr").logistics
 
 
-def test_the_cli_solve_writes_and_prints_the_unrouted_figures(
+def test_the_cli_solve_writes_and_prints_the_routed_figures(
     instance: Callable[..., Path], tmp_path: Path
 ) -> None:
     scenario = instance(**SMALL, extra=CHECKS)
     result = CliRunner().invoke(app, ["solve", str(scenario), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "Logistics" in result.output and "vehicles, teams   need routes" in result.output
+    assert "Logistics" in result.output and "need routes" not in result.output
     record: dict[str, Any] = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
     logistics = record["logistics"]
-    assert logistics["vehicle_trips"] is None and logistics["doses_shipped"] > 0
+    assert logistics["vehicle_trips"] is not None and logistics["doses_shipped"] > 0
+    assert record["routes"]["team_days"]
 
 
 def test_logistics_templates_name_the_same_values_in_every_language() -> None:

@@ -18,7 +18,7 @@ import pytest
 import shapely
 from pydeck.bindings.json_tools import serialize as pdk_serialize  # type: ignore[import-untyped]
 from shapely.geometry import Point, Polygon
-from test_exports import PLACES, _routes, make_plan
+from test_exports import PLACES, _routes, make_plan, no_routes
 
 from models import Plan
 from planner.errors import InputError
@@ -175,8 +175,9 @@ def test_layers_follow_show_and_routes(plan: Plan, provinces: gpd.GeoDataFrame) 
         layer.id for layer in map_layers(plan, PLACES, provinces, show=frozenset({"sites", "team_routes"}))
     ]
     assert ids == ["team_routes", "sites"]
-    unrouted = [layer.id for layer in map_layers(make_plan(None), PLACES, provinces)]
-    assert unrouted == ["provinces", PROVINCE_NAMES_ID, "stores", "sites"]
+    # A plan with nothing routed still has its (empty) route layers.
+    unrouted = [layer.id for layer in map_layers(make_plan(no_routes()), PLACES, provinces)]
+    assert unrouted == ["provinces", PROVINCE_NAMES_ID, "delivery_routes", "team_routes", "stores", "sites"]
     assert [layer.id for layer in map_layers(plan, PLACES, None)] == list(LAYER_IDS[1:])
     with pytest.raises(ValueError, match="roads"):
         map_layers(plan, PLACES, None, show=frozenset({"roads"}))

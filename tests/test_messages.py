@@ -12,6 +12,7 @@ import string
 
 import pytest
 
+import planner
 from models import Plan
 from models.messages import ReasonPart
 from planner.allocation import AllocationData, SolveProgress, build_model, solve_model
@@ -19,7 +20,8 @@ from planner.exports import export_tables, places_from_inputs
 from planner.i18n import LABELS, LANGUAGES
 from planner.itineraries import Calendar, ItineraryBuilder
 from planner.jobs import quick_settings
-from planner.pipeline import add_routes, plan_allocation, validate
+from planner.loading import load_scenario
+from planner.pipeline import plan_routes
 from planner.render import (
     number_text,
     plan_messages,
@@ -99,9 +101,9 @@ TEMPLATES = [*SOLVER_MESSAGES, *(part.key for part, _ in WORDED)]
 def solved() -> dict[str, tuple[AllocationData, Plan]]:
     plans = {}
     for name in SCENARIOS:
-        data = validate(REPO / "scenarios" / f"{name}.yaml")
-        plan = plan_allocation(data, quick_settings(data.inputs.scenario.solver))
-        plans[name] = data, add_routes(data, plan)
+        path = REPO / "scenarios" / f"{name}.yaml"
+        result = planner.plan(path, settings=quick_settings(load_scenario(path).solver))
+        plans[name] = result.data, result.plan
     return plans
 
 
@@ -241,7 +243,8 @@ def test_a_cancelled_solve_says_so_in_french(solved: dict[str, tuple[AllocationD
     assert part.key.startswith("solver_stopped")
     assert solver_message(plan, "en") == SOLVER_MESSAGES[part.key]
     french = solver_message(plan, "fr")
-    assert "arrêté" in french and french == plan_messages(plan, "fr").solver
+    routed = plan.with_routes(plan_routes(data, plan))
+    assert "arrêté" in french and french == plan_messages(routed, "fr").solver
     assert plan.warnings == (warning,) and plan_warnings(plan, "en") == (WORDED[1][1],)
     assert plan_warnings(plan, "fr") == (
         "or_x : le calcul des itinéraires n'a trouvé aucune combinaison valide ; une visite par jour",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from models import Plan
+from models import Allocation
 from planner.outputs import PLAN_TABLES, plan_files, rows_csv, table_csv, write_plan
 
 BOM = b"\xef\xbb\xbf"
@@ -22,20 +22,20 @@ def read_back(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     return list(reader.fieldnames or []), rows
 
 
-def test_every_file_of_a_plan(two_antigen_plan: Plan) -> None:
+def test_every_file_of_a_plan(two_antigen_plan: Allocation) -> None:
     files = plan_files(two_antigen_plan)
     assert list(files) == ["plan.json", *PLAN_TABLES]
-    assert Plan.model_validate_json(files["plan.json"]) == two_antigen_plan
+    assert Allocation.model_validate_json(files["plan.json"]) == two_antigen_plan
 
 
-def test_each_table_has_its_columns_in_order(two_antigen_plan: Plan) -> None:
+def test_each_table_has_its_columns_in_order(two_antigen_plan: Allocation) -> None:
     files = plan_files(two_antigen_plan)
     for name, (_attribute, columns) in PLAN_TABLES.items():
         header, _rows = read_back(files[name])
         assert header == list(columns), name
 
 
-def test_table_values_read_back(two_antigen_plan: Plan) -> None:
+def test_table_values_read_back(two_antigen_plan: Allocation) -> None:
     """The figures of tests/test_results.py, as text in the CSV files."""
     files = plan_files(two_antigen_plan)
     _, sites = read_back(files["sites.csv"])
@@ -85,7 +85,7 @@ def test_list_cells_are_joined_by_spaces_and_empty_cells_stay_empty() -> None:
     assert rows_csv(["a", "b"], []) == BOM + b"a,b\n"
 
 
-def test_write_plan_writes_the_same_bytes(two_antigen_plan: Plan, tmp_path: Path) -> None:
+def test_write_plan_writes_the_same_bytes(two_antigen_plan: Allocation, tmp_path: Path) -> None:
     written = write_plan(two_antigen_plan, tmp_path / "plan")
     files = plan_files(two_antigen_plan)
     assert [p.name for p in written] == list(files)

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import pytest
 
-from models import Plan
+from models import Allocation
 
 
-def test_site_row(two_antigen_plan: Plan) -> None:
+def test_site_row(two_antigen_plan: Allocation) -> None:
     """People given at least one antigen: all 1195; doses shipped 1200 X + 600 Y."""
     [site] = two_antigen_plan.sites
     assert (site.site_id, site.target_people, site.people_vaccinated, site.coverage) == ("a", 1195, 1195, 1.0)
     assert (site.team_days, site.doses_shipped) == (2, 1800)
 
 
-def test_site_antigen_rows_and_vial_use(two_antigen_plan: Plan) -> None:
+def test_site_antigen_rows_and_vial_use(two_antigen_plan: Allocation) -> None:
     """X: 1195 doses given from 120 vials opened (one session cannot share the other's vials, but
     ceil(1195 / 10) = 120 >= 2 sessions): expected wastage 1 - 1195/1200 = 5/1200.
     Y: 600 of 1195 (coverage 600/1195), 30 vials opened, no wastage; no reserve (buffer rate 0)."""
@@ -38,7 +38,7 @@ def test_site_antigen_rows_and_vial_use(two_antigen_plan: Plan) -> None:
     assert (x.planned_wastage_rate, y.planned_wastage_rate) == (0.0, 0.0)
 
 
-def test_shipments(two_antigen_plan: Plan) -> None:
+def test_shipments(two_antigen_plan: Allocation) -> None:
     """120 X vials of 10 x 1 cm3 = 1.2 L; 30 Y vials of 20 x 1 cm3 = 0.6 L; the road takes no time."""
     assert [
         (s.store_id, s.site_id, s.antigen, s.doses, s.vials, s.volume_l) for s in two_antigen_plan.shipments
@@ -49,7 +49,7 @@ def test_shipments(two_antigen_plan: Plan) -> None:
     assert two_antigen_plan.transfers == ()
 
 
-def test_team_rows_split_people_by_capacity(two_antigen_plan: Plan) -> None:
+def test_team_rows_split_people_by_capacity(two_antigen_plan: Allocation) -> None:
     """1195 contacts over 1000 + 600 capacity: p_big 1195 x 1000/1600 = 746.9 -> 747, p_small 448.1 -> 448."""
     rows = [
         (r.pool_id, r.team_type, r.site_id, r.team_days, r.trips, r.people_per_team_day, r.people_vaccinated)
@@ -61,7 +61,7 @@ def test_team_rows_split_people_by_capacity(two_antigen_plan: Plan) -> None:
     ]
 
 
-def test_kpis(two_antigen_plan: Plan) -> None:
+def test_kpis(two_antigen_plan: Allocation) -> None:
     """Vaccinations 1195 X + 600 Y = 1795 of 2 x 1195 = 2390; doses wasted 1800 shipped - 1795 given = 5;
     cost 2 team-days x 100 USD + delivery 1.8 L x 1 km x 0.01 USD = 200.018 -> 200.02."""
     k = two_antigen_plan.kpis
@@ -74,7 +74,7 @@ def test_kpis(two_antigen_plan: Plan) -> None:
     assert (k.cost_breakdown.team_days_usd, k.cost_breakdown.delivery_usd) == (200.0, 0.02)
 
 
-def test_goal_figures(two_antigen_plan: Plan) -> None:
+def test_goal_figures(two_antigen_plan: Allocation) -> None:
     """Goal (uptake 1): 1195 people, 2390 vaccinations; still needed the 595 Y vaccinations and their
     595 doses, but no person (all have X) and so no team-day."""
     k = two_antigen_plan.kpis
@@ -84,7 +84,7 @@ def test_goal_figures(two_antigen_plan: Plan) -> None:
     assert (k.team_days_still_needed, k.people_short_without_team) == (0, 0)
 
 
-def test_the_stock_shortfall_of_y(two_antigen_plan: Plan) -> None:
+def test_the_stock_shortfall_of_y(two_antigen_plan: Allocation) -> None:
     assert [(s.site_id, s.antigen, s.people, s.causes) for s in two_antigen_plan.shortfalls] == [
         ("a", "Y", 595, ("stock",))
     ]

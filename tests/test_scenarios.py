@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import planner
 from models import Plan
-from planner import plan_allocation, validate
 from planner.allocation import AllocationData
-from planner.pipeline import add_routes
 from planner.render import shortfall_reason
 
 from conftest import REPO, SCENARIOS
@@ -19,8 +18,8 @@ from invariants import check_plan_invariants, check_route_invariants
 
 @cache
 def planned(name: str) -> tuple[AllocationData, Plan]:
-    data = validate(REPO / "scenarios" / f"{name}.yaml")
-    return data, add_routes(data, plan_allocation(data))
+    result = planner.plan(REPO / "scenarios" / f"{name}.yaml")
+    return result.data, result.plan
 
 
 def test_three_scenarios_are_shipped() -> None:

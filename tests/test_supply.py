@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from models import Plan, SolverSettings
-from planner import plan_allocation, validate
+import planner
+from models import Allocation, SolverSettings
 from planner.render import shortfall_reason
 
 from invariants import check_plan_invariants
@@ -29,18 +29,18 @@ PRICED = {
 }
 
 
-def solve(path: Path, solver: str) -> Plan:
-    data = validate(path)
+def solve(path: Path, solver: str) -> Allocation:
     settings = SolverSettings(
         name=solver, mip_gap=0.0, cost_mip_gap=0.0, cost_abs_gap_usd=0.0, time_limit_s=60
     )
-    plan = plan_allocation(data, settings)
+    result = planner.plan(path, settings=settings, routes=False)
+    plan, data = result.plan, result.data
     assert plan.status == "optimal", plan.solver.message
     check_plan_invariants(plan, data)
     return plan
 
 
-def links(plan: Plan) -> set[tuple[str, str, int]]:
+def links(plan: Allocation) -> set[tuple[str, str, int]]:
     return {(s.store_id, s.site_id, s.vials) for s in plan.shipments}
 
 

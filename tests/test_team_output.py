@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from test_known_optima import solve as solve_optimal
 
+import planner
 from models import Plan, SolverSettings
-from planner import plan_allocation, validate
 from planner.allocation import build_model, solve_model
-from planner.pipeline import add_routes
+from planner.pipeline import validate
 from planner.render import shortfall_reason
 from planner.starts import keyed_values, repaired_start
 
@@ -131,8 +131,8 @@ def test_itineraries_split_people_by_the_package(instance: Callable[..., Path]) 
         pools=[{"pool_id": "out", "base_id": "depot", "team_type": "outreach", "output_per_day": 800}],
         campaign={"days": 3, "contact_minutes": MINUTES},
     )
-    data = validate(path)
-    plan = add_routes(data, plan_allocation(data))
+    result = planner.plan(path)
+    plan, data = result.plan, result.data
     check_plan_invariants(plan, data)
     check_route_invariants(plan, data)
     assert plan.kpis.people_vaccinated == 640 and plan.kpis.vaccinations == 1280

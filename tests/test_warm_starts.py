@@ -14,21 +14,26 @@ from pathlib import Path
 
 import pytest
 
-from models import RoadClosure, Scenario, SolverSettings
+import planner
+from models import Allocation, RoadClosure, Scenario, SolverSettings
 from planner.allocation import build_model
 from planner.edits import set_campaign, set_closures, set_rainy_season, set_stock, set_teams
+from planner.engine import PlanResult
 from planner.jobs import quick_settings
 from planner.loading import load_inputs, load_scenario
-from planner.pipeline import AllocationResult, prepare_allocation, solve_allocation
+from planner.pipeline import prepare_allocation
 from planner.starts import repaired_start
 
 NODES = [("hq", 0.0), ("a", 0.1), ("b", 0.2), ("c", 0.3), ("d", 0.4)]
 EDGES = [("hq", "a", 11.0, 40.0), ("a", "b", 11.0, 40.0), ("b", "c", 11.0, 40.0), ("c", "d", 11.0, 40.0)]
 
 
-def solve(scenario: Scenario, settings: SolverSettings, start: AllocationResult | None) -> AllocationResult:
-    data = prepare_allocation(load_inputs(scenario))
-    return solve_allocation(data, settings, start=None if start is None else start.values)
+def solve(
+    scenario: Scenario, settings: SolverSettings, start: PlanResult[Allocation] | None
+) -> PlanResult[Allocation]:
+    return planner.plan(
+        scenario, settings=settings, start=None if start is None else start.values, routes=False
+    )
 
 
 @pytest.fixture

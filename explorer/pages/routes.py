@@ -36,9 +36,6 @@ def routes_page() -> None:
     for column, fmt in zip(columns, FORMATS, strict=True):
         with column:
             download(plan, places, fmt)
-    if plan.routes is None:
-        st.info(_("no_routes"))
-        return
     tables = {table.file_stem: table for table in export_tables(plan, places, lang())}
     teams = [stem for stem in tables if stem.startswith("team_")]
     vehicles = [stem for stem in tables if stem.startswith("vehicle_")]

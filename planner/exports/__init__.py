@@ -107,12 +107,6 @@ def export_files(plan: Plan, places: Mapping[str, Place], fmt: str, lang: Lang =
     """
     record = export_format(fmt)
     _check_lang(lang)
-    if record.needs_routes and plan.routes is None:
-        msg = (
-            f"cannot export {fmt}: plan {plan.scenario_name!r} has no routes; "
-            "route it first (planner.pipeline.add_routes)"
-        )
-        raise ExportError(msg)
     return record.writer(plan, places, lang)
 
 

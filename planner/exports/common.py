@@ -95,21 +95,6 @@ def file_stem(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text) or "plan"
 
 
-def routes_or_empty(plan: Plan) -> RoutePlan:
-    """The plan's routes, or empty routes for the formats that can do without."""
-    if plan.routes is not None:
-        return plan.routes
-    return RoutePlan(
-        scenario_name=plan.scenario_name,
-        days=0,
-        working_day_h=0.0,
-        team_days=(),
-        deliveries=(),
-        collections=(),
-        seconds=0.0,
-    )
-
-
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key that puts team_2 before team_10."""
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part)

@@ -21,7 +21,7 @@ import pyogrio
 from shapely.geometry import LineString, Point
 
 from models import Plan, clock
-from planner.exports.common import ExportFormat, Place, routes_or_empty, teams, vehicles
+from planner.exports.common import ExportFormat, Place, teams, vehicles
 from planner.exports.coords import team_day_coords, trip_coords
 from planner.i18n import Lang
 
@@ -79,7 +79,7 @@ def geo_layers(plan: Plan, places: Mapping[str, Place]) -> dict[str, gpd.GeoData
     Sites carry the plan's coverage figures; routes are LineStrings along the roads with their stops
     as text (``"1. 08:30 Site name (250)"``). Without routes the route layers are empty.
     """
-    routes = routes_or_empty(plan)
+    routes = plan.routes
     results = {s.site_id: s for s in plan.sites}
     site_places = [p for p in places.values() if p.kind == "site"]
     sites = []

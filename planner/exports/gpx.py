@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import gpxpy.gpx
 
 from models import Plan
-from planner.exports.common import ExportFormat, Place, routes_or_empty
+from planner.exports.common import ExportFormat, Place
 from planner.exports.tracks import route_tracks
 from planner.i18n import Lang, t
 
@@ -18,7 +18,7 @@ def write_gpx(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str, 
     gpx.name = plan.scenario_title or plan.scenario_name
     gpx.description = f"{t('microplan', lang)}: {plan.scenario_name}"
     gpx.creator = "vaccination-microplanner"
-    for track in route_tracks(routes_or_empty(plan), places, lang):
+    for track in route_tracks(plan.routes, places, lang):
         kind = t(track.kind, lang)
         gpx_track = gpxpy.gpx.GPXTrack(name=track.name, description=track.description)
         gpx_track.type = kind  # type: ignore[assignment]  # gpxpy leaves GPXTrack.type unannotated

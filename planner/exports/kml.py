@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import simplekml
 
 from models import Plan
-from planner.exports.common import ExportFormat, Place, routes_or_empty
+from planner.exports.common import ExportFormat, Place
 from planner.exports.tracks import route_tracks
 from planner.i18n import Lang, t
 
@@ -39,7 +39,7 @@ def _kml_style(kml: simplekml.Kml, rgb: tuple[int, int, int], width: float) -> s
 def write_kml(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str, bytes]:
     """Return one KML file: team and delivery routes with their stops, sites with their coverage, stores."""
     kml = simplekml.Kml(name=plan.scenario_title or plan.scenario_name)
-    tracks = route_tracks(routes_or_empty(plan), places, lang)
+    tracks = route_tracks(plan.routes, places, lang)
     team_ids = list(dict.fromkeys(track.owner_id for track in tracks if track.kind == "team"))
     folders = {
         team_id: (kml.newfolder(name=f"{t('team', lang)} {team_id}"), _kml_style(kml, team_colour(i), 3.0))

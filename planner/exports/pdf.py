@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from models import Plan, RoutePlan, TeamDay, clock
-from planner.exports.common import Cell, ExportFormat, Place, routes_or_empty, teams
+from planner.exports.common import Cell, ExportFormat, Place, teams
 from planner.exports.tables import column_labels
 from planner.exports.texts import label, pickup_texts, place_name
 from planner.i18n import Lang, format_number, t
@@ -64,7 +64,7 @@ class _Microplan(FPDF):
 
 def write_pdf(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str, bytes]:
     """Return one PDF with a microplan page per team-day, teams in order."""
-    routes = routes_or_empty(plan)
+    routes = plan.routes
     pdf = _Microplan()
     pdf.set_title(f"{t('microplan', lang)} - {plan.scenario_title or plan.scenario_name}")
     for days in teams(routes).values():

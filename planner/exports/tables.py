@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from models import Plan, RoutePlan, clock
-from planner.exports.common import Cell, ExportError, Place, file_stem, ordered_antigens, teams, vehicles
+from planner.exports.common import Cell, Place, file_stem, ordered_antigens, teams, vehicles
 from planner.exports.texts import pickup_texts, place_name, unscheduled_reason
 from planner.i18n import Lang, t
 
@@ -25,17 +25,8 @@ class Table:
 
 
 def export_tables(plan: Plan, places: Mapping[str, Place], lang: Lang = "en") -> list[Table]:
-    """Return the tables of the CSV and XLSX exports: summary, one per team, one per vehicle, ...
-
-    Raises
-    ------
-    ExportError
-        If the plan has no routes.
-    """
+    """Return the tables of the CSV and XLSX exports: summary, one per team, one per vehicle, ..."""
     routes = plan.routes
-    if routes is None:
-        msg = f"cannot build the tables of plan {plan.scenario_name!r}: it has no routes"
-        raise ExportError(msg)
     return [
         _summary_table(plan, routes, lang),
         *_team_tables(routes, ordered_antigens(plan, routes), lang),
