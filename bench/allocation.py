@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from planner import validate
+from planner.allocation import build_model, solve_model
+from planner.results import build_plan
 
-from planner import validate  # noqa: E402
-from planner.allocation import build_model, solve_model  # noqa: E402
-from planner.results import build_plan  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from planner.exports import FORMATS, export_files, places_from_inputs
+from planner.pipeline import add_routes, plan_allocation, validate
 
-from planner.exports import FORMATS, export_files, places_from_inputs  # noqa: E402
-from planner.pipeline import add_routes, plan_allocation, validate  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

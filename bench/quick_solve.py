@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from planner import deliveries, itineraries
+from planner.jobs import quick_settings
+from planner.loading import load_inputs, load_scenario
+from planner.pipeline import add_routes, prepare_allocation, solve_allocation
 
-from planner import deliveries, itineraries  # noqa: E402
-from planner.jobs import quick_settings  # noqa: E402
-from planner.loading import load_inputs, load_scenario  # noqa: E402
-from planner.pipeline import add_routes, prepare_allocation, solve_allocation  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 ROUTE_REPEATS = 3
 

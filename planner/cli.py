@@ -10,19 +10,16 @@ import sys
 import traceback
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import osmnx as ox
 import typer
 
-from models import Plan
-from planner.allocation import AllocationData
 from planner.errors import InputError
-from planner.exports import parse_formats, places_from_inputs, write_exports
-from planner.logistics import with_logistics
-from planner.network import graph_from_tables
-from planner.outputs import write_plan
-from planner.pipeline import add_routes, plan_allocation, validate
+
+# The engine (PuLP, HiGHS, osmnx, PyVRP: seconds to import) loads inside the commands, so --help is quick.
+if TYPE_CHECKING:
+    from models import Plan
+    from planner.allocation import AllocationData
 
 app = typer.Typer(
     add_completion=False,
@@ -69,6 +66,8 @@ def _check_solved(plan: Plan) -> None:
 
 def _plan(scenario: Path, solver_updates: dict[str, object] | None = None) -> tuple[AllocationData, Plan]:
     """Validate and solve a scenario, or exit: 2 for bad input, 1 for a fault or a failed solver."""
+    from planner.pipeline import plan_allocation, validate
+
     try:
         data = validate(scenario)
         settings = data.inputs.scenario.solver.model_copy(update=solver_updates or {})
@@ -84,6 +83,8 @@ def _plan(scenario: Path, solver_updates: dict[str, object] | None = None) -> tu
 @app.command("validate")
 def validate_command(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
     """Check a scenario and its data; list every problem (file, row, field) and exit 2 if any."""
+    from planner.pipeline import validate
+
     try:
         data = validate(scenario)
     except InputError as exc:
@@ -110,6 +111,9 @@ def solve_command(
     ] = None,
 ) -> None:
     """Plan a scenario: print a summary and write plan.json, sites.csv, shipments.csv, team_days.csv ..."""
+    from planner.logistics import with_logistics
+    from planner.outputs import write_plan
+
     updates: dict[str, object] = {}
     if solver is not None:
         updates["name"] = solver.value
@@ -136,6 +140,9 @@ def export_command(
     lang: Annotated[Language, typer.Option("--lang", help="language of labels and microplans")] = Language.EN,
 ) -> None:
     """Plan and route a scenario, then write its exports for logisticians (tables, maps, GPS, PDF)."""
+    from planner.exports import parse_formats, places_from_inputs, write_exports
+    from planner.pipeline import add_routes
+
     try:
         chosen = parse_formats(formats)
     except ValueError as exc:
@@ -162,6 +169,10 @@ def build_roads_command(
     out: Annotated[Path, typer.Argument(help="GraphML file to write")],
 ) -> None:
     """Build a road-network GraphML (readable by osmnx.load_graphml) from node and edge tables."""
+    import osmnx as ox
+
+    from planner.network import graph_from_tables
+
     try:
         graph = graph_from_tables(nodes_csv, edges_csv)
         # Written beside the target and moved in whole: a failed write leaves no half file.

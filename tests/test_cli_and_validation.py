@@ -688,12 +688,12 @@ def test_bad_option_exit_2_nothing_written(
 def test_internal_fault_exit_1_nothing_written(
     instance: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import planner.cli
+    import planner.pipeline
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr(planner.cli, "plan_allocation", broken)
+    monkeypatch.setattr(planner.pipeline, "plan_allocation", broken)
     path = instance(**TINY)
     out = tmp_path / "results" / "plan"
     result = invoke("solve", path, "--out", out)
