@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import planner
+from planner.allocation import build_model
+from planner.loading import load_scenario
 
-import planner  # noqa: E402
-from planner.allocation import build_model  # noqa: E402
-from planner.loading import load_scenario  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

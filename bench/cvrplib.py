@@ -15,41 +15,14 @@ The last line printed is ``cost N``. Exit status 1 if the check fails.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import itertools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-
-def _load_routing() -> ModuleType:
-    """Import planner/routing.py (the planner's own routing code) without ``planner/__init__``.
-
-    The package's ``__init__`` imports the whole pipeline (osmnx, PuLP, pandas: about 4 s), which the
-    benchmark does not need; the module itself imports only numpy and PyVRP.
-    """
-    name = "planner.routing"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "planner" / "routing.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(module)
-    return module
-
-
-_routing = _load_routing()
-RoutingProblem = _routing.RoutingProblem
-RoutingResult = _routing.RoutingResult
-VehicleType = _routing.VehicleType
-solve_routes = _routing.solve_routes
+from planner.routing import RoutingProblem, RoutingResult, VehicleType, solve_routes
 
 #: Best-known costs of the shipped instances (../shared/benchmarks/cvrplib/README.md).
 BEST_KNOWN = {"X-n101-k25": 27591, "X-n157-k13": 16876, "X-n502-k39": 69226}

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import planner
+from planner.exports import FORMATS, export_files, places_from_inputs
+from planner.pipeline import plan_routes
 
-import planner  # noqa: E402
-from planner.exports import FORMATS, export_files, places_from_inputs  # noqa: E402
-from planner.pipeline import plan_routes  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

@@ -10,13 +10,11 @@ and cost (see planner/logistics.py for what each figure counts).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import planner
 
-import planner  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:

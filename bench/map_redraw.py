@@ -1,6 +1,6 @@
 """What one redraw of the plan map costs the browser, per set of layers (software WebGL, Chrome trace).
 
-Usage: ``python bench/map_redraw.py [--flips N] [--layers LIST ...]``
+Usage: ``python -m bench.map_redraw [--flips N] [--layers LIST ...]`` (from the repository root).
 
 Solves the Burundi baseline twice (quick settings, campaign days 12 and 13), then serves a one-page
 Streamlit app that draws the plan map (:func:`planner.mapview.plan_deck`, as the explorer's Map page
@@ -16,27 +16,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(HERE))
+import planner
+from planner import edits
+from planner.exports import places_from_inputs
+from planner.jobs import quick_settings
+from planner.loading import load_inputs, load_scenario
+from tests.explorer_server import ScriptRuns, explorer, launch_chromium, next_frame
 
-from explorer_server import ScriptRuns, explorer, launch_chromium, next_frame  # noqa: E402
-
-import planner  # noqa: E402
-from planner import edits  # noqa: E402
-from planner.exports import places_from_inputs  # noqa: E402
-from planner.jobs import quick_settings  # noqa: E402
-from planner.loading import load_inputs, load_scenario  # noqa: E402
-
+REPO = Path(__file__).resolve().parent.parent
 DEFAULT_LAYERS = [
     "provinces,sites,stores,team_routes,delivery_routes",
     "provinces,sites,stores",
@@ -47,9 +42,8 @@ DEFAULT_LAYERS = [
 TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "gpu", "toplevel", "blink"]
 #: The page: two pickled plans, a button that swaps them, the plan map with the layers asked for.
 APP = """
-import pickle, sys
+import pickle
 from pathlib import Path
-sys.path.insert(0, {repo!r})
 import streamlit as st
 from planner.mapview import load_provinces, plan_deck
 plans, places, provinces_path = pickle.loads(Path({plans!r}).read_bytes())
@@ -100,10 +94,12 @@ def main() -> None:
         plans_file = Path(folder) / "plans.pkl"
         plans_file.write_bytes(pickle.dumps((plans, places, str(scenario.data.provinces))))
         app = Path(folder) / "map_app.py"
-        app.write_text(APP.format(repo=str(REPO), plans=str(plans_file)), encoding="utf-8")
+        app.write_text(APP.format(plans=str(plans_file)), encoding="utf-8")
         print("| layers | GPU ms per redraw (median) | min | max |")
         print("|---|---|---|---|")
-        with explorer(app=app) as base, sync_playwright() as playwright:
+        # The page runs from the temporary folder: it finds the planner of this checkout on PYTHONPATH.
+        pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+        with explorer(app=app, env={"PYTHONPATH": pythonpath}) as base, sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             try:
                 for layers in args.layers:

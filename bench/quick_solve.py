@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import planner
+from planner import deliveries, itineraries
+from planner.jobs import quick_settings
+from planner.loading import load_scenario
+from planner.pipeline import plan_routes
 
-import planner  # noqa: E402
-from planner import deliveries, itineraries  # noqa: E402
-from planner.jobs import quick_settings  # noqa: E402
-from planner.loading import load_scenario  # noqa: E402
-from planner.pipeline import plan_routes  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 ROUTE_REPEATS = 3
 

@@ -1,7 +1,8 @@
 """Time "re-solve the Burundi baseline after changing one number: click to updated map" in a real browser.
 
-Usage: ``python bench/resolve.py [--repeat N] [--app PATH]``. Starts the explorer on 127.0.0.1,
-opens it in Debian's chromium (headless, software WebGL), waits for the first plan, then N times:
+Usage: ``python -m bench.resolve [--repeat N] [--app PATH]`` (from the repository root). Starts the
+explorer on 127.0.0.1, opens it in Debian's chromium (headless, software WebGL), waits for the first plan,
+then N times:
 
 1. on the Scenario page, sets Campaign days to 13, 12, 13, ... (one number; Enter; waits for the run);
 2. opens the Map page (deck drawn with the previous plan; not timed);
@@ -29,14 +30,10 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from explorer_server import (
+from tests.explorer_server import (
     APP,
     ScriptRuns,
     explorer,

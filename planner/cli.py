@@ -10,20 +10,18 @@ import sys
 import traceback
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import osmnx as ox
 import typer
 
 import planner
-from models import Plan
-from planner.engine import PlanResult
 from planner.errors import InputError
-from planner.exports import parse_formats, places_from_inputs, write_exports
-from planner.network import graph_from_tables
-from planner.outputs import write_plan
-from planner.pipeline import validate
 from planner.render import plan_summary, solver_message
+
+# The engine (PuLP, HiGHS, osmnx, PyVRP: seconds to import) loads inside the commands, so --help is quick.
+if TYPE_CHECKING:
+    from models import Plan
+    from planner.engine import PlanResult
 
 app = typer.Typer(
     add_completion=False,
@@ -86,6 +84,8 @@ def _plan(scenario: Path, solver_updates: dict[str, object] | None = None) -> Pl
 @app.command("validate")
 def validate_command(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")]) -> None:
     """Check a scenario and its data; list every problem (file, row, field) and exit 2 if any."""
+    from planner.pipeline import validate
+
     try:
         data = validate(scenario)
     except InputError as exc:
@@ -112,6 +112,8 @@ def solve_command(
     ] = None,
 ) -> None:
     """Plan and route a scenario: print a summary and write plan.json, sites.csv, shipments.csv ..."""
+    from planner.outputs import write_plan
+
     updates: dict[str, object] = {}
     if solver is not None:
         updates["name"] = solver.value
@@ -136,6 +138,8 @@ def export_command(
     lang: Annotated[Language, typer.Option("--lang", help="language of labels and microplans")] = Language.EN,
 ) -> None:
     """Plan and route a scenario, then write its exports for logisticians (tables, maps, GPS, PDF)."""
+    from planner.exports import parse_formats, places_from_inputs, write_exports
+
     try:
         chosen = parse_formats(formats)
     except ValueError as exc:
@@ -162,6 +166,10 @@ def build_roads_command(
     out: Annotated[Path, typer.Argument(help="GraphML file to write")],
 ) -> None:
     """Build a road-network GraphML (readable by osmnx.load_graphml) from node and edge tables."""
+    import osmnx as ox
+
+    from planner.network import graph_from_tables
+
     try:
         graph = graph_from_tables(nodes_csv, edges_csv)
         # Written beside the target and moved in whole: a failed write leaves no half file.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,6 @@ import openpyxl
 import pytest
 
 from conftest import REPO
-
-sys.path.insert(0, str(REPO / "bench"))
 from explorer_server import (
     ScriptRuns,
     chromium_path,

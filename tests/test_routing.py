@@ -6,16 +6,15 @@ absolute difference of their positions.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 
+from bench import cvrplib
 from planner.routing import RoutingProblem, RoutingResult, VehicleType, solve_routes
 
 from conftest import REPO
@@ -238,8 +237,6 @@ def test_inconsistent_problems_are_rejected() -> None:
 
 # bench/cvrplib.py ------------------------------------------------------------------------------------
 
-BENCH = REPO / "bench" / "cvrplib.py"
-
 TINY_VRP = """NAME : tiny
 COMMENT : "hand-written: three clients, capacity forces two routes"
 TYPE : CVRP
@@ -263,15 +260,6 @@ EOF
 """
 
 
-def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_cvrplib", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def tiny_vrp(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.vrp"
@@ -280,12 +268,11 @@ def tiny_vrp(tmp_path: Path) -> Path:
 
 
 def test_cvrplib_parse_and_half_up_rounding(tiny_vrp: Path) -> None:
-    bench = load_bench()
-    instance = bench.read_cvrplib(tiny_vrp)
+    instance = cvrplib.read_cvrplib(tiny_vrp)
     assert instance.name == "tiny"
     assert instance.capacity == 10
     assert instance.demand.tolist() == [0, 6, 4, 5]
-    matrix = bench.euclidean_matrix(instance.coords)
+    matrix = cvrplib.euclidean_matrix(instance.coords)
     assert matrix.dtype == np.int64
     # 2.5 -> 3 and 0.5 -> 1 half-up (Python's round gives 2 and 0); 3-4-5 triangle exact.
     assert matrix[0, 1] == 3 and round(2.5) == 2
@@ -298,7 +285,7 @@ def test_cvrplib_parse_and_half_up_rounding(tiny_vrp: Path) -> None:
 def test_cvrplib_depot_need_not_be_first(tmp_path: Path) -> None:
     path = tmp_path / "depot2.vrp"
     path.write_text(TINY_VRP.replace("\t1\n\t-1", "\t2\n\t-1").replace("1\t0\n2\t6", "1\t6\n2\t0"))
-    instance = load_bench().read_cvrplib(path)
+    instance = cvrplib.read_cvrplib(path)
     assert instance.coords[0].tolist() == [2.5, 0.0]
     assert instance.demand.tolist() == [0, 6, 4, 5]
 
@@ -308,7 +295,7 @@ def test_cvrplib_script_last_line_is_cost(tiny_vrp: Path) -> None:
     # Rounded: 0-A 3, 0-B 1, 0-C 5, A-B 3 (2.55), A-C 4 (4.03), B-C 5 (4.61). A and C cannot share
     # (load 11). {A, B} + {C}: 3 + 3 + 1 + 10 = 17; {B, C} + {A}: 1 + 5 + 5 + 6 = 17; singles: 18.
     run = subprocess.run(
-        [sys.executable, str(BENCH), str(tiny_vrp), "--seconds", "1"],
+        [sys.executable, "-m", "bench.cvrplib", str(tiny_vrp), "--seconds", "1"],
         capture_output=True,
         text=True,
         cwd=REPO,
