@@ -1,4 +1,4 @@
-"""Write every file of a scenario's plan, solved so that the same code gives the same bytes: a refactor's check.
+"""Every file of a scenario's plan, solved so that the same code gives the same bytes: a refactor's check.
 
 Usage: PYTHONHASHSEED=0 python -m bench.same_plan OUT [SCENARIO ...]
 
@@ -24,7 +24,13 @@ from planner.loading import load_scenario
 from planner.outputs import plan_files
 
 REPO = Path(__file__).resolve().parent.parent
-REPEATABLE = {"threads": 1, "mip_gap": 0.005, "cost_mip_gap": 0.05, "time_limit_s": 900, "cost_time_limit_s": None}
+REPEATABLE = {
+    "threads": 1,
+    "mip_gap": 0.005,
+    "cost_mip_gap": 0.05,
+    "time_limit_s": 900,
+    "cost_time_limit_s": None,
+}
 
 
 def write(folder: Path, files: dict[str, bytes]) -> None:
