@@ -29,8 +29,8 @@ from models.logistics import (
 from models.messages import ReasonPart, ReasonValue
 from models.scenario import LogisticsChecks
 from planner.allocation import AllocationData
-from planner.explain import NUMBER_STYLE, render_reason
-from planner.i18n import Lang
+from planner.explain import render_reason
+from planner.i18n import Lang, format_number, format_percent
 
 #: Mean Earth radius (IUGG), km.
 EARTH_RADIUS_KM = 6371.0088
@@ -327,10 +327,6 @@ class LogisticsRow:
     breach: bool
 
 
-def _number(value: float, spec: str, lang: Lang) -> str:
-    return format(value, spec).translate(NUMBER_STYLE[lang])
-
-
 def logistics_rows(figures: LogisticsFigures, lang: Lang = "en") -> list[LogisticsRow]:
     """Lay out the logistics figures as table rows in language ``lang``.
 
@@ -342,7 +338,10 @@ def logistics_rows(figures: LogisticsFigures, lang: Lang = "en") -> list[Logisti
         return render_reason(_part(key, **values), lang)
 
     def pct(value: float) -> str:
-        return _number(value, ".1%", lang)
+        return format_percent(value, lang, decimals=1)
+
+    def number(value: float, decimals: int = 0) -> str:
+        return format_number(value, lang, decimals=decimals)
 
     rows = [
         LogisticsRow(
@@ -360,29 +359,29 @@ def logistics_rows(figures: LogisticsFigures, lang: Lang = "en") -> list[Logisti
     ]
     worst = figures.worst_shipment
     if worst is not None:
-        hours, km = _number(worst.travel_h, ".1f", lang), _number(worst.distance_km, ",.0f", lang)
+        hours, km = number(worst.travel_h, decimals=1), number(worst.distance_km)
         text = f"{worst.store_id} → {worst.site_id}: {hours} h, {km} km"
         rows.append(LogisticsRow(label("logistics_row_longest_shipment"), text, "", False))
     rows.append(
         LogisticsRow(
             label("logistics_row_stores_per_site"),
-            f"{figures.stores_per_site_max} / {_number(figures.stores_per_site_mean, '.1f', lang)}",
-            str(c.max_stores_per_site),
+            f"{number(figures.stores_per_site_max)} / {number(figures.stores_per_site_mean, decimals=1)}",
+            number(c.max_stores_per_site),
             bool(figures.sites_over_store_limit),
         )
     )
     if figures.routed:
         rows += [
-            LogisticsRow(label("logistics_row_vehicle_trips"), str(figures.vehicle_trips), "", False),
+            LogisticsRow(label("logistics_row_vehicle_trips"), number(figures.vehicle_trips or 0), "", False),
             LogisticsRow(
                 label("logistics_row_vehicle_driving"),
-                _number(figures.vehicle_driving_h or 0.0, ",.0f", lang),
+                number(figures.vehicle_driving_h or 0.0),
                 "",
                 False,
             ),
             LogisticsRow(
                 label("logistics_row_vehicle_trips_beyond", hours=c.max_vehicle_trip_driving_h),
-                str(figures.vehicle_trips_beyond),
+                number(figures.vehicle_trips_beyond or 0),
                 "0",
                 bool(figures.vehicle_trips_beyond),
             ),
@@ -394,18 +393,20 @@ def logistics_rows(figures: LogisticsFigures, lang: Lang = "en") -> list[Logisti
             ),
             LogisticsRow(
                 label("logistics_row_thin_team_days", people=c.min_people_per_team_day),
-                f"{figures.thin_team_days} / {figures.team_days_scheduled}",
+                f"{number(figures.thin_team_days or 0)} / {number(figures.team_days_scheduled or 0)}",
                 "0",
                 bool(figures.thin_team_days),
             ),
             LogisticsRow(
                 label("logistics_row_stops_without_vials", people=c.min_people_for_every_antigen),
-                str(figures.stops_without_vials),
+                number(figures.stops_without_vials or 0),
                 "0",
                 bool(figures.stops_without_vials),
             ),
         ]
     idle = figures.idle_team_days_beside_shortfalls
     limit = c.max_idle_team_days_beside_shortfalls
-    rows.append(LogisticsRow(label("logistics_row_idle_team_days"), str(idle), str(limit), idle > limit))
+    rows.append(
+        LogisticsRow(label("logistics_row_idle_team_days"), number(idle), number(limit), idle > limit)
+    )
     return rows

@@ -327,7 +327,7 @@ def test_table_rows_in_french(small: AllocationData) -> None:
     f = logistics_figures(small, small_plan())
     rows = {row.label: row for row in logistics_rows(f, "fr")}
     travel = rows["Doses à plus de 3 h de route de leur dépôt"]
-    assert (travel.value, travel.limit, travel.breach) == ("36,4%", "5,0%", True)
+    assert (travel.value, travel.limit, travel.breach) == ("36,4\u00a0%", "5,0\u00a0%", True)
     assert rows["Expédition la plus longue"].value == "hq → s2: 4,0 h, 167 km"
     assert rows["Dépôts par site (max. / moyenne)"].value == "3 / 2,0"
     assert rows["Jours-équipe de moins de 50 personnes"].value == "2 / 3"
