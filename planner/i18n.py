@@ -7,10 +7,10 @@ and its ``msgid`` is the English text. Keys as contexts, not as msgids, because 
 .po editor) then sees the English sentence to translate, and rewording the English changes no caller
 (the key stays; ``pybabel update`` marks the other languages' entries fuzzy, to be checked).
 
-The ``.po`` files are read at run time by ``babel.messages.pofile.read_po``, once per language (about
-20 ms, cached), rather than compiled to ``.mo``: a compiled file is a second copy of every text and a
-build step to forget, and a stale ``.mo`` would silently show old words. The ``.po`` files are package
-data (``pyproject.toml`` must ship ``planner/locales/**``).
+The ``.po`` files are read at run time by ``babel.messages.pofile.read_po``, once per language (tens
+of milliseconds, then cached), rather than compiled to ``.mo``: a compiled file is a second copy of
+every text and a build step to forget, and a stale ``.mo`` would silently show old words. The ``.po``
+files are package data (``pyproject.toml`` must ship ``planner/locales/**``).
 
 Plural forms are real gettext plurals (``msgid_plural``, ``msgstr[n]``) chosen by the catalogue's own
 ``Plural-Forms`` header: in English ``n != 1``, in French ``n > 1`` (0 and 1 take the singular). Use
