@@ -147,6 +147,12 @@ def test_a_template_is_rendered_in_the_form_its_counted_value_asks_for() -> None
     fridge = "reason_cold_chain_site"
     assert "filled {refills} time)" in template(fridge, {"refills": 1, "fridge": 40.0}, "en")
     assert "filled {refills} times)" in template(fridge, {"refills": 3, "fridge": 40.0}, "en")
+    unshipped = "warning_vials_unshipped"
+    assert template(unshipped, {"vials": 1}, "en").startswith("{vials} vial of {antigen} for {site} has ")
+    assert template(unshipped, {"vials": 0}, "fr").startswith(
+        "{vials} flacon de {antigen} pour {site} ne provient "
+    )
+    assert template(unshipped, {"vials": 2}, "fr").startswith("{vials} flacons de")
     assert template("arrival", {}, "fr") == "Arrivée"
     with pytest.raises(PluralCountError, match="'refills'"):
         template(fridge, {"fridge": 40.0}, "en")
