@@ -26,7 +26,6 @@ from models import Plan, RoadClosure, Scenario
 from models.messages import ReasonPart
 from planner import compare, edits
 from planner.errors import InputError
-from planner.explain import plan_messages, problem_text, render_reason, solver_message
 from planner.exports import (
     BUNDLE_MIME,
     FORMATS,
@@ -38,10 +37,17 @@ from planner.exports import (
 from planner.i18n import LANGUAGES, Lang, t
 from planner.jobs import JobStatus, SolveRequest, SolveResult, SolveService, quick_settings
 from planner.loading import CampaignInputs, load_inputs, load_scenario
-from planner.logistics import logistics_rows
 from planner.mapview import load_provinces, plan_deck
 from planner.network import road_sections
 from planner.pipeline import prepare_allocation, road_graph
+from planner.render import (
+    logistics_rows,
+    plan_messages,
+    problem_text,
+    render_reason,
+    solver_message,
+    wastage_reason,
+)
 
 REPO = Path(__file__).resolve().parent
 SCENARIOS = REPO / "scenarios"
@@ -587,7 +593,7 @@ def needs_section(plan: Plan) -> None:
     else:
         show_frame(reserve)
     for note in plan.wastage_notes:
-        st.info(f"{note.site_id} / {note.antigen}: {render_reason(note.reason_parts[0], lang())}")
+        st.info(f"{note.site_id} / {note.antigen}: {wastage_reason(note, lang())}")
     if plan.fairness is not None:
         st.subheader(_("equity"))
         if plan.fairness.floors_changed_plan:

@@ -114,9 +114,8 @@ class LogisticsFigures(StrictModel):
         default=None, description="allocated team-days the routes released, in those pools"
     )
     idle_pools: tuple[IdlePool, ...] = Field(default=(), description="those pools, most idle first")
-    warnings: tuple[str, ...] = Field(default=(), description="each breach in English (parts rendered)")
-    warning_parts: tuple[ReasonPart, ...] = Field(
-        default=(), description="each breach as data, to render in other languages"
+    warnings: tuple[ReasonPart, ...] = Field(
+        default=(), description="each breach as data; planner.render words them"
     )
 
     @property
@@ -128,60 +127,3 @@ class LogisticsFigures(StrictModel):
     def idle_team_days_beside_shortfalls(self) -> int:
         """Unused and released team-days of pools that reach a site with a shortfall."""
         return self.unused_team_days_beside_shortfalls + (self.released_team_days_beside_shortfalls or 0)
-
-    def summary(self) -> str:
-        """Return the figures and breaches as a readable block (English)."""
-        c = self.checks
-        rows = [
-            (
-                f"doses > {c.max_dose_travel_h:g} h road",
-                f"{self.dose_share_beyond_travel:.1%} of {self.doses_shipped:,} shipped "
-                f"(limit {c.max_dose_share_beyond:.0%})",
-            ),
-            (
-                f"doses > {c.max_dose_distance_km:g} km",
-                f"{self.dose_share_beyond_distance:.1%} (straight line from the store)",
-            ),
-        ]
-        if self.worst_shipment is not None:
-            w = self.worst_shipment
-            pair = f"{w.store_id} -> {w.site_id}"
-            rows.append(("longest shipment", f"{pair}: {w.travel_h:.1f} h, {w.distance_km:.0f} km"))
-        rows.append(
-            (
-                "stores per site",
-                f"max {self.stores_per_site_max}, mean {self.stores_per_site_mean:.1f} "
-                f"over {self.sites_supplied} sites (limit {c.max_stores_per_site})",
-            )
-        )
-        if self.routed:
-            rows += [
-                (
-                    "vehicle trips",
-                    f"{self.vehicle_trips}, {self.vehicle_driving_h:,.0f} h driving, "
-                    f"{self.vehicle_trips_beyond} over {c.max_vehicle_trip_driving_h:g} h",
-                ),
-                (
-                    "team driving",
-                    f"{self.team_driving_share:.1%} of working time (limit {c.max_team_driving_share:.0%})",
-                ),
-                (
-                    "thin team-days",
-                    f"{self.thin_team_days} of {self.team_days_scheduled} "
-                    f"with < {c.min_people_per_team_day} people",
-                ),
-                (
-                    "stops w/o a vial",
-                    f"{self.stops_without_vials} with >= {c.min_people_for_every_antigen} people lack an "
-                    "antigen their site is given",
-                ),
-            ]
-        else:
-            rows.append(("vehicles, teams", "need routes (python -m planner export)"))
-        idle = f"{self.idle_team_days_beside_shortfalls} beside shortfalls"
-        if not self.routed:
-            idle += " (unused only; released need routes)"
-        rows.append(("idle team-days", idle))
-        lines = ["Logistics", *(f"  {label:<18}{value}" for label, value in rows)]
-        lines.extend(f"  warning: {w}" for w in self.warnings)
-        return "\n".join(lines)

@@ -1,9 +1,8 @@
 """Messages kept as data: a template key and its values, rendered in any language by ``planner``.
 
-Shortfall reasons, the solver's message, plan and route warnings and the reasons of unscheduled work
-are stored twice: in English text (what the CLI prints and older plans hold) and as
-:class:`ReasonPart` sentences, which ``planner.explain`` renders in the language asked for from the
-templates of ``planner.i18n.LABELS``.
+Shortfall and wastage reasons, the solver's message, the plan's, routes' and logistics warnings and the
+reasons of unscheduled work are stored once, as :class:`ReasonPart` sentences; ``planner.render`` words
+them on demand in the language asked for from the templates of ``planner.i18n``.
 """
 
 from __future__ import annotations
@@ -19,8 +18,8 @@ ReasonValue = str | int | float | tuple[str, ...]
 class ReasonPart(StrictModel):
     """One sentence of a message, as data: which wording and the values it names.
 
-    ``planner.explain.render_reason`` renders it in any language from the template
-    ``planner.i18n.LABELS[key]``.
+    ``planner.render.render_reason`` renders it in any language from the template ``key`` of
+    ``planner.i18n``.
     """
 
     key: str = Field(description="label key of the sentence's template, e.g. reason_stock_one")

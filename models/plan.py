@@ -28,9 +28,9 @@ class SolverInfo(StrictModel):
     coverage_stage_cost_usd: float | None = Field(
         default=None, description="cost of the coverage stage's plan, before the cost stage (lexicographic)"
     )
-    message: str = Field(default="", description="the message in English (message_parts rendered)")
-    message_parts: tuple[ReasonPart, ...] = Field(
-        default=(), description="the message as data, to render in other languages (empty in older plans)"
+    message: tuple[ReasonPart, ...] = Field(
+        default=(),
+        description="the solver's message as data (none if it has none); planner.render words it",
     )
 
 
@@ -112,10 +112,7 @@ class Shortfall(StrictModel):
     antigen: str
     people: int
     causes: tuple[str, ...] = Field(description="machine-readable codes, e.g. stock, team_days, carrier")
-    reason: str = Field(description="the reason in English (reason_parts rendered)")
-    reason_parts: tuple[ReasonPart, ...] = Field(
-        default=(), description="the reason as data, to render in other languages (empty in older plans)"
-    )
+    reason: tuple[ReasonPart, ...] = Field(description="its sentences as data; planner.render words them")
 
 
 class SiteResult(StrictModel):
@@ -177,8 +174,7 @@ class WastageNote(StrictModel):
     antigen: str
     planned_wastage_rate: float
     expected_wastage_rate: float
-    reason: str
-    reason_parts: tuple[ReasonPart, ...] = ()
+    reason: tuple[ReasonPart, ...] = Field(description="its sentences as data; planner.render words them")
 
 
 class Shipment(StrictModel):
@@ -259,9 +255,8 @@ class Plan(StrictModel):
     shipments: tuple[Shipment, ...]
     transfers: tuple[Transfer, ...]
     team_days: tuple[TeamDays, ...]
-    warnings: tuple[str, ...] = ()
-    warning_parts: tuple[ReasonPart, ...] = Field(
-        default=(), description="each warning as data, to render in other languages (empty in older plans)"
+    warnings: tuple[ReasonPart, ...] = Field(
+        default=(), description="each warning as data; planner.render words them"
     )
     buffer_shortfalls: tuple[BufferShortfall, ...] = Field(
         default=(), description="sites or stores short of their reserve (campaign.buffer_held_at)"
@@ -274,81 +269,3 @@ class Plan(StrictModel):
     logistics: LogisticsFigures | None = Field(
         default=None, description="logistics sanity figures and their breaches (planner.logistics)"
     )
-
-    def goal_lines(self) -> list[str]:
-        """Summary lines on the target coverage: the goal, what is expected, and what is still needed."""
-        k = self.kpis
-        if k.target_coverage is None:
-            return []
-        reached = k.people_vaccinated / k.goal_people if k.goal_people else 0.0
-        lines = [
-            f"  target coverage   {k.target_coverage:.0%}: {k.goal_people:,} people;"
-            f" {k.people_vaccinated:,} planned ({reached:.1%} of the goal)",
-            f"  expected given    {k.expected_vaccinations:,} vaccinations, {k.doses_expected_given:,} doses"
-            " (those expected to accept)",
-            f"  still needed      {k.people_still_needed:,} people, {k.doses_still_needed:,} doses,"
-            f" {k.team_days_still_needed:,} team-days",
-        ]
-        if k.people_short_without_team:
-            lines.append(f"    ({k.people_short_without_team:,} of them at sites no team reaches)")
-        return lines
-
-    def summary(self) -> str:
-        """Return a readable multi-line summary of the plan."""
-        k = self.kpis
-        lines = [
-            f"Plan for {self.scenario_title or self.scenario_name}",
-            f"  status            {self.status} ({self.solver.name}, {self.solver.seconds:.2f} s"
-            + (f", gap {self.solver.gap:.2%}" if self.solver.gap is not None else "")
-            + ")",
-            f"  people vaccinated {k.people_vaccinated:,} of {k.target_people:,} ({k.coverage:.1%})",
-            f"  vaccinations      {k.vaccinations:,} of {k.target_vaccinations:,}"
-            f" ({k.vaccination_coverage:.1%})",
-            f"  doses shipped     {k.doses_shipped:,} (needed {k.doses_needed:,}, wasted {k.doses_wasted:,})",
-            f"  team-days         {k.team_days_used:,} of {k.team_days_available:,}",
-            f"  cost              USD {k.cost:,.0f}",
-        ]
-        lines.extend(self.goal_lines())
-        if self.shortfalls:
-            short_people = sum(s.people for s in self.shortfalls)
-            lines.append(
-                f"  shortfalls        {len(self.shortfalls)} (site, antigen) pairs, {short_people:,} people"
-            )
-            for s in sorted(self.shortfalls, key=lambda s: -s.people)[:15]:
-                lines.append(f"    - {s.site_name} / {s.antigen}: {s.people:,} people. {s.reason}")
-            if len(self.shortfalls) > 15:
-                lines.append(f"    ... and {len(self.shortfalls) - 15} more (see plan.json)")
-        elif not self.buffer_shortfalls:
-            lines.append("  shortfalls        none")
-        else:
-            lines.append("  shortfalls        none of people")
-        if self.buffer_shortfalls:
-            short = sum(b.short_doses for b in self.buffer_shortfalls)
-            places = len({b.place_id for b in self.buffer_shortfalls})
-            lines.append(f"  buffer            short at {places} places, {short:,} doses of reserve")
-            for b in sorted(self.buffer_shortfalls, key=lambda b: -b.short_doses)[:10]:
-                lines.append(
-                    f"    - {b.place_name} / {b.antigen}: holds {b.held_doses:,} of {b.buffer_doses:,} doses"
-                )
-            if len(self.buffer_shortfalls) > 10:
-                lines.append(f"    ... and {len(self.buffer_shortfalls) - 10} more (see plan.json)")
-        for note in self.wastage_notes[:10]:
-            lines.append(f"  wastage           {note.site_id} / {note.antigen}: {note.reason}")
-        if self.fairness is not None:
-            unmet = [g for g in self.fairness.groups if not g.met]
-            if self.fairness.floors_changed_plan:
-                lines.append(
-                    f"  equity floors     cost {self.fairness.people_given_up:,} people"
-                    f" ({self.fairness.vaccinations_given_up:,} vaccinations) against the plan without them"
-                )
-            for g in unmet[:10]:
-                lines.append(
-                    f"    - below floor: {g.by} {g.group} / {g.antigen}: {g.coverage:.0%}"
-                    f" (floor {g.floor_coverage:.0%})"
-                )
-        lines.extend(f"  warning: {w}" for w in self.warnings)
-        if self.routes is not None:
-            lines.append(self.routes.summary())
-        if self.logistics is not None:
-            lines.append(self.logistics.summary())
-        return "\n".join(lines)

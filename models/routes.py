@@ -194,10 +194,7 @@ class Unscheduled(StrictModel):
     site_id: str
     team_days: int = Field(ge=0)
     people: int = Field(ge=0)
-    reason: str = Field(description="the reason in English (reason_parts rendered)")
-    reason_parts: tuple[ReasonPart, ...] = Field(
-        default=(), description="the reason as data, to render in other languages (empty in older plans)"
-    )
+    reason: tuple[ReasonPart, ...] = Field(description="its sentences as data; planner.render words them")
 
 
 class RoutePlan(StrictModel):
@@ -215,26 +212,6 @@ class RoutePlan(StrictModel):
         description="allocated team-days not needed because the work fits in fewer, by 'pool:site'",
     )
     seconds: float = Field(ge=0, description="time spent scheduling and routing")
-    warnings: tuple[str, ...] = ()
-    warning_parts: tuple[ReasonPart, ...] = Field(
-        default=(), description="each warning as data, to render in other languages (empty in older plans)"
+    warnings: tuple[ReasonPart, ...] = Field(
+        default=(), description="each warning as data; planner.render words them"
     )
-
-    def summary(self) -> str:
-        """Return a readable multi-line summary of the route plan."""
-        teams = sorted({d.team_id for d in self.team_days})
-        stops = sum(len(d.stops) for d in self.team_days)
-        load = sum(t.load_l for t in self.deliveries)
-        lines = [
-            f"Routes for {self.scenario_name} ({self.seconds:.1f} s)",
-            f"  team itineraries  {len(self.team_days)} team-days of {len(teams)} teams, {stops} stops",
-            f"  deliveries        {len(self.deliveries)} vehicle trips, {load:,.1f} L of vaccine",
-            f"  collected at base {len(self.collections)} lines",
-        ]
-        for item in self.unscheduled:
-            lines.append(
-                f"  unscheduled       {item.pool_id} at {item.site_id}: {item.team_days} team-days, "
-                f"{item.people} people. {item.reason}"
-            )
-        lines.extend(f"  warning: {w}" for w in self.warnings)
-        return "\n".join(lines)

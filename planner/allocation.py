@@ -41,7 +41,6 @@ import pulp
 
 from models import PlanStatus, SolverSettings
 from models.messages import ReasonPart
-from planner import i18n
 from planner.demand import SiteDemand, site_demands, targeted_groups
 from planner.kits import vial_volume_l
 from planner.loading import CampaignInputs
@@ -1239,7 +1238,6 @@ class SolveOutcome:
         default=None,
         metadata={"doc": "the coverage-stage plan without equity floors, when the floors changed the plan"},
     )
-    message: str = ""
     message_parts: tuple[ReasonPart, ...] = ()
 
     def value(self, variable: pulp.LpVariable) -> float:
@@ -1252,13 +1250,10 @@ class SolveOutcome:
 
 
 def _with_message(outcome: SolveOutcome, key: str | None) -> SolveOutcome:
-    """Return ``outcome`` saying the message of label ``key`` (unchanged if None): in English and as data.
-
-    The solver's messages name no values, so the English template is the text.
-    """
+    """Return ``outcome`` saying the message of label ``key`` (unchanged if None), as data."""
     if key is None:
         return outcome
-    return replace(outcome, message=i18n.t(key, "en"), message_parts=(ReasonPart(key=key),))
+    return replace(outcome, message_parts=(ReasonPart(key=key),))
 
 
 SolveStage = Literal["coverage", "cost"]

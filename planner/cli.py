@@ -23,6 +23,7 @@ from planner.logistics import with_logistics
 from planner.network import graph_from_tables
 from planner.outputs import write_plan
 from planner.pipeline import add_routes, plan_allocation, validate
+from planner.render import plan_summary, solver_message
 
 app = typer.Typer(
     add_completion=False,
@@ -62,8 +63,8 @@ def _fail_fault(error: Exception) -> typer.Exit:
 def _check_solved(plan: Plan) -> None:
     """Exit 1 with the summary and the solver's message when the solver failed."""
     if plan.status == "error":
-        typer.echo(plan.summary(), err=True)
-        typer.echo(f"error: the solver failed: {plan.solver.message}", err=True)
+        typer.echo(plan_summary(plan), err=True)
+        typer.echo(f"error: the solver failed: {solver_message(plan)}", err=True)
         raise typer.Exit(EXIT_FAULT)
 
 
@@ -122,7 +123,7 @@ def solve_command(
         written = write_plan(plan, out)
     except OSError as exc:
         raise _fail_fault(exc) from exc
-    typer.echo(plan.summary())
+    typer.echo(plan_summary(plan))
     typer.echo(f"wrote {len(written)} files to {out}")
 
 
@@ -149,7 +150,7 @@ def export_command(
         raise _fail_input(exc) from exc
     except Exception as exc:
         raise _fail_fault(exc) from exc
-    typer.echo(plan.summary())
+    typer.echo(plan_summary(plan))
     typer.echo(f"wrote {len(written)} files to {out}:")
     for path in written:
         typer.echo(f"  {path.name}")

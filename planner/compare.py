@@ -17,8 +17,8 @@ from typing import Literal
 import pandas as pd
 
 from models import Plan, SiteResult
-from planner.explain import shortfall_reason
 from planner.i18n import Lang, MissingLabelError, t
+from planner.render import shortfall_reason
 
 #: Headline figures of a plan, in the order the tables show them; each is also a label key.
 KPI_KEYS: tuple[str, ...] = (

@@ -24,7 +24,7 @@ a trip that finds no vehicle free on its day leaves on an earlier day where its 
 store or a fridge), down to the first of ``delivery.pre_campaign_days``; what still does not fit is
 reported as a warning. Loads are whole millilitres, rounded up, and
 durations whole seconds, rounded up, so a route the solver keeps within limits stays within them.
-Warnings are kept as data with their English text, like the itineraries' (:mod:`planner.itineraries`).
+Warnings are kept as data, like the itineraries' (:mod:`planner.itineraries`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 An input :class:`Problem` keeps its message as data too: a template key of
 :data:`planner.i18n.LABELS` and the values it names, from which its English ``message`` is rendered
-(what the CLI prints) and :func:`planner.explain.problem_text` renders it in any language.
+(what the CLI prints) and :func:`planner.render.problem_text` renders it in any language.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from planner.i18n import Lang, t, template
 
 #: A value that a problem's message names: an id, a name, a number or a library's own words.
-#: Plain values only, so that ``str.format`` here and the localising formatter of ``planner.explain``
+#: Plain values only, so that ``str.format`` here and the localising formatter of ``planner.render``
 #: write English alike.
 ProblemValue = str | int | float
 
@@ -37,7 +37,7 @@ def problem_message(
     lang
         ``"en"`` or ``"fr"``.
     formatter
-        How values are written; ``str.format``'s way by default (``planner.explain`` passes one that
+        How values are written; ``str.format``'s way by default (``planner.render`` passes one that
         writes numbers the way ``lang`` does).
     """
     formatter = formatter or string.Formatter()

@@ -1,4 +1,4 @@
-"""Explain every shortfall in words: which limit stops the plan from vaccinating more people.
+"""Diagnose every shortfall: which limit stops the plan from vaccinating more people.
 
 A shortfall of antigen a at site s is blamed on each limit that is binding there in the solution:
 
@@ -18,215 +18,25 @@ site's supply that still hold the antigen, and what setting would let them serve
 
 If no limit binds (code ``solver``), the solver stopped within its gap, and the reason says so.
 
-Each sentence is kept as data (:class:`models.plan.ReasonPart`: a template key and its values) and
-rendered by :func:`shortfall_reason` from the templates ``reason_*`` of :data:`planner.i18n.LABELS`, the
-one place for the wording in every language; ``Shortfall.reason`` holds the English rendering.
-
-The plan's other messages are kept the same way: the solver's message, the plan's and the routes'
-warnings, the reasons of unscheduled work and the breaches of the logistics sanity checks
-(``planner.logistics``); :func:`plan_messages` renders them all for the UI. So are
-the problems of bad input (:class:`planner.errors.Problem`), which :func:`problem_text` renders.
+Each sentence is kept as data only (``Shortfall.reason``: :class:`models.messages.ReasonPart`, a
+template key and its values); :func:`planner.render.shortfall_reason` words it in any language from the
+templates ``reason_*`` of :mod:`planner.i18n`. This module needs the solved model; the wording does not.
 """
 
 from __future__ import annotations
 
 import math
-import string
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
 
-from models import Plan, Shortfall, Unscheduled
+from models import Shortfall
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import SolveOutcome, team_link
-from planner.errors import Problem, problem_message
 from planner.figures import PlanFigures
-from planner.i18n import Lang, t
 from planner.workload import antigen_minutes
 
 #: Stores named in a stock reason before the rest are counted.
 MAX_NAMED_STORES = 3
 
-#: How each language rewrites a number formatted the English way (thousands ",", decimals "."):
-#: French groups thousands with a narrow no-break space and writes a decimal comma.
-NUMBER_STYLE: dict[Lang, dict[int, str]] = {"en": {}, "fr": str.maketrans({",": "\u202f", ".": ","})}
-
 Reasons = tuple[list[str], list[ReasonPart]]
-
-
-class _ReasonFormatter(string.Formatter):
-    """``str.format`` with numbers written the way ``lang`` writes them and lists joined in words.
-
-    A list with the format spec ``,`` (``{lengths:,}``) is joined with commas instead, e.g. ``3, 2``.
-    """
-
-    def __init__(self, lang: Lang) -> None:
-        super().__init__()
-        self.lang = lang
-
-    def format_field(self, value: Any, format_spec: str) -> Any:
-        if isinstance(value, tuple):
-            items = [str(v) for v in value]
-            return ", ".join(items) if format_spec == "," else join_words(items, self.lang)
-        text = format(value, format_spec)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            text = text.translate(NUMBER_STYLE[self.lang])
-        return text
-
-
-def join_words(items: list[str], lang: Lang) -> str:
-    """Return items as a list in words: ``a``, ``a and b``, ``a, b and c`` (``et`` in French)."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {t('and', lang)} " + items[-1]
-
-
-def render_reason(part: ReasonPart, lang: Lang = "en") -> str:
-    """Return one sentence of a reason in language ``lang``.
-
-    Parameters
-    ----------
-    part
-        The template key and its values; a ``more_stores`` count adds "N other stores" to ``stores``.
-    lang
-        ``"en"`` or ``"fr"``.
-    """
-    values: dict[str, ReasonValue] = dict(part.values)
-    more = values.pop("more_stores", 0)
-    stores = values.get("stores", ())
-    if isinstance(more, int) and more > 0 and isinstance(stores, tuple):
-        values["stores"] = (
-            *stores,
-            render_reason(ReasonPart(key="reason_other_stores", values={"n": more}), lang),
-        )
-    return _ReasonFormatter(lang).vformat(t(part.key, lang), (), values)
-
-
-def shortfall_reason(shortfall: Shortfall, lang: Lang = "en") -> str:
-    """Return why a shortfall happens, in language ``lang``.
-
-    Parameters
-    ----------
-    shortfall
-        A shortfall of a plan.
-    lang
-        ``"en"`` or ``"fr"``.
-
-    Returns
-    -------
-    str
-        Its sentences rendered in ``lang``; for a plan written before reasons were kept as data
-        (no ``reason_parts``), the stored English ``reason`` whatever the language.
-    """
-    return _rendered(shortfall.reason, shortfall.reason_parts, lang)
-
-
-def _sentences(parts: Iterable[ReasonPart], lang: Lang) -> str:
-    return " ".join(render_reason(part, lang) for part in parts)
-
-
-def _rendered(text: str, parts: tuple[ReasonPart, ...], lang: Lang) -> str:
-    """Render a message's sentences, or return its stored English text if it has none (older plans)."""
-    return _sentences(parts, lang) if parts else text
-
-
-@dataclass(frozen=True)
-class PlanMessages:
-    """A plan's messages in one language, for a user interface.
-
-    Attributes
-    ----------
-    solver
-        The solver's message ("" when it has none).
-    warnings
-        The plan's warnings.
-    route_warnings
-        The warnings of its routes (none when the plan is not routed).
-    unscheduled
-        The reason of each item of ``plan.routes.unscheduled``, in the same order.
-    logistics
-        The breaches of the logistics sanity checks (none when the plan has no ``logistics``).
-    """
-
-    solver: str
-    warnings: tuple[str, ...]
-    route_warnings: tuple[str, ...]
-    unscheduled: tuple[str, ...]
-    logistics: tuple[str, ...] = ()
-
-
-def plan_messages(plan: Plan, lang: Lang = "en") -> PlanMessages:
-    """Return every message of a plan in language ``lang``.
-
-    Messages of a plan written before they were kept as data fall back to their stored English text.
-
-    Parameters
-    ----------
-    plan
-        A plan, routed or not.
-    lang
-        ``"en"`` or ``"fr"``.
-    """
-    routes = plan.routes
-    return PlanMessages(
-        solver=solver_message(plan, lang),
-        warnings=plan_warnings(plan, lang),
-        route_warnings=() if routes is None else _each(routes.warnings, routes.warning_parts, lang),
-        unscheduled=() if routes is None else tuple(unscheduled_reason(u, lang) for u in routes.unscheduled),
-        logistics=logistics_warnings(plan, lang),
-    )
-
-
-def solver_message(plan: Plan, lang: Lang = "en") -> str:
-    """Return the solver's message in language ``lang`` (the stored English one if it has no parts)."""
-    return _rendered(plan.solver.message, plan.solver.message_parts, lang)
-
-
-def plan_warnings(plan: Plan, lang: Lang = "en") -> tuple[str, ...]:
-    """Return the plan's warnings in language ``lang`` (the stored English ones if they have no parts)."""
-    return _each(plan.warnings, plan.warning_parts, lang)
-
-
-def logistics_warnings(plan: Plan, lang: Lang = "en") -> tuple[str, ...]:
-    """Return the breaches of the plan's logistics sanity checks in language ``lang`` (none if unchecked)."""
-    figures = plan.logistics
-    return () if figures is None else _each(figures.warnings, figures.warning_parts, lang)
-
-
-def unscheduled_reason(item: Unscheduled, lang: Lang = "en") -> str:
-    """Return why work is unscheduled, in language ``lang`` (the stored English reason if no parts)."""
-    return _rendered(item.reason, item.reason_parts, lang)
-
-
-def _each(texts: tuple[str, ...], parts: tuple[ReasonPart, ...], lang: Lang) -> tuple[str, ...]:
-    """Render one part per text, or return the texts when the parts do not match them one to one."""
-    if len(parts) != len(texts):
-        return texts
-    return tuple(render_reason(part, lang) for part in parts)
-
-
-def problem_text(problem: Problem, lang: Lang = "en") -> str:
-    """Return an input problem in language ``lang``: ``FILE, row R (line R+1), field F: message``.
-
-    Parameters
-    ----------
-    problem
-        A problem of an :class:`~planner.errors.InputError`.
-    lang
-        ``"en"`` or ``"fr"``.
-
-    Returns
-    -------
-    str
-        Where it is and what is wrong, from the templates ``input_*`` of :data:`planner.i18n.LABELS`
-        (numbers written the way ``lang`` writes them); in English, ``str(problem)``. A problem
-        without a template key keeps its English message whatever the language.
-    """
-    if problem.key is None:
-        message = problem.message
-    else:
-        message = problem_message(problem.key, dict(problem.values), lang, _ReasonFormatter(lang))
-    return problem.located(message, lang)
 
 
 def _part(key: str, **values: ReasonValue) -> ReasonPart:
@@ -486,8 +296,7 @@ def explain_shortfalls(figures: PlanFigures, outcome: SolveOutcome) -> tuple[Sho
                 antigen=a,
                 people=people_short,
                 causes=tuple(causes),
-                reason=_sentences(reasons, "en"),
-                reason_parts=tuple(reasons),
+                reason=tuple(reasons),
             )
         )
     return tuple(rows)

@@ -47,10 +47,10 @@ from openpyxl.utils import get_column_letter
 from shapely.geometry import LineString, Point
 
 from models import DeliveryStop, DeliveryTrip, Kit, LonLat, Plan, RoutePlan, Stop, TeamDay, clock
-from planner.explain import unscheduled_reason
 from planner.i18n import LABELS, LANGUAGES, Lang, day_name, t
 from planner.loading import CampaignInputs
 from planner.outputs import rows_csv, write_files
+from planner.render import unscheduled_reason
 
 FORMATS = ("csv", "xlsx", "geojson", "gpkg", "gpx", "kml", "pdf")
 #: Formats that show itineraries and deliveries. Without routes, geojson and gpkg hold the sites and

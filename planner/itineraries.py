@@ -27,8 +27,8 @@ team goes where on which day, in what order, when it arrives and what it carries
 A day that breaks the working day or the cold life of its container is never produced: work that
 cannot be placed is reported as :class:`models.Unscheduled` with its reason.
 
-Warnings and reasons are kept as data (:class:`models.plan.ReasonPart`, templates ``warning_*`` and
-``unscheduled_*`` of :data:`planner.i18n.LABELS`) with their English text, so any language can show them.
+Warnings and reasons are kept as data only (:class:`models.messages.ReasonPart`, templates ``warning_*``
+and ``unscheduled_*`` of :mod:`planner.i18n`); :mod:`planner.render` words them in any language.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ from dataclasses import dataclass, field
 from models import Kit, LonLat, Plan, Stop, TeamDay, TeamDays, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
-from planner.explain import render_reason
 from planner.kits import build_kit, container_for, split_integer, split_one_each
 from planner.network import TravelMatrix
 from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
@@ -127,11 +126,6 @@ class WarningLog:
     """Warnings of a builder, kept as data: a template key of :data:`planner.i18n.LABELS` and its values."""
 
     warning_parts: list[ReasonPart]
-
-    @property
-    def warnings(self) -> list[str]:
-        """The warnings in English."""
-        return [render_reason(part) for part in self.warning_parts]
 
     def warn(self, key: str, **values: ReasonValue) -> None:
         """Add the warning of template ``key`` naming ``values``."""
@@ -497,8 +491,7 @@ class ItineraryBuilder(WarningLog):
                 site_id=site_id,
                 team_days=team_days,
                 people=people,
-                reason=render_reason(reason),
-                reason_parts=(reason,),
+                reason=(reason,),
             )
         )
 

@@ -1,11 +1,12 @@
 """Logistics sanity checks: the figures a district EPI logistician checks first, and their breaches.
 
 :func:`logistics_figures` measures a plan (routed or not) against the scenario's ``logistics_checks``
-and words every breach as a warning (a :class:`~models.messages.ReasonPart` rendered from the
-``logistics_*`` templates of :data:`planner.i18n.LABELS`, so in English and in French);
-:func:`with_logistics` attaches them to the plan (``Plan.logistics``). ``planner.pipeline.add_routes``
-calls it on every routed plan and the CLI's ``solve`` on the unrouted one, where the figures that need
-routes stay ``None``. :func:`logistics_rows` lays the figures out as a table for a user interface.
+and keeps every breach as a warning (a :class:`~models.messages.ReasonPart`, which
+:func:`planner.render.logistics_warnings` words from the ``logistics_*`` templates of
+:mod:`planner.i18n`); :func:`with_logistics` attaches them to the plan (``Plan.logistics``).
+``planner.pipeline.add_routes`` calls it on every routed plan and the CLI's ``solve`` on the unrouted
+one, where the figures that need routes stay ``None``. :func:`planner.render.logistics_rows` lays the
+figures out as a table for a user interface.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from models.logistics import (
 from models.messages import ReasonPart, ReasonValue
 from models.scenario import LogisticsChecks
 from planner.allocation import AllocationData
-from planner.explain import render_reason
-from planner.i18n import Lang, format_number, format_percent
 
 #: Mean Earth radius (IUGG), km.
 EARTH_RADIUS_KM = 6371.0088
@@ -124,9 +123,7 @@ def logistics_figures(data: AllocationData, plan: Plan) -> LogisticsFigures:
         }
         figures = figures.model_copy(update=_route_figures(routes, checks, given))
     parts = tuple(_breaches(data, figures))
-    return figures.model_copy(
-        update={"warnings": tuple(render_reason(part) for part in parts), "warning_parts": parts}
-    )
+    return figures.model_copy(update={"warnings": parts})
 
 
 def with_logistics(data: AllocationData, plan: Plan) -> Plan:
@@ -315,98 +312,3 @@ def _breaches(data: AllocationData, f: LogisticsFigures) -> Iterable[ReasonPart]
             limit=c.max_idle_team_days_beside_shortfalls,
             pools=tuple(f"{p.pool_id} ({p.idle_team_days})" for p in f.idle_pools[:MAX_EXAMPLES]),
         )
-
-
-@dataclass(frozen=True)
-class LogisticsRow:
-    """One figure as a user interface shows it: what it is, its value and its limit, in one language."""
-
-    label: str
-    value: str
-    limit: str
-    breach: bool
-
-
-def logistics_rows(figures: LogisticsFigures, lang: Lang = "en") -> list[LogisticsRow]:
-    """Lay out the logistics figures as table rows in language ``lang``.
-
-    Rows of the figures that need routes are left out when the plan has none.
-    """
-    c = figures.checks
-
-    def label(key: str, **values: ReasonValue) -> str:
-        return render_reason(_part(key, **values), lang)
-
-    def pct(value: float) -> str:
-        return format_percent(value, lang, decimals=1)
-
-    def number(value: float, decimals: int = 0) -> str:
-        return format_number(value, lang, decimals=decimals)
-
-    rows = [
-        LogisticsRow(
-            label("logistics_row_doses_travel", hours=c.max_dose_travel_h),
-            pct(figures.dose_share_beyond_travel),
-            pct(c.max_dose_share_beyond),
-            figures.dose_share_beyond_travel > c.max_dose_share_beyond,
-        ),
-        LogisticsRow(
-            label("logistics_row_doses_distance", km=c.max_dose_distance_km),
-            pct(figures.dose_share_beyond_distance),
-            pct(c.max_dose_share_beyond),
-            figures.dose_share_beyond_distance > c.max_dose_share_beyond,
-        ),
-    ]
-    worst = figures.worst_shipment
-    if worst is not None:
-        hours, km = number(worst.travel_h, decimals=1), number(worst.distance_km)
-        text = f"{worst.store_id} → {worst.site_id}: {hours} h, {km} km"
-        rows.append(LogisticsRow(label("logistics_row_longest_shipment"), text, "", False))
-    rows.append(
-        LogisticsRow(
-            label("logistics_row_stores_per_site"),
-            f"{number(figures.stores_per_site_max)} / {number(figures.stores_per_site_mean, decimals=1)}",
-            number(c.max_stores_per_site),
-            bool(figures.sites_over_store_limit),
-        )
-    )
-    if figures.routed:
-        rows += [
-            LogisticsRow(label("logistics_row_vehicle_trips"), number(figures.vehicle_trips or 0), "", False),
-            LogisticsRow(
-                label("logistics_row_vehicle_driving"),
-                number(figures.vehicle_driving_h or 0.0),
-                "",
-                False,
-            ),
-            LogisticsRow(
-                label("logistics_row_vehicle_trips_beyond", hours=c.max_vehicle_trip_driving_h),
-                number(figures.vehicle_trips_beyond or 0),
-                "0",
-                bool(figures.vehicle_trips_beyond),
-            ),
-            LogisticsRow(
-                label("logistics_row_team_driving"),
-                pct(figures.team_driving_share or 0.0),
-                pct(c.max_team_driving_share),
-                (figures.team_driving_share or 0.0) > c.max_team_driving_share,
-            ),
-            LogisticsRow(
-                label("logistics_row_thin_team_days", people=c.min_people_per_team_day),
-                f"{number(figures.thin_team_days or 0)} / {number(figures.team_days_scheduled or 0)}",
-                "0",
-                bool(figures.thin_team_days),
-            ),
-            LogisticsRow(
-                label("logistics_row_stops_without_vials", people=c.min_people_for_every_antigen),
-                number(figures.stops_without_vials or 0),
-                "0",
-                bool(figures.stops_without_vials),
-            ),
-        ]
-    idle = figures.idle_team_days_beside_shortfalls
-    limit = c.max_idle_team_days_beside_shortfalls
-    rows.append(
-        LogisticsRow(label("logistics_row_idle_team_days"), number(idle), number(limit), idle > limit)
-    )
-    return rows

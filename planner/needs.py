@@ -12,7 +12,6 @@ from collections import defaultdict
 from models import BufferShortfall, EquityGroupCoverage, FairnessReport, SiteAntigenResult, WastageNote
 from models.messages import ReasonPart
 from planner.allocation import AllocationModel, SolveOutcome, equity_groups
-from planner.explain import render_reason
 from planner.figures import EPS, PlanFigures
 
 #: Expected wastage within this of the planned rate is as planned (vial rounding).
@@ -109,8 +108,7 @@ def wastage_notes(figures: PlanFigures, rows: tuple[SiteAntigenResult, ...]) -> 
                 antigen=row.antigen,
                 planned_wastage_rate=row.planned_wastage_rate,
                 expected_wastage_rate=row.expected_wastage_rate,
-                reason=render_reason(part),
-                reason_parts=(part,),
+                reason=(part,),
             )
         )
     return tuple(notes)

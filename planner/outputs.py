@@ -12,12 +12,14 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
 from models import Plan
+from planner.render import shortfall_reason
 
 #: CSV tables of a plan: file name -> (Plan attribute, columns).
 PLAN_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -83,6 +85,12 @@ PLAN_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
+#: Columns of a table worded from the row instead of read from it: messages are stored as data and
+#: the CSVs hold them in English.
+RENDERED_COLUMNS: dict[str, dict[str, Callable[[Any], object]]] = {
+    "shortfalls.csv": {"reason": shortfall_reason},
+}
+
 
 def rows_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """Return a header and rows as CSV bytes (UTF-8 with BOM, which Excel opens cleanly)."""
@@ -93,10 +101,22 @@ def rows_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def table_csv(rows: Sequence[BaseModel], columns: Sequence[str]) -> bytes:
-    """Return the ``columns`` of models as CSV bytes (UTF-8 with BOM); lists are joined by spaces."""
-    records = (row.model_dump() for row in rows)
-    return rows_csv(columns, ([_joined(record[c]) for c in columns] for record in records))
+def table_csv(
+    rows: Sequence[BaseModel],
+    columns: Sequence[str],
+    rendered: Mapping[str, Callable[[Any], object]] | None = None,
+) -> bytes:
+    """Return the ``columns`` of models as CSV bytes (UTF-8 with BOM); lists are joined by spaces.
+
+    A column of ``rendered`` holds what its function returns for the row instead of the row's field.
+    """
+    rendered = rendered or {}
+
+    def cells(row: BaseModel) -> list[object]:
+        record = row.model_dump(exclude=set(rendered))
+        return [rendered[c](row) if c in rendered else _joined(record[c]) for c in columns]
+
+    return rows_csv(columns, (cells(row) for row in rows))
 
 
 def _joined(value: object) -> object:
@@ -108,7 +128,7 @@ def plan_files(plan: Plan) -> dict[str, bytes]:
     """Return every file of a plan by name: plan.json and the CSV tables."""
     files = {"plan.json": plan.model_dump_json(indent=2).encode("utf-8")}
     for name, (attribute, columns) in PLAN_TABLES.items():
-        files[name] = table_csv(getattr(plan, attribute), columns)
+        files[name] = table_csv(getattr(plan, attribute), columns, RENDERED_COLUMNS.get(name))
     return files
 
 

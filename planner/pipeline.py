@@ -167,8 +167,7 @@ def plan_routes(data: AllocationData, plan: Plan) -> RoutePlan:
         unscheduled=tuple(itineraries.unscheduled),
         released_team_days=itineraries.released,
         seconds=round(time.perf_counter() - start, 3),
-        warnings=tuple(itineraries.warnings + deliveries.warnings),
-        warning_parts=tuple(itineraries.warning_parts + deliveries.warning_parts),
+        warnings=tuple(itineraries.warning_parts + deliveries.warning_parts),
     )
 
 

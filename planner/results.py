@@ -19,7 +19,7 @@ from models import (
 from models.messages import ReasonPart
 from planner.allocation import AllocationModel, SolveOutcome, cost_terms
 from planner.demand import antigen_need, targeted_groups
-from planner.explain import explain_shortfalls, render_reason
+from planner.explain import explain_shortfalls
 from planner.figures import EPS, PlanFigures, floor_people
 from planner.needs import buffer_shortfalls, fairness_report, wastage_notes
 
@@ -86,8 +86,8 @@ def goal_figures(model: AllocationModel, figures: PlanFigures) -> dict[str, int 
 def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence[ReasonPart] = ()) -> Plan:
     """Assemble the Plan of a solved model (an empty plan with the status if no solution was found).
 
-    Each warning is a message part (a template key of :data:`planner.i18n.LABELS` and its values); the
-    plan keeps it and its English text.
+    Each warning is a message part (a template key of :mod:`planner.i18n` and its values); the plan
+    keeps it as such (``planner.render`` words it).
     """
     data = model.data
     inputs = data.inputs
@@ -234,8 +234,7 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
             cost_stage_seconds=outcome.cost_stage_seconds,
             cost_stage_gap=outcome.cost_stage_gap,
             coverage_stage_cost_usd=outcome.coverage_stage_cost_usd,
-            message=outcome.message,
-            message_parts=outcome.message_parts,
+            message=outcome.message_parts,
         ),
         kpis=kpis,
         shortfalls=explain_shortfalls(figures, outcome) if solved else (),
@@ -247,8 +246,7 @@ def build_plan(model: AllocationModel, outcome: SolveOutcome, warnings: Sequence
         shipments=shipments,
         transfers=transfers,
         team_days=tuple(team_rows),
-        warnings=tuple(render_reason(part) for part in warnings),
-        warning_parts=tuple(warnings),
+        warnings=tuple(warnings),
     )
 
 

@@ -7,8 +7,8 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planner.explain import plan_messages
 from planner.i18n import t
+from planner.render import plan_messages, solver_message
 
 from conftest import REPO
 
@@ -143,8 +143,9 @@ def test_french_covers_every_page(app: AppTest) -> None:
     plan = app.session_state["results"][app.session_state["current"]].plan
     french = plan_messages(plan, "fr")
     assert [w.value for w in app.warning] == [*french.warnings, *french.route_warnings, *french.logistics]
-    assert french.logistics and all(w not in plan.logistics.warnings for w in french.logistics)
-    assert all(w not in plan.warnings + plan.routes.warnings for w in french.route_warnings)
+    english = plan_messages(plan, "en")
+    assert french.logistics and all(w not in english.logistics for w in french.logistics)
+    assert all(w not in english.warnings + english.route_warnings for w in french.route_warnings)
     app.radio(key="language_widget").set_value("en")
     app.run()
 
@@ -173,7 +174,7 @@ def test_pages_stay_usable_while_solving_and_cancel_keeps_the_best_plan(app: App
     name = app.session_state["current"]
     plan = app.session_state["results"][name].plan
     assert app.session_state["scenario"].campaign.days == 13
-    assert "stopped by the user" in plan.solver.message
+    assert "stopped by the user" in solver_message(plan)
     assert plan.kpis.people_vaccinated > 0
     app.toggle(key="quick_mode_widget").set_value(True)
     app.run()

@@ -45,6 +45,7 @@ from models import (
     TeamDay,
     Unscheduled,
 )
+from models.messages import ReasonPart
 from planner.cli import Language, app
 from planner.exports import (
     BUNDLE_MIME,
@@ -67,6 +68,7 @@ from conftest import REPO
 
 BOM = b"\xef\xbb\xbf"
 KIGAMBA = "Kigamba – Muyinga (déplacés)"
+NO_FREE_DAY = ReasonPart(key="unscheduled_no_free_day", values={"pool": "mob_muyinga"})
 #: How the PDF core fonts spell it (the en dash is outside latin-1).
 KIGAMBA_PDF = "Kigamba - Muyinga (déplacés)"
 LONG_VEHICLE = "bujumbura_national_refrigerated_truck_v1"
@@ -249,7 +251,7 @@ def _routes() -> RoutePlan:
         ),
         unscheduled=(
             Unscheduled(
-                pool_id="mob_muyinga", site_id="kigamba", team_days=1, people=90, reason="no day left"
+                pool_id="mob_muyinga", site_id="kigamba", team_days=1, people=90, reason=(NO_FREE_DAY,)
             ),
         ),
         seconds=0.1,
@@ -487,7 +489,7 @@ def test_csv_vehicle_collections_and_unscheduled(files: dict[tuple[str, str], di
     ]
     unscheduled = _csv_dicts(en["unscheduled.csv"])
     assert [(u["Site"], u["Team-days"], u["People"], u["Reason"]) for u in unscheduled] == [
-        (KIGAMBA, "1", "90", "no day left")
+        (KIGAMBA, "1", "90", "no team of mob_muyinga has a free day left in the campaign")
     ]
 
 

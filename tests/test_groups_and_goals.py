@@ -20,9 +20,9 @@ from models import Campaign, Plan
 from planner import run_scenario
 from planner.demand import site_demands
 from planner.errors import InputError, Problem
-from planner.explain import plan_warnings
 from planner.i18n import t
 from planner.loading import load_inputs, load_scenario, validate_scenario
+from planner.render import plan_summary, plan_warnings
 
 from conftest import NEAR, NEAR_EDGES, REPO
 
@@ -112,8 +112,8 @@ def test_target_coverage_bounds_the_plan_and_says_what_is_still_needed(
     assert (k.doses_still_needed, k.team_days_still_needed, k.people_short_without_team) == (700, 2, 0)
     assert (k.expected_vaccinations, k.doses_expected_given) == (600, 600)
     assert k.doses_needed == 1900  # sized by the target: 950 x WF 2
-    assert "target coverage   95%: 950 people; 600 planned (63.2% of the goal)" in plan.summary()
-    assert "still needed      350 people, 700 doses, 2 team-days" in plan.summary()
+    assert "target coverage   95%: 950 people; 600 planned (63.2% of the goal)" in plan_summary(plan)
+    assert "still needed      350 people, 700 doses, 2 team-days" in plan_summary(plan)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -134,7 +134,7 @@ def test_without_target_coverage_the_plan_is_for_uptake(instance: Callable[..., 
     k = plan.kpis
     assert k.target_coverage is None
     assert (k.goal_people, k.people_vaccinated, k.expected_vaccinations) == (800, 800, 800)
-    assert "target coverage" not in plan.summary()
+    assert "target coverage" not in plan_summary(plan)
 
 
 def adults_instance(instance: Callable[..., Path], campaign: dict[str, Any]) -> Path:
@@ -346,7 +346,7 @@ def test_baseline_at_95_percent_reports_coverage_against_the_target() -> None:
     assert k.expected_vaccinations <= k.vaccinations
     if k.people_still_needed:
         assert k.doses_still_needed > 0 and k.team_days_still_needed + k.people_short_without_team > 0
-    summary = plan.summary()
+    summary = plan_summary(plan)
     assert "target coverage   95%" in summary and "still needed" in summary
     assert sum(d.goal for d in site_demands(inputs).values()) == pytest.approx(0.95 * len(inputs.sites))
 

@@ -11,6 +11,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from models.messages import ReasonPart
 from planner.i18n import (
     LABELS,
     LANGUAGES,
@@ -28,6 +29,7 @@ from planner.i18n import (
     template,
     tn,
 )
+from planner.render import render_reason
 
 TEMPLATE = LOCALE_DIR / "planner.pot"
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -156,6 +158,24 @@ def test_a_template_is_rendered_in_the_form_its_counted_value_asks_for() -> None
     assert template("arrival", {}, "fr") == "Arrivée"
     with pytest.raises(PluralCountError, match="'refills'"):
         template(fridge, {"fridge": 40.0}, "en")
+
+
+def test_the_renderer_writes_the_plural_form_of_the_count() -> None:
+    fridge = {"fridge": 40.0, "refills": 1}
+    assert render_reason(ReasonPart(key="reason_cold_chain_site", values=fridge), "en").endswith(
+        "filled 1 time)."
+    )
+    assert render_reason(
+        ReasonPart(key="reason_cold_chain_site", values={**fridge, "refills": 2}), "en"
+    ).endswith("filled 2 times).")
+    stock = ReasonPart(
+        key="reason_stock_many",
+        values={"stores": ("A", "B", "C"), "more_stores": 1, "lacking": 1200, "antigen": "MR"},
+    )
+    assert "A, B, C et 1 autre dépôt" in render_reason(stock, "fr")
+    assert "A, B, C and 1 other store lack" in render_reason(stock, "en")
+    trips = ReasonPart(key="unscheduled_short_trips", values={"lengths": ("1",)})
+    assert "tournées de 1 jour ;" in render_reason(trips, "fr")
 
 
 def test_a_missing_key_or_language_names_it() -> None:

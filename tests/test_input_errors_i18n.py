@@ -24,10 +24,10 @@ from test_cli_and_validation import TINY
 from models import Campaign, Fairness, Identifier, Network, Scenario, Site, SiteKind, StrictModel, TeamPool
 from planner import edits
 from planner.errors import InputError, Problem
-from planner.explain import problem_text
 from planner.i18n import LABELS, LANGUAGES
 from planner.loading import _pydantic_problems, load_scenario
 from planner.pipeline import validate
+from planner.render import problem_text
 
 from conftest import REPO
 

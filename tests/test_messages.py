@@ -1,11 +1,12 @@
 """The solver's message, warnings and reasons of unscheduled work, in English and in French.
 
-Each message is kept as data (a template key of ``planner.i18n.LABELS`` and its values) next to its
-English text: the English rendering must be that text, the French one must really be French.
+Each message is stored once, as data (a template key of ``planner.i18n`` and its values): its English
+rendering must read as the text the plans stored before, the French one must really be French.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import string
 
@@ -14,12 +15,19 @@ import pytest
 from models import Plan
 from models.messages import ReasonPart
 from planner.allocation import AllocationData, SolveProgress, build_model, solve_model
-from planner.explain import plan_messages, plan_warnings, render_reason, solver_message, unscheduled_reason
 from planner.exports import export_tables, places_from_inputs
 from planner.i18n import LABELS, LANGUAGES
 from planner.itineraries import Calendar, ItineraryBuilder
 from planner.jobs import quick_settings
 from planner.pipeline import add_routes, plan_allocation, validate
+from planner.render import (
+    number_text,
+    plan_messages,
+    plan_warnings,
+    render_reason,
+    solver_message,
+    unscheduled_reason,
+)
 from planner.results import build_plan
 
 from conftest import REPO
@@ -96,11 +104,10 @@ def solved() -> dict[str, tuple[AllocationData, Plan]]:
     return plans
 
 
-def _english(plan: Plan) -> tuple[str, list[str], list[str]]:
-    """The solver's message, every warning and every unscheduled reason, as the plan stores them."""
-    routes = plan.routes
-    assert routes is not None
-    return plan.solver.message, [*plan.warnings, *routes.warnings], [u.reason for u in routes.unscheduled]
+def _in_words(plan: Plan, lang: str) -> tuple[str, list[str], list[str]]:
+    """The solver's message, every warning and every unscheduled reason of a plan, in ``lang``."""
+    said = plan_messages(plan, "fr" if lang == "fr" else "en")
+    return said.solver, [*said.warnings, *said.route_warnings], list(said.unscheduled)
 
 
 def test_every_template_names_the_same_values_in_every_language() -> None:
@@ -130,29 +137,38 @@ def test_french_numbers_and_lists() -> None:
     assert "tournées de 3, 2 jours ;" in short
 
 
+def test_numbers_take_python_s_digits_and_the_locale_s_signs() -> None:
+    """English reads as ``str.format`` writes it; French groups, decimals and percents the French way."""
+    for value, spec in [
+        (2.45, ".1f"),
+        (1234.5, ".1f"),
+        (1234, ","),
+        (1234, ""),
+        (0.0123, ".2%"),
+        (1500.0, "g"),
+    ]:
+        assert number_text(value, spec, "en") == format(value, spec)
+    assert number_text(12345.6, ",.0f", "fr") == "12\u202f346"
+    assert number_text(1234.5, ".1f", "fr") == "1234,5"  # the template asks for no thousands separator
+    assert number_text(0.0123, ".2%", "fr") == "1,23\u00a0%"
+
+
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_shipped_plans_say_every_message_in_english_as_stored_and_in_french(
+def test_shipped_plans_say_every_message_in_english_and_in_french(
     solved: dict[str, tuple[AllocationData, Plan]], name: str
 ) -> None:
     _, plan = solved[name]
-    solver, warnings, reasons = _english(plan)
-    english = plan_messages(plan, "en")
-    assert (english.solver, [*english.warnings, *english.route_warnings], list(english.unscheduled)) == (
-        solver,
-        warnings,
-        reasons,
-    )
+    solver, warnings, reasons = _in_words(plan, "en")
     routes = plan.routes
     assert routes is not None
-    assert len(plan.warning_parts) == len(plan.warnings)
-    assert len(routes.warning_parts) == len(routes.warnings)
-    assert all(u.reason_parts for u in routes.unscheduled)
-    assert bool(plan.solver.message_parts) == bool(plan.solver.message)
-    french = plan_messages(plan, "fr")
-    assert (french.solver != solver) if solver else (french.solver == "")
-    for fr, en in zip([*french.warnings, *french.route_warnings], warnings, strict=True):
+    assert len(warnings) == len(plan.warnings) + len(routes.warnings)
+    assert all(u.reason for u in routes.unscheduled) and all(reasons)
+    assert bool(plan.solver.message) == bool(solver)
+    french_solver, french_warnings, french_reasons = _in_words(plan, "fr")
+    assert (french_solver != solver) if solver else (french_solver == "")
+    for fr, en in zip(french_warnings, warnings, strict=True):
         assert fr != en
-    for fr, en in zip(french.unscheduled, reasons, strict=True):
+    for fr, en in zip(french_reasons, reasons, strict=True):
         assert fr != en
 
 
@@ -162,11 +178,11 @@ def test_the_baseline_needs_no_more_vehicles_than_its_stores_have_and_says_so_in
     _, plan = solved["burundi_baseline"]
     routes = plan.routes
     assert routes is not None
-    assert not [part for part in routes.warning_parts if part.key == "warning_vehicles"], routes.warnings
+    assert not [part for part in routes.warnings if part.key == "warning_vehicles"], routes.warnings
     part = ReasonPart(
         key="warning_vehicles", values={"store": "rumonge_store", "vehicles": 3, "day": -1, "per_store": 2}
     )
-    short = routes.model_copy(update={"warning_parts": (part,), "warnings": ("",)})
+    short = routes.model_copy(update={"warnings": (part,)})
     (french,) = plan_messages(plan.model_copy(update={"routes": short}), "fr").route_warnings
     assert re.fullmatch(r"\w+ a besoin de \d+ véhicules le jour -?\d+ \(.*\)", french)
 
@@ -183,8 +199,8 @@ def test_unscheduled_work_says_why_in_french_also_in_the_exports(
         calendar.take(row.pool_id, team, 1, data.days, [])  # no team of the pool has a free day
     assert builder.place_trip(calendar, trip) == []
     (item,) = builder.unscheduled
-    assert item.reason_parts == (ReasonPart(key="unscheduled_no_trip"),)
-    assert unscheduled_reason(item, "en") == item.reason == WORDED[-1][1]
+    assert item.reason == (ReasonPart(key="unscheduled_no_trip"),)
+    assert unscheduled_reason(item, "en") == WORDED[-1][1]
     french = unscheduled_reason(item, "fr")
     assert french.startswith("les jours libres du groupe d'équipes ne laissaient place à aucune tournée")
 
@@ -192,7 +208,7 @@ def test_unscheduled_work_says_why_in_french_also_in_the_exports(
     assert routes is not None
     with_item = plan.model_copy(update={"routes": routes.model_copy(update={"unscheduled": (item,)})})
     places = places_from_inputs(data.inputs)
-    for lang, reason in (("en", item.reason), ("fr", french)):
+    for lang, reason in (("en", WORDED[-1][1]), ("fr", french)):
         table = next(t for t in export_tables(with_item, places, lang) if t.file_stem == "unscheduled")
         assert [row[-1] for row in table.rows] == [reason]
 
@@ -216,36 +232,23 @@ def test_a_cancelled_solve_says_so_in_french(solved: dict[str, tuple[AllocationD
     outcome = solve_model(model, data.inputs.scenario.solver, monitor=CancelAfterFirstReport())
     warning = ReasonPart(key="warning_team_routing", values={"pool": "or_x"})
     plan = build_plan(model, outcome, warnings=[warning])
-    (part,) = plan.solver.message_parts
+    (part,) = plan.solver.message
     assert part.key.startswith("solver_stopped")
-    assert solver_message(plan, "en") == plan.solver.message == SOLVER_MESSAGES[part.key]
+    assert solver_message(plan, "en") == SOLVER_MESSAGES[part.key]
     french = solver_message(plan, "fr")
     assert "arrêté" in french and french == plan_messages(plan, "fr").solver
-    assert plan.warnings == (WORDED[1][1],) and plan.warning_parts == (warning,)
+    assert plan.warnings == (warning,) and plan_warnings(plan, "en") == (WORDED[1][1],)
     assert plan_warnings(plan, "fr") == (
         "or_x : le calcul des itinéraires n'a trouvé aucune combinaison valide ; une visite par jour",
     )
 
 
-def test_a_plan_written_before_messages_were_data_keeps_its_english(
-    solved: dict[str, tuple[AllocationData, Plan]],
-) -> None:
-    _, plan = solved["burundi_baseline"]
-    record = plan.model_dump(mode="json")
-    record["solver"]["message"] = SOLVER_MESSAGES["solver_stopped"]
-    del record["solver"]["message_parts"], record["warning_parts"], record["routes"]["warning_parts"]
-    unscheduled = {"pool_id": "p", "site_id": "s", "team_days": 1, "people": 10, "reason": WORDED[6][1]}
-    record["routes"]["unscheduled"] = [unscheduled]
-    # The baseline now routes without warnings: give the old plan one, as such plans said it.
-    record["routes"]["warnings"] = [
-        "rumonge_store needs 5 vehicles on day 0 (the scenario gives 2 per store)"
-    ]
-    old = Plan.model_validate(record)
-    solver, warnings, reasons = _english(old)
-    assert solver and warnings and reasons
-    french = plan_messages(old, "fr")
-    assert (french.solver, [*french.warnings, *french.route_warnings], list(french.unscheduled)) == (
-        solver,
-        warnings,
-        reasons,
-    )
+def test_plan_json_stores_each_message_once_as_data(solved: dict[str, tuple[AllocationData, Plan]]) -> None:
+    _, plan = solved["burundi_stock_shortage"]
+    text = plan.model_dump_json()
+    assert Plan.model_validate_json(text) == plan
+    record = json.loads(text)
+    assert not re.search(r'"\w+_parts"', text)
+    assert plan.shortfalls and all(isinstance(s["reason"], list) for s in record["shortfalls"])
+    english = [render_reason(part) for s in plan.shortfalls for part in s.reason]
+    assert not [sentence for sentence in english if sentence in text]

@@ -17,6 +17,7 @@ from test_known_optima import DEPOT, SOLVERS, solve, vaccinated
 from planner import validate
 from planner.errors import InputError
 from planner.kits import split_one_each
+from planner.render import plan_summary, wastage_reason
 
 from conftest import NEAR, NEAR_EDGES
 
@@ -59,7 +60,7 @@ def test_every_session_at_a_post_opens_a_vial(instance: Callable[..., Path], sol
     assert (row.people_vaccinated, row.vials_shipped, row.sessions) == (20, 2, 2)
     assert row.expected_wastage_rate == pytest.approx(0.5)  # 20 given from 40 doses opened
     (note,) = plan.wastage_notes
-    assert "2 sessions give X to 20 people (10.0 a session)" in note.reason
+    assert "2 sessions give X to 20 people (10.0 a session)" in wastage_reason(note)
 
     plan = solve(post_instance(instance, 20), solver)
     assert vaccinated(plan)["post"] == 10
@@ -158,7 +159,7 @@ def test_the_buffer_goes_with_the_vaccine_where_stock_allows(
     plan = solve(path, solver)
     assert plan.kpis.doses_shipped == 125
     assert plan.buffer_shortfalls == ()
-    assert "shortfalls        none" in plan.summary()
+    assert "shortfalls        none" in plan_summary(plan)
 
     stock = path.parent / "stock.csv"
     stock.write_text(stock.read_text(encoding="utf-8").replace(",200", ",110"), encoding="utf-8")
@@ -167,7 +168,7 @@ def test_the_buffer_goes_with_the_vaccine_where_stock_allows(
     assert [(b.place_id, b.buffer_doses, b.held_doses, b.short_doses) for b in plan.buffer_shortfalls] == [
         ("a", 25, 10, 15)
     ]
-    assert "shortfalls        none of people" in plan.summary()
+    assert "shortfalls        none of people" in plan_summary(plan)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)

@@ -11,6 +11,7 @@ from models import Plan
 from planner import plan_allocation, validate
 from planner.allocation import AllocationData
 from planner.pipeline import add_routes
+from planner.render import shortfall_reason
 
 from conftest import REPO, SCENARIOS
 from invariants import check_plan_invariants, check_route_invariants
@@ -56,7 +57,6 @@ def test_every_routed_plan_carries_its_logistics_figures(path: Path) -> None:
     assert figures.vehicle_trips == len(routes.deliveries)
     assert figures.team_days_scheduled == len(routes.team_days)
     assert 1 <= figures.stores_per_site_max <= len(plan.sites)
-    assert len(figures.warnings) == len(figures.warning_parts)
 
 
 def test_baseline_posts_keep_their_own_teams() -> None:
@@ -102,8 +102,9 @@ def test_stock_shortage_names_stores_and_antigens() -> None:
     assert {s.antigen for s in stock_short} >= {"MR"}
     store_names = {store.name for store in data.inputs.stores.values()}
     for shortfall in stock_short:
-        assert any(name in shortfall.reason for name in store_names)
-        assert f"doses of {shortfall.antigen}" in shortfall.reason
+        reason = shortfall_reason(shortfall)
+        assert any(name in reason for name in store_names)
+        assert f"doses of {shortfall.antigen}" in reason
     # Shortfall people add up to what is reachable but not vaccinated.
     reachable = sum(r.reachable_people for r in plan.site_antigens)
     vaccinated = sum(r.people_vaccinated for r in plan.site_antigens)

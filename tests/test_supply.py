@@ -16,6 +16,7 @@ import pytest
 
 from models import Plan, SolverSettings
 from planner import plan_allocation, validate
+from planner.render import shortfall_reason
 
 from invariants import check_plan_invariants
 
@@ -141,7 +142,9 @@ def test_vehicle_hours_bound_what_a_store_delivers(instance: Callable[..., Path]
     assert sum(s.vials for s in plan.shipments) == 165
     (short,) = plan.shortfalls
     assert (short.people, short.causes) == (350, ("vehicles",))
-    assert short.reason.startswith("Vehicles: depot have no driving hours left for one more trip here (16 h")
+    assert shortfall_reason(short).startswith(
+        "Vehicles: depot have no driving hours left for one more trip here (16 h"
+    )
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -168,7 +171,7 @@ def test_a_stock_shortfall_names_the_stores_of_other_areas_that_still_hold_stock
     assert plan.kpis.people_vaccinated == 0
     (short,) = plan.shortfalls
     assert short.causes == ("no_store",)
-    assert short.reason == (
+    assert shortfall_reason(short) == (
         "Stock: prov, which supplies this site, and the stores above it hold no X. other still hold 1,000"
         " doses of X but supply other areas (supply.mode hierarchy); supply.outside_area (hierarchy) or"
         " supply.mode any would let them serve this site."
