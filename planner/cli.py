@@ -10,12 +10,13 @@ import sys
 import traceback
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 import planner
 from planner.errors import InputError
+from planner.i18n import LANGUAGES, Lang
 from planner.render import plan_summary, solver_message
 
 # The engine (PuLP, HiGHS, osmnx, PyVRP: seconds to import) loads inside the commands, so --help is quick.
@@ -40,11 +41,12 @@ class SolverName(StrEnum):
     CBC = "cbc"
 
 
-class Language(StrEnum):
-    """Languages of the exports."""
-
-    EN = "en"
-    FR = "fr"
+def _language(code: str) -> str:
+    """Refuse a language without a catalogue; the list is planner.i18n's, so adding one changes no option."""
+    if code not in LANGUAGES:
+        msg = f"{code!r} is not one of {', '.join(repr(lang) for lang in LANGUAGES)}"
+        raise typer.BadParameter(msg)
+    return code
 
 
 def _fail_input(error: InputError) -> typer.Exit:
@@ -133,9 +135,14 @@ def export_command(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
     out: Annotated[Path, typer.Option("--out", help="folder for the exported files")],
     formats: Annotated[
-        str, typer.Option("--formats", help="comma-separated: csv,xlsx,geojson,gpkg,gpx,kml,pdf, or all")
+        str,
+        typer.Option(
+            "--formats", help="comma-separated export formats, or all (a wrong name lists them all)"
+        ),
     ] = "all",
-    lang: Annotated[Language, typer.Option("--lang", help="language of labels and microplans")] = Language.EN,
+    lang: Annotated[
+        str, typer.Option("--lang", callback=_language, help="language of labels and microplans")
+    ] = "en",
 ) -> None:
     """Plan and route a scenario, then write its exports for logisticians (tables, maps, GPS, PDF)."""
     from planner.exports import parse_formats, places_from_inputs, write_exports
@@ -148,7 +155,7 @@ def export_command(
     result = _plan(scenario)
     plan = result.plan
     try:
-        written = write_exports(plan, places_from_inputs(result.data.inputs), out, chosen, lang.value)
+        written = write_exports(plan, places_from_inputs(result.data.inputs), out, chosen, cast(Lang, lang))
     except InputError as exc:
         raise _fail_input(exc) from exc
     except Exception as exc:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.i18n import Lang, t
+from planner.i18n import Lang, t, template
 
 #: A value that a problem's message names: an id, a name, a number or a library's own words.
 #: Plain values only, so that ``str.format`` here and the localising formatter of ``planner.render``
@@ -43,7 +43,7 @@ def problem_message(
     formatter = formatter or string.Formatter()
     fields = dict(values)
     suggestion = fields.pop(SUGGESTION, None)
-    text = formatter.vformat(t(key, lang), (), fields)
+    text = formatter.vformat(template(key, fields, lang), (), fields)
     if suggestion is not None:
         text += formatter.vformat(t("input_did_you_mean", lang), (), {SUGGESTION: suggestion})
     return text

@@ -46,13 +46,6 @@ TABLES: dict[str, tuple[type[BaseModel], str]] = {
 }
 #: File endings :func:`read_table` reads.
 TABLE_SUFFIXES = (".csv", ".xlsx")
-#: Pydantic error types whose wording counts something: the context value that counts (1 is singular).
-COUNTED_ERRORS = {
-    "string_too_short": "min_length",
-    "string_too_long": "max_length",
-    "too_short": "min_length",
-    "too_long": "max_length",
-}
 
 
 @dataclass(frozen=True)
@@ -158,8 +151,6 @@ def _pydantic_problem(err: ErrorDetails, file: str, field_name: str | None, row:
         options, _or, last = str(values["expected"]).rpartition(" or ")
         if options:
             key, values = "input_pydantic_one_of", {"options": options, "last": last}
-    elif kind in COUNTED_ERRORS and values.get(COUNTED_ERRORS[kind]) == 1:
-        key += "_one"
     if key not in LABELS:
         return Problem(file, err["msg"], field_name, row)
     return Problem.of(file, key, field_name, row, **values)

@@ -32,7 +32,7 @@ from planner.exports import (
     trip_coords,
 )
 from planner.exports.common import natural_key
-from planner.i18n import Lang, t
+from planner.i18n import Lang, format_number, format_percent, t
 
 #: Province outlines of the built-in Burundi data (approximate, for orientation only).
 BURUNDI_PROVINCES = Path(__file__).resolve().parent.parent / "data" / "burundi" / "provinces.geojson"
@@ -444,11 +444,11 @@ def _site_details(result: SiteResult | None, lang: Lang) -> str:
         return t("site", lang)
     return "\n".join(
         [
-            f"{t('coverage', lang)}: {result.coverage:.0%}",
-            f"{t('people_vaccinated', lang)}: {result.people_vaccinated}",
-            f"{t('target_people', lang)}: {result.target_people}",
-            f"{t('team_days', lang)}: {result.team_days}",
-            f"{t('doses_shipped', lang)}: {result.doses_shipped}",
+            f"{t('coverage', lang)}: {format_percent(result.coverage, lang, decimals=0)}",
+            f"{t('people_vaccinated', lang)}: {format_number(result.people_vaccinated, lang)}",
+            f"{t('target_people', lang)}: {format_number(result.target_people, lang)}",
+            f"{t('team_days', lang)}: {format_number(result.team_days, lang)}",
+            f"{t('doses_shipped', lang)}: {format_number(result.doses_shipped, lang)}",
         ]
     )
 

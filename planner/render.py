@@ -27,7 +27,7 @@ from models import Allocation, Plan, RoutePlan, Shortfall, Unscheduled, WastageN
 from models.logistics import LogisticsFigures
 from models.messages import ReasonPart, ReasonValue
 from planner.errors import Problem, problem_message
-from planner.i18n import LOCALES, Lang, format_number, format_percent, t
+from planner.i18n import LOCALES, Lang, format_number, format_percent, t, template
 
 #: Shortfalls and buffer shortfalls the summary lists before counting the rest; wastage notes it lists.
 SUMMARY_SHORTFALLS = 15
@@ -113,7 +113,8 @@ def render_reason(part: ReasonPart, lang: Lang = "en") -> str:
             *stores,
             render_reason(ReasonPart(key="reason_other_stores", values={"n": more}), lang),
         )
-    return _MessageFormatter(lang).vformat(t(part.key, lang), (), values)
+    # The counted value (e.g. refills) picks the template's plural form.
+    return _MessageFormatter(lang).vformat(template(part.key, values, lang), (), values)
 
 
 def render_message(parts: Iterable[ReasonPart], lang: Lang = "en") -> str:

@@ -48,7 +48,7 @@ from models import (
     Unscheduled,
 )
 from models.messages import ReasonPart
-from planner.cli import Language, app
+from planner.cli import app
 from planner.exports import (
     BUNDLE_MIME,
     FORMATS,
@@ -1021,10 +1021,6 @@ def test_write_files_replaces_named_files_and_keeps_others(tmp_path: Path) -> No
 
 # ---------------------------------------------------------------------------------------------------
 # Command line
-
-
-def test_cli_languages_are_the_catalogues() -> None:
-    assert tuple(language.value for language in Language) == LANGUAGES
 
 
 @pytest.mark.parametrize(

@@ -270,7 +270,7 @@ def test_tooltip_fields_are_in_every_pickable_record_in_the_language(plan: Plan)
     assert "{name}" in TOOLTIP["html"] and "{details}" in TOOLTIP["html"]
     kigamba = next(r for r in _layer(deck, "sites")["data"] if r["site_id"] == "kigamba")
     assert kigamba["details"].splitlines()[:3] == [
-        "Couverture: 92%",
+        "Couverture: 92\u00a0%",
         "Personnes vaccinées: 550",
         "Population cible: 600",
     ]

@@ -85,13 +85,12 @@ WORDED = [
     ),
     (
         ReasonPart(key="unscheduled_short_trips", values={"lengths": ("3", "2")}),
-        "the pool's free days left room only for trips of 3, 2 day(s); each extra round trip takes time "
+        "the pool's free days left room only for trips of 3, 2 days; each extra round trip takes time "
         "from work",
     ),
     (
         ReasonPart(key="unscheduled_no_trip"),
-        "the pool's free days left room only for trips of no day(s); each extra round trip takes time from "
-        "work",
+        "the pool's free days left room for no trip; each extra round trip takes time from work",
     ),
 ]
 TEMPLATES = [*SOLVER_MESSAGES, *(part.key for part, _ in WORDED)]
@@ -137,7 +136,7 @@ def test_french_numbers_and_lists() -> None:
     vehicles = render_reason(WORDED[5][0], "fr")
     assert vehicles == "rumonge_store a besoin de 5 véhicules le jour 0 (le scénario en prévoit 2 par dépôt)"
     short = render_reason(WORDED[7][0], "fr")
-    assert "tournées de 3, 2 jour(s)" in short
+    assert "tournées de 3, 2 jours ;" in short
 
 
 def test_numbers_take_python_s_digits_and_the_locale_s_signs() -> None:
