@@ -28,8 +28,9 @@ from typing import Any
 import streamlit as st
 
 from models import Plan, Scenario
+from planner.engine import PlanResult
 from planner.i18n import Lang, t
-from planner.jobs import SolveResult, SolveService
+from planner.jobs import SolveService
 from planner.loading import CampaignInputs, load_inputs, load_scenario
 from planner.mapview import load_provinces
 from planner.network import road_sections
@@ -47,7 +48,7 @@ class Solved:
     """A finished solve kept for the pages: the scenario as solved and its result."""
 
     scenario: Scenario
-    result: SolveResult
+    result: PlanResult[Plan]
 
     @property
     def plan(self) -> Plan:

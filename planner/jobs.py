@@ -68,10 +68,6 @@ class SolveRequest:
     start: Mapping[str, float] | None = None
 
 
-#: The former name of a worker's result (the explorer imports it): a routed :class:`PlanResult`.
-SolveResult = PlanResult[Plan]
-
-
 @dataclass(frozen=True)
 class JobStatus:
     """What the caller polls: the state, the latest progress and, once done, the result or error."""

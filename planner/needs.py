@@ -98,8 +98,8 @@ def wastage_notes(figures: PlanFigures, rows: tuple[SiteAntigenResult, ...]) -> 
                 "people": row.people_vaccinated,
                 "per_session": round(row.people_vaccinated / offering, 1),
                 "dpv": vaccine.doses_per_vial,
-                "expected": f"{row.expected_wastage_rate:.0%}",
-                "planned": f"{row.planned_wastage_rate:.0%}",
+                "expected": row.expected_wastage_rate,
+                "planned": row.planned_wastage_rate,
             },
         )
         notes.append(
