@@ -23,9 +23,7 @@ from explorer.pages.scenario import scenario_page
 from explorer.solve_panel import solve_panel, submit_solve
 from explorer.state import _, open_default_scenario, session
 from explorer.widgets import kept_widget
-from planner.i18n import LANGUAGES
-
-LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+from planner.i18n import LANGUAGES, language_name
 
 #: Each page: its title's label key, the function that draws it, its url path.
 PAGES: list[tuple[str, Callable[[], None], str]] = [
@@ -49,7 +47,7 @@ def main() -> None:
             "en",
             "Language / Langue",
             options=LANGUAGES,
-            format_func=LANGUAGE_NAMES.__getitem__,
+            format_func=language_name,
             horizontal=True,
         )
         solve_panel()

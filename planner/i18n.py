@@ -51,6 +51,13 @@ COUNT_COMMENT = "count:"
 LOCALES: dict[Lang, str] = {"en": "en", "fr": "fr_FR"}
 
 
+def language_name(lang: Lang) -> str:
+    """The language's own name, from its Babel locale: "English", "Français" (the explorer's switch)."""
+    locale = babel.Locale.parse(LOCALES[lang])
+    name = locale.get_language_name(locale) or lang
+    return name[:1].upper() + name[1:]
+
+
 def format_number(value: float, lang: Lang, *, decimals: int = 0, sign: bool = False) -> str:
     """A number the way ``lang`` writes it: ``12,345.6`` in English, ``12 345,6`` in French.
 
