@@ -66,7 +66,13 @@ class Kpis(StrictModel):
         description="doses for the reachable people (target x uptake) with wastage, before buffer"
     )
     doses_shipped: int
-    doses_wasted: int = Field(description="doses shipped to sites and not given (wastage and vial rounding)")
+    doses_wasted: int = Field(
+        description="doses in the vials sites are expected to open, not given (wastage, one vial a session)"
+    )
+    doses_unopened: int = Field(
+        default=0,
+        description="doses shipped to sites left in unopened vials (their reserve, whole vials): not waste",
+    )
     team_days_used: int
     team_days_available: int
     cost: float = Field(description="total cost in USD")

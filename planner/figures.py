@@ -203,6 +203,11 @@ class PlanFigures:
         return self.doses_shipped[site_id, antigen] - self.vials_opened(site_id, antigen) * dpv
 
     @cached_property
+    def reserve_total(self) -> int:
+        """Doses held as reserve over all sites and antigens: shipped, in vials no session opens."""
+        return sum(self.reserve_doses(s, a) for s, a in self.doses_shipped)
+
+    @cached_property
     def reserve_by_antigen(self) -> dict[str, int]:
         """Doses of each antigen held as reserve over all sites."""
         total: dict[str, int] = defaultdict(int)

@@ -337,7 +337,8 @@ def plan_summary(plan: Allocation, lang: Lang = "en") -> str:
         + ")",
         f"  people vaccinated {k.people_vaccinated:,} of {k.target_people:,} ({k.coverage:.1%})",
         f"  vaccinations      {k.vaccinations:,} of {k.target_vaccinations:,} ({k.vaccination_coverage:.1%})",
-        f"  doses shipped     {k.doses_shipped:,} (needed {k.doses_needed:,}, wasted {k.doses_wasted:,})",
+        f"  doses shipped     {k.doses_shipped:,} (needed {k.doses_needed:,}, wasted {k.doses_wasted:,},"
+        f" unopened {k.doses_unopened:,})",
         f"  team-days         {k.team_days_used:,} of {k.team_days_available:,}",
         f"  cost              USD {k.cost:,.0f}",
         *_goal_lines(plan),

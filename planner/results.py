@@ -268,7 +268,9 @@ def plan_kpis(
         vaccination_coverage=vaccinations / target_vaccinations if target_vaccinations else 0.0,
         doses_needed=sum(r.doses_needed for r in antigens),
         doses_shipped=doses_shipped,
-        doses_wasted=doses_shipped - administered,
+        # The reserve comes back unopened: only opened vials' doses not given are waste.
+        doses_wasted=doses_shipped - administered - figures.reserve_total,
+        doses_unopened=figures.reserve_total,
         team_days_used=sum(figures.team_days.values()),
         team_days_available=sum(p.teams for p in inputs.pools.values()) * inputs.scenario.campaign.days,
         cost=round(breakdown.total_usd, 2),

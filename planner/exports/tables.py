@@ -53,6 +53,7 @@ def _summary_table(plan: Plan, routes: RoutePlan, lang: Lang) -> Table:
         ("vaccinations", k.vaccinations),
         ("doses_shipped", k.doses_shipped),
         ("doses_wasted", k.doses_wasted),
+        ("doses_unopened", k.doses_unopened),
         ("team_days_used", k.team_days_used),
         ("team_days_available", k.team_days_available),
         ("cost_usd", round(k.cost, 2)),
