@@ -23,18 +23,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from models import Plan, Scenario
-from planner.engine import PlanResult
 from planner.i18n import Lang, t
 from planner.jobs import SolveService
 from planner.loading import CampaignInputs, load_inputs, load_scenario
 from planner.mapview import load_provinces
-from planner.network import road_sections
-from planner.pipeline import road_graph
+from planner.network import road_graph, road_sections
+
+if TYPE_CHECKING:
+    from planner.engine import PlanResult
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"

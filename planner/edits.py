@@ -31,9 +31,8 @@ from planner.loading import (
     reference_problems,
     validate_scenario,
 )
-from planner.network import apply_road_conditions
+from planner.network import apply_road_conditions, road_graph
 from planner.outputs import write_files
-from planner.pipeline import road_graph
 
 #: Travel-time factors of the rainy season by highway class ('*': every other class), as in
 #: scenarios/burundi_rainy_season.yaml: unpaved roads and tracks are much slower, paved roads somewhat.

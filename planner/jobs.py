@@ -23,12 +23,15 @@ import traceback
 from collections.abc import Mapping, MutableMapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from models import Plan, Scenario, SolverSettings
-from planner.allocation import SolveMonitor, SolveProgress
-from planner.engine import PlanResult, plan
 from planner.errors import InputError
+
+# The engine (PuLP, HiGHS, osmnx, PyVRP) loads in the workers, not in the explorer's process.
+if TYPE_CHECKING:
+    from planner.allocation import SolveMonitor, SolveProgress
+    from planner.engine import PlanResult
 
 JobState = Literal["queued", "running", "done", "failed"]
 
@@ -111,6 +114,8 @@ def run_request(request: SolveRequest, monitor: SolveMonitor | None = None) -> P
     InputError
         If the scenario or its data is invalid.
     """
+    from planner.engine import plan
+
     return plan(request.scenario, settings=request.solver, start=request.start, monitor=monitor)
 
 
@@ -121,7 +126,8 @@ def _worker_job(
 
 
 def _warm_up() -> None:
-    """Start a worker: loading this function imports this module, and so the engine, before any solve."""
+    """Start a worker: import the engine now, so that the first solve does not pay for it."""
+    import planner.engine  # noqa: F401
 
 
 @dataclass

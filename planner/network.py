@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import networkx as nx
@@ -141,6 +141,21 @@ def load_road_graph(path: Path) -> nx.MultiDiGraph:
         graph = ox.routing.add_edge_speeds(graph, hwy_speeds=FALLBACK_SPEED_KPH, fallback=DEFAULT_SPEED_KPH)
         graph = ox.routing.add_edge_travel_times(graph)
     return graph
+
+
+@lru_cache(maxsize=8)
+def _cached_graph(path: str, mtime_ns: int) -> nx.MultiDiGraph:
+    return load_road_graph(Path(path))
+
+
+def graph_key(path: Path) -> tuple[str, int]:
+    """A road file's version: its resolved path and modification time (0 if it does not exist)."""
+    return str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0
+
+
+def road_graph(path: Path) -> nx.MultiDiGraph:
+    """Load a road graph once per file version; callers must treat the result as read-only."""
+    return _cached_graph(*graph_key(path))
 
 
 def _to_bool(value: str) -> bool:

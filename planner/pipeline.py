@@ -9,10 +9,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
-
-import networkx as nx
 
 from models import Allocation, RoutePlan
 from planner.allocation import AllocationData, prepare
@@ -20,27 +17,19 @@ from planner.deliveries import plan_deliveries
 from planner.errors import display_path
 from planner.itineraries import plan_itineraries
 from planner.loading import CampaignInputs, load_inputs, load_scenario
-from planner.network import TravelMatrix, apply_road_conditions, load_road_graph, snap_places, travel_matrix
-
-
-@lru_cache(maxsize=8)
-def _cached_graph(path: str, mtime_ns: int) -> nx.MultiDiGraph:
-    return load_road_graph(Path(path))
-
-
-def road_graph(path: Path) -> nx.MultiDiGraph:
-    """Load a road graph once per file version; callers must treat the result as read-only."""
-    return _cached_graph(*_graph_key(path))
-
+from planner.network import (
+    TravelMatrix,
+    apply_road_conditions,
+    graph_key,
+    road_graph,
+    snap_places,
+    travel_matrix,
+)
 
 #: Snapped nodes and travel times by (road file version, road conditions, places): a scenario
 #: explorer re-solves the same places over the same roads many times.
 _TRAVEL_CACHE: OrderedDict[tuple[object, ...], tuple[dict[str, int], TravelMatrix]] = OrderedDict()
 TRAVEL_CACHE_SIZE = 16
-
-
-def _graph_key(path: Path) -> tuple[str, int]:
-    return str(path.resolve()), path.stat().st_mtime_ns if path.exists() else 0
 
 
 def place_travel(
@@ -61,7 +50,7 @@ def place_travel(
         **{s: inputs.location(s) for s in inputs.sites},
         **{d: inputs.location(d) for d in inputs.stores},
     }
-    key = (_graph_key(scenario.data.roads), scenario.network.model_dump_json(), tuple(places.items()))
+    key = (graph_key(scenario.data.roads), scenario.network.model_dump_json(), tuple(places.items()))
     if key in _TRAVEL_CACHE:
         _TRAVEL_CACHE.move_to_end(key)
         return _TRAVEL_CACHE[key]

@@ -17,8 +17,8 @@ from models.scenario import SiteOverride
 from planner import edits
 from planner.errors import InputError
 from planner.loading import load_inputs, load_scenario
-from planner.network import road_sections
-from planner.pipeline import prepare_allocation, road_graph
+from planner.network import road_graph, road_sections
+from planner.pipeline import prepare_allocation
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "burundi_baseline.yaml"

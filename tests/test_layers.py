@@ -48,3 +48,17 @@ def test_a_presentation_module_loads_no_solver(module: str) -> None:
 def test_the_diagnosis_does_load_the_solver() -> None:
     """The check can fail: explaining a shortfall needs the allocation model, so PuLP and HiGHS."""
     assert {"pulp", "highspy"} <= set(_heavy_modules_loaded_by("planner.explain"))
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "planner.jobs",
+        "explorer.state",
+        "explorer.solve_panel",
+        *(f"explorer.pages.{page}" for page in ("scenario", "plan", "map", "routes", "compare")),
+    ],
+)
+def test_the_explorer_process_loads_no_solver_or_router(module: str) -> None:
+    """Solves run in worker processes: the explorer draws roads (osmnx) but loads no MILP solver or router."""
+    assert not {"pulp", "highspy", "pyvrp"} & set(_heavy_modules_loaded_by(module))

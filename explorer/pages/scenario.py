@@ -30,7 +30,6 @@ from models import RoadClosure, Scenario
 from planner import edits
 from planner.errors import InputError
 from planner.loading import CampaignInputs, load_inputs
-from planner.pipeline import prepare_allocation
 
 #: What the table uploads are called in the scenario's data section.
 TABLE_KINDS = ("sites", "stores", "stock", "teams", "vaccines")
@@ -238,6 +237,10 @@ def upload_tables() -> None:
         }
         files = {kind: (f.name, f.getvalue()) for kind, f in uploads.items() if f is not None}
         if st.button(_("use_uploads"), disabled=not files, key="use_uploads"):
+            # An upload is checked as a solve would check it (travel times included): only then is the
+            # preparation stage (and the solver stack it imports) loaded into the explorer's process.
+            from planner.pipeline import prepare_allocation
+
             folder = Path(tempfile.mkdtemp(prefix="explorer-upload-"))
             try:
                 scenario = edits.with_uploaded_tables(session.scenario, files, folder)
