@@ -479,7 +479,9 @@ def logistics_summary(figures: LogisticsFigures, lang: Lang = "en") -> str:
             ),
         ]
     else:
-        rows.append(("vehicles, teams", "need routes (python -m planner export)"))
+        rows.append(
+            ("vehicles, teams", "not measured: an allocation without routes (planner.plan routes=False)")
+        )
     idle = f"{f.idle_team_days_beside_shortfalls} beside shortfalls"
     if not f.routed:
         idle += " (unused only; released need routes)"

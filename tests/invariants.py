@@ -117,7 +117,6 @@ def check_plan_invariants(plan: Plan, data: AllocationData) -> None:
 def check_route_invariants(plan: Plan, data: AllocationData) -> None:
     """Days within the working day and cold life; vehicles within litres; all allocated work appears."""
     routes = plan.routes
-    assert routes is not None
     check_stores_send_only_what_they_hold(plan, data)
     check_vaccine_only_goes_down(plan, data)
     inputs = data.inputs
@@ -233,7 +232,6 @@ def check_kit_invariants(plan: Plan, data: AllocationData) -> None:
     collected there or delivered ``lead_days`` before.
     """
     routes = plan.routes
-    assert routes is not None
     inputs = data.inputs
     lead = inputs.scenario.delivery.lead_days
     people_by_antigen: dict[str, int] = defaultdict(int)
@@ -316,7 +314,6 @@ def check_stores_send_only_what_they_hold(plan: Plan, data: AllocationData) -> N
     trip that leaves it takes its doses away that day.
     """
     routes = plan.routes
-    assert routes is not None
     stores = data.inputs.stores
     events: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)  # (day, order, doses)
     for trip in routes.deliveries:
@@ -335,7 +332,6 @@ def check_stores_send_only_what_they_hold(plan: Plan, data: AllocationData) -> N
 def check_vaccine_only_goes_down(plan: Plan, data: AllocationData) -> None:
     """No vehicle drops vaccine at a store that is not below the store it left (no trip up or across)."""
     routes = plan.routes
-    assert routes is not None
     stores = data.inputs.stores
 
     def below(store_id: str, ancestor_id: str) -> bool:

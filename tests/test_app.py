@@ -7,6 +7,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from planner.exports import FORMATS
 from planner.i18n import format_number, format_percent, t
 from planner.render import plan_messages, solver_message
 
@@ -89,7 +90,7 @@ def test_map_page_draws_an_offline_deck(app: AppTest) -> None:
 def test_routes_page_offers_every_export_format(app: AppTest) -> None:
     goto(app, "routes")
     labels = {b.label for b in app.get("download_button")}
-    assert labels == {"CSV", "XLSX", "GEOJSON", "GPKG", "GPX", "KML", "PDF"}
+    assert labels == {fmt.upper() for fmt in FORMATS}
     team = app.selectbox(key="team_table")
     team.select(team.options[-1])
     app.run()

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 import planner
 from models import Plan, clock
-from planner.exports import export_files, places_from_inputs
+from planner.exports import FORMATS, export_files, places_from_inputs
 from planner.i18n import day_name, t
 
 from conftest import REPO
@@ -33,15 +33,11 @@ def baseline() -> tuple[Plan, dict[str, dict[str, bytes]]]:
     result = planner.plan(REPO / "scenarios" / "burundi_baseline.yaml")
     plan = result.plan
     places = places_from_inputs(result.data.inputs)
-    files = {
-        fmt: export_files(plan, places, fmt, "en")
-        for fmt in ("csv", "xlsx", "geojson", "gpkg", "gpx", "kml", "pdf")
-    }
+    files = {fmt: export_files(plan, places, fmt, "en") for fmt in FORMATS}
     return plan, files
 
 
 def routes_of(plan: Plan):  # type: ignore[no-untyped-def]
-    assert plan.routes is not None
     return plan.routes
 
 

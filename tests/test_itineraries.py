@@ -54,7 +54,6 @@ def test_mobile_trip_drives_out_and_back_on_its_first_and_last_days(instance: Ca
     assert plan.kpis.people_vaccinated == 2000
     assert plan.team_days[0].trips == 1
     routes = plan.routes
-    assert routes is not None
     days = routes.team_days
     assert [d.day for d in days] == [1, 2, 3]
     assert [d.stops[0].people for d in days] == [600, 800, 600]
@@ -93,7 +92,6 @@ def test_two_short_visits_share_one_day(instance: Callable[..., Path]) -> None:
     _, plan = routed(path)
     assert plan.kpis.team_days_used == 2
     routes = plan.routes
-    assert routes is not None
     assert len(routes.team_days) == 1
     day = routes.team_days[0]
     order = [s.site_id for s in day.stops]
@@ -130,7 +128,6 @@ def test_the_stages_return_frozen_results_the_routes_are_made_of(instance: Calla
     assert all(day.kit.pickups for day in deliveries.team_days)  # the deliveries say where kits are
     assert not any(day.kit.pickups for day in itineraries.team_days)
     routes = plan.routes
-    assert routes is not None
     assert routes.team_days == deliveries.team_days
     assert routes.collections == deliveries.collections and routes.deliveries == deliveries.trips
 
@@ -161,7 +158,6 @@ def test_deliveries_split_over_trips_within_the_vehicle(instance: Callable[..., 
     _, plan = routed(path)
     assert plan.kpis.people_vaccinated == 2500
     routes = plan.routes
-    assert routes is not None
     trips = routes.deliveries
     assert sorted(round(t.load_l, 3) for t in trips) == [4.3, 20.7]
     assert all(t.day == 0 and t.capacity_l == pytest.approx(20.7) for t in trips)
@@ -186,7 +182,6 @@ def test_kit_syringes_count_people_not_the_doses_shipped_with_wastage(instance: 
     )
     _, plan = routed(path)
     routes = plan.routes
-    assert routes is not None
     (day,) = routes.team_days
     (line,) = day.kit.lines
     assert (day.people, line.people, line.injections) == (500, 500, 500)
@@ -216,7 +211,6 @@ def test_kit_is_picked_up_where_the_delivery_left_its_vials(instance: Callable[.
     )
     _, plan = routed(path)
     routes = plan.routes
-    assert routes is not None
     assert {(s.store_id, s.site_id, s.vials) for s in plan.shipments} == {
         ("depot", "b", 10),
         ("depot", "c", 20),
@@ -269,7 +263,6 @@ def test_post_team_works_at_its_post_every_day_before_any_other_team(instance: C
     # 900 x (8 + 7.967) / 16 = 898.1, rounded down.
     assert plan.kpis.people_vaccinated == 898
     routes = plan.routes
-    assert routes is not None
     at_post = sorted((d.team_id, d.day) for d in routes.team_days if d.stops[0].site_id == "post")
     assert at_post == [("fp_1", 1), ("fp_1", 2), ("fp_1", 3), ("out_1", 1), ("out_1", 2), ("out_1", 3)]
     assert [clock(d.return_s) for d in routes.team_days if d.team_id == "fp_1"] == ["15:00"] * 3

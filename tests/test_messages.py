@@ -163,7 +163,6 @@ def test_shipped_plans_say_every_message_in_english_and_in_french(
     _, plan = solved[name]
     solver, warnings, reasons = _in_words(plan, "en")
     routes = plan.routes
-    assert routes is not None
     assert len(warnings) == len(plan.warnings) + len(routes.warnings)
     assert all(u.reason for u in routes.unscheduled) and all(reasons)
     assert bool(plan.solver.message) == bool(solver)
@@ -181,7 +180,6 @@ def test_the_baseline_needs_no_more_vehicles_than_its_stores_have_and_says_so_in
 ) -> None:
     _, plan = solved["burundi_baseline"]
     routes = plan.routes
-    assert routes is not None
     assert not [part for part in routes.warnings if part.key == "warning_vehicles"], routes.warnings
     part = ReasonPart(
         key="warning_vehicles", values={"store": "rumonge_store", "vehicles": 3, "day": -1, "per_store": 2}
@@ -210,7 +208,6 @@ def test_unscheduled_work_says_why_in_french_also_in_the_exports(
     assert french.startswith("les jours libres du groupe d'équipes ne laissaient place à aucune tournée")
 
     routes = plan.routes
-    assert routes is not None
     with_item = plan.model_copy(update={"routes": routes.model_copy(update={"unscheduled": (item,)})})
     places = places_from_inputs(data.inputs)
     for lang, reason in (("en", WORDED[-1][1]), ("fr", french)):

@@ -44,7 +44,7 @@ def test_every_scenario_routes_within_invariants(path: Path) -> None:
     data, plan = planned(path.stem)
     check_route_invariants(plan, data)
     routes = plan.routes
-    assert routes is not None and routes.team_days and routes.deliveries
+    assert routes.team_days and routes.deliveries
     # What the schedule cannot serve is a small, explained remainder, never silent.
     assert sum(u.people for u in routes.unscheduled) <= 0.005 * plan.kpis.people_vaccinated
 
@@ -54,7 +54,7 @@ def test_every_scenario_routes_within_invariants(path: Path) -> None:
 def test_every_routed_plan_carries_its_logistics_figures(path: Path) -> None:
     _, plan = planned(path.stem)
     figures, routes = plan.logistics, plan.routes
-    assert figures is not None and routes is not None and figures.routed
+    assert figures is not None and figures.routed
     assert figures.doses_shipped == plan.kpis.doses_shipped
     assert figures.vehicle_trips == len(routes.deliveries)
     assert figures.team_days_scheduled == len(routes.team_days)

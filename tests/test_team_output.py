@@ -138,7 +138,6 @@ def test_itineraries_split_people_by_the_package(instance: Callable[..., Path]) 
     assert plan.kpis.people_vaccinated == 640 and plan.kpis.vaccinations == 1280
     assert [(r.team_days, r.people_per_team_day) for r in plan.team_days] == [(2, 320.0)]
     routes = plan.routes
-    assert routes is not None
     assert [d.stops[0].people for d in routes.team_days] == [320, 320]
     assert [d.work_s for d in routes.team_days] == [pytest.approx(8 * 3600.0)] * 2
     assert routes.unscheduled == ()
