@@ -21,7 +21,6 @@ from pathlib import Path
 
 from models import Plan
 from planner.exports.common import (
-    ExportError,
     ExportFormat,
     Place,
     places_from_inputs,
@@ -41,7 +40,6 @@ __all__ = [
     "GEO_LAYERS",
     "NEEDS_ROUTES",
     "REGISTRY",
-    "ExportError",
     "ExportFormat",
     "Place",
     "Table",
@@ -102,8 +100,6 @@ def export_files(plan: Plan, places: Mapping[str, Place], fmt: str, lang: Lang =
     ------
     ValueError
         If the format or language is unknown.
-    ExportError
-        If the format needs routes and the plan has none.
     """
     record = export_format(fmt)
     _check_lang(lang)
@@ -153,8 +149,6 @@ def write_exports(
     ------
     ValueError
         If a format or the language is unknown (nothing is written).
-    ExportError
-        If a format needs routes and the plan has none (nothing is written).
     """
     formats = list(formats)
     check_formats(formats)

@@ -20,10 +20,6 @@ Writer = Callable[[Plan, Mapping[str, "Place"], Lang], dict[str, bytes]]
 ZIP_MEDIA_TYPE = "application/zip"
 
 
-class ExportError(ValueError):
-    """Raised when a plan cannot be exported in a format (e.g. it has no routes yet)."""
-
-
 @dataclass(frozen=True)
 class Place:
     """A site or store on the map, as the exports need it."""
