@@ -487,7 +487,7 @@ class ConstraintRows:
     entry per term, a name check per ``problem +=``); at national scale that was most of the build
     (10 s of 12 s for 144,000 rows). Here a row is three list appends per term; :meth:`matrix` turns
     them into one CSR matrix that HiGHS loads in one call (:meth:`_HighsWithStart.buildSolverModel`).
-    :meth:`constraint` rebuilds any row as a PuLP constraint, for CBC and for code that reads rows.
+    :meth:`constraints` rebuilds them as PuLP constraints, for CBC and for code that reads rows.
     """
 
     def __init__(self) -> None:
@@ -497,9 +497,11 @@ class ConstraintRows:
         self.names: list[str] = []
         self.lower: list[float] = []
         self.upper: list[float] = []
+        # Terms of rows added since :meth:`matrix` last folded them into ``_matrix``.
         self._row: list[int] = []
         self._column: list[int] = []
         self._coefficient: list[float] = []
+        self._matrix: csr_matrix | None = None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -523,16 +525,27 @@ class ConstraintRows:
         self.upper.append(upper)
 
     def matrix(self) -> csr_matrix:
-        """The rows as a CSR matrix over :attr:`columns`: repeated terms summed, zeros dropped."""
+        """The rows as a CSR matrix over :attr:`columns`: repeated terms summed, zeros dropped.
+
+        Built once and kept (the term lists are freed): each solve stage loads the same matrix.
+        """
+        shape = (len(self.names), len(self.columns))
+        if self._matrix is not None and not self._row and self._matrix.shape == shape:
+            return self._matrix
         matrix = csr_matrix(
             (
                 np.asarray(self._coefficient, dtype=np.float64),
                 (np.asarray(self._row, dtype=np.int64), np.asarray(self._column, dtype=np.int64)),
             ),
-            shape=(len(self.names), len(self.columns)),
+            shape=shape,
         )
+        self._row, self._column, self._coefficient = [], [], []
+        if self._matrix is not None:
+            self._matrix.resize(shape)
+            matrix = matrix + self._matrix
         matrix.sum_duplicates()
         matrix.eliminate_zeros()
+        self._matrix = matrix
         return matrix
 
     def constraints(self) -> list[pulp.LpConstraint]:
@@ -1465,6 +1478,7 @@ def build_model(data: AllocationData, *, prune: bool = True) -> AllocationModel:
     add_variables(model)
     for add_family in CONSTRAINT_FAMILIES:
         add_family(model)
+    model.problem.rows.matrix()  # into arrays now: the term lists take several times the memory
     return model
 
 
