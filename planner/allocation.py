@@ -548,6 +548,23 @@ class ConstraintRows:
         self._matrix = matrix
         return matrix
 
+    def activity(self, values: Mapping[str, float]) -> np.ndarray:
+        """Each row's sum of coefficient times value, at ``values`` by variable name (0 where absent)."""
+        x = np.fromiter((values.get(v.name, 0.0) for v in self.columns), np.float64, len(self.columns))
+        activity: np.ndarray = self.matrix() @ x
+        return activity
+
+    def hold(self, values: Mapping[str, float], tolerance: float) -> bool:
+        """Every row holds at ``values``, each bound loosened by ``tolerance * max(1, |bound|)``.
+
+        The check of :func:`planner.starts.repaired_start` on PuLP constraints, in one matrix product.
+        """
+        activity = self.activity(values)
+        lower, upper = np.asarray(self.lower), np.asarray(self.upper)
+        above = activity >= lower - tolerance * np.maximum(1.0, np.abs(lower))
+        below = activity <= upper + tolerance * np.maximum(1.0, np.abs(upper))
+        return bool(np.all(above & below))
+
     def constraints(self) -> list[pulp.LpConstraint]:
         """Every row as a PuLP constraint (``==``, ``<=`` or ``>=``; no row here has two finite sides)."""
         matrix = self.matrix()

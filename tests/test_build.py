@@ -32,6 +32,7 @@ from planner.allocation import (
     coverage_expression,
     resources_expression,
     solve_model,
+    value_at,
     value_expression,
     workable_sites,
 )
@@ -233,6 +234,25 @@ def test_cbc_reads_the_array_rows_as_pulp_constraints(instance: Callable[..., Pa
     assert outcome.objective == pytest.approx(1000.0)
     assert not len(model.problem.rows)  # moved into PuLP's constraints for CBC's MPS file
     assert model.problem.get_constraint_by_name("teamcap_a") is not None
+
+
+def test_array_rows_are_checked_at_values_as_their_pulp_constraints_are(
+    instance: Callable[..., Path],
+) -> None:
+    data = validate(idle_links_instance(instance))
+    model = build_model(data)
+    settings = SolverSettings(mip_gap=0.0, cost_mip_gap=0.0, cost_abs_gap_usd=0.0, time_limit_s=60)
+    plan = solve_model(model, settings).values
+    rows = model.problem.rows
+    assert rows.hold(plan, 1e-6)
+    needy = dict(plan, **{model.y["a", "all", "X"].name: 1001.0})  # more people than a's 1000
+    assert not rows.hold(needy, 1e-6)
+    activity = rows.activity(needy)
+    names = list(rows.names)
+    model.problem.materialise()
+    for name, value in zip(names, activity, strict=True):
+        row = model.problem.get_constraint_by_name(name)
+        assert value == pytest.approx(value_at(row, needy) - row.constant)
 
 
 if __name__ == "__main__":  # print the fingerprints of the current build (see PULP_BUILD_FINGERPRINTS)
