@@ -146,7 +146,9 @@ def test_array_rows_load_into_highs_as_their_pulp_constraints_do() -> None:
         model.problem.setObjective(coverage_expression(model))
         model.problem += coverage_expression(model) >= 1.0, "a_row_added_after_the_build"
     fast_arrays, fast_matrix = as_model(loaded_lp(array_loader(), fast.problem))
+    rows = slow.problem.numConstraints()
     slow.problem.materialise()
+    assert slow.problem.numConstraints() == rows == fast_matrix.shape[0]
     slow_arrays, slow_matrix = as_model(loaded_lp(pulp.HiGHS(msg=False), slow.problem))
     assert fast_arrays.keys() == slow_arrays.keys()
     for name, values in fast_arrays.items():
