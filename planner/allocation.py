@@ -503,6 +503,7 @@ class ConstraintRows:
         self._column: list[int] = []
         self._coefficient: list[float] = []
         self._matrix: csr_matrix | None = None
+        self._row_of: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.names)
@@ -566,6 +567,17 @@ class ConstraintRows:
         below = activity <= upper + tolerance * np.maximum(1.0, np.abs(upper))
         return bool(np.all(above & below))
 
+    def constraint(self, name: str) -> pulp.LpConstraint | None:
+        """The row named ``name`` as a PuLP constraint, or None if there is none."""
+        if len(self._row_of) != len(self.names):
+            self._row_of = {row_name: row for row, row_name in enumerate(self.names)}
+        row = self._row_of.get(name)
+        if row is None:
+            return None
+        matrix = self.matrix()
+        span = slice(matrix.indptr[row], matrix.indptr[row + 1])
+        return self._constraint(row, matrix.indices[span], matrix.data[span])
+
     def constraints(self) -> list[pulp.LpConstraint]:
         """Every row as a PuLP constraint (``==``, ``<=`` or ``>=``; no row here has two finite sides)."""
         matrix = self.matrix()
@@ -597,13 +609,14 @@ class ConstraintRows:
 
 
 class ArrayProblem(pulp.LpProblem):  # type: ignore[misc]  # pulp is untyped
-    """A PuLP problem whose constraint families live in :class:`ConstraintRows` until PuLP needs them.
+    """A PuLP problem whose constraint families live in :class:`ConstraintRows`, not in PuLP constraints.
 
     Variables are PuLP's (names, bounds, values: results, starts and explanations read them by name);
     rows added with ``problem +=`` stay PuLP constraints. :class:`_HighsWithStart` loads the array rows
-    as they are. Anything else that reads the rows (CBC's MPS file, another PuLP solver,
-    :meth:`constraints`, :meth:`get_constraint_by_name`) first turns them into PuLP constraints, once
-    (:meth:`materialise`), placed before those added with ``+=``.
+    as they are. Another solver (CBC reads PuLP's MPS file) gets them moved into PuLP's constraints
+    first, once (:meth:`materialise`), placed before those added with ``+=``. Code that reads rows
+    (:meth:`constraints`, :meth:`get_constraint_by_name`) gets them as PuLP constraints built on the
+    spot, which leaves the array rows in place for the next HiGHS load.
     """
 
     def __init__(self, name: str, sense: int) -> None:
@@ -639,15 +652,17 @@ class ArrayProblem(pulp.LpProblem):  # type: ignore[misc]  # pulp is untyped
         return len(self.rows) + int(super().numConstraints())
 
     @property
-    def constraints(self) -> Any:
-        """PuLP's constraints, the array rows among them (turned into PuLP constraints first)."""
-        self.materialise()
-        return super().constraints
+    def constraints(self) -> Callable[[], list[pulp.LpConstraint]]:
+        """Called (PuLP 4's form): every row as a PuLP constraint, the array rows first (built anew).
+
+        The array rows' constraints are copies: changing one leaves the model as it is.
+        """
+        return lambda: [*self.rows.constraints(), *self._constraints.values()]
 
     def get_constraint_by_name(self, name: str) -> pulp.LpConstraint | None:
-        """The constraint named ``name`` (array rows turned into PuLP constraints first), or None."""
-        self.materialise()
-        return super().get_constraint_by_name(name)
+        """The row named ``name`` as a PuLP constraint (a copy for an array row), or None."""
+        found: pulp.LpConstraint | None = super().get_constraint_by_name(name)
+        return self.rows.constraint(name) if found is None else found
 
     def solve(self, solver: Any = None, **kwargs: Any) -> Any:
         """Solve with ``solver``: array rows as they are for our HiGHS, as PuLP constraints for others."""

@@ -250,11 +250,11 @@ def test_array_rows_are_checked_at_values_as_their_pulp_constraints_are(
     needy = dict(plan, **{model.y["a", "all", "X"].name: 1001.0})  # more people than a's 1000
     assert not rows.hold(needy, 1e-6)
     activity = rows.activity(needy)
-    names = list(rows.names)
-    model.problem.materialise()
-    for name, value in zip(names, activity, strict=True):
-        row = model.problem.get_constraint_by_name(name)
+    for name, value in zip(rows.names, activity, strict=True):
+        row = model.problem.get_constraint_by_name(name)  # built on the spot from the array row
         assert value == pytest.approx(value_at(row, needy) - row.constant)
+    assert len(model.problem.constraints()) == len(rows) + 1  # and the cost stage's coverage floor
+    assert len(model.problem.rows) == len(rows)  # the rows stay arrays for the next HiGHS load
 
 
 if __name__ == "__main__":  # print the fingerprints of the current build (see PULP_BUILD_FINGERPRINTS)
