@@ -487,9 +487,9 @@ class ConstraintRows:
 
     PuLP builds a constraint as a chain of ``LpAffineExpression`` objects (a copy per ``+``, a dict
     entry per term, a name check per ``problem +=``), and loading them into HiGHS walks every term
-    again: on the national instance (140,000 rows) the rows took about 5 of the build's 6 CPU seconds
+    again: on the national instance (140,000 rows) the rows took about 5 of the build's 5.8 CPU seconds
     and the load 1.1 s more. Here a row is a few list extends; :meth:`matrix` turns them into one CSR
-    matrix that HiGHS loads in one call (:meth:`_HighsWithStart.buildSolverModel`): 2.7 s and 0.3 s.
+    matrix that HiGHS loads in one call (:meth:`_HighsWithStart.buildSolverModel`): 1.7 s and 0.4 s.
     :meth:`constraints` rebuilds them as PuLP constraints, for CBC and for code that reads rows.
     """
 
