@@ -9,6 +9,7 @@ variables :func:`planner.allocation.workable_sites` leaves out change no optimum
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import sys
@@ -121,6 +122,7 @@ def fingerprints(model: AllocationModel) -> dict[str, list[Any]]:
 def test_the_array_build_makes_the_rows_of_the_pulp_build() -> None:
     model = build_model(validate(BASELINE), prune=False)
     assert fingerprints(model) == PULP_BUILD_FINGERPRINTS
+    assert gc.isenabled()  # paused for the build only
 
 
 def as_model(lp: Any) -> tuple[dict[str, np.ndarray], csr_matrix]:
