@@ -47,7 +47,7 @@ BASELINE = REPO / "scenarios" / "burundi_baseline.yaml"
 #: per row family (the name up to its first ``_``) and variable kind (``var:``), and per objective
 #: expression (``expr:``), the count and a hash of every entry (names, terms, bounds to 11 digits).
 #: A change of the formulation changes them on purpose: print the new ones with
-#: ``python tests/test_build.py`` and say in the commit why they moved.
+#: ``PYTHONPATH=. python tests/test_build.py`` and say in the commit why they moved.
 PULP_BUILD_FINGERPRINTS = {
     "buffer": [200, "79cd1e3025be5955"],
     "carrier": [40, "842a93549e8e70bf"],
@@ -260,5 +260,4 @@ def test_array_rows_are_checked_at_values_as_their_pulp_constraints_are(
 
 
 if __name__ == "__main__":  # print the fingerprints of the current build (see PULP_BUILD_FINGERPRINTS)
-    sys.path.insert(0, str(Path(__file__).parent))
     json.dump(fingerprints(build_model(validate(BASELINE), prune=False)), sys.stdout, indent=1)
