@@ -45,6 +45,7 @@ import pulp
 from planner.allocation import (
     AllocationModel,
     _carried_l_per_team_day,
+    _HighsWithStart,
     cost_expression,
     coverage_expression,
     equity_groups,
@@ -182,7 +183,8 @@ def _completed(model: AllocationModel, integers: Mapping[str, float]) -> dict[st
     problem.sense = pulp.LpMaximize
     problem.setObjective(value_expression(model))
     try:
-        problem.solve(pulp.HiGHS(msg=False, mip=False))
+        # The model's own HiGHS class loads the problem in array calls (PuLP's makes one call a column).
+        problem.solve(_HighsWithStart(start=None, monitor=None, stage="coverage", msg=False, mip=False))
         solved = problem.sol_status == pulp.LpSolutionOptimal
         values = {var.name: float(var.varValue or 0.0) for var in problem.variables()}
     finally:
@@ -247,6 +249,9 @@ class _HandPlan:
         for d, s, a in sorted(self.model.v, key=lambda key: (data.supply_links[key[0], key[1]][0], key)):
             self.suppliers[s, a].append(d)
         self.minutes = antigen_minutes(inputs)
+        self.cells: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
+        for (s, g, a), y in self.model.y.items():
+            self.cells[s].append((g, a, y.upBound or 0.0))
 
     @property
     def team_variable_names(self) -> set[str]:
@@ -293,10 +298,10 @@ class _HandPlan:
 
     def _ranked(self) -> list[str]:
         """Sites by priority-weighted reachable people, most first."""
-        model, data = self.model, self.model.data
-        worth: dict[str, float] = defaultdict(float)
-        for (s, g, a), y in model.y.items():
-            worth[s] += data.weight(s, a, g) * (y.upBound or 0.0)
+        data = self.model.data
+        worth = {
+            s: sum(data.weight(s, a, g) * upper for g, a, upper in cells) for s, cells in self.cells.items()
+        }
         return sorted(worth, key=lambda s: (-worth[s], s))
 
     # -- Rule 2: which site next ---------------------------------------------------------------------
@@ -391,10 +396,10 @@ class _HandPlan:
         base = data.inputs.scenario.campaign.contact_minutes.base
         contacted: dict[str, float] = defaultdict(float)
         minutes = 0.0
-        for (s, g, a), y in self.model.y.items():
-            if s != site_id or a not in share:
+        for g, a, reachable in self.cells[site_id]:
+            if a not in share:
                 continue
-            people = share[a] * (y.upBound or 0.0)
+            people = share[a] * reachable
             contacted[g] = max(contacted[g], people)
             minutes += self.minutes[a] * people
         return minutes + base * sum(contacted.values())
@@ -465,7 +470,10 @@ class _HandPlan:
         """More vials for a site, cut alike to the room left in its carriers and fridge (§6.9, §6.10)."""
         data = self.model.data
         inputs = data.inputs
-        room = sum(inputs.pools[p].carrier_net_volume_l * n for (p, s), n in self.n.items() if s == site_id)
+        room = sum(
+            inputs.pools[p].carrier_net_volume_l * self.n[p, site_id]
+            for p, _link in data.links_by_site.get(site_id, [])
+        )
         fridge = inputs.sites[site_id].fridge_net_volume_l
         if fridge > 0:
             room = min(room, fridge * inputs.scenario.cold_chain.site_fridge_refills)
