@@ -6,7 +6,9 @@ The hand rules (issue 13, item 6):
 2. Sites are served one at a time, the most priority-weighted reachable people first
    (:func:`planner.allocation.coverage_expression` at full coverage), except that a site kind or area
    of an equity floor that falls behind the best-served one (§6.14) is served next, as a planner who
-   leaves no kind at zero beside another that is served would.
+   leaves no kind at zero beside another that is served would. Where such a floor holds, a first
+   round gives every site its part of the floor (:meth:`_HandPlan.share_first`) before this order
+   hands out the rest.
 3. At each site the planner first looks at the vaccine it can get (a site whose vaccine is gone gets
    no team), then books team-days from the pools whose base is nearest first, in mobile trips of
    whole days where a pool sleeps out, until the people it can vaccinate are covered (§6.3-6.5b).
@@ -24,9 +26,11 @@ the solver still finds no plan, the vials and trips are dropped and the team-day
 in :attr:`GreedyResult.repaired`).
 
 The values are a complete assignment of the model's variables, by PuLP name, that satisfies every
-constraint (:func:`violations`): a start HiGHS keeps (it drops an infeasible one). Call
-:func:`greedy_plan` on a model that has not been solved: :func:`planner.allocation.solve_model` adds a
-coverage floor to the problem.
+constraint (:func:`violations`): a start HiGHS keeps as its first incumbent (it drops an infeasible
+one), ``solve_model(model, settings, start=greedy_values(model))``. (With equity floors that the
+floor-free run's plan misses, ``solve_model`` does not yet hand it on to the run with the floors:
+docs/BENCHMARKS.md, "Greedy baseline".) Call :func:`greedy_plan` on a model that has not been solved:
+:func:`planner.allocation.solve_model` adds a coverage floor to the problem.
 
 The rules are written out here, not taken from a library: no well-kept package plans vaccination
 campaigns by hand rules, and the point of a baseline is that its rules are the ones a planner states.
@@ -128,7 +132,10 @@ def greedy_plan(model: AllocationModel) -> GreedyResult:
     repaired = values is None
     if values is None:
         kept = {name: value for name, value in integers.items() if name in hand.team_variable_names}
-        values = _completed(model, kept) or dict.fromkeys(kept, 0.0)
+        values = _completed(model, kept) or {
+            **{var.name: 0.0 for var in model.problem.variables()},
+            **kept,
+        }
     return GreedyResult(
         values=values,
         seconds=time.perf_counter() - begin,
