@@ -1152,6 +1152,11 @@ def _carried_l_per_team_day(
     return min(data.inputs.pools[pool_id].carrier_net_volume_l, needed_l)
 
 
+def carried_l_per_team_day(data: AllocationData, pool_id: str, site_id: str) -> float:
+    """Litres a team-day of a pool may take from its own store for a site (see the carrier rows)."""
+    return _carried_l_per_team_day(data, pool_id, site_id, _site_litres(data, site_id))
+
+
 def _site_litres(data: AllocationData, site_id: str) -> tuple[float, float]:
     """Litres a site uses per reachable person (every vial it can use) and a vial of each antigen."""
     demand = data.demands[site_id]

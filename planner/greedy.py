@@ -48,8 +48,8 @@ import pulp
 
 from planner.allocation import (
     AllocationModel,
-    _carried_l_per_team_day,
     _HighsWithStart,
+    carried_l_per_team_day,
     cost_expression,
     coverage_expression,
     equity_groups,
@@ -535,7 +535,7 @@ class _HandPlan:
         if (store_id, site_id) not in data.carried_links:
             return 0.0
         return sum(
-            _carried_l_per_team_day(data, p, site_id) * self.n[p, site_id]
+            carried_l_per_team_day(data, p, site_id) * self.n[p, site_id]
             for p, _link in data.links_by_site.get(site_id, [])
             if data.inputs.pools[p].base_id == store_id
         )
