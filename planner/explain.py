@@ -25,7 +25,7 @@ templates ``reason_*`` of :mod:`planner.i18n`. This module needs the solved mode
 Explaining is linear in the plan's size: :func:`index_plan` groups the links, the people vaccinated,
 the transfers and the stock left by site, store or antigen in one pass over each table, and every
 reason reads those indexes, so a shortfall costs the links of its own site, never a scan of the plan
-(a province plan's thousands of shortfalls once took 27 s, one scan of every link each).
+(a province plan's thousands of shortfalls once took 7-27 s, one scan of every link each).
 """
 
 from __future__ import annotations
