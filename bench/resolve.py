@@ -95,7 +95,10 @@ def run_line(label: str, seconds: float, result: PlanResult[Plan]) -> str:
     solver = result.plan.solver
     stages = ", ".join(f"{stage} {stage_s:.2f} s" for stage, stage_s in result.seconds.items())
     gap = "?" if solver.gap is None else f"{solver.gap:.3%}"
-    cost_gap = "?" if solver.cost_stage_gap is None else f"{solver.cost_stage_gap:.3%}"
+    if solver.cost_stage_seconds is None:
+        cost_gap = "none (the coverage stage stopped at its limit)"
+    else:
+        cost_gap = "?" if solver.cost_stage_gap is None else f"{solver.cost_stage_gap:.3%}"
     return (
         f"{label}: {seconds:.2f} s ({stages}); status {result.plan.status}, gap {gap}, "
         f"cost-stage gap {cost_gap}, solver {solver.seconds:.2f} s, "
