@@ -1,8 +1,22 @@
-"""Time "re-solve the Burundi baseline after changing one number: click to updated map" in a real browser.
+"""Time a re-solve after one change: in the explorer's worker (any scenario), or click to map (Burundi).
 
-Usage: ``python -m bench.resolve [--repeat N] [--app PATH]`` (from the repository root). Starts the
+Usage: ``python -m bench.resolve [SCENARIO] [--repeat N] [--pool ID] [--app PATH]`` (from the
+repository root).
+
+**With a SCENARIO path** (for example ``/tmp/inst/province/scenario.yaml``): what the explorer's solve
+worker does, in this process, with no browser. It opens the scenario as the explorer does
+(:func:`planner.loading.load_scenario`) and plans it with :func:`planner.jobs.run_request` and the
+explorer's quick settings (:func:`planner.jobs.quick_settings`), routes included: that first plan is
+``open`` (load, road graph, travel times, model, solve, routes; timed once, since the worker keeps the
+travel times in memory after it). Then N times (default 3) it changes one number, the teams of one
+pool (``--pool``, default the pool with the most teams), to one more team and back again in turn, and
+re-plans from the previous result's values (``start``), as the explorer does after an edit: that is a
+``re-solve``. Prints each run's seconds by stage, status and gaps, then ``open_s`` and the re-solves'
+median ``median_s``.
+
+**Without a SCENARIO** (the Burundi baseline): "click to updated map" in a real browser. Starts the
 explorer on 127.0.0.1, opens it in Debian's chromium (headless, software WebGL), waits for the first plan,
-then N times:
+then N times (default 7):
 
 1. on the Scenario page, sets Campaign days to 13, 12, 13, ... (one number; Enter; waits for the run);
 2. opens the Map page (deck drawn with the previous plan; not timed);
@@ -31,8 +45,13 @@ import argparse
 import re
 import statistics
 import time
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from models import Plan, Scenario, SolverSettings
+from planner.edits import set_teams
+from planner.jobs import SolveRequest, quick_settings, run_request
+from planner.loading import load_scenario
 from tests.explorer_server import (
     APP,
     ScriptRuns,
@@ -42,6 +61,9 @@ from tests.explorer_server import (
     open_page,
     sidebar_solve_button,
 )
+
+if TYPE_CHECKING:
+    from planner.engine import PlanResult
 
 FIRST_SOLVE_TIMEOUT_S = 300.0
 SOLVE_TIMEOUT_S = 300.0
@@ -63,20 +85,84 @@ def solver_seconds(page: Any) -> float | None:
     return None
 
 
+def spread(seconds: list[float]) -> str:
+    """Median, least and most of some timings."""
+    return f"median {statistics.median(seconds):.2f} s, min {min(seconds):.2f} s, max {max(seconds):.2f} s"
+
+
+def run_line(label: str, seconds: float, result: PlanResult[Plan]) -> str:
+    """One run: its wall seconds, the engine's stages, the plan's status and its two gaps."""
+    solver = result.plan.solver
+    stages = ", ".join(f"{stage} {stage_s:.2f} s" for stage, stage_s in result.seconds.items())
+    gap = "?" if solver.gap is None else f"{solver.gap:.3%}"
+    if solver.cost_stage_seconds is None:
+        cost_gap = "none (the coverage stage stopped at its limit)"
+    else:
+        cost_gap = "?" if solver.cost_stage_gap is None else f"{solver.cost_stage_gap:.3%}"
+    return (
+        f"{label}: {seconds:.2f} s ({stages}); status {result.plan.status}, gap {gap}, "
+        f"cost-stage gap {cost_gap}, solver {solver.seconds:.2f} s, "
+        f"{result.plan.kpis.people_vaccinated:,} people vaccinated"
+    )
+
+
+def timed_plan(
+    scenario: Scenario, settings: SolverSettings, result: PlanResult[Plan] | None
+) -> tuple[float, PlanResult[Plan]]:
+    """Plan as the explorer's worker does, from ``result``'s values if given; return the wall seconds too."""
+    request = SolveRequest(scenario, settings, start=None if result is None else result.values)
+    begin = time.perf_counter()
+    planned = run_request(request)
+    return time.perf_counter() - begin, planned
+
+
+def worker_bench(path: Path, repeat: int, pool_id: str | None) -> None:
+    """Open a scenario as the explorer does, then re-solve it after one change, ``repeat`` times."""
+    import planner.engine  # noqa: F401  (a worker imports the engine when it starts, not in a solve)
+
+    scenario = load_scenario(path)
+    settings = quick_settings(scenario.solver)
+    print(f"{path}: quick settings {settings.model_dump()}", flush=True)
+    open_s, result = timed_plan(scenario, settings, None)
+    print(run_line("open", open_s, result), flush=True)
+    pools = result.data.inputs.pools
+    pool_id = pool_id or max(sorted(pools), key=lambda p: pools[p].teams)
+    teams = pools[pool_id].teams
+    resolves: list[float] = []
+    for run in range(repeat):
+        changed_teams = teams + 1 if run % 2 == 0 else teams
+        changed = set_teams(scenario, pool_id, changed_teams)
+        seconds, result = timed_plan(changed, settings, result)
+        resolves.append(seconds)
+        print(run_line(f"re-solve {run + 1} ({pool_id} teams {changed_teams})", seconds, result), flush=True)
+    print(f"open_s {open_s:.2f}")
+    print(f"re-solve: {spread(resolves)}")
+    print(f"median_s {statistics.median(resolves):.2f}")
+
+
 def main() -> None:
     """Run the benchmark."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("scenario", nargs="?", type=Path, help="a scenario YAML: time the worker, no browser")
+    parser.add_argument("--repeat", type=int, help="re-solves to time (default 3 with a scenario, else 7)")
+    parser.add_argument("--pool", help="the pool whose teams change (with a scenario; default the largest)")
     parser.add_argument("--app", default=str(APP), help="the app script (default: the repository's)")
     args = parser.parse_args()
+    if args.scenario is not None:
+        worker_bench(args.scenario, args.repeat or 3, args.pool)
+    else:
+        browser_bench(args.repeat or 7, args.app)
 
+
+def browser_bench(repeats: int, app: str) -> None:
+    """Time click to updated map in the explorer, on the Burundi baseline."""
     from playwright.sync_api import sync_playwright
 
     totals: list[float] = []
     calls: list[float] = []
-    with explorer(app=args.app) as base, sync_playwright() as playwright:
+    with explorer(app=app) as base, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -91,7 +177,7 @@ def main() -> None:
             canvas = page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first
             info = page.get_by_test_id("stSidebar").get_by_test_id("stAlertContentInfo")
 
-            for repeat in range(args.repeat):
+            for repeat in range(repeats):
                 days = DAYS[repeat % 2]
                 open_page(page, runs, "Scenario")
                 field = page.get_by_test_id("stMain").get_by_label("Campaign days", exact=True)
@@ -134,7 +220,7 @@ def main() -> None:
                     print(f"  last progress seen: {progress[-1]}", flush=True)
         finally:
             browser.close()
-    print(f"median {statistics.median(totals):.2f} s, min {min(totals):.2f} s, max {max(totals):.2f} s")
+    print(spread(totals))
     print(f"from the click() call: median {statistics.median(calls):.2f} s")
     print(f"median_s {statistics.median(totals):.2f}")
 

@@ -21,11 +21,20 @@ If no limit binds (code ``solver``), the solver stopped within its gap, and the 
 Each sentence is kept as data only (``Shortfall.reason``: :class:`models.messages.ReasonPart`, a
 template key and its values); :func:`planner.render.shortfall_reason` words it in any language from the
 templates ``reason_*`` of :mod:`planner.i18n`. This module needs the solved model; the wording does not.
+
+Explaining is linear in the plan's size: :func:`index_plan` groups the links, the people vaccinated,
+the transfers and the stock left by site, store or antigen in one pass over each table, and every
+reason reads those indexes, so a shortfall costs the links of its own site, never a scan of the plan
+(a province plan's thousands of shortfalls once took 7-27 s, one scan of every link each).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from models import Shortfall
 from models.messages import ReasonPart, ReasonValue
@@ -39,53 +48,127 @@ MAX_NAMED_STORES = 3
 Reasons = tuple[list[str], list[ReasonPart]]
 
 
+@dataclass(frozen=True)
+class PlanIndex:
+    """A solved plan's figures grouped for explaining, each index built in one pass over its table.
+
+    Attributes
+    ----------
+    figures
+        The plan's rounded figures.
+    pools_linked
+        Site -> the pools with a team link to it, in the links' order.
+    stores_linked
+        Site -> the stores with a supply link to it, in the links' order.
+    contacted_without
+        (site, antigen) -> people contacted at the site (given some antigen) not given this one.
+    received_l
+        Store -> packed litres it receives from its parent by transfers.
+    holding
+        Antigen -> the stores left with at least one vial of it, in the stores' order.
+    held_doses
+        Antigen -> doses left at those stores.
+    minutes_per_antigen
+        Antigen -> team minutes of one person given it, beyond the contact's base minutes.
+    """
+
+    figures: PlanFigures
+    pools_linked: Mapping[str, list[str]]
+    stores_linked: Mapping[str, list[str]]
+    contacted_without: Mapping[tuple[str, str], int]
+    received_l: Mapping[str, float]
+    holding: Mapping[str, list[str]]
+    held_doses: Mapping[str, int]
+    minutes_per_antigen: Mapping[str, float]
+
+
+def _by_site(links: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Group (pool or store, site) links by site, keeping their order."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for first, site in links:
+        grouped[site].append(first)
+    return grouped
+
+
+def index_plan(figures: PlanFigures) -> PlanIndex:
+    """Build the indexes every shortfall reason reads: one pass over each table of the plan."""
+    data = figures.data
+    inputs = data.inputs
+    contacted_without: dict[tuple[str, str], int] = defaultdict(int)
+    contacted = figures.people_by_site_group
+    for (s, g, a), people in figures.vaccinated.items():
+        contacted_without[s, a] += contacted.get((s, g), 0) - people
+    received_l: dict[str, float] = defaultdict(float)
+    for (_parent, child, b), vials in figures.transfer_vials.items():
+        received_l[child] += vials * data.vial_volume_l(b)
+    left = figures.stock_left
+    holding = {
+        a: [d for d in inputs.stores if left[d, a] >= vaccine.doses_per_vial]
+        for a, vaccine in inputs.vaccines.items()
+    }
+    return PlanIndex(
+        figures=figures,
+        pools_linked=_by_site(data.team_links),
+        stores_linked=_by_site(data.supply_links),
+        contacted_without=contacted_without,
+        received_l=received_l,
+        holding=holding,
+        held_doses={a: sum(left[d, a] for d in stores) for a, stores in holding.items()},
+        minutes_per_antigen=antigen_minutes(inputs),
+    )
+
+
 def _part(key: str, **values: ReasonValue) -> ReasonPart:
     return ReasonPart(key=key, values=values)
 
 
-def _team_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> Reasons:
+def _no_team_reasons(figures: PlanFigures, s: str) -> Reasons:
+    """``no_team``: which pools could reach the site but stay at their posts, or how far the nearest is."""
+    data = figures.data
+    inputs = data.inputs
+    kept = [
+        p
+        for p in inputs.pools
+        if inputs.pools[p].teams > 0
+        and inputs.post_of(p) is not None
+        and team_link(inputs, p, data.pool_to_site.time_s(p, s), data.pool_to_site.km(p, s)) is not None
+    ]
+    if kept:
+        return ["no_team"], [_part("reason_no_team_posts", pools=tuple(kept))]
+    times = [(data.pool_to_site.time_s(p, s), p) for p in inputs.pools if inputs.pools[p].teams > 0]
+    reachable = [(time_s, p) for time_s, p in times if math.isfinite(time_s)]
+    if not reachable:
+        return ["no_team"], [_part("reason_no_team_road")]
+    time_s, p = min(reachable)
+    return ["no_team"], [
+        _part(
+            "reason_no_team_far",
+            pool=p,
+            hours=float(time_s) / 3600,
+            limit_h=float(inputs.pools[p].max_travel_time_min) / 60,
+            session_h=float(inputs.scenario.campaign.min_session_h),
+        )
+    ]
+
+
+def _team_reasons(index: PlanIndex, s: str, a: str, people_short: int) -> Reasons:
     """``team_days`` if the site's team minutes cannot give ``a`` to its people short (see §8).
 
     Team output goes by package (:mod:`planner.workload`): one more person given ``a`` takes its
     minutes, plus the base minutes of a contact if nobody contacted there is left without ``a``.
     """
+    figures = index.figures
     data = figures.data
     inputs = data.inputs
-    links = [p for (p, ss) in data.team_links if ss == s]
+    links = index.pools_linked.get(s, [])
     if not links:
-        kept = [
-            p
-            for p in inputs.pools
-            if inputs.pools[p].teams > 0
-            and inputs.post_of(p) is not None
-            and team_link(inputs, p, data.pool_to_site.time_s(p, s), data.pool_to_site.km(p, s)) is not None
-        ]
-        if kept:
-            return ["no_team"], [_part("reason_no_team_posts", pools=tuple(kept))]
-        times = [(data.pool_to_site.time_s(p, s), p) for p in inputs.pools if inputs.pools[p].teams > 0]
-        reachable = [(time_s, p) for time_s, p in times if math.isfinite(time_s)]
-        if not reachable:
-            return ["no_team"], [_part("reason_no_team_road")]
-        time_s, p = min(reachable)
-        return ["no_team"], [
-            _part(
-                "reason_no_team_far",
-                pool=p,
-                hours=float(time_s) / 3600,
-                limit_h=float(inputs.pools[p].max_travel_time_min) / 60,
-                session_h=float(inputs.scenario.campaign.min_session_h),
-            )
-        ]
+        return _no_team_reasons(figures, s)
     spare = figures.team_minutes(s) - figures.minutes_used[s]
-    contacted_without_a = sum(
-        figures.people_by_site_group.get((s, g), 0) - people
-        for (ss, g, aa), people in figures.vaccinated.items()
-        if ss == s and aa == a
-    )
+    contacted_without_a = index.contacted_without.get((s, a), 0)
     base = inputs.scenario.campaign.contact_minutes.base
-    needed = antigen_minutes(inputs)[a] * people_short + base * max(0, people_short - contacted_without_a)
+    needed = index.minutes_per_antigen[a] * people_short + base * max(0, people_short - contacted_without_a)
     used = figures.pool_days_used
-    here = {p: days for (p, ss), days in figures.team_days.items() if ss == s}
+    here = {p: figures.team_days[p, s] for p in figures.pools_at_site.get(s, ())}
     staffed = sum(here.values())
     # Days of flow caught: a team there for part of the hours the site is open catches part of a day.
     hours_open = inputs.hours_open(s)
@@ -124,7 +207,8 @@ def _pool_team_days(figures: PlanFigures, p: str) -> int:
     return inputs.pools[p].teams * (figures.data.days if post is None else inputs.days_open(post))
 
 
-def _cold_chain_reasons(figures: PlanFigures, s: str, a: str) -> Reasons:
+def _cold_chain_reasons(index: PlanIndex, s: str, a: str) -> Reasons:
+    figures = index.figures
     data = figures.data
     inputs = data.inputs
     litres = figures.site_litres[s]
@@ -132,7 +216,8 @@ def _cold_chain_reasons(figures: PlanFigures, s: str, a: str) -> Reasons:
     causes: list[str] = []
     reasons: list[ReasonPart] = []
     carried = sum(
-        inputs.pools[p].carrier_net_volume_l * d for (p, ss), d in figures.team_days.items() if ss == s
+        inputs.pools[p].carrier_net_volume_l * figures.team_days[p, s]
+        for p in figures.pools_at_site.get(s, ())
     )
     if carried > 0 and carried - litres < vial_l:
         causes.append("carrier")
@@ -145,24 +230,27 @@ def _cold_chain_reasons(figures: PlanFigures, s: str, a: str) -> Reasons:
     return causes, reasons
 
 
-def _stock_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> Reasons:
+def _stock_reasons(index: PlanIndex, s: str, a: str, people_short: int) -> Reasons:
+    figures = index.figures
     data = figures.data
     inputs = data.inputs
     vaccine = inputs.vaccines[a]
-    linked = [d for (d, ss) in data.supply_links if ss == s]
+    linked = index.stores_linked.get(s, [])
     stores = [d for d in linked if a in data.holdable[d]]
     left = figures.stock_left
-    held_elsewhere = _held_elsewhere(figures, linked, a)
     if not stores:
         if inputs.scenario.supply.mode != "any" and linked:
             names = tuple(inputs.stores[d].name for d in linked[:MAX_NAMED_STORES])
-            return ["no_store"], [_part("reason_no_store_supply", stores=names, antigen=a), *held_elsewhere]
+            return ["no_store"], [
+                _part("reason_no_store_supply", stores=names, antigen=a),
+                *_held_elsewhere(index, linked, a),
+            ]
         hours = inputs.scenario.network.max_delivery_time_h
         return ["no_store"], [_part("reason_no_store", antigen=a, hours=float(hours))]
     if any(left[d, a] >= vaccine.doses_per_vial for d in stores):
         return [], []
     refillable = [d for d in stores if _parent_has_some(figures, d, a)]
-    full = [d for d in refillable if _store_is_full(figures, d, a)]
+    full = [d for d in refillable if _store_is_full(index, d, a)]
     if len(full) < len(refillable):
         return [], []  # a parent could still send more: stock is not what limits this site
     if full:
@@ -185,52 +273,45 @@ def _stock_reasons(figures: PlanFigures, s: str, a: str, people_short: int) -> R
             antigen=a,
         )
     ]
-    reasons.extend(held_elsewhere)
+    reasons.extend(_held_elsewhere(index, linked, a))
     return ["stock"], reasons
 
 
-def _held_elsewhere(figures: PlanFigures, linked: list[str], a: str) -> list[ReasonPart]:
+def _held_elsewhere(index: PlanIndex, linked: list[str], a: str) -> list[ReasonPart]:
     """Under a restricted ``supply.mode``: the stores that may not supply the site but still hold ``a``.
 
     Stores above the site's own suppliers are left out: their stock reaches the site by transfers.
+    The stores holding ``a`` and their doses are indexed once; a site only takes out its own suppliers
+    and their ancestors, so this costs the site's links, not a pass over every store.
     """
-    inputs = figures.data.inputs
+    inputs = index.figures.data.inputs
     mode = inputs.scenario.supply.mode
-    vaccine = inputs.vaccines[a]
-    left = figures.stock_left
-    elsewhere = [
-        d
-        for d in inputs.stores
-        if d not in linked
-        and not _supplies_through(figures, d, linked)
-        and left[d, a] >= vaccine.doses_per_vial
-    ]
-    if mode == "any" or not elsewhere:
+    if mode == "any":
         return []
+    left = index.figures.stock_left
+    dpv = inputs.vaccines[a].doses_per_vial
+    supplying = set(linked).union(*(inputs.store_ancestors(d) for d in linked))
+    elsewhere = (d for d in index.holding[a] if d not in supplying)
+    named = list(itertools.islice(elsewhere, MAX_NAMED_STORES))
+    if not named:
+        return []
+    doses = index.held_doses[a] - sum(left[d, a] for d in supplying if left[d, a] >= dpv)
     return [
         _part(
             "reason_stock_elsewhere",
-            stores=tuple(inputs.stores[d].name for d in elsewhere[:MAX_NAMED_STORES]),
-            doses=int(sum(left[d, a] for d in elsewhere)),
+            stores=tuple(inputs.stores[d].name for d in named),
+            doses=int(doses),
             antigen=a,
             mode=mode,
         )
     ]
 
 
-def _supplies_through(figures: PlanFigures, d: str, stores: list[str]) -> bool:
-    """Whether store d is an ancestor of one of ``stores`` (its stock could reach them by transfers)."""
-    inputs = figures.data.inputs
-    return any(d in inputs.store_ancestors(store) for store in stores)
-
-
-def _vehicle_reasons(figures: PlanFigures, s: str) -> Reasons:
+def _vehicle_reasons(index: PlanIndex, s: str) -> Reasons:
     """``vehicles`` when no store that may supply the site has the hours for one more trip there."""
-    data = figures.data
-    stores = sorted(
-        {d for (d, ss) in data.supply_links if ss == s and (d, ss) not in data.carried_only_links}
-    )
-    used = figures.vehicle_hours_used
+    data = index.figures.data
+    stores = sorted({d for d in index.stores_linked.get(s, []) if (d, s) not in data.carried_only_links})
+    used = index.figures.vehicle_hours_used
     short = [
         d
         for d in stores
@@ -258,33 +339,30 @@ def _parent_has_some(figures: PlanFigures, d: str, a: str) -> bool:
     )
 
 
-def _store_is_full(figures: PlanFigures, d: str, a: str) -> bool:
+def _store_is_full(index: PlanIndex, d: str, a: str) -> bool:
     """Whether store d has no room to receive one more vial of a."""
-    data = figures.data
-    spare = data.store_spare_l(d)
-    received = sum(
-        vials * data.vial_volume_l(b) for (p, c, b), vials in figures.transfer_vials.items() if c == d
-    )
-    return spare - received < data.vial_volume_l(a)
+    data = index.figures.data
+    return data.store_spare_l(d) - index.received_l.get(d, 0.0) < data.vial_volume_l(a)
 
 
 def explain_shortfalls(figures: PlanFigures, outcome: SolveOutcome) -> tuple[Shortfall, ...]:
     """Return one Shortfall per (site, antigen) with people left unvaccinated, with its reasons."""
     vaccinated, reachable = figures.site_antigen_people
     inputs = figures.data.inputs
+    index = index_plan(figures)
     rows = []
     for (s, a), can in sorted(reachable.items()):
         people_short = can - vaccinated[s, a]
         if people_short < 1:
             continue
-        causes, reasons = _team_reasons(figures, s, a, people_short)
-        for extra in (
-            _cold_chain_reasons(figures, s, a),
-            _stock_reasons(figures, s, a, people_short),
-            _vehicle_reasons(figures, s),
-        ):
-            causes += extra[0]
-            reasons += extra[1]
+        found = (
+            _team_reasons(index, s, a, people_short),
+            _cold_chain_reasons(index, s, a),
+            _stock_reasons(index, s, a, people_short),
+            _vehicle_reasons(index, s),
+        )
+        causes = [cause for site_causes, _ in found for cause in site_causes]
+        reasons = [reason for _, site_reasons in found for reason in site_reasons]
         if not causes:
             causes = ["solver"]
             gap = outcome.gap

@@ -79,9 +79,20 @@ class PlanFigures:
         days = self.team_days.get((pool_id, site_id), 0)
         return link.minutes_per_day * days - link.trip_loss_minutes * self.trips.get((pool_id, site_id), 0)
 
+    @cached_property
+    def pools_at_site(self) -> dict[str, list[str]]:
+        """Pools with team-days at each site, in the model's order.
+
+        Built in one pass over the team-days, so that a site's figures are lookups, not a scan of them all.
+        """
+        pools: dict[str, list[str]] = defaultdict(list)
+        for p, s in self.team_days:
+            pools[s].append(p)
+        return pools
+
     def team_minutes(self, site_id: str) -> float:
         """Team minutes the team-days at a site give."""
-        return sum(self.pool_minutes(p, s) for (p, s) in self.team_days if s == site_id)
+        return sum(self.pool_minutes(p, site_id) for p in self.pools_at_site.get(site_id, ()))
 
     @cached_property
     def minutes_used(self) -> dict[str, float]:
@@ -130,7 +141,7 @@ class PlanFigures:
 
     def contact_capacity(self, site_id: str) -> float:
         """People the team-days at a site can serve, given the site's package."""
-        return sum(self.pool_capacity(p, s) for (p, s) in self.team_days if s == site_id)
+        return sum(self.pool_capacity(p, site_id) for p in self.pools_at_site.get(site_id, ()))
 
     @cached_property
     def pool_days_used(self) -> dict[str, int]:

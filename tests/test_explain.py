@@ -1,0 +1,262 @@
+"""Shortfall reasons: their words on plans set by hand, and the work of explaining a plan twice as large.
+
+The plans here are not solved: each test builds the model of a tiny instance and sets the variables
+by hand (:func:`hand_plan`), so the reasons pinned are those of a plan the reader can check, whatever
+the solver would choose. Unless a test says otherwise: one antigen X (10-dose vials of 1 cm3 a dose,
+no wastage), one group, mobile teams, 1 minute a contact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from models import Shortfall
+from planner.allocation import AllocationModel, SolveOutcome, build_model
+from planner.explain import explain_shortfalls
+from planner.figures import PlanFigures
+from planner.pipeline import validate
+from planner.render import shortfall_reason
+
+#: hq, a and b 1 km apart on a road that takes no time; "far" 200 km on at 60 km/h (3.3 h); "island"
+#: has no road.
+NODES = [("hq", 0.0), ("a", 0.01), ("b", 0.02), ("far", 1.8), ("island", 3.0)]
+EDGES = [("hq", "a", 1.0, 1e9), ("a", "b", 1.0, 1e9), ("b", "far", 200.0, 60.0)]
+
+Values = Mapping[tuple[str, tuple[str, ...]], float]
+
+
+def hand_plan(model: AllocationModel, values: Values, gap: float | None = None) -> PlanFigures:
+    """The figures of a plan set by hand: ``values[(family, key)]`` for model.<family>[key], else 0."""
+    names = {getattr(model, family)[key].name: value for (family, key), value in values.items()}
+    outcome = SolveOutcome("optimal", "highs", 0.0, None, None, gap, names)
+    return PlanFigures(model, outcome)
+
+
+def words(shortfalls: tuple[Shortfall, ...]) -> list[tuple[str, str, int, tuple[str, ...], str]]:
+    return [(s.site_id, s.antigen, s.people, s.causes, shortfall_reason(s)) for s in shortfalls]
+
+
+def explain(figures: PlanFigures, gap: float | None = None) -> tuple[Shortfall, ...]:
+    return explain_shortfalls(figures, SolveOutcome("optimal", "highs", 0.0, None, None, gap, {}))
+
+
+def test_reasons_of_a_plan_set_by_hand(instance: Callable[..., Path]) -> None:
+    """One team (800 people a day, 2 days, 2 h reach), 800 doses of X, four sites of 1000, 500, 100, 100.
+
+    The plan: a team-day at a and one at b, 80 vials to a, 800 people vaccinated at a. Then a is short
+    of 200 for want of team-days (both used; its day is full) and of doses (none left); b is short
+    of all its 500 for want of doses, and its fridge (4 mL) holds less than a vial; "far" is 3.3 h
+    away and "island" has no road.
+    """
+    path = instance(
+        nodes=NODES,
+        edges=EDGES,
+        stores=[{"store_id": "depot", "at": "hq"}],
+        stock=[("depot", "X", 800)],
+        sites=[
+            {"site_id": "a", "population": 1000},
+            {"site_id": "b", "population": 500, "fridge_net_volume_l": 0.004},
+            {"site_id": "far", "population": 100},
+            {"site_id": "island", "population": 100},
+        ],
+        pools=[{"pool_id": "team", "base_id": "depot", "output_per_day": 800, "max_travel_time_min": 120}],
+        campaign={"days": 2},
+    )
+    model = build_model(validate(path))
+    figures = hand_plan(
+        model,
+        {
+            ("n", ("team", "a")): 1,
+            ("n", ("team", "b")): 1,
+            ("v", ("depot", "a", "X")): 80,
+            ("y", ("a", "all", "X")): 800,
+        },
+    )
+    assert words(explain(figures)) == [
+        (
+            "a",
+            "X",
+            200,
+            ("team_days", "stock"),
+            "Teams: every pool within reach has used all its team-days (team 2/2); about 1 more team-day "
+            "would be needed. Stock: depot lacks about 200 doses of X for this site (no store within reach "
+            "has any left).",
+        ),
+        (
+            "b",
+            "X",
+            500,
+            ("cold_chain_site", "stock"),
+            "Cold chain: the site's fridge is full (0.004 L net, filled 1 time). Stock: depot lacks about "
+            "500 doses of X for this site (no store within reach has any left).",
+        ),
+        (
+            "far",
+            "X",
+            100,
+            ("no_team", "stock"),
+            "No team pool can reach it: the nearest, team, is 3.3 h away one way (limit 2.0 h, and teams "
+            "returning daily need 2 h of session time). Stock: depot lacks about 100 doses of X for this "
+            "site (no store within reach has any left).",
+        ),
+        (
+            "island",
+            "X",
+            100,
+            ("no_team", "no_store"),
+            "No team pool is connected to this site by road. Stock: no store holding X is within 10 h drive.",
+        ),
+    ]
+
+
+def test_reasons_under_nearest_supply_set_by_hand(instance: Callable[..., Path]) -> None:
+    """Each site is supplied by its nearest store (``supply.mode: nearest``): north at a, south at b.
+
+    North holds no X, south 1000 doses. The plan: a team-day at a and at b and at c (three teams),
+    50 people at b from 5 vials. a is short of 300: its store cannot hold X, while south still holds
+    950 doses (the reason says so). b is short of 250: its teams' carriers (50 mL) are full with 5
+    vials. c, supplied by south too, is short of its 100 though teams and doses are left: the solver
+    stopped within its gap.
+    """
+    path = instance(
+        nodes=NODES,
+        edges=EDGES,
+        stores=[{"store_id": "north", "at": "a"}, {"store_id": "south", "at": "b"}],
+        stock=[("south", "X", 1000)],
+        sites=[
+            {"site_id": "a", "population": 300},
+            {"site_id": "b", "population": 300},
+            {"site_id": "c", "population": 100, "at": "b"},
+        ],
+        pools=[{"pool_id": "team", "base_id": "north", "teams": 3, "carrier_net_volume_l": 0.05}],
+        campaign={"days": 1},
+        extra={"supply": {"mode": "nearest"}},
+    )
+    model = build_model(validate(path))
+    figures = hand_plan(
+        model,
+        {
+            ("n", ("team", "a")): 1,
+            ("n", ("team", "b")): 1,
+            ("n", ("team", "c")): 1,
+            ("v", ("south", "b", "X")): 5,
+            ("y", ("b", "all", "X")): 50,
+        },
+    )
+    assert words(explain(figures, gap=0.01)) == [
+        (
+            "a",
+            "X",
+            300,
+            ("no_store",),
+            "Stock: north, which supplies this site, and the stores above it hold no X. south still hold "
+            "950 doses of X but supply other areas (supply.mode nearest); supply.outside_area (hierarchy) "
+            "or supply.mode any would let them serve this site.",
+        ),
+        (
+            "b",
+            "X",
+            250,
+            ("carrier",),
+            "Carriers: the teams' carriers are full (0.1 of 0.1 L over the campaign).",
+        ),
+        (
+            "c",
+            "X",
+            100,
+            ("solver",),
+            "No single limit binds here: the solver stopped before proving optimality (gap 1.00%), or "
+            "resources went to sites of higher priority.",
+        ),
+    ]
+
+
+class CountingDict(dict[Any, Any]):
+    """A dict that adds to ``visits[name]`` the entries of every pass over it (lookups are free)."""
+
+    def __init__(self, table: Mapping[Any, Any], visits: dict[str, int], name: str) -> None:
+        super().__init__(table)
+        self.visits = visits
+        self.name = name
+
+    def _pass(self) -> None:
+        self.visits[self.name] = self.visits.get(self.name, 0) + len(self)
+
+    def __iter__(self) -> Iterator[Any]:
+        self._pass()
+        return super().__iter__()
+
+    def keys(self) -> Any:
+        self._pass()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._pass()
+        return super().values()
+
+    def items(self) -> Any:
+        self._pass()
+        return super().items()
+
+
+#: The plan's tables: the variables' values and the links the model was built on.
+FIGURE_TABLES = ("vaccinated", "reachable", "team_days", "trips", "vials", "transfer_vials")
+LINK_TABLES = ("team_links", "supply_links", "resupply_links")
+
+
+def copies_instance(instance: Callable[..., Path], copies: int) -> Path:
+    """``copies`` disjoint copies of the first test's instance (no road between them), 10 degrees apart."""
+    nodes, edges, sites, stores, stock, pools = [], [], [], [], [], []
+    for i in range(copies):
+        nodes += [(f"{name}{i}", lon + 10.0 * i) for name, lon in NODES if name != "island"]
+        edges += [(f"{u}{i}", f"{v}{i}", km, kph) for u, v, km, kph in EDGES]
+        sites += [
+            {"site_id": f"a{i}", "population": 1000},
+            {"site_id": f"b{i}", "population": 500, "fridge_net_volume_l": 0.004},
+            {"site_id": f"far{i}", "population": 100},
+        ]
+        stores.append({"store_id": f"depot{i}", "at": f"hq{i}"})
+        stock.append((f"depot{i}", "X", 800))
+        pools.append(
+            {"pool_id": f"team{i}", "base_id": f"depot{i}", "output_per_day": 800, "max_travel_time_min": 120}
+        )
+    return instance(
+        nodes=nodes, edges=edges, sites=sites, stores=stores, stock=stock, pools=pools, campaign={"days": 2}
+    )
+
+
+def explain_counting(path: Path, copies: int) -> tuple[int, dict[str, int]]:
+    """Explain the first test's plan in each copy; return the shortfalls and each table's entries visited."""
+    model = build_model(validate(path))
+    values: dict[tuple[str, tuple[str, ...]], float] = {}
+    for i in range(copies):
+        values |= {
+            ("n", (f"team{i}", f"a{i}")): 1,
+            ("n", (f"team{i}", f"b{i}")): 1,
+            ("v", (f"depot{i}", f"a{i}", "X")): 80,
+            ("y", (f"a{i}", "all", "X")): 800,
+        }
+    figures = hand_plan(model, values)
+    visits: dict[str, int] = {}
+    for name in FIGURE_TABLES:
+        setattr(figures, name, CountingDict(getattr(figures, name), visits, name))
+    counted: dict[str, Any] = {
+        name: CountingDict(getattr(figures.data, name), visits, name) for name in LINK_TABLES
+    }
+    figures.data = dataclasses.replace(figures.data, **counted)
+    return len(explain(figures)), visits
+
+
+def test_explaining_a_plan_twice_as_large_visits_twice_as_many_entries(instance: Callable[..., Path]) -> None:
+    """Twice the sites, links and shortfalls: every table is passed over as often, so twice the work.
+
+    Scanning the links once per shortfall (as explaining once did) would visit four times as many.
+    """
+    one_shortfalls, one = explain_counting(copies_instance(instance, 1), 1)
+    two_shortfalls, two = explain_counting(copies_instance(instance, 2), 2)
+    assert (one_shortfalls, two_shortfalls) == (3, 6)
+    assert one["team_links"] > 0 and one["vaccinated"] > 0
+    assert two == {name: 2 * entries for name, entries in one.items()}
