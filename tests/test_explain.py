@@ -139,7 +139,6 @@ def test_reasons_under_nearest_supply_set_by_hand(instance: Callable[..., Path])
     figures = hand_plan(
         model,
         {
-            ("n", ("team", "a")): 1,
             ("n", ("team", "b")): 1,
             ("n", ("team", "c")): 1,
             ("v", ("south", "b", "X")): 5,
