@@ -115,8 +115,9 @@ def test_reasons_of_a_plan_set_by_hand(instance: Callable[..., Path]) -> None:
 def test_reasons_under_nearest_supply_set_by_hand(instance: Callable[..., Path]) -> None:
     """Each site is supplied by its nearest store (``supply.mode: nearest``): north at a, south at b.
 
-    North holds no X, south 1000 doses. The plan: a team-day at a and at b and at c (three teams),
-    50 people at b from 5 vials. a is short of 300: its store cannot hold X, while south still holds
+    North holds no X, south 1000 doses. The plan: a team-day at b and at c (the model has none at a,
+    where no linked store can hold X: :func:`planner.allocation.workable_sites`), 50 people at b from
+    5 vials. a is short of 300: its store cannot hold X, while south still holds
     950 doses (the reason says so). b is short of 250: its teams' carriers (50 mL) are full with 5
     vials. c, supplied by south too, is short of its 100 though teams and doses are left: the solver
     stopped within its gap.
