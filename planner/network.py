@@ -5,8 +5,12 @@ The graph is an osmnx-style ``MultiDiGraph`` in lon/lat (node ``x``/``y``), with
 (or :func:`osmnx.graph_from_xml` for ``.osm`` files), finished once, then treated as read-only:
 road conditions produce a modified copy.
 
-Travel times from many sources use :func:`scipy.sparse.csgraph.dijkstra` on the graph's sparse
-matrix, far faster than a networkx loop per source.
+Travel times: the graph is compiled once (:func:`road_arrays`: the fastest of parallel edges as a
+sparse matrix), then :func:`scipy.sparse.csgraph.dijkstra` runs from the distinct source nodes at once.
+Route lengths follow the predecessor trees by pointer doubling in numpy (no Python loop per pair), and
+a leg's road points are drawn from the kept predecessors only when someone asks for that leg.
+:class:`LazyTravelMatrix` serves travel between every two places, computing a source's row the first
+time it is read; :mod:`planner.travel_cache` keeps compiled graphs and matrices on disk.
 """
 
 from __future__ import annotations
@@ -430,11 +434,19 @@ def road_arrays(graph: nx.MultiDiGraph) -> RoadArrays:
     """Compile ``graph`` for :func:`travel_matrix`: of parallel edges, the fastest (then the shortest)."""
     node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
     position = {node: i for i, node in enumerate(graph.nodes)}
-    edges = list(graph.edges(data=True))
-    tails = np.fromiter((position[u] for u, _, _ in edges), dtype=np.int64, count=len(edges))
-    heads = np.fromiter((position[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
-    times = np.fromiter((float(d["travel_time"]) for _, _, d in edges), dtype=float, count=len(edges))
-    lengths = np.fromiter((float(d["length"]) for _, _, d in edges), dtype=float, count=len(edges))
+    # One pass over the adjacency dicts: twice as fast as graph.edges(data=True) on large graphs.
+    tail_list: list[int] = []
+    head_list: list[int] = []
+    edges: list[Mapping[str, object]] = []
+    for u, neighbours in graph.adj.items():
+        for v, parallel in neighbours.items():
+            for data in parallel.values():
+                tail_list.append(position[u])
+                head_list.append(position[v])
+                edges.append(data)
+    tails, heads = np.array(tail_list, dtype=np.int64), np.array(head_list, dtype=np.int64)
+    times = np.array([data["travel_time"] for data in edges], dtype=float)
+    lengths = np.array([data["length"] for data in edges], dtype=float)
     nodes = len(node_ids)
     keys = tails * nodes + heads
     order = np.lexsort((lengths, times, keys))
@@ -447,7 +459,7 @@ def road_arrays(graph: nx.MultiDiGraph) -> RoadArrays:
     )
     curves: dict[tuple[int, int], tuple[LonLat, ...]] = {}
     for edge in chosen.tolist():
-        geometry = edges[edge][2].get("geometry")
+        geometry = edges[edge].get("geometry")
         if geometry is not None:
             points = tuple((float(x), float(y)) for x, y in list(geometry.coords)[1:])
             curves[int(tails[edge]), int(heads[edge])] = points
@@ -503,12 +515,15 @@ def route_lengths_m(road: RoadArrays, predecessors: np.ndarray) -> np.ndarray:
     reached = predecessors >= 0
     length = np.zeros((rows, nodes))
     length[reached] = road.edge_length_m(predecessors[reached], heads[reached])
-    ancestor = np.where(reached, predecessors, heads)  # roots and unreached nodes point to themselves
+    # Flat indices (row * nodes + node): plain fancy indexing is faster than take_along_axis.
+    offsets = (np.arange(rows, dtype=np.int64) * nodes)[:, None]
+    ancestor = (np.where(reached, predecessors, heads) + offsets).ravel()  # roots, unreached: themselves
+    flat_length = length.ravel()
     while True:
-        next_ancestor = np.take_along_axis(ancestor, ancestor, axis=1)
+        next_ancestor = ancestor[ancestor]
         if np.array_equal(next_ancestor, ancestor):
-            return length
-        length += np.take_along_axis(length, ancestor, axis=1)
+            return flat_length.reshape(rows, nodes)
+        flat_length += flat_length[ancestor]
         ancestor = next_ancestor
 
 
