@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import joblib
 
+from models import Network
 from planner.network import (
     RoadArrays,
     TravelMatrix,
@@ -99,8 +100,6 @@ def _condition_and_snap(
     where: Mapping[str, tuple[str, int | None]],
     scenario_file: str,
 ) -> tuple[dict[str, int], RoadArrays]:
-    from models import Network
-
     network = Network.model_validate_json(network_json)
     graph = apply_road_conditions(road_graph(roads), network, scenario_file)
     nodes = snap_places(graph, places, max_snap_distance_m, where)
