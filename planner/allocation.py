@@ -47,7 +47,7 @@ from models.messages import ReasonPart
 from planner.demand import SiteDemand, site_demands, targeted_groups
 from planner.kits import vial_volume_l
 from planner.loading import CampaignInputs
-from planner.network import TravelMatrix
+from planner.network import TravelMatrix, TravelTimes
 from planner.workload import antigen_minutes, package_factor, reference_minutes
 
 SolveStatus = PlanStatus
@@ -129,7 +129,7 @@ class AllocationData:
             "doc": "carried links the supply mode does not allow: the store's own teams only, no vehicle"
         },
     )
-    place_to_place: TravelMatrix | None = field(
+    place_to_place: TravelTimes | None = field(
         default=None, metadata={"doc": "every site and store to every other, with road paths"}
     )
 

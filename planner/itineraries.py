@@ -43,7 +43,7 @@ from models import Allocation, Kit, LonLat, Stop, TeamDay, TeamDays, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
 from planner.kits import build_kit, container_for, split_integer, split_one_each
-from planner.network import TravelMatrix
+from planner.network import TravelTimes
 from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
 from planner.workload import package_factor
 
@@ -93,7 +93,7 @@ class Placement:
     first_day: int
 
 
-def leg_points(matrix: TravelMatrix, coords: dict[str, LonLat], places: Iterable[str]) -> tuple[LonLat, ...]:
+def leg_points(matrix: TravelTimes, coords: dict[str, LonLat], places: Iterable[str]) -> tuple[LonLat, ...]:
     """Road points through ``places`` in order, from the first place's own location to the last's."""
     ordered = list(places)
     points: list[LonLat] = [coords[ordered[0]]]
@@ -106,7 +106,7 @@ def leg_points(matrix: TravelMatrix, coords: dict[str, LonLat], places: Iterable
     return tuple(points)
 
 
-def road_context(data: AllocationData, purpose: str) -> tuple[TravelMatrix, dict[str, LonLat]]:
+def road_context(data: AllocationData, purpose: str) -> tuple[TravelTimes, dict[str, LonLat]]:
     """The travel matrix between every two places and each place's (lon, lat), for ``purpose``.
 
     Raises

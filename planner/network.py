@@ -5,19 +5,26 @@ The graph is an osmnx-style ``MultiDiGraph`` in lon/lat (node ``x``/``y``), with
 (or :func:`osmnx.graph_from_xml` for ``.osm`` files), finished once, then treated as read-only:
 road conditions produce a modified copy.
 
-Travel times from many sources use :func:`scipy.sparse.csgraph.dijkstra` on the graph's sparse
-matrix, far faster than a networkx loop per source.
+Travel times: the graph is compiled once (:func:`road_arrays`: the fastest of parallel edges as a
+sparse matrix), then :func:`scipy.sparse.csgraph.dijkstra` runs from the distinct source nodes at once.
+Route lengths follow the predecessor trees by pointer doubling in numpy (no Python loop per pair), and
+a leg's road points are drawn from the kept predecessors only when someone asks for that leg.
+:class:`LazyTravelMatrix` serves travel between every two places, computing a source's row the first
+time it is read; :mod:`planner.travel_cache` keeps compiled graphs and matrices on disk.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import networkx as nx
 import numpy as np
@@ -343,18 +350,244 @@ def snap_places(
     return {place_id: int(node) for place_id, node in zip(ids, nodes, strict=True)}
 
 
+LonLat = tuple[float, float]
+
+#: Zero-time edges would vanish from a sparse matrix; a tiny floor (seconds) keeps them.
+MIN_EDGE_TIME_S = 1e-6
+#: Sources per shortest-path run: bounds the (sources x nodes) arrays a run holds at once.
+SOURCES_PER_RUN = 64
+#: Predecessor rows a :class:`LazyTravelMatrix` keeps for drawing paths (recomputed when dropped).
+KEPT_PATH_TREES = 256
+
+
+@dataclass(frozen=True)
+class RoadArrays:
+    """A road graph compiled for shortest paths: the fastest of parallel edges, as a sparse matrix.
+
+    Nodes are numbered by their position in the graph's node order.
+
+    Attributes
+    ----------
+    node_ids
+        The graph's node id at each position.
+    x, y
+        Longitude and latitude of each node.
+    time_s
+        Sparse (nodes x nodes) matrix of the fastest edge's travel time from row to column, at least
+        :data:`MIN_EDGE_TIME_S`.
+    length_m
+        Length of that edge, aligned with ``time_s.data``.
+    curves
+        (lon, lat) points after the tail, for the chosen edges where osmnx kept a ``geometry``.
+    """
+
+    node_ids: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    time_s: csr_matrix
+    length_m: np.ndarray
+    curves: Mapping[tuple[int, int], tuple[LonLat, ...]]
+
+    @cached_property
+    def position(self) -> dict[int, int]:
+        """Position of each node id."""
+        return {int(node): i for i, node in enumerate(self.node_ids.tolist())}
+
+    @cached_property
+    def edge_keys(self) -> np.ndarray:
+        """``tail * nodes + head`` of each entry of ``time_s.data``: sorted, so searchable."""
+        nodes = len(self.node_ids)
+        tails = np.repeat(np.arange(nodes, dtype=np.int64), np.diff(self.time_s.indptr))
+        keys: np.ndarray = tails * nodes + self.time_s.indices.astype(np.int64)
+        return keys
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 of everything a travel time, length or path depends on (not of any file name)."""
+        digest = hashlib.sha256()
+        for array in (self.node_ids, self.x, self.y, self.time_s.indptr, self.time_s.indices):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(np.ascontiguousarray(self.time_s.data).tobytes())
+        digest.update(self.length_m.tobytes())
+        digest.update(repr(sorted(self.curves.items())).encode())
+        return digest.hexdigest()
+
+    def edge_length_m(self, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
+        """Lengths of the chosen edges ``tails[i] -> heads[i]`` (positions; every edge must exist)."""
+        found = np.searchsorted(self.edge_keys, tails.astype(np.int64) * len(self.node_ids) + heads)
+        lengths: np.ndarray = self.length_m[found]
+        return lengths
+
+    def route_points(self, predecessors: np.ndarray, target: int) -> tuple[LonLat, ...]:
+        """(lon, lat) points of the route to position ``target`` in a tree of ``predecessors``."""
+        chain = [target]
+        while predecessors[chain[-1]] >= 0:
+            chain.append(int(predecessors[chain[-1]]))
+        chain.reverse()
+        points = [(float(self.x[chain[0]]), float(self.y[chain[0]]))]
+        for tail, head in itertools.pairwise(chain):
+            points.extend(self.curves.get((tail, head), ((float(self.x[head]), float(self.y[head])),)))
+        return tuple(points)
+
+
+def road_arrays(graph: nx.MultiDiGraph) -> RoadArrays:
+    """Compile ``graph`` for :func:`travel_matrix`: of parallel edges, the fastest (then the shortest)."""
+    node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
+    position = {node: i for i, node in enumerate(graph.nodes)}
+    # One pass over the adjacency dicts: twice as fast as graph.edges(data=True) on large graphs.
+    tail_list: list[int] = []
+    head_list: list[int] = []
+    edges: list[Mapping[str, object]] = []
+    for u, neighbours in graph.adj.items():
+        for v, parallel in neighbours.items():
+            for data in parallel.values():
+                tail_list.append(position[u])
+                head_list.append(position[v])
+                edges.append(data)
+    tails, heads = np.array(tail_list, dtype=np.int64), np.array(head_list, dtype=np.int64)
+    times = np.array([data["travel_time"] for data in edges], dtype=float)
+    lengths = np.array([data["length"] for data in edges], dtype=float)
+    nodes = len(node_ids)
+    keys = tails * nodes + heads
+    order = np.lexsort((lengths, times, keys))
+    first_of_key = np.ones(len(order), dtype=bool)
+    first_of_key[1:] = keys[order][1:] != keys[order][:-1]
+    chosen = order[first_of_key]
+    indptr = np.searchsorted(tails[chosen], np.arange(nodes + 1))
+    time_s = csr_matrix(
+        (np.maximum(times[chosen], MIN_EDGE_TIME_S), heads[chosen], indptr), shape=(nodes, nodes)
+    )
+    curves: dict[tuple[int, int], tuple[LonLat, ...]] = {}
+    for edge in chosen.tolist():
+        geometry = edges[edge].get("geometry")
+        if geometry is not None:
+            points = tuple((float(x), float(y)) for x, y in list(geometry.coords)[1:])
+            curves[int(tails[edge]), int(heads[edge])] = points
+    x = np.fromiter((float(data["x"]) for _, data in graph.nodes(data=True)), dtype=float, count=nodes)
+    y = np.fromiter((float(data["y"]) for _, data in graph.nodes(data=True)), dtype=float, count=nodes)
+    return RoadArrays(node_ids, x, y, time_s, lengths[chosen], curves)
+
+
+@dataclass(frozen=True)
+class ShortestPathTrees:
+    """Fastest routes from a few root nodes to every node: times, route lengths and predecessors.
+
+    Row ``r`` belongs to root position ``roots[r]``; unreached nodes have ``inf`` time and length
+    and predecessor -9999 (as the root itself).
+    """
+
+    roots: np.ndarray
+    time_s: np.ndarray
+    length_m: np.ndarray
+    predecessors: np.ndarray
+
+    @cached_property
+    def row(self) -> dict[int, int]:
+        """Row of each root position."""
+        return {int(root): r for r, root in enumerate(self.roots.tolist())}
+
+
+def shortest_path_trees(road: RoadArrays, roots: Sequence[int]) -> ShortestPathTrees:
+    """Run one multi-source Dijkstra from the distinct ``roots`` (positions) of ``road``.
+
+    Route lengths follow each tree by pointer doubling (:func:`route_lengths_m`), with no loop per
+    node or pair; among routes of equal time, scipy's predecessor is the one whose length counts.
+    """
+    unique_roots = np.unique(np.asarray(roots, dtype=np.int64))
+    time_s, predecessors = dijkstra(
+        road.time_s, directed=True, indices=unique_roots, return_predecessors=True
+    )
+    time_s = np.atleast_2d(time_s)
+    predecessors = np.atleast_2d(predecessors).astype(np.int32)
+    length_m = route_lengths_m(road, predecessors)
+    length_m[~np.isfinite(time_s)] = math.inf
+    return ShortestPathTrees(unique_roots, time_s, length_m, predecessors)
+
+
+def route_lengths_m(road: RoadArrays, predecessors: np.ndarray) -> np.ndarray:
+    """Length of the tree route to every node, for every row of ``predecessors`` (roots and unreached: 0).
+
+    Pointer doubling: each node holds the length up to an ancestor; adding that ancestor's length and
+    jumping to its ancestor halves the remaining depth, so a tree of depth d takes log2(d) numpy passes.
+    """
+    rows, nodes = predecessors.shape
+    heads = np.broadcast_to(np.arange(nodes, dtype=np.int64), (rows, nodes))
+    reached = predecessors >= 0
+    length = np.zeros((rows, nodes))
+    length[reached] = road.edge_length_m(predecessors[reached], heads[reached])
+    # Flat indices (row * nodes + node): plain fancy indexing is faster than take_along_axis.
+    offsets = (np.arange(rows, dtype=np.int64) * nodes)[:, None]
+    ancestor = (np.where(reached, predecessors, heads) + offsets).ravel()  # roots, unreached: themselves
+    flat_length = length.ravel()
+    while True:
+        next_ancestor = ancestor[ancestor]
+        if np.array_equal(next_ancestor, ancestor):
+            return flat_length.reshape(rows, nodes)
+        flat_length += flat_length[ancestor]
+        ancestor = next_ancestor
+
+
+@dataclass(frozen=True)
+class LegRoutes:
+    """The predecessor trees a :class:`TravelMatrix` keeps to draw any of its legs on demand."""
+
+    road: RoadArrays
+    predecessors: np.ndarray
+    source_row: Mapping[str, int]
+    target_position: Mapping[str, int]
+
+    def path(self, source: str, target: str) -> tuple[LonLat, ...]:
+        """(lon, lat) points of the fastest route from ``source`` to ``target``."""
+        return self.road.route_points(
+            self.predecessors[self.source_row[source]], self.target_position[target]
+        )
+
+
+class TravelTimes(Protocol):
+    """What routing reads from travel between places: a :class:`TravelMatrix` or :class:`LazyTravelMatrix`."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Places the times start from."""
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Places the times end at."""
+
+    def time_s(self, source: str, target: str) -> float:
+        """Travel time in seconds."""
+
+    def km(self, source: str, target: str) -> float:
+        """Length in km of the fastest route."""
+
+    def path(self, source: str, target: str) -> tuple[LonLat, ...]:
+        """(lon, lat) points of the fastest route."""
+
+    def whole_seconds(self, places: Sequence[str]) -> np.ndarray:
+        """Times among ``places`` in int64 seconds, rounded up."""
+
+    def select(self, sources: Mapping[str, str], targets: Sequence[str]) -> TravelMatrix:
+        """A sub-matrix, without paths."""
+
+
+def _whole_seconds(times_s: np.ndarray) -> np.ndarray:
+    seconds: np.ndarray = np.ceil(times_s).astype(np.int64)
+    return seconds
+
+
 @dataclass(frozen=True)
 class TravelMatrix:
     """Fastest-route travel times and the lengths of those routes, from sources to targets.
 
-    Unreachable pairs have ``inf`` in both arrays.
+    Unreachable pairs have ``inf`` in both arrays. With ``routes`` (``with_paths``), any leg's road
+    points are drawn when asked for, from the stored predecessor trees.
     """
 
     sources: tuple[str, ...]
     targets: tuple[str, ...]
     travel_time_s: np.ndarray
     length_m: np.ndarray
-    paths: Mapping[tuple[str, str], tuple[tuple[float, float], ...]] | None = None
+    routes: LegRoutes | None = None
 
     def select(self, sources: Mapping[str, str], targets: Sequence[str]) -> TravelMatrix:
         """The sub-matrix from ``sources`` (new id -> a source here) to ``targets`` (without paths)."""
@@ -371,10 +604,9 @@ class TravelMatrix:
         """
         rows = [self._src[place] for place in places]
         cols = [self._dst[place] for place in places]
-        seconds: np.ndarray = np.ceil(self.travel_time_s[np.ix_(rows, cols)]).astype(np.int64)
-        return seconds
+        return _whole_seconds(self.travel_time_s[np.ix_(rows, cols)])
 
-    def path(self, source: str, target: str) -> tuple[tuple[float, float], ...]:
+    def path(self, source: str, target: str) -> tuple[LonLat, ...]:
         """(lon, lat) points of the fastest route from ``source`` to ``target`` along the roads.
 
         Raises
@@ -382,10 +614,10 @@ class TravelMatrix:
         ValueError
             If the matrix was computed without paths.
         """
-        if self.paths is None:
+        if self.routes is None:
             msg = "this travel matrix was computed without paths (with_paths=False)"
             raise ValueError(msg)
-        return self.paths[source, target]
+        return self.routes.path(source, target)
 
     def time_s(self, source: str, target: str) -> float:
         """Travel time in seconds from ``source`` to ``target``."""
@@ -404,70 +636,151 @@ class TravelMatrix:
         return {t: j for j, t in enumerate(self.targets)}
 
 
-def _edge_points(graph: nx.MultiDiGraph, u: int, v: int) -> list[tuple[float, float]]:
-    """(lon, lat) points of the fastest edge u -> v, its curve where osmnx kept one, without ``u``."""
-    data = min(graph.get_edge_data(u, v).values(), key=lambda d: float(d["travel_time"]))
-    geometry = data.get("geometry")
-    if geometry is not None:
-        return [(float(x), float(y)) for x, y in list(geometry.coords)[1:]]
-    return [(float(graph.nodes[v]["x"]), float(graph.nodes[v]["y"]))]
+def _compact_predecessors(predecessors: np.ndarray, nodes: int) -> np.ndarray:
+    # int16 where the graph allows halves the memory of kept trees (-9999 fits too).
+    dtype = np.int16 if nodes <= np.iinfo(np.int16).max else np.int32
+    return predecessors.astype(dtype)
 
 
 def travel_matrix(
-    graph: nx.MultiDiGraph,
+    graph: nx.MultiDiGraph | RoadArrays,
     source_nodes: Mapping[str, int],
     target_nodes: Mapping[str, int],
     with_paths: bool = False,
 ) -> TravelMatrix:
     """Compute fastest travel times (and their route lengths) from every source to every target.
 
-    Among parallel edges the fastest is used. Route lengths follow the predecessor tree of each
-    source back from each target; with ``with_paths`` the road points of every route are kept too.
+    Among parallel edges the fastest is used (its length counts). One multi-source Dijkstra runs from
+    the distinct source nodes, a block of :data:`SOURCES_PER_RUN` at a time; with ``with_paths`` the
+    predecessor trees are kept so that :meth:`TravelMatrix.path` draws any leg when asked.
     """
-    index = {node: i for i, node in enumerate(graph.nodes)}
-    best: dict[tuple[int, int], tuple[float, float]] = {}
-    for u, v, data in graph.edges(data=True):
-        key = (index[u], index[v])
-        candidate = (float(data["travel_time"]), float(data["length"]))
-        if key not in best or candidate < best[key]:
-            best[key] = candidate
-    rows = np.fromiter((k[0] for k in best), dtype=np.int64, count=len(best))
-    cols = np.fromiter((k[1] for k in best), dtype=np.int64, count=len(best))
-    times = np.fromiter((t for t, _ in best.values()), dtype=float, count=len(best))
-    lengths = np.fromiter((length for _, length in best.values()), dtype=float, count=len(best))
-    size = len(index)
-    # Zero-time edges would vanish from a sparse matrix; a tiny floor keeps them.
-    time_matrix = csr_matrix((np.maximum(times, 1e-6), (rows, cols)), shape=(size, size))
-    length_matrix = csr_matrix((lengths, (rows, cols)), shape=(size, size))
+    road = graph if isinstance(graph, RoadArrays) else road_arrays(graph)
+    sources, targets = tuple(source_nodes), tuple(target_nodes)
+    source_positions = [road.position[source_nodes[s]] for s in sources]
+    target_positions = np.array([road.position[target_nodes[t]] for t in targets], dtype=np.int64)
+    roots = np.unique(np.array(source_positions, dtype=np.int64))
+    time_s = np.empty((len(roots), len(targets)))
+    length_m = np.empty((len(roots), len(targets)))
+    kept = np.empty((len(roots), len(road.node_ids) if with_paths else 0), dtype=np.int32)
+    for start in range(0, len(roots), SOURCES_PER_RUN):
+        block = slice(start, start + SOURCES_PER_RUN)
+        trees = shortest_path_trees(road, roots[block].tolist())
+        time_s[block] = trees.time_s[:, target_positions]
+        length_m[block] = trees.length_m[:, target_positions]
+        if with_paths:
+            kept[block] = trees.predecessors
+    root_row = {int(root): r for r, root in enumerate(roots.tolist())}
+    rows = [root_row[p] for p in source_positions]
+    routes = None
+    if with_paths:
+        source_row = {s: row for s, row in zip(sources, rows, strict=True)}
+        target_position = {t: int(p) for t, p in zip(targets, target_positions.tolist(), strict=True)}
+        predecessors = _compact_predecessors(kept, len(road.node_ids))
+        routes = LegRoutes(road, predecessors, source_row, target_position)
+    return TravelMatrix(sources, targets, time_s[rows], length_m[rows], routes)
 
-    sources = tuple(source_nodes)
-    targets = tuple(target_nodes)
-    unique_sources = sorted({index[source_nodes[s]] for s in sources})
-    dist, pred = dijkstra(time_matrix, directed=True, indices=unique_sources, return_predecessors=True)
-    row_of = {node_index: r for r, node_index in enumerate(unique_sources)}
-    target_idx = [index[target_nodes[t]] for t in targets]
-    time_s = np.full((len(sources), len(targets)), math.inf)
-    length_m = np.full((len(sources), len(targets)), math.inf)
-    node_ids = list(graph.nodes)
-    paths: dict[tuple[str, str], tuple[tuple[float, float], ...]] = {}
-    for i, source in enumerate(sources):
-        r = row_of[index[source_nodes[source]]]
-        for j, t_idx in enumerate(target_idx):
-            if not np.isfinite(dist[r, t_idx]):
-                continue
-            time_s[i, j] = dist[r, t_idx]
-            total, node = 0.0, t_idx
-            chain = [t_idx]
-            while pred[r, node] >= 0:
-                total += length_matrix[pred[r, node], node]
-                node = pred[r, node]
-                chain.append(node)
-            length_m[i, j] = total
-            if with_paths:
-                chain.reverse()
-                first = graph.nodes[node_ids[chain[0]]]
-                points = [(float(first["x"]), float(first["y"]))]
-                for a, b in itertools.pairwise(chain):
-                    points.extend(_edge_points(graph, node_ids[a], node_ids[b]))
-                paths[source, targets[j]] = tuple(points)
-    return TravelMatrix(sources, targets, time_s, length_m, paths if with_paths else None)
+
+class LazyTravelMatrix:
+    """Travel between every two of a set of places, computed a block of sources at a time when read.
+
+    Routing reads the times among the few places each route visits and draws the legs it keeps:
+    rows (one source to every place) are computed the first time a source is read, then kept.
+    Predecessor trees for paths are kept for the last :data:`KEPT_PATH_TREES` sources only (and for
+    the sources of ``known``), and recomputed when a dropped one is drawn again.
+
+    Parameters
+    ----------
+    road
+        The compiled road graph.
+    nodes
+        Node of every place (the sources and targets both).
+    known
+        Rows already computed, from some of ``nodes`` to all of them in the same order, with paths.
+    """
+
+    def __init__(self, road: RoadArrays, nodes: Mapping[str, int], known: TravelMatrix | None = None) -> None:
+        self.road = road
+        self.sources: tuple[str, ...] = tuple(nodes)
+        self.targets: tuple[str, ...] = self.sources
+        self._node = dict(nodes)
+        self._column = {place: j for j, place in enumerate(self.targets)}
+        self._times: dict[str, np.ndarray] = {}
+        self._lengths: dict[str, np.ndarray] = {}
+        self._trees: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._known = known
+        if known is not None:
+            if known.targets != self.targets:
+                msg = "known rows must reach every place, in the order of nodes"
+                raise ValueError(msg)
+            for row, source in enumerate(known.sources):
+                self._times[source] = known.travel_time_s[row]
+                self._lengths[source] = known.length_m[row]
+
+    def rows_computed(self) -> int:
+        """Sources whose row is known (computed or given)."""
+        return len(self._times)
+
+    def _compute(self, places: Iterable[str]) -> None:
+        missing = {place: self._node[place] for place in dict.fromkeys(places) if place not in self._times}
+        if not missing:
+            return
+        block = travel_matrix(self.road, missing, self._node, with_paths=True)
+        assert block.routes is not None
+        for row, source in enumerate(block.sources):
+            self._times[source] = block.travel_time_s[row]
+            self._lengths[source] = block.length_m[row]
+            self._keep_tree(source, block.routes.predecessors[block.routes.source_row[source]])
+
+    def _keep_tree(self, source: str, predecessors: np.ndarray) -> None:
+        self._trees[source] = predecessors
+        self._trees.move_to_end(source)
+        while len(self._trees) > KEPT_PATH_TREES:
+            self._trees.popitem(last=False)
+
+    def time_s(self, source: str, target: str) -> float:
+        """Travel time in seconds from ``source`` to ``target``."""
+        self._compute([source])
+        return float(self._times[source][self._column[target]])
+
+    def km(self, source: str, target: str) -> float:
+        """Length in km of the fastest route from ``source`` to ``target``."""
+        self._compute([source])
+        return float(self._lengths[source][self._column[target]]) / 1000.0
+
+    def whole_seconds(self, places: Sequence[str]) -> np.ndarray:
+        """Travel times among ``places`` (both ways) as int64 seconds, rounded up (see TravelMatrix)."""
+        self._compute(places)
+        columns = [self._column[place] for place in places]
+        times = np.array([self._times[place][columns] for place in places])
+        return _whole_seconds(times.reshape(len(places), len(columns)))
+
+    def select(self, sources: Mapping[str, str], targets: Sequence[str]) -> TravelMatrix:
+        """The matrix from ``sources`` (new id -> a place here) to ``targets`` (without paths)."""
+        self._compute(sources.values())
+        columns = [self._column[target] for target in targets]
+        rows = list(sources.values())
+        shape = (len(rows), len(columns))
+        times = np.array([self._times[place][columns] for place in rows]).reshape(shape)
+        lengths = np.array([self._lengths[place][columns] for place in rows]).reshape(shape)
+        return TravelMatrix(tuple(sources), tuple(targets), times, lengths)
+
+    def path(self, source: str, target: str) -> tuple[LonLat, ...]:
+        """(lon, lat) points of the fastest route from ``source`` to ``target`` along the roads."""
+        known = self._known.routes if self._known is not None else None
+        if known is not None and source in known.source_row:
+            return known.path(source, target)
+        if source not in self._trees:
+            trees = shortest_path_trees(self.road, [self.road.position[self._node[source]]])
+            self._keep_tree(source, _compact_predecessors(trees.predecessors[0], len(self.road.node_ids)))
+        self._trees.move_to_end(source)
+        return self.road.route_points(self._trees[source], self.road.position[self._node[target]])
+
+    @property
+    def travel_time_s(self) -> np.ndarray:
+        """The whole (places x places) time matrix: computes every row."""
+        return self.select({p: p for p in self.sources}, self.targets).travel_time_s
+
+    @property
+    def length_m(self) -> np.ndarray:
+        """The whole (places x places) length matrix: computes every row."""
+        return self.select({p: p for p in self.sources}, self.targets).length_m

@@ -17,28 +17,29 @@ from planner.deliveries import plan_deliveries
 from planner.errors import display_path
 from planner.itineraries import plan_itineraries
 from planner.loading import CampaignInputs, load_inputs, load_scenario
-from planner.network import (
-    TravelMatrix,
-    apply_road_conditions,
-    graph_key,
-    road_graph,
-    snap_places,
-    travel_matrix,
-)
+from planner.network import LazyTravelMatrix, graph_key
+from planner.travel_cache import cached_travel_matrix, conditioned_road
 
 #: Snapped nodes and travel times by (road file version, road conditions, places): a scenario
-#: explorer re-solves the same places over the same roads many times.
-_TRAVEL_CACHE: OrderedDict[tuple[object, ...], tuple[dict[str, int], TravelMatrix]] = OrderedDict()
+#: explorer re-solves the same places over the same roads many times, and a lazy matrix's rows stay.
+_TRAVEL_CACHE: OrderedDict[tuple[object, ...], tuple[dict[str, int], LazyTravelMatrix]] = OrderedDict()
 TRAVEL_CACHE_SIZE = 16
+
+
+def model_sources(inputs: CampaignInputs) -> list[str]:
+    """The places the MILP's times start from: every store and every team pool's base."""
+    return list(dict.fromkeys([*inputs.stores, *(pool.base_id for pool in inputs.pools.values())]))
 
 
 def place_travel(
     inputs: CampaignInputs, scenario_file: str = "scenario"
-) -> tuple[dict[str, int], TravelMatrix]:
-    """Snap every site and store to the road graph and time the roads between every two of them.
+) -> tuple[dict[str, int], LazyTravelMatrix]:
+    """Snap every site and store to the road graph and time the roads between them.
 
-    Computed once per road file version, road conditions (``scenario.network``) and set of places,
-    then served from memory.
+    The rows the MILP reads (from every store and base to every place, with their predecessor trees)
+    are computed at once, through the disk cache (:mod:`planner.travel_cache`); the rows routing reads
+    from sites are computed when first read. Kept in memory per road file version, road conditions
+    (``scenario.network``) and set of places.
 
     Raises
     ------
@@ -50,21 +51,22 @@ def place_travel(
         **{s: inputs.location(s) for s in inputs.sites},
         **{d: inputs.location(d) for d in inputs.stores},
     }
-    key = (graph_key(scenario.data.roads), scenario.network.model_dump_json(), tuple(places.items()))
+    network_json = scenario.network.model_dump_json()
+    key = (graph_key(scenario.data.roads), network_json, tuple(places.items()))
     if key in _TRAVEL_CACHE:
         _TRAVEL_CACHE.move_to_end(key)
         return _TRAVEL_CACHE[key]
-    graph = apply_road_conditions(road_graph(scenario.data.roads), scenario.network, scenario_file)
     # Tables that passed validation hold every row, in file order: a place's row is its position.
     sites_file, stores_file = display_path(scenario.data.sites), display_path(scenario.data.stores)
     where: dict[str, tuple[str, int | None]] = {
         **{s: (sites_file, row) for row, s in enumerate(inputs.sites, start=1)},
         **{d: (stores_file, row) for row, d in enumerate(inputs.stores, start=1)},
     }
-    nodes = snap_places(graph, places, scenario.network.max_snap_distance_m, where)
-    # One shortest-path run between every two places (itineraries and deliveries need them all, with
-    # their road paths); the MILP's matrices are slices of it.
-    result = nodes, travel_matrix(graph, nodes, nodes, with_paths=True)
+    nodes, road = conditioned_road(
+        scenario.data.roads, network_json, places, scenario.network.max_snap_distance_m, where, scenario_file
+    )
+    known = cached_travel_matrix(road, {p: nodes[p] for p in model_sources(inputs)}, nodes)
+    result = nodes, LazyTravelMatrix(road, nodes, known)
     _TRAVEL_CACHE[key] = result
     if len(_TRAVEL_CACHE) > TRAVEL_CACHE_SIZE:
         _TRAVEL_CACHE.popitem(last=False)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import yaml
 
 from models import Allocation, SolverSettings
 from planner.network import graph_from_tables
+from planner.travel_cache import CACHE_DIR_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
@@ -144,6 +146,19 @@ def build_instance(
     path = folder / "scenario.yaml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def travel_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The disk cache of travel matrices, in a folder of this session: never the user's own."""
+    folder = tmp_path_factory.mktemp("travel_cache")
+    before = os.environ.get(CACHE_DIR_ENV)
+    os.environ[CACHE_DIR_ENV] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ[CACHE_DIR_ENV]
+    else:
+        os.environ[CACHE_DIR_ENV] = before
 
 
 @pytest.fixture

@@ -6,18 +6,23 @@ edges with the travel time and length the test names, so each answer can be work
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pytest
+from shapely.geometry import LineString
 
 from models import Network, RoadClosure
+from planner import network
 from planner.errors import InputError
 from planner.network import (
+    LazyTravelMatrix,
     apply_road_conditions,
     graph_from_tables,
+    road_arrays,
     road_sections,
     snap_places,
     travel_matrix,
@@ -297,3 +302,60 @@ def test_table_edges_naming_unknown_places_or_looping_are_errors(tmp_path: Path)
         (1, "to_name", "unknown node 'nowhere'"),
         (2, "to_name", "an edge must join two different nodes"),
     ]
+
+
+def test_lazy_paths_keep_the_curves_osmnx_kept() -> None:
+    """a -> b is a curved road (through lon 0.005, lat 0.003); b -> a is straight: each leg keeps its own."""
+    graph = places_graph()
+    road(graph, 1, 2, 100.0, 1200.0, one_way=True)
+    road(graph, 2, 1, 100.0, 1000.0, one_way=True)
+    road(graph, 2, 3, 50.0, 1000.0)
+    graph.edges[1, 2, 0]["geometry"] = LineString([(0.0, 0.0), (0.005, 0.003), (0.01, 0.0)])
+    matrix = travel_matrix(graph, {"a": 1, "c": 3}, {"a": 1, "c": 3}, with_paths=True)
+    assert matrix.path("a", "c") == ((0.0, 0.0), (0.005, 0.003), (0.01, 0.0), (0.02, 0.0))
+    assert matrix.path("c", "a") == ((0.02, 0.0), (0.01, 0.0), (0.0, 0.0))
+
+
+def test_the_curve_drawn_is_the_fastest_parallel_edge_s(graph: nx.MultiDiGraph) -> None:
+    """a -> b: the 300 s road is drawn (its curve), not the slower one beside it."""
+    for key, bend in ((0, 0.004), (1, -0.004)):
+        graph.edges[1, 2, key]["geometry"] = LineString([(0.0, 0.0), (0.005, bend), (0.01, 0.0)])
+    matrix = travel_matrix(graph, {"a": 1}, {"b": 2}, with_paths=True)
+    assert graph.edges[1, 2, 1]["travel_time"] == 300.0
+    assert matrix.path("a", "b") == ((0.0, 0.0), (0.005, -0.004), (0.01, 0.0))
+
+
+def test_a_lazy_matrix_computes_only_the_rows_read_and_agrees_with_the_whole(
+    graph: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Known rows (a) are given; reading c -> b computes c's row only; every answer equals the eager one's."""
+    whole = travel_matrix(graph, ALL, ALL, with_paths=True)
+    road_network = road_arrays(graph)
+    lazy = LazyTravelMatrix(road_network, ALL, travel_matrix(road_network, {"a": 1}, ALL, with_paths=True))
+    assert lazy.rows_computed() == 1
+    assert lazy.time_s("c", "b") == whole.time_s("c", "b") == pytest.approx(1300.0)
+    assert lazy.rows_computed() == 2
+    assert lazy.km("c", "b") == whole.km("c", "b")
+    assert lazy.whole_seconds(["a", "c", "d"]).tolist() == whole.whole_seconds(["a", "c", "d"]).tolist()
+    assert lazy.rows_computed() == 3
+    sub, expected = lazy.select({"depot": "d"}, ["b", "e"]), whole.select({"depot": "d"}, ["b", "e"])
+    np.testing.assert_array_equal(sub.travel_time_s, expected.travel_time_s)
+    np.testing.assert_array_equal(sub.length_m, expected.length_m)
+    # Paths: from the known rows, the kept trees, and (with no tree kept) a tree computed again.
+    monkeypatch.setattr(network, "KEPT_PATH_TREES", 1)
+    for source, target in itertools.product(["a", "b", "c", "d"], ["a", "b", "c", "d"]):
+        assert lazy.path(source, target) == whole.path(source, target), (source, target)
+    np.testing.assert_array_equal(lazy.travel_time_s, whole.travel_time_s)
+    np.testing.assert_array_equal(lazy.length_m, whole.length_m)
+
+
+def test_route_lengths_by_pointer_doubling_follow_a_long_chain() -> None:
+    """A chain of 1,000 roads of 1 s and 10 m: the far end is 10 km away (depth 1,000: 10 doublings)."""
+    graph = nx.MultiDiGraph(crs="EPSG:4326")
+    for node in range(1001):
+        graph.add_node(node, x=node * 1e-4, y=0.0)
+        if node:
+            road(graph, node - 1, node, 1.0, 10.0)
+    matrix = travel_matrix(graph, {"start": 0, "end": 1000}, {"start": 0, "middle": 500, "end": 1000})
+    np.testing.assert_allclose(matrix.length_m, [[0.0, 5000.0, 10000.0], [10000.0, 5000.0, 0.0]])
+    np.testing.assert_allclose(matrix.travel_time_s, [[0.0, 500.0, 1000.0], [1000.0, 500.0, 0.0]])
