@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Generic, Literal, TypeVar, overload
 
 from models import Allocation, Plan, Scenario, SolverSettings
+from models.messages import ReasonPart
 from planner.allocation import AllocationData, SolveMonitor, build_model, solve_model
+from planner.deadline import Deadline, TimeLimitReached, interrupt_at
 from planner.loading import load_inputs
 from planner.logistics import with_logistics
 from planner.pipeline import plan_routes, prepare_allocation, validate
@@ -64,6 +66,27 @@ class PlanResult(Generic[PlanT]):
         return "\n".join(lines)
 
 
+#: Seconds kept after the solve for what follows it (the plan's tables, the routes, the logistics
+#: figures, writing the files), whatever the size, and per site (measured on the generated
+#: district, province and national instances: see :func:`reserve_s`).
+RESERVE_BASE_S = 1.0
+RESERVE_PER_SITE_S = 0.004
+#: The share of that reserve left to the routes; the rest is for the steps after them.
+ROUTES_SHARE_OF_RESERVE = 0.5
+
+
+def reserve_s(data: AllocationData, routes: bool = True) -> float:
+    """Seconds a run with a deadline keeps after the solve, for building, routing and writing the plan.
+
+    ``RESERVE_BASE_S + RESERVE_PER_SITE_S * sites``, halved without routes: building the plan's
+    tables, routing (PyVRP per pool and per store-day, each within what is left) and writing grow
+    with the number of sites, and the routes take about half. The rule over-estimates a little on
+    the instances it was measured on, so that a run ends before its limit rather than after.
+    """
+    full_s = RESERVE_BASE_S + RESERVE_PER_SITE_S * len(data.inputs.sites)
+    return full_s if routes else full_s * (1.0 - ROUTES_SHARE_OF_RESERVE)
+
+
 @overload
 def plan(
     scenario: Scenario | str | Path,
@@ -72,6 +95,7 @@ def plan(
     start: Mapping[str, float] | None = None,
     monitor: SolveMonitor | None = None,
     routes: Literal[True] = True,
+    deadline: Deadline | None = None,
 ) -> PlanResult[Plan]: ...
 
 
@@ -83,6 +107,7 @@ def plan(
     start: Mapping[str, float] | None = None,
     monitor: SolveMonitor | None = None,
     routes: Literal[False],
+    deadline: Deadline | None = None,
 ) -> PlanResult[Allocation]: ...
 
 
@@ -94,6 +119,7 @@ def plan(
     start: Mapping[str, float] | None = None,
     monitor: SolveMonitor | None = None,
     routes: bool,
+    deadline: Deadline | None = None,
 ) -> PlanResult[Plan] | PlanResult[Allocation]: ...
 
 
@@ -104,6 +130,7 @@ def plan(
     start: Mapping[str, float] | None = None,
     monitor: SolveMonitor | None = None,
     routes: bool = True,
+    deadline: Deadline | None = None,
 ) -> PlanResult[Plan] | PlanResult[Allocation]:
     """Plan a scenario end to end.
 
@@ -122,28 +149,43 @@ def plan(
     routes
         Route the allocation (team itineraries, store deliveries) and measure its logistics figures;
         False solves the allocation alone.
+    deadline
+        When the whole run must be over (:mod:`planner.deadline`): checked after preparing the data
+        and between stages; the solve ends :func:`reserve_s` before it, keeping the best plan found
+        (its status, gap and a message that the time limit stopped it), and the routes get what is
+        left of the rest. None: each stage has its own limits only.
 
     Returns
     -------
     PlanResult
-        Always a plan when the input is valid: shortfalls say where and why it falls short, and a solve
-        that failed says so in ``plan.status`` and ``plan.solver.message`` (its routes are empty).
+        Always a plan when the input is valid and no deadline passed first: shortfalls say where and
+        why it falls short, and a solve that failed says so in ``plan.status`` and
+        ``plan.solver.message`` (its routes are empty).
 
     Raises
     ------
     InputError
         If the scenario or its data is invalid.
+    TimeLimitReached
+        If ``deadline`` passed before a plan was found (naming the stage the run had reached).
     """
     seconds: dict[str, float] = {}
     begin = time.perf_counter()
-    data = prepare_allocation(load_inputs(scenario)) if isinstance(scenario, Scenario) else validate(scenario)
+    with interrupt_at(deadline, "prepare"):
+        if isinstance(scenario, Scenario):
+            data = prepare_allocation(load_inputs(scenario))
+        else:
+            data = validate(scenario)
     seconds["prepare"] = time.perf_counter() - begin
 
     begin = time.perf_counter()
-    model = build_model(data)
-    outcome = solve_model(
-        model, settings or data.inputs.scenario.solver, repaired_start(model, start), monitor
-    )
+    with interrupt_at(deadline, "model"):
+        model = build_model(data)
+        first = repaired_start(model, start)
+    solve_by = None if deadline is None else deadline.earlier_by(reserve_s(data, routes))
+    outcome = solve_model(model, settings or data.inputs.scenario.solver, first, monitor, solve_by)
+    if deadline is not None and outcome.timed_out and outcome.status not in ("optimal", "feasible"):
+        raise TimeLimitReached("solve", deadline.limit_s, outcome.status)
     allocation = build_plan(model, outcome)
     values = keyed_values(model, outcome.values)
     seconds["allocation"] = time.perf_counter() - begin
@@ -151,7 +193,12 @@ def plan(
     if not routes:
         return PlanResult(allocation, data, values, seconds, _stopped(monitor))
     begin = time.perf_counter()
-    routed = with_logistics(data, allocation.with_routes(plan_routes(data, allocation)))
+    route_by = None if deadline is None else deadline.earlier_by(reserve_s(data, routes=False))
+    route_plan = plan_routes(data, allocation, route_by)
+    if route_by is not None and route_by.passed():
+        warned = (*route_plan.warnings, ReasonPart(key="warning_routes_time_limit"))
+        route_plan = route_plan.model_copy(update={"warnings": warned})
+    routed = with_logistics(data, allocation.with_routes(route_plan))
     seconds["routes"] = time.perf_counter() - begin
     return PlanResult(routed, data, values, seconds, _stopped(monitor))
 
