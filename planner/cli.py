@@ -8,6 +8,7 @@ run reached on stderr, nothing written).
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from enum import StrEnum
@@ -214,5 +215,20 @@ def build_roads_command(
 
 
 def main() -> None:
-    """Run the command line."""
-    app()
+    """Run the command line, then end the process at once.
+
+    Python's own exit frees the road graph, the travel times and the model object by object: 1.5-3 s
+    on the district instance, more at national scale, after the plan is written and past the time
+    limit. Every file is written and closed by then, so the process ends without it (``os._exit``),
+    its output flushed. Tests call :data:`app` and never get here.
+    """
+    code: int | str | None = 0
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))
