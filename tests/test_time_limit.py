@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import pickle
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -151,6 +152,26 @@ def test_a_busy_block_is_interrupted_at_the_deadline_and_the_handler_comes_back(
     assert time.monotonic() < safety
     assert signal.getsignal(signal.SIGALRM) is before
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_off_the_main_thread_a_block_runs_to_its_end_then_raises_if_late() -> None:
+    clock = FakeClock()
+    deadline = Deadline.after(1.0, clock)
+    outcome: list[BaseException | str] = []
+
+    def work() -> None:
+        try:
+            with interrupt_at(deadline, "prepare"):
+                clock.advance(2.0)
+                outcome.append("ran to its end")
+        except TimeLimitReached as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert outcome[0] == "ran to its end"
+    assert isinstance(outcome[1], TimeLimitReached) and outcome[1].stage == "prepare"
 
 
 def test_a_block_that_ends_in_time_disarms_the_timer() -> None:
