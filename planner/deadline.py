@@ -29,8 +29,12 @@ Clock = Callable[[], float]
 RUN_STAGES = ("load", "prepare", "model", "solve")
 
 
-class TimeLimitReached(Exception):  # noqa: N818  # a named outcome, not a fault
+class TimeLimitReached(BaseException):
     """The run's time limit passed before a plan was found: nothing is written.
+
+    A :class:`BaseException`, as :class:`KeyboardInterrupt` is: raised by a timer inside library code
+    (:func:`interrupt_at`), it must pass through the ``except Exception`` with which a library wraps
+    its own errors (reading a road network does), not be reported as one of them.
 
     Attributes
     ----------
