@@ -77,18 +77,30 @@ RESERVE_MAX_SHARE = 0.25
 ROUTES_SHARE_OF_RESERVE = 0.5
 
 
-def reserve_s(data: AllocationData, limit_s: float, routes: bool = True) -> float:
+def reserve_s(data: AllocationData, limit_s: float) -> float:
     """Seconds a run with a time limit keeps after the solve, for building, routing and writing the plan.
 
-    ``RESERVE_BASE_S + RESERVE_PER_SITE_S * sites``, at most ``RESERVE_MAX_SHARE * limit_s``, and
-    half of that without routes. Building the plan's tables, routing (PyVRP per pool and per
-    store-day, each within what is left) and writing grow with the number of sites, and the routes
-    take about half. On the generated district (150 sites) these steps took 1.5-2.3 s on the shared
-    2-core machine against a reserve of 1.75 s; the rule is a rough one, and the limit's last
-    seconds (``--time-limit T`` holds to T + 5 s) absorb its error.
+    ``RESERVE_BASE_S + RESERVE_PER_SITE_S * sites``, at most ``RESERVE_MAX_SHARE * limit_s``. Building
+    the plan's tables, routing (PyVRP per pool and per store-day, each within what is left) and
+    writing grow with the number of sites. On the generated district (150 sites) these steps took
+    1.5-2.3 s on the shared 2-core machine against a reserve of 1.75 s; the rule is a rough one, and
+    the limit's last seconds (``--time-limit T`` holds to T + 5 s) absorb its error.
     """
-    full_s = min(RESERVE_BASE_S + RESERVE_PER_SITE_S * len(data.inputs.sites), RESERVE_MAX_SHARE * limit_s)
-    return full_s if routes else full_s * (1.0 - ROUTES_SHARE_OF_RESERVE)
+    return min(RESERVE_BASE_S + RESERVE_PER_SITE_S * len(data.inputs.sites), RESERVE_MAX_SHARE * limit_s)
+
+
+def stage_deadlines(
+    deadline: Deadline | None, data: AllocationData, routes: bool
+) -> tuple[Deadline | None, Deadline | None]:
+    """When the solve and the routes must end: :func:`reserve_s` and its routes' share before ``deadline``.
+
+    Without routes, the solve keeps only what the steps after the routes need.
+    """
+    if deadline is None:
+        return None, None
+    after_routes = deadline.earlier_by((1.0 - ROUTES_SHARE_OF_RESERVE) * reserve_s(data, deadline.limit_s))
+    solve_by = deadline.earlier_by(reserve_s(data, deadline.limit_s)) if routes else after_routes
+    return solve_by, after_routes
 
 
 @overload
@@ -186,7 +198,7 @@ def plan(
     with interrupt_at(deadline, "model"):
         model = build_model(data)
         first = repaired_start(model, start)
-    solve_by = None if deadline is None else deadline.earlier_by(reserve_s(data, deadline.limit_s, routes))
+    solve_by, route_by = stage_deadlines(deadline, data, routes)
     outcome = solve_model(model, settings or data.inputs.scenario.solver, first, monitor, solve_by)
     if deadline is not None and outcome.timed_out and outcome.status not in ("optimal", "feasible"):
         raise TimeLimitReached("solve", deadline.limit_s, outcome.status)
@@ -197,7 +209,6 @@ def plan(
     if not routes:
         return PlanResult(allocation, data, values, seconds, _stopped(monitor))
     begin = time.perf_counter()
-    route_by = None if deadline is None else deadline.earlier_by(reserve_s(data, deadline.limit_s, False))
     route_plan = plan_routes(data, allocation, route_by)
     if route_by is not None and route_by.passed():
         warned = (*route_plan.warnings, ReasonPart(key="warning_routes_time_limit"))

@@ -27,7 +27,7 @@ from planner import allocation, engine
 from planner.allocation import build_model, solve_model
 from planner.cli import EXIT_NO_PLAN_IN_TIME, app
 from planner.deadline import Deadline, TimeLimitReached, interrupt_at, stage_limit
-from planner.engine import reserve_s
+from planner.engine import reserve_s, stage_deadlines
 from planner.jobs import SolveRequest, run_request
 from planner.loading import load_scenario
 from planner.pipeline import validate
@@ -123,10 +123,17 @@ def test_the_no_plan_error_crosses_a_process_boundary_whole() -> None:
 
 def test_the_reserve_after_the_solve_grows_with_the_sites_and_stays_a_share_of_the_limit(small: Path) -> None:
     data = validate(small)
-    full = reserve_s(data, 60.0)
-    assert full == pytest.approx(1.0 + 0.005 * 2)
-    assert reserve_s(data, 60.0, routes=False) == pytest.approx(full / 2)
+    assert reserve_s(data, 60.0) == pytest.approx(1.0 + 0.005 * 2)
     assert reserve_s(data, 2.0) == pytest.approx(0.5)
+    clock = FakeClock()
+    deadline = Deadline.after(60.0, clock)
+    solve_by, route_by = stage_deadlines(deadline, data, routes=True)
+    assert solve_by is not None and route_by is not None
+    assert solve_by.left_s() == pytest.approx(60.0 - 1.01)
+    assert route_by.left_s() == pytest.approx(60.0 - 1.01 / 2)
+    alone, _ = stage_deadlines(deadline, data, routes=False)
+    assert alone is not None and alone.left_s() == route_by.left_s()
+    assert stage_deadlines(None, data, routes=True) == (None, None)
 
 
 # -- interrupting library code ---------------------------------------------------------------------
