@@ -1492,12 +1492,17 @@ def _status(problem: pulp.LpProblem) -> SolveStatus:
 
 @dataclass(frozen=True)
 class _StageRun:
-    """One solver run: its status, wall time, whether the monitor stopped it and whether the deadline did."""
+    """One solver run: its status, wall time, whether the monitor stopped it and whether the deadline did.
+
+    ``overhead_s`` is the part of ``seconds`` off the solver's own clock (PuLP handing it the model and
+    reading the solution back): what a later run on the same model needs beyond its time limit.
+    """
 
     status: SolveStatus
     seconds: float
     interrupted: bool
     timed_out: bool = False
+    overhead_s: float = 0.0
 
 
 #: A stage that the run's deadline leaves less time than this is not started (loading the model
@@ -1535,10 +1540,13 @@ def _run(
         problem.solve(solver)
     except pulp.PulpSolverError:
         return _StageRun("error", time.perf_counter() - begin, False)
+    seconds = time.perf_counter() - begin
     status = _status(problem)
     interrupted = bool(getattr(solver, "interrupted", False))
     timed_out = bool(getattr(solver, "timed_out", False)) or (by_deadline and status in ("feasible", "error"))
-    return _StageRun(status, time.perf_counter() - begin, interrupted, timed_out)
+    solver_model = getattr(problem, "solverModel", None)
+    solver_s = solver_model.getRunTime() if isinstance(solver_model, highspy.Highs) else seconds
+    return _StageRun(status, seconds, interrupted, timed_out, max(0.0, seconds - solver_s))
 
 
 def _bound_and_gap(
@@ -1774,7 +1782,9 @@ def solve_model(
         bound = bound + objective - stage_objective  # report the bound of the coverage part only
     values = _solution(problem)
     coverage_message = "solver_time_limit_coverage" if first.timed_out else None
-    no_time_for_cost = deadline is not None and deadline.left_s() < MIN_STAGE_S
+    # Each cost-stage run needs about the coverage run's time off the solver's clock on top of its limit.
+    cost_by = None if deadline is None else deadline.earlier_by(first.overhead_s)
+    no_time_for_cost = cost_by is not None and cost_by.left_s() < MIN_STAGE_S
     if first.interrupted or weighted or no_time_for_cost:
         stopped: str | None = coverage_message
         if first.interrupted:
@@ -1801,11 +1811,11 @@ def solve_model(
     problem.sense = pulp.LpMinimize
     problem.setObjective(cost)
     first_values = values
-    budget_s = stage_limit(settings.cost_time_limit_s, deadline)
+    budget_s = stage_limit(settings.cost_time_limit_s, cost_by)
     # A first pass with every group's people held at the coverage plan's finds a good plan fast (the
     # model then presolves to team-days, vials and trips); the whole cost stage starts from it.
     people_run = _run_with_people_held(
-        model, settings, values, monitor, None if budget_s is None else budget_s / 2, deadline
+        model, settings, values, monitor, None if budget_s is None else budget_s / 2, cost_by
     )
     if people_run is not None and people_run[0].interrupted:
         second, found = people_run
@@ -1823,7 +1833,7 @@ def solve_model(
             start,
             monitor,
             settings.cost_abs_gap_usd,
-            deadline,
+            cost_by,
         )
         found = _solution(problem) if second.status in ("optimal", "feasible") else start
         if people_run is not None:

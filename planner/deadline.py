@@ -125,7 +125,9 @@ def interrupt_at(deadline: Deadline | None, stage: str) -> Iterator[None]:
     A real-time timer signal (``SIGALRM``) interrupts the block's Python code; a C call that does
     not return (a long scipy or numpy call) is interrupted when it does. Only the main thread of a
     process can receive signals, and only POSIX has ``setitimer``: elsewhere the block runs to its
-    end and raises then if the deadline has passed. The previous handler comes back on exit.
+    end, and the caller's next :meth:`Deadline.check` stops the run. A block that ends raises
+    nothing, even late: what it made is the caller's to keep or drop. The previous handler comes
+    back on exit.
 
     Raises
     ------
@@ -138,7 +140,6 @@ def interrupt_at(deadline: Deadline | None, stage: str) -> Iterator[None]:
     deadline.check(stage)
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
-        deadline.check(stage)
         return
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:

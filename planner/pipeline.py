@@ -105,6 +105,20 @@ def validate(path: str | Path) -> AllocationData:
     return prepare_allocation(load_inputs(scenario, shown), shown)
 
 
+def unrouted(data: AllocationData, allocation: Allocation) -> RoutePlan:
+    """The empty routes of an allocation that is not routed (no plan found, or no time left for routes)."""
+    campaign = data.inputs.scenario.campaign
+    return RoutePlan(
+        scenario_name=allocation.scenario_name,
+        days=campaign.days,
+        working_day_h=campaign.working_day_h,
+        team_days=(),
+        deliveries=(),
+        collections=(),
+        seconds=0.0,
+    )
+
+
 def plan_routes(data: AllocationData, allocation: Allocation, deadline: Deadline | None = None) -> RoutePlan:
     """Turn an allocation into team itineraries and store deliveries (see planner.itineraries).
 
@@ -114,15 +128,7 @@ def plan_routes(data: AllocationData, allocation: Allocation, deadline: Deadline
     start = time.perf_counter()
     campaign = data.inputs.scenario.campaign
     if allocation.status not in ("optimal", "feasible"):
-        return RoutePlan(
-            scenario_name=allocation.scenario_name,
-            days=campaign.days,
-            working_day_h=campaign.working_day_h,
-            team_days=(),
-            deliveries=(),
-            collections=(),
-            seconds=0.0,
-        )
+        return unrouted(data, allocation)
     itineraries = plan_itineraries(data, allocation, deadline)
     deliveries = plan_deliveries(data, allocation, itineraries.team_days, deadline)
     return RoutePlan(

@@ -27,7 +27,14 @@ from planner import allocation, engine
 from planner.allocation import build_model, solve_model
 from planner.cli import EXIT_NO_PLAN_IN_TIME, app
 from planner.deadline import Deadline, TimeLimitReached, interrupt_at, stage_limit
-from planner.engine import reserve_s, stage_deadlines
+from planner.engine import (
+    RESERVE_BASE_S,
+    RESERVE_MAX_SHARE,
+    RESERVE_PER_SITE_S,
+    ROUTES_SHARE_OF_RESERVE,
+    reserve_s,
+    stage_deadlines,
+)
 from planner.jobs import SolveRequest, run_request
 from planner.loading import load_scenario
 from planner.pipeline import validate
@@ -123,14 +130,15 @@ def test_the_no_plan_error_crosses_a_process_boundary_whole() -> None:
 
 def test_the_reserve_after_the_solve_grows_with_the_sites_and_stays_a_share_of_the_limit(small: Path) -> None:
     data = validate(small)
-    assert reserve_s(data, 60.0) == pytest.approx(1.0 + 0.005 * 2)
-    assert reserve_s(data, 2.0) == pytest.approx(0.5)
+    full = RESERVE_BASE_S + 2 * RESERVE_PER_SITE_S
+    assert reserve_s(data, 60.0) == pytest.approx(full)
+    assert reserve_s(data, 2.0) == pytest.approx(RESERVE_MAX_SHARE * 2.0)
     clock = FakeClock()
     deadline = Deadline.after(60.0, clock)
     solve_by, route_by = stage_deadlines(deadline, data, routes=True)
     assert solve_by is not None and route_by is not None
-    assert solve_by.left_s() == pytest.approx(60.0 - 1.01)
-    assert route_by.left_s() == pytest.approx(60.0 - 1.01 / 2)
+    assert solve_by.left_s() == pytest.approx(60.0 - full)
+    assert route_by.left_s() == pytest.approx(60.0 - (1 - ROUTES_SHARE_OF_RESERVE) * full)
     alone, _ = stage_deadlines(deadline, data, routes=False)
     assert alone is not None and alone.left_s() == route_by.left_s()
     assert stage_deadlines(None, data, routes=True) == (None, None)
@@ -161,7 +169,7 @@ def test_a_busy_block_is_interrupted_at_the_deadline_and_the_handler_comes_back(
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
-def test_off_the_main_thread_a_block_runs_to_its_end_then_raises_if_late() -> None:
+def test_off_the_main_thread_a_block_runs_to_its_end_and_the_next_check_stops_the_run() -> None:
     clock = FakeClock()
     deadline = Deadline.after(1.0, clock)
     outcome: list[BaseException | str] = []
@@ -171,6 +179,7 @@ def test_off_the_main_thread_a_block_runs_to_its_end_then_raises_if_late() -> No
             with interrupt_at(deadline, "prepare"):
                 clock.advance(2.0)
                 outcome.append("ran to its end")
+            deadline.check("prepare")
         except TimeLimitReached as error:
             outcome.append(error)
 
@@ -261,7 +270,7 @@ def test_the_engine_raises_when_the_solve_gets_no_time(small: Path, monkeypatch:
     assert (caught.value.stage, caught.value.status) == ("solve", "error")
 
 
-def test_a_plan_found_before_the_limit_is_routed_with_what_is_left(
+def test_a_plan_found_with_no_time_left_for_routes_comes_without_them_and_says_so(
     small: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = FakeClock()
@@ -272,8 +281,37 @@ def test_a_plan_found_before_the_limit_is_routed_with_what_is_left(
     assert plan.status == "feasible"
     assert plan.kpis.people_vaccinated == 500
     assert [part.key for part in plan.solver.message] == ["solver_time_limit_no_cost"]
-    assert plan.routes.team_days, "routes are planned even with no time left"
-    assert plan.routes.warnings[-1].key == "warning_routes_time_limit"
+    assert not plan.routes.team_days
+    assert [part.key for part in plan.routes.warnings] == ["warning_routes_skipped_time_limit"]
+
+
+def test_routes_still_running_at_their_deadline_are_dropped_and_the_plan_says_so(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    deadline = Deadline.after(20.0, clock)
+    solve = solve_model
+
+    def solve_then_leave_a_moment(*args: Any, **kwargs: Any) -> Any:
+        outcome = solve(*args, **kwargs)
+        clock.advance(deadline.left_s() - 0.05 - (1 - ROUTES_SHARE_OF_RESERVE) * reserve_s(data, 20.0))
+        return outcome
+
+    def endless_routes(*_args: Any) -> Any:
+        safety = time.monotonic() + 60.0  # the test fails rather than hangs
+        while time.monotonic() < safety:
+            sum(range(1000))
+        raise AssertionError("the routes were not interrupted")
+
+    data = validate(small)
+    monkeypatch.setattr(engine, "solve_model", solve_then_leave_a_moment)
+    monkeypatch.setattr(engine, "plan_routes", endless_routes)
+    plan = planner.plan(small, deadline=deadline).plan
+    assert plan.status == "optimal"
+    assert plan.kpis.people_vaccinated == 500
+    assert not plan.routes.team_days and not plan.routes.deliveries
+    assert [part.key for part in plan.routes.warnings] == ["warning_routes_skipped_time_limit"]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def test_the_engine_stops_before_preparing_when_the_deadline_has_passed(small: Path) -> None:
