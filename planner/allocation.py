@@ -1336,6 +1336,9 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
         self.interrupted = False
         self.timed_out = False
         self._last_report = -math.inf
+        #: HiGHS's time when it first called back (its presolve and root LP done): before then it
+        #: does not check its limits, so a run given less than this overruns by the difference.
+        self.first_check_s: float | None = None
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802  # PuLP's name
         """Load ``lp`` into ``lp.solverModel``; same model and indices as PuLP's, in array calls.
@@ -1404,6 +1407,8 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
         highs.run()
 
     def _on_interrupt(self, event: Any, sign: float) -> None:
+        if self.first_check_s is None:
+            self.first_check_s = float(event.data_out.running_time)
         if self.deadline is not None and self.deadline.passed():
             self.timed_out = True
             event.data_in.user_interrupt = True
@@ -1503,6 +1508,7 @@ class _StageRun:
     interrupted: bool
     timed_out: bool = False
     overhead_s: float = 0.0
+    first_check_s: float | None = None
 
 
 #: A stage that the run's deadline leaves less time than this is not started (loading the model
@@ -1524,15 +1530,17 @@ def _run(
     abs_gap: float | None = None,
     deadline: Deadline | None = None,
     share: float = 1.0,
+    least_s: float = MIN_STAGE_S,
 ) -> _StageRun:
     """Run the solver on ``problem`` for at most ``time_limit_s`` and ``share`` of what ``deadline`` leaves.
 
     The run counts as stopped by the time limit (``timed_out``) when the deadline set its limit (or
-    interrupted it) and it proved nothing.
+    interrupted it) and it proved nothing. A run the deadline leaves less than ``least_s`` is not
+    started: it would overrun (HiGHS presolves before it first checks its limit) and find nothing.
     """
     limit_s = stage_limit(time_limit_s, deadline, share)
     by_deadline = deadline is not None and (time_limit_s is None or (limit_s or 0.0) < time_limit_s)
-    if by_deadline and (limit_s or 0.0) < MIN_STAGE_S:
+    if by_deadline and (limit_s or 0.0) < max(least_s, MIN_STAGE_S):
         return _StageRun("error", 0.0, False, timed_out=True)
     solver = _make_solver(settings, limit_s, gap, stage, start, monitor, abs_gap, deadline)
     begin = time.perf_counter()
@@ -1546,7 +1554,8 @@ def _run(
     timed_out = bool(getattr(solver, "timed_out", False)) or (by_deadline and status in ("feasible", "error"))
     solver_model = getattr(problem, "solverModel", None)
     solver_s = solver_model.getRunTime() if isinstance(solver_model, highspy.Highs) else seconds
-    return _StageRun(status, seconds, interrupted, timed_out, max(0.0, seconds - solver_s))
+    first_check_s = getattr(solver, "first_check_s", None)
+    return _StageRun(status, seconds, interrupted, timed_out, max(0.0, seconds - solver_s), first_check_s)
 
 
 def _bound_and_gap(
@@ -1580,8 +1589,9 @@ def _run_with_people_held(
     monitor: SolveMonitor | None,
     time_limit_s: float | None,
     deadline: Deadline | None = None,
-) -> tuple[_StageRun, dict[str, float]] | None:
-    """Minimise cost with every ``y`` at least its value in ``values``; None if no plan was found.
+    least_s: float = MIN_STAGE_S,
+) -> tuple[_StageRun, dict[str, float] | None]:
+    """Minimise cost with every ``y`` at least its value in ``values``; the run, and its plan if it found one.
 
     The bounds are restored afterwards, so the model is unchanged.
     """
@@ -1599,12 +1609,13 @@ def _run_with_people_held(
             monitor,
             settings.cost_abs_gap_usd,
             deadline,
+            least_s=least_s,
         )
     finally:
         for y, low in held.items():
             y.lowBound = low
     if run.status not in ("optimal", "feasible"):
-        return None
+        return run, None
     return run, _solution(model.problem)
 
 
@@ -1813,17 +1824,24 @@ def solve_model(
     first_values = values
     budget_s = stage_limit(settings.cost_time_limit_s, cost_by)
     # A first pass with every group's people held at the coverage plan's finds a good plan fast (the
-    # model then presolves to team-days, vials and trips); the whole cost stage starts from it.
-    people_run = _run_with_people_held(
-        model, settings, values, monitor, None if budget_s is None else budget_s / 2, cost_by
+    # model then presolves to team-days, vials and trips); the whole cost stage starts from it. Under a
+    # deadline, each pass needs at least the time HiGHS took to first check its limit in the run before.
+    people_run, people_values = _run_with_people_held(
+        model,
+        settings,
+        values,
+        monitor,
+        None if budget_s is None else budget_s / 2,
+        cost_by,
+        first.first_check_s or MIN_STAGE_S,
     )
-    if people_run is not None and people_run[0].interrupted:
-        second, found = people_run
+    if people_run.interrupted and people_values is not None:
+        second, found = people_run, people_values
     else:
-        start = values if people_run is None else _cheaper(cost, people_run[1], values)
-        left_s = (
-            None if budget_s is None else max(0.1, budget_s - (people_run[0].seconds if people_run else 0))
-        )
+        start = values if people_values is None else _cheaper(cost, people_values, values)
+        # A first pass that found nothing leaves the whole budget (as before); the deadline still binds.
+        spent_s = people_run.seconds if people_values is not None else 0.0
+        left_s = None if budget_s is None else max(0.1, budget_s - spent_s)
         second = _run(
             problem,
             settings,
@@ -1834,11 +1852,12 @@ def solve_model(
             monitor,
             settings.cost_abs_gap_usd,
             cost_by,
+            least_s=(people_run.first_check_s or 0.0) + people_run.overhead_s,
         )
         found = _solution(problem) if second.status in ("optimal", "feasible") else start
-        if people_run is not None:
-            found = _cheaper(cost, found, people_run[1])
-            second = replace(second, seconds=second.seconds + people_run[0].seconds)
+        if people_values is not None:
+            found = _cheaper(cost, found, people_values)
+            second = replace(second, seconds=second.seconds + people_run.seconds)
     cost_gap = None
     if second.status in ("optimal", "feasible"):
         _, cost_gap = _bound_and_gap(problem, second.status, float(pulp.value(problem.objective) or 0.0))
