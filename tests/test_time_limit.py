@@ -255,6 +255,22 @@ def test_a_stage_the_deadline_leaves_no_time_is_not_started_and_the_plan_says_wh
     assert [part.key for part in outcome.message_parts] == ["solver_time_limit_no_cost"]
 
 
+def test_a_run_the_deadline_leaves_less_than_its_least_time_is_not_started(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    deadline = Deadline.after(3.0, clock)
+    calls = record_solver_limits(monkeypatch, deadline, clock, spend_s=0.0)
+    model = build_model(validate(small))
+    settings = load_scenario(small).solver
+    skipped = allocation._run(model.problem, settings, 10.0, 0.0, "cost", deadline=deadline, least_s=5.0)
+    assert (skipped.status, skipped.timed_out, skipped.seconds, calls) == ("error", True, 0.0, [])
+    # Its own limit below the time left: the deadline does not bind, so the least time does not either.
+    ran = allocation._run(model.problem, settings, 2.0, 0.0, "coverage", deadline=deadline, least_s=5.0)
+    assert ran.status == "optimal" and not ran.timed_out
+    assert [(stage, limit_s) for stage, limit_s, _ in calls] == [("coverage", 2.0)]
+
+
 def test_the_engine_raises_when_the_solve_gets_no_time(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = FakeClock()
     deadline = Deadline.after(20.0, clock)
