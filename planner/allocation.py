@@ -1514,9 +1514,6 @@ class _StageRun:
 #: A stage that the run's deadline leaves less time than this is not started (loading the model
 #: into the solver alone takes longer); it counts as stopped by the time limit.
 MIN_STAGE_S = 0.05
-#: Share of the time left that the coverage stage may use when a cost stage follows it: the cost
-#: stage starts from the coverage plan and needs seconds, not minutes, to cut its logistics.
-COVERAGE_SHARE_OF_TIME_LEFT = 0.8
 
 
 def _run(
@@ -1529,16 +1526,15 @@ def _run(
     monitor: SolveMonitor | None = None,
     abs_gap: float | None = None,
     deadline: Deadline | None = None,
-    share: float = 1.0,
     least_s: float = MIN_STAGE_S,
 ) -> _StageRun:
-    """Run the solver on ``problem`` for at most ``time_limit_s`` and ``share`` of what ``deadline`` leaves.
+    """Run the solver on ``problem`` for at most ``time_limit_s`` and the time ``deadline`` leaves.
 
     The run counts as stopped by the time limit (``timed_out``) when the deadline set its limit (or
     interrupted it) and it proved nothing. A run the deadline leaves less than ``least_s`` is not
     started: it would overrun (HiGHS presolves before it first checks its limit) and find nothing.
     """
-    limit_s = stage_limit(time_limit_s, deadline, share)
+    limit_s = stage_limit(time_limit_s, deadline)
     by_deadline = deadline is not None and (time_limit_s is None or (limit_s or 0.0) < time_limit_s)
     if by_deadline and (limit_s or 0.0) < max(least_s, MIN_STAGE_S):
         return _StageRun("error", 0.0, False, timed_out=True)
@@ -1660,21 +1656,18 @@ def _coverage_stage(
     monitor: SolveMonitor | None,
     objective: Callable[[bool], Any],
     deadline: Deadline | None = None,
-    share: float = 1.0,
 ) -> tuple[_StageRun, dict[str, float] | None]:
     """Maximise ``objective(floors)``; with equity floors, first without them, then with them.
 
     The plan without floors says what the floors cost, and is the plan when it meets them. Returns
     the run (its solution is in the problem's variables) and the plan without floors when the floors
-    changed it (else None). Each run gets at most ``share`` of the time ``deadline`` leaves.
+    changed it (else None). Each run gets at most the time ``deadline`` leaves.
     """
     problem = model.problem
     limit_s = settings.time_limit_s
 
     def run(limit_s: float | None, start: Mapping[str, float] | None) -> _StageRun:
-        return _run(
-            problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor, None, deadline, share
-        )
+        return _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor, None, deadline)
 
     if not model.floor_short:
         problem.setObjective(objective(False))
@@ -1739,11 +1732,12 @@ def solve_model(
         skips the cost stage if cancelled during coverage); its message says it was stopped.
     deadline
         When the solve must be over (the run's time limit less what follows the solve). Every stage
-        gets at most its own limit and the time left: the coverage stage at most
-        :data:`COVERAGE_SHARE_OF_TIME_LEFT` of it when a cost stage follows, the cost stage the rest.
-        HiGHS is interrupted at the deadline; what it found by then is kept, with its status, bound
-        and gap, and a message that the time limit stopped it. A stage left less than
-        :data:`MIN_STAGE_S` is not started. ``timed_out`` says that the deadline stopped the search.
+        gets at most its own limit and the time left; the cost stage runs only after a coverage stage
+        that ended before the deadline, each of its passes with at least the time HiGHS took to
+        first check its limit in the pass before (less, and it would overrun). HiGHS is interrupted
+        at the deadline; what it found by then is kept, with its status, bound and gap, and a
+        message that the time limit stopped it. A stage left less than :data:`MIN_STAGE_S` is not
+        started. ``timed_out`` says that the deadline stopped the search.
     """
     objective_settings = model.data.inputs.scenario.objective
     problem = model.problem
@@ -1772,7 +1766,6 @@ def solve_model(
             monitor,
             lambda floors: value_expression(model, floors),
             deadline,
-            COVERAGE_SHARE_OF_TIME_LEFT,
         )
     status, seconds = first.status, first.seconds
     if status not in ("optimal", "feasible"):
@@ -1795,7 +1788,9 @@ def solve_model(
     coverage_message = "solver_time_limit_coverage" if first.timed_out else None
     # Each cost-stage run needs about the coverage run's time off the solver's clock on top of its limit.
     cost_by = None if deadline is None else deadline.earlier_by(first.overhead_s)
-    no_time_for_cost = cost_by is not None and cost_by.left_s() < MIN_STAGE_S
+    # A coverage stage the deadline cut is a model too big for the time: the cost stage's presolve,
+    # which does not check the time (70 s at national scale against a 2.5 s limit), would overrun it.
+    no_time_for_cost = cost_by is not None and (first.timed_out or cost_by.left_s() < MIN_STAGE_S)
     if first.interrupted or weighted or no_time_for_cost:
         stopped: str | None = coverage_message
         if first.interrupted:

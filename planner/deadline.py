@@ -96,9 +96,9 @@ class Deadline:
         """The deadline ``reserve_s`` seconds earlier: when a stage must end to leave the rest that time."""
         return Deadline(self.at_s - reserve_s, self.limit_s, self.clock)
 
-    def limit(self, own_s: float | None, share: float = 1.0) -> float:
-        """A stage's time limit: its own (None: none) and at most ``share`` of the time left."""
-        left_s = share * self.left_s()
+    def limit(self, own_s: float | None) -> float:
+        """A stage's time limit: its own (None: none), at most the time left."""
+        left_s = self.left_s()
         return left_s if own_s is None else min(own_s, left_s)
 
     def check(self, stage: str, status: str | None = None) -> None:
@@ -113,9 +113,9 @@ class Deadline:
             raise TimeLimitReached(stage, self.limit_s, status)
 
 
-def stage_limit(own_s: float | None, deadline: Deadline | None, share: float = 1.0) -> float | None:
-    """A stage's time limit: its own (``own_s``, None: none), at most ``share`` of what is left."""
-    return own_s if deadline is None else deadline.limit(own_s, share)
+def stage_limit(own_s: float | None, deadline: Deadline | None) -> float | None:
+    """A stage's time limit: its own (``own_s``, None: none), at most what ``deadline`` leaves."""
+    return own_s if deadline is None else deadline.limit(own_s)
 
 
 @contextmanager

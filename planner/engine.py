@@ -72,7 +72,7 @@ RESERVE_BASE_S = 1.0
 RESERVE_PER_SITE_S = 0.025
 #: Most of the run's time limit the reserve may take: a short limit on a big instance still leaves
 #: the solve time to find a plan, and the routes then get what is left (possibly nothing).
-RESERVE_MAX_SHARE = 0.25
+RESERVE_MAX_SHARE = 0.5
 #: The share of the reserve for the plan's tables, the routes and their logistics figures; the rest
 #: is for writing the files.
 ROUTES_SHARE_OF_RESERVE = 0.75

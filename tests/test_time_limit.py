@@ -95,14 +95,14 @@ def test_an_earlier_deadline_keeps_the_run_limit_and_the_clock() -> None:
     assert solve_by.passed() and not deadline.passed()
 
 
-def test_a_stage_limit_is_its_own_or_its_share_of_the_time_left_whichever_is_less() -> None:
+def test_a_stage_limit_is_its_own_or_the_time_left_whichever_is_less() -> None:
     clock = FakeClock()
     deadline = Deadline.after(10.0, clock)
     assert stage_limit(30.0, None) == 30.0
     assert stage_limit(None, None) is None
     assert stage_limit(30.0, deadline) == 10.0
     assert stage_limit(4.0, deadline) == 4.0
-    assert stage_limit(None, deadline, share=0.8) == 8.0
+    assert stage_limit(None, deadline) == 10.0
     clock.advance(11.0)
     assert stage_limit(30.0, deadline) == 0.0
 
@@ -234,7 +234,7 @@ def test_no_stage_gets_more_than_the_time_left(
         assert limit_s is not None and 0 < limit_s <= left_s, (stage, limit_s, left_s)
     stage, limit_s, left_s = calls[0]
     assert (stage, left_s) == ("coverage", 20.0)
-    assert limit_s == pytest.approx(0.8 * 20.0)
+    assert limit_s == pytest.approx(20.0)
     assert outcome.status in ("optimal", "feasible")
     assert outcome.values
 
