@@ -26,11 +26,13 @@ plan always exists; the named shortfall variables say where it falls short.
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal, Protocol
@@ -38,6 +40,7 @@ from typing import Any, Literal, Protocol
 import highspy
 import numpy as np
 import pulp
+from scipy.sparse import csr_matrix
 
 from models import PlanStatus, SolverSettings
 from models.messages import ReasonPart
@@ -183,8 +186,23 @@ class AllocationData:
 
     def reachable(self, site_id: str, antigen: str) -> float:
         """Reachable people of a site that ``antigen`` targets."""
-        demand = self.demands[site_id]
-        return sum(demand.reachable(g) for g in self.inputs.vaccines[antigen].target_groups)
+        key = (site_id, antigen)
+        if key not in self._reachable:
+            demand = self.demands[site_id]
+            self._reachable[key] = sum(
+                demand.reachable(g) for g in self.inputs.vaccines[antigen].target_groups
+            )
+        return self._reachable[key]
+
+    @cached_property
+    def _reachable(self) -> dict[tuple[str, str], float]:
+        """:meth:`reachable` by (site, antigen), filled as asked: the model asks for each many times."""
+        return {}
+
+    @cached_property
+    def _max_vials(self) -> dict[tuple[str, str], int]:
+        """:meth:`max_vials` by (site, antigen), filled as asked."""
+        return {}
 
     @property
     def buffer_at_sites(self) -> bool:
@@ -198,6 +216,12 @@ class AllocationData:
         where opened vials are discarded after each session, at least one vial for every session the
         site can have.
         """
+        key = (site_id, antigen)
+        if key not in self._max_vials:
+            self._max_vials[key] = self._count_max_vials(site_id, antigen)
+        return self._max_vials[key]
+
+    def _count_max_vials(self, site_id: str, antigen: str) -> int:
         vaccine = self.inputs.vaccines[antigen]
         doses = vaccine.doses_per_person * vaccine.wastage_factor * self.reachable(site_id, antigen)
         if self.buffer_at_sites:
@@ -231,7 +255,14 @@ class AllocationData:
 
     def max_sessions(self, site_id: str) -> int:
         """Most sessions (team-days) a site can have: every linked pool's team-days."""
-        return sum(self.inputs.pools[p].teams * self.days for p, _link in self.links_by_site.get(site_id, []))
+        return self._max_sessions.get(site_id, 0)
+
+    @cached_property
+    def _max_sessions(self) -> dict[str, int]:
+        return {
+            s: sum(self.inputs.pools[p].teams * self.days for p, _link in links)
+            for s, links in self.links_by_site.items()
+        }
 
     def session_people(self, site_id: str, antigen: str) -> float:
         """Most people one session at a site can give ``antigen``: ``c[s,a]`` of the session rule.
@@ -251,12 +282,24 @@ class AllocationData:
                 min(1.0, link.session_s / (3600.0 * inputs.hours_open(site_id))) for _p, link in links
             )
             return min(reachable, reachable / inputs.days_open(site_id) * presence)
-        demand = self.demands[site_id]
-        everyone = sum(demand.reachable(g) for g in targeted_groups(inputs))
+        everyone, package = self._package(site_id)
         share = reachable / everyone if everyone > 0 else 0.0
-        # People a full team-day serves when each reachable person gets every antigen they are due.
-        package = package_factor(inputs, everyone, {a: self.reachable(site_id, a) for a in inputs.vaccines})
         return min(reachable, max(link.people_per_day for _p, link in links) * package * share)
+
+    def _package(self, site_id: str) -> tuple[float, float]:
+        """A site's reachable people (any antigen) and the package factor of a team-day there (memoised)."""
+        if site_id not in self._packages:
+            inputs = self.inputs
+            demand = self.demands[site_id]
+            everyone = sum(demand.reachable(g) for g in targeted_groups(inputs))
+            # People a full team-day serves when each reachable person gets every antigen they are due.
+            reachable = {a: self.reachable(site_id, a) for a in inputs.vaccines}
+            self._packages[site_id] = (everyone, package_factor(inputs, everyone, reachable))
+        return self._packages[site_id]
+
+    @cached_property
+    def _packages(self) -> dict[str, tuple[float, float]]:
+        return {}
 
 
 def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: float) -> TeamLink | None:
@@ -437,12 +480,206 @@ def supply_pairs(
     return own | outside, outside
 
 
+Term = tuple[pulp.LpVariable, float]
+
+
+class ConstraintRows:
+    """Constraint rows kept as sparse arrays over the model's columns instead of PuLP constraints.
+
+    PuLP builds a constraint as a chain of ``LpAffineExpression`` objects (a copy per ``+``, a dict
+    entry per term, a name check per ``problem +=``), and loading them into HiGHS walks every term
+    again: on the national instance (140,000 rows) the rows took about 5 of the build's 5.8 CPU seconds
+    and the load 1.1 s more. Here a row is a few list extends; :meth:`matrix` turns them into one CSR
+    matrix that HiGHS loads in one call (:meth:`_HighsWithStart.buildSolverModel`): 1.7 s and 0.4 s.
+    :meth:`constraints` rebuilds them as PuLP constraints, for CBC and for code that reads rows.
+    """
+
+    def __init__(self) -> None:
+        self.columns: list[pulp.LpVariable] = []
+        #: Column of each variable, by ``id``: a PuLP name is a property call, too slow per term.
+        self.column_of: dict[int, int] = {}
+        self.names: list[str] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+        # Terms of rows added since :meth:`matrix` last folded them into ``_matrix``.
+        self._row: list[int] = []
+        self._column: list[int] = []
+        self._coefficient: list[float] = []
+        self._matrix: csr_matrix | None = None
+        self._row_of: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def add_column(self, variable: pulp.LpVariable) -> None:
+        """Give ``variable`` the next column."""
+        self.column_of[id(variable)] = len(self.columns)
+        self.columns.append(variable)
+
+    def add(
+        self, name: str, terms: Iterable[Term], lower: float = -math.inf, upper: float = math.inf
+    ) -> None:
+        """Add the row ``lower <= sum(coefficient * variable) <= upper`` (a term may repeat: they add up)."""
+        terms = list(terms)
+        column_of = self.column_of
+        self._row.extend([len(self.names)] * len(terms))
+        self._column.extend([column_of[id(variable)] for variable, _ in terms])
+        self._coefficient.extend([coefficient for _, coefficient in terms])
+        self.names.append(name)
+        self.lower.append(lower)
+        self.upper.append(upper)
+
+    def matrix(self) -> csr_matrix:
+        """The rows as a CSR matrix over :attr:`columns`: repeated terms summed, zeros dropped.
+
+        Built once and kept (the term lists are freed): each solve stage loads the same matrix.
+        """
+        shape = (len(self.names), len(self.columns))
+        if self._matrix is not None and not self._row and self._matrix.shape == shape:
+            return self._matrix
+        matrix = csr_matrix(
+            (
+                np.asarray(self._coefficient, dtype=np.float64),
+                (np.asarray(self._row, dtype=np.int64), np.asarray(self._column, dtype=np.int64)),
+            ),
+            shape=shape,
+        )
+        self._row, self._column, self._coefficient = [], [], []
+        if self._matrix is not None:
+            self._matrix.resize(shape)
+            matrix = matrix + self._matrix
+        matrix.sum_duplicates()
+        matrix.eliminate_zeros()
+        self._matrix = matrix
+        return matrix
+
+    def activity(self, values: Mapping[str, float]) -> np.ndarray:
+        """Each row's sum of coefficient times value, at ``values`` by variable name (0 where absent)."""
+        x = np.fromiter((values.get(v.name, 0.0) for v in self.columns), np.float64, len(self.columns))
+        activity: np.ndarray = self.matrix() @ x
+        return activity
+
+    def hold(self, values: Mapping[str, float], tolerance: float) -> bool:
+        """Every row holds at ``values``, each bound loosened by ``tolerance * max(1, |bound|)``.
+
+        The check of :func:`planner.starts.repaired_start` on PuLP constraints, in one matrix product.
+        """
+        activity = self.activity(values)
+        lower, upper = np.asarray(self.lower), np.asarray(self.upper)
+        above = activity >= lower - tolerance * np.maximum(1.0, np.abs(lower))
+        below = activity <= upper + tolerance * np.maximum(1.0, np.abs(upper))
+        return bool(np.all(above & below))
+
+    def constraint(self, name: str) -> pulp.LpConstraint | None:
+        """The row named ``name`` as a PuLP constraint, or None if there is none."""
+        if len(self._row_of) != len(self.names):
+            self._row_of = {row_name: row for row, row_name in enumerate(self.names)}
+        row = self._row_of.get(name)
+        if row is None:
+            return None
+        matrix = self.matrix()
+        span = slice(matrix.indptr[row], matrix.indptr[row + 1])
+        return self._constraint(row, matrix.indices[span], matrix.data[span])
+
+    def constraints(self) -> list[pulp.LpConstraint]:
+        """Every row as a PuLP constraint (``==``, ``<=`` or ``>=``; no row here has two finite sides)."""
+        matrix = self.matrix()
+        return [
+            self._constraint(
+                i,
+                matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]],
+                matrix.data[matrix.indptr[i] : matrix.indptr[i + 1]],
+            )
+            for i in range(len(self.names))
+        ]
+
+    def _constraint(self, row: int, columns: np.ndarray, coefficients: np.ndarray) -> pulp.LpConstraint:
+        expression = pulp.LpAffineExpression(
+            [
+                (self.columns[j], float(c))
+                for j, c in zip(columns.tolist(), coefficients.tolist(), strict=True)
+            ]
+        )
+        lower, upper, name = self.lower[row], self.upper[row], self.names[row]
+        if lower == upper:
+            return pulp.LpConstraint(expression, pulp.LpConstraintEQ, name, upper)
+        if lower == -math.inf:
+            return pulp.LpConstraint(expression, pulp.LpConstraintLE, name, upper)
+        if upper == math.inf:
+            return pulp.LpConstraint(expression, pulp.LpConstraintGE, name, lower)
+        msg = f"row {name} has two finite sides ({lower}, {upper}): PuLP holds no ranged constraint"
+        raise ValueError(msg)
+
+
+class ArrayProblem(pulp.LpProblem):  # type: ignore[misc]  # pulp is untyped
+    """A PuLP problem whose constraint families live in :class:`ConstraintRows`, not in PuLP constraints.
+
+    Variables are PuLP's (names, bounds, values: results, starts and explanations read them by name);
+    rows added with ``problem +=`` stay PuLP constraints. :class:`_HighsWithStart` loads the array rows
+    as they are. Another solver (CBC reads PuLP's MPS file) gets them moved into PuLP's constraints
+    first, once (:meth:`materialise`), placed before those added with ``+=``. Code that reads rows
+    (:meth:`constraints`, :meth:`get_constraint_by_name`) gets them as PuLP constraints built on the
+    spot, which leaves the array rows in place for the next HiGHS load.
+    """
+
+    def __init__(self, name: str, sense: int) -> None:
+        super().__init__(name, sense)
+        self.rows = ConstraintRows()
+
+    def add_column(
+        self, name: str, low: float | None = None, up: float | None = None, integer: bool = False
+    ) -> pulp.LpVariable:
+        """A new variable of this problem with its column in :attr:`rows`."""
+        variable = self.add_variable(name, low, up, cat=pulp.LpInteger if integer else pulp.LpContinuous)
+        # PuLP finds a problem's variables in its constraints and objective; array rows are neither.
+        self._register_variable(variable)
+        self.rows.add_column(variable)
+        return variable
+
+    def materialise(self) -> None:
+        """Move the array rows into PuLP's constraints (before those already there); no-op when done."""
+        if not len(self.rows):
+            return
+        later: dict[str, pulp.LpConstraint] = dict(self._constraints)  # type: ignore[has-type]  # pulp
+        self._constraints = {}
+        for constraint in self.rows.constraints():
+            self.addConstraint(constraint)
+        self._constraints.update(later)
+        columns = self.rows.columns
+        self.rows = ConstraintRows()
+        for variable in columns:
+            self.rows.add_column(variable)
+
+    def numConstraints(self) -> int:  # noqa: N802  # PuLP's name
+        """Rows: the array rows and PuLP's constraints."""
+        return len(self.rows) + int(super().numConstraints())
+
+    @property
+    def constraints(self) -> Callable[[], list[pulp.LpConstraint]]:
+        """Called (PuLP 4's form): every row as a PuLP constraint, the array rows first (built anew).
+
+        The array rows' constraints are copies: changing one leaves the model as it is.
+        """
+        return lambda: [*self.rows.constraints(), *self._constraints.values()]
+
+    def get_constraint_by_name(self, name: str) -> pulp.LpConstraint | None:
+        """The row named ``name`` as a PuLP constraint (a copy for an array row), or None."""
+        found: pulp.LpConstraint | None = super().get_constraint_by_name(name)
+        return self.rows.constraint(name) if found is None else found
+
+    def solve(self, solver: Any = None, **kwargs: Any) -> Any:
+        """Solve with ``solver``: array rows as they are for our HiGHS, as PuLP constraints for others."""
+        if not isinstance(solver, _HighsWithStart):
+            self.materialise()
+        return super().solve(solver, **kwargs)
+
+
 @dataclass
 class AllocationModel:
     """The PuLP problem and its variables, by index."""
 
     data: AllocationData
-    problem: pulp.LpProblem
+    problem: ArrayProblem
     y: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
     short: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
     reach: dict[tuple[str, str], pulp.LpVariable] = field(default_factory=dict)
@@ -463,14 +700,21 @@ class AllocationModel:
     floor_short: dict[tuple[str, str, str], pulp.LpVariable] = field(default_factory=dict)
     #: :func:`cost_terms`, built once: the solve and the plan's cost breakdown both read them.
     cost_terms: dict[str, Any] | None = None
+    #: :func:`_coverage_terms`, weighed once.
+    coverage_terms: list[Term] | None = None
+    #: Leave out the variables :func:`workable_sites` proves idle (False: every one, to compare).
+    prune: bool = True
 
 
 def add_variables(model: AllocationModel) -> None:
-    """Create the variables, only where they can be non-zero (sparse).
+    """Create the variables, only where they can be non-zero (sparse) and only those that can matter.
 
     Names use positional indices, never ids, so that no two names can collide after PuLP's rewriting.
+    Team-days ``n`` and vials ``v`` (with their trips ``z`` and links ``u``) are left out where
+    :func:`workable_sites` proves them idle in some optimal plan.
     """
     data, problem = model.data, model.problem
+    workable = workable_sites(data) if model.prune else frozenset(data.demands)
     inputs = data.inputs
     site_ix = {s: i for i, s in enumerate(inputs.sites)}
     antigen_ix = {a: i for i, a in enumerate(inputs.vaccines)}
@@ -483,43 +727,76 @@ def add_variables(model: AllocationModel) -> None:
             for g in vaccine.target_groups:
                 upper = demand.reachable(g)
                 if upper > 0:
-                    model.y[s, g, a] = problem.add_variable(
+                    model.y[s, g, a] = problem.add_column(
                         f"y_{site_ix[s]}_{group_ix[g]}_{antigen_ix[a]}", 0, upper
                     )
             if any((s, g, a) in model.y for g in vaccine.target_groups):
-                model.short[s, a] = problem.add_variable(f"short_{site_ix[s]}_{antigen_ix[a]}", 0)
+                model.short[s, a] = problem.add_column(f"short_{site_ix[s]}_{antigen_ix[a]}", 0)
         for g in groups:
             if any((s, g, a) in model.y for a in inputs.vaccines):
-                model.reach[s, g] = problem.add_variable(
+                model.reach[s, g] = problem.add_column(
                     f"reach_{site_ix[s]}_{group_ix[g]}", 0, demand.reachable(g)
                 )
     for p, s in data.team_links:
+        if s not in workable and inputs.post_of(p) != s:
+            continue
         upper = inputs.pools[p].teams * data.days
-        model.n[p, s] = problem.add_variable(f"n_{pool_ix[p]}_{site_ix[s]}", 0, upper, cat="Integer")
+        model.n[p, s] = problem.add_column(f"n_{pool_ix[p]}_{site_ix[s]}", 0, upper, integer=True)
         if data.team_links[p, s].is_trip:
-            model.m[p, s] = problem.add_variable(f"m_{pool_ix[p]}_{site_ix[s]}", 0, upper, cat="Integer")
+            model.m[p, s] = problem.add_column(f"m_{pool_ix[p]}_{site_ix[s]}", 0, upper, integer=True)
     for d, s in data.supply_links:
+        if s not in workable:
+            continue
         for a in data.holdable[d]:
             if (s, a) in model.short:
-                model.v[d, s, a] = problem.add_variable(
-                    f"v_{store_ix[d]}_{site_ix[s]}_{antigen_ix[a]}", 0, data.max_vials(s, a), cat="Integer"
+                model.v[d, s, a] = problem.add_column(
+                    f"v_{store_ix[d]}_{site_ix[s]}_{antigen_ix[a]}", 0, data.max_vials(s, a), integer=True
                 )
         if any((d, s, a) in model.v for a in data.holdable[d]):
             ds = f"{store_ix[d]}_{site_ix[s]}"
             if (d, s) not in data.carried_only_links:
-                model.z[d, s] = problem.add_variable(f"z_{ds}", 0, _max_trips(model, d, s), cat="Integer")
-            model.u[d, s] = problem.add_variable(f"u_{ds}", 0, 1, cat="Integer")
+                model.z[d, s] = problem.add_column(f"z_{ds}", 0, _max_trips(model, d, s), integer=True)
+            model.u[d, s] = problem.add_column(f"u_{ds}", 0, 1, integer=True)
     _add_buffer_variables(model, site_ix, store_ix, antigen_ix)
     _add_fairness_variables(model, site_ix, antigen_ix)
     for parent, child in data.resupply_links:
         for a in data.holdable[parent]:
-            model.t[parent, child, a] = problem.add_variable(
-                f"t_{store_ix[parent]}_{store_ix[child]}_{antigen_ix[a]}", 0, cat="Integer"
+            model.t[parent, child, a] = problem.add_column(
+                f"t_{store_ix[parent]}_{store_ix[child]}_{antigen_ix[a]}", 0, integer=True
             )
         if data.holdable[parent]:
-            model.zt[parent, child] = problem.add_variable(
-                f"zt_{store_ix[parent]}_{store_ix[child]}", 0, cat="Integer"
+            model.zt[parent, child] = problem.add_column(
+                f"zt_{store_ix[parent]}_{store_ix[child]}", 0, integer=True
             )
+
+
+def workable_sites(data: AllocationData) -> frozenset[str]:
+    """Sites where a team-day or a vial can serve someone: linked to a pool and suppliable with an antigen.
+
+    Elsewhere the model leaves out ``n`` (but for a pool at its post, whose team-days are fixed) and
+    ``v``, ``z``, ``u``; the optimum stays. Why: at a site that no pool reaches, the team-capacity row
+    reads ``base reach + sum min_a y <= 0``, so nobody is vaccinated when a contact or the antigen
+    takes team minutes (the only case pruned); at a site whose antigens no linked store can hold, the
+    dose rows read ``dpp WF sum y <= 0``. People there are 0 in every plan, so a vial sent there, or a
+    team-day worked there, vaccinates nobody: it appears only on the capacity side of rows (carriers,
+    trips, cold chain, stock, team-days) and in the cost, with a cost of at least the resource
+    tie-break. Setting it to 0 keeps every row true and lowers no objective, so every optimum has an
+    optimal twin without it. The shortfalls, people and contacts stay (at 0), so the plan still names
+    what these sites miss.
+    """
+    inputs = data.inputs
+    base = inputs.scenario.campaign.contact_minutes.base
+    minutes = antigen_minutes(inputs)
+    return frozenset(
+        s
+        for s, demand in data.demands.items()
+        if any(
+            (s, a) in data.suppliable
+            and (s in data.links_by_site or (base <= 0 and minutes[a] <= 0))
+            and any(demand.reachable(g) > 0 for g in vaccine.target_groups)
+            for a, vaccine in inputs.vaccines.items()
+        )
+    )
 
 
 def _add_buffer_variables(
@@ -532,7 +809,7 @@ def _add_buffer_variables(
         return
     if data.buffer_at_sites:
         for s, a in model.short:
-            model.buffer_short[s, a] = problem.add_variable(f"bshort_s{site_ix[s]}_{antigen_ix[a]}", 0)
+            model.buffer_short[s, a] = problem.add_column(f"bshort_s{site_ix[s]}_{antigen_ix[a]}", 0)
         return
     holders = (
         set(data.supply_areas.values())
@@ -541,7 +818,7 @@ def _add_buffer_variables(
     )
     for d in sorted(holders):
         for a in sorted({a for (_s, a) in model.short}):
-            model.buffer_short[d, a] = problem.add_variable(f"bshort_d{store_ix[d]}_{antigen_ix[a]}", 0)
+            model.buffer_short[d, a] = problem.add_column(f"bshort_d{store_ix[d]}_{antigen_ix[a]}", 0)
 
 
 def _add_fairness_variables(
@@ -552,7 +829,7 @@ def _add_fairness_variables(
     fairness = data.inputs.scenario.fairness
     for s, a in model.short:
         for k in range(len(fairness.value_steps)):
-            model.excess[s, a, str(k)] = problem.add_variable(f"excess_{site_ix[s]}_{antigen_ix[a]}_{k}", 0)
+            model.excess[s, a, str(k)] = problem.add_column(f"excess_{site_ix[s]}_{antigen_ix[a]}_{k}", 0)
     given = {a for (_s, a) in model.short}
     for f, floor in enumerate(fairness.floors):
         for a in floor.antigens if floor.antigens is not None else tuple(data.inputs.vaccines):
@@ -561,10 +838,10 @@ def _add_fairness_variables(
             groups = equity_groups(data, f, a)
             if len(groups) < 2 and floor.min_coverage <= 0:
                 continue
-            model.floor_best[str(f), a] = problem.add_variable(f"best_{f}_{antigen_ix[a]}", 0, 1)
+            model.floor_best[str(f), a] = problem.add_column(f"best_{f}_{antigen_ix[a]}", 0, 1)
             hard = floor.penalty_per_person is None
             for i, key in enumerate(sorted(groups)):
-                model.floor_short[str(f), a, key] = problem.add_variable(
+                model.floor_short[str(f), a, key] = problem.add_column(
                     f"fshort_{f}_{antigen_ix[a]}_{i}", 0, 0 if hard else None
                 )
 
@@ -585,10 +862,15 @@ def _max_trips(model: AllocationModel, store_id: str, site_id: str) -> int:
     return max(1, math.ceil(litres / model.data.vehicle_capacity_l - 1e-9))
 
 
-def _people_given(model: AllocationModel, site_id: str, antigen: str) -> Any:
-    r"""People of a site given ``antigen``: :math:`\sum_{g \in G(a)} y_{s,g,a}`."""
+def _people_given(model: AllocationModel, site_id: str, antigen: str) -> list[pulp.LpVariable]:
+    r"""The people of a site given ``antigen``: the terms of :math:`\sum_{g \in G(a)} y_{s,g,a}`."""
     groups = model.data.inputs.vaccines[antigen].target_groups
-    return pulp.lpSum(model.y[site_id, g, antigen] for g in groups if (site_id, g, antigen) in model.y)
+    return [model.y[site_id, g, antigen] for g in groups if (site_id, g, antigen) in model.y]
+
+
+def _times(coefficient: float, variables: Iterable[pulp.LpVariable]) -> list[Term]:
+    """The terms of ``coefficient * sum(variables)``."""
+    return [(variable, coefficient) for variable in variables]
 
 
 def _vials_into(model: AllocationModel) -> dict[tuple[str, str], list[pulp.LpVariable]]:
@@ -604,9 +886,12 @@ def add_shortfall_definitions(model: AllocationModel) -> None:
 
     .. math:: \sum_{g \in G(a)} y_{s,g,a} + short_{s,a} = \sum_{g \in G(a)} uptake_s \, target_{s,g}
     """
-    data = model.data
+    data, rows = model.data, model.problem.rows
     for (s, a), short in model.short.items():
-        model.problem += _people_given(model, s, a) + short == data.reachable(s, a), f"shortdef_{short.name}"
+        people = data.reachable(s, a)
+        rows.add(
+            f"shortdef_{short.name}", [*_times(1.0, _people_given(model, s, a)), (short, 1.0)], people, people
+        )
 
 
 def add_contact_constraints(model: AllocationModel) -> None:
@@ -614,8 +899,9 @@ def add_contact_constraints(model: AllocationModel) -> None:
 
     .. math:: y_{s,g,a} \le reach_{s,g} \quad \forall s, g, a
     """
+    rows = model.problem.rows
     for (s, g, _a), y in model.y.items():
-        model.problem += y <= model.reach[s, g], f"contact_{y.name}"
+        rows.add(f"contact_{y.name}", [(y, 1.0), (model.reach[s, g], -1.0)], upper=0.0)
 
 
 def add_team_capacity_constraints(model: AllocationModel) -> None:
@@ -635,21 +921,19 @@ def add_team_capacity_constraints(model: AllocationModel) -> None:
     data = model.data
     base = data.inputs.scenario.campaign.contact_minutes.base
     minutes = antigen_minutes(data.inputs)
-    by_site: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for p, s in model.n:
-        by_site[s].append((p, s))
-    used: dict[str, list[Any]] = defaultdict(list)
+    terms: dict[str, list[Term]] = defaultdict(list)
     for (s, _g), reach in model.reach.items():
-        used[s].append(base * reach)
+        terms[s].append((reach, base))
     for (s, _g, a), y in model.y.items():
         if minutes[a] > 0:
-            used[s].append(minutes[a] * y)
-    for s, spent in used.items():
-        capacity = pulp.lpSum(data.team_links[key].minutes_per_day * model.n[key] for key in by_site[s])
-        capacity -= pulp.lpSum(
-            data.team_links[key].trip_loss_minutes * model.m[key] for key in by_site[s] if key in model.m
-        )
-        model.problem += pulp.lpSum(spent) <= capacity, f"teamcap_{s}"
+            terms[s].append((y, minutes[a]))
+    capacity: dict[str, list[Term]] = defaultdict(list)
+    for key, n in model.n.items():
+        capacity[key[1]].append((n, -data.team_links[key].minutes_per_day))
+    for key, m in model.m.items():
+        capacity[key[1]].append((m, data.team_links[key].trip_loss_minutes))
+    for s, spent in terms.items():
+        model.problem.rows.add(f"teamcap_{s}", spent + capacity[s], upper=0.0)
 
 
 def add_flow_constraints(model: AllocationModel) -> None:
@@ -667,16 +951,17 @@ def add_flow_constraints(model: AllocationModel) -> None:
     """
     data = model.data
     inputs = data.inputs
-    staffed_by_site: dict[str, list[Any]] = defaultdict(list)
+    staffed_by_site: dict[str, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
     for (p, s), n in model.n.items():
         # An outreach team there for 4 h of a post's 12 h catches a third of the day's travellers.
         share = min(1.0, data.team_links[p, s].session_s / (3600.0 * inputs.hours_open(s)))
-        staffed_by_site[s].append(share * n)
+        staffed_by_site[s].append((n, share))
     for (s, g), reach in model.reach.items():
         if not inputs.is_flow(s):
             continue
         per_day = data.demands[s].reachable(g) / inputs.days_open(s)
-        model.problem += reach <= per_day * pulp.lpSum(staffed_by_site[s]), f"flow_{reach.name}"
+        staffed = [(n, -per_day * share) for n, share in staffed_by_site[s]]
+        model.problem.rows.add(f"flow_{reach.name}", [(reach, 1.0), *staffed], upper=0.0)
 
 
 #: The name of :func:`add_flow_constraints` before transit centres (issue 11): border posts only.
@@ -693,7 +978,9 @@ def add_team_day_constraints(model: AllocationModel) -> None:
     for (p, _s), n in model.n.items():
         by_pool[p].append(n)
     for p, variables in by_pool.items():
-        model.problem += pulp.lpSum(variables) <= data.inputs.pools[p].teams * data.days, f"teamdays_{p}"
+        model.problem.rows.add(
+            f"teamdays_{p}", _times(1.0, variables), upper=data.inputs.pools[p].teams * data.days
+        )
 
 
 def add_post_staffing_constraints(model: AllocationModel) -> None:
@@ -708,7 +995,8 @@ def add_post_staffing_constraints(model: AllocationModel) -> None:
     inputs = model.data.inputs
     for (p, s), n in model.n.items():
         if inputs.post_of(p) == s:
-            model.problem += n == inputs.pools[p].teams * inputs.days_open(s), f"post_{p}"
+            days = inputs.pools[p].teams * inputs.days_open(s)
+            model.problem.rows.add(f"post_{p}", [(n, 1.0)], days, days)
 
 
 def add_trip_constraints(model: AllocationModel) -> None:
@@ -719,11 +1007,12 @@ def add_trip_constraints(model: AllocationModel) -> None:
     Together these guarantee the team-days split into ``m`` trips that each fit the cold box's life
     and leave time to work after the drive out and back (see :func:`team_link`).
     """
+    rows = model.problem.rows
     for (p, s), trips in model.m.items():
         link = model.data.team_links[p, s]
         days = model.n[p, s]
-        model.problem += link.min_trip_days * trips <= days, f"tripmin_{trips.name}"
-        model.problem += days <= link.max_trip_days * trips, f"tripmax_{trips.name}"
+        rows.add(f"tripmin_{trips.name}", [(trips, float(link.min_trip_days)), (days, -1.0)], upper=0.0)
+        rows.add(f"tripmax_{trips.name}", [(days, 1.0), (trips, -float(link.max_trip_days))], upper=0.0)
 
 
 def add_dose_constraints(model: AllocationModel) -> None:
@@ -735,12 +1024,9 @@ def add_dose_constraints(model: AllocationModel) -> None:
     vials_in = _vials_into(model)
     for (s, a), short in model.short.items():
         vaccine = data.inputs.vaccines[a]
-        used = _people_given(model, s, a)
-        shipped = pulp.lpSum(vials_in[s, a])
-        model.problem += (
-            vaccine.doses_per_person * vaccine.wastage_factor * used <= vaccine.doses_per_vial * shipped,
-            f"doses_{short.name}",
-        )
+        used = _times(vaccine.doses_per_person * vaccine.wastage_factor, _people_given(model, s, a))
+        shipped = _times(-float(vaccine.doses_per_vial), vials_in[s, a])
+        model.problem.rows.add(f"doses_{short.name}", used + shipped, upper=0.0)
 
 
 def add_stock_constraints(model: AllocationModel) -> None:
@@ -752,12 +1038,10 @@ def add_stock_constraints(model: AllocationModel) -> None:
     data = model.data
     outflow, inflow = _store_flows(model)
     for d, a in sorted(set(outflow) | set(inflow)):
-        dpv = data.inputs.vaccines[a].doses_per_vial
+        dpv = float(data.inputs.vaccines[a].doses_per_vial)
         stock = data.inputs.stock.get((d, a), 0)
-        model.problem += (
-            dpv * pulp.lpSum(outflow[d, a]) <= stock + dpv * pulp.lpSum(inflow[d, a]),
-            f"stock_{d}_{a}",
-        )
+        terms = _times(dpv, outflow[d, a]) + _times(-dpv, inflow[d, a])
+        model.problem.rows.add(f"stock_{d}_{a}", terms, upper=stock)
 
 
 def add_store_cold_chain_constraints(model: AllocationModel) -> None:
@@ -769,17 +1053,18 @@ def add_store_cold_chain_constraints(model: AllocationModel) -> None:
     with ``vol[a]`` the packed litres of one vial and ``pvol[a]`` the packed cm3 of one dose.
     """
     data = model.data
-    inflow: dict[str, list[Any]] = defaultdict(list)
+    inflow: dict[str, list[Term]] = defaultdict(list)
     for (_parent, child, a), t in model.t.items():
-        inflow[child].append(data.vial_volume_l(a) * t)
+        inflow[child].append((t, data.vial_volume_l(a)))
     for d, terms in inflow.items():
-        model.problem += pulp.lpSum(terms) <= data.store_spare_l(d), f"storecold_{d}"
+        model.problem.rows.add(f"storecold_{d}", terms, upper=data.store_spare_l(d))
 
 
-def _litres_shipped_to(model: AllocationModel) -> dict[str, list[Any]]:
-    litres: dict[str, list[Any]] = defaultdict(list)
+def _litres_shipped_to(model: AllocationModel) -> dict[str, list[Term]]:
+    litres: dict[str, list[Term]] = defaultdict(list)
+    volume = {a: model.data.vial_volume_l(a) for a in model.data.inputs.vaccines}
     for (_d, s, a), v in model.v.items():
-        litres[s].append(model.data.vial_volume_l(a) * v)
+        litres[s].append((v, volume[a]))
     return litres
 
 
@@ -793,7 +1078,7 @@ def add_site_cold_chain_constraints(model: AllocationModel) -> None:
     for s, terms in _litres_shipped_to(model).items():
         fridge_l = data.inputs.sites[s].fridge_net_volume_l
         if fridge_l > 0:
-            model.problem += pulp.lpSum(terms) <= fridge_l * refills, f"sitecold_{s}"
+            model.problem.rows.add(f"sitecold_{s}", terms, upper=fridge_l * refills)
 
 
 def add_carrier_constraints(model: AllocationModel) -> None:
@@ -802,11 +1087,11 @@ def add_carrier_constraints(model: AllocationModel) -> None:
     .. math:: \sum_{d,a} vol_a\, v_{d,s,a} \le \sum_{p \in P(s)} carrier_p \, n_{p,s}
     """
     data = model.data
-    carried: dict[str, list[Any]] = defaultdict(list)
+    carried: dict[str, list[Term]] = defaultdict(list)
     for (p, s), n in model.n.items():
-        carried[s].append(data.inputs.pools[p].carrier_net_volume_l * n)
+        carried[s].append((n, -data.inputs.pools[p].carrier_net_volume_l))
     for s, terms in _litres_shipped_to(model).items():
-        model.problem += pulp.lpSum(terms) <= pulp.lpSum(carried[s]), f"carrier_{s}"
+        model.problem.rows.add(f"carrier_{s}", terms + carried[s], upper=0.0)
 
 
 def add_delivery_trip_constraints(model: AllocationModel) -> None:
@@ -823,48 +1108,65 @@ def add_delivery_trip_constraints(model: AllocationModel) -> None:
     site -> store); routing later combines drops of one store into fewer, longer trips, so these trips
     bound the vehicle time needed.
     """
-    data = model.data
-    litres: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    data, rows = model.data, model.problem.rows
+    volume = {a: data.vial_volume_l(a) for a in data.inputs.vaccines}
+    litres: dict[tuple[str, str], list[Term]] = defaultdict(list)
     for (d, s, a), v in model.v.items():
-        litres[d, s].append(data.vial_volume_l(a) * v)
-    carried: dict[tuple[str, str], list[Any]] = defaultdict(list)
+        litres[d, s].append((v, volume[a]))
+    carried: dict[tuple[str, str], list[Term]] = defaultdict(list)
+    site_litres: dict[str, tuple[float, float]] = {}
     for (p, s), n in model.n.items():
         base = data.inputs.pools[p].base_id
         if (base, s) in data.carried_links:
-            carried[base, s].append(_carried_l_per_team_day(data, p, s) * n)
+            if s not in site_litres:
+                site_litres[s] = _site_litres(data, s)
+            carried[base, s].append((n, -_carried_l_per_team_day(data, p, s, site_litres[s])))
     for (d, s), used in model.u.items():
         trips = model.z.get((d, s))
-        capacity = pulp.lpSum(carried[d, s])
+        capacity = carried[d, s]
         if trips is not None:  # a link the supply mode allows: vehicles may drive it
-            capacity += data.vehicle_capacity_l * trips
-            model.problem += trips <= (trips.upBound or 0) * used, f"link_{trips.name}"
-        model.problem += pulp.lpSum(litres[d, s]) <= capacity, f"trips_{used.name}"
-        model.problem += pulp.lpSum(litres[d, s]) <= _most_litres(model, d, s) * used, f"linkl_{used.name}"
-    moved: dict[tuple[str, str], list[Any]] = defaultdict(list)
+            capacity = [*capacity, (trips, -data.vehicle_capacity_l)]
+            rows.add(f"link_{trips.name}", [(trips, 1.0), (used, -float(trips.upBound or 0))], upper=0.0)
+        rows.add(f"trips_{used.name}", litres[d, s] + capacity, upper=0.0)
+        rows.add(f"linkl_{used.name}", [*litres[d, s], (used, -_most_litres(model, d, s))], upper=0.0)
+    moved: dict[tuple[str, str], list[Term]] = defaultdict(list)
     for (p, c, a), t in model.t.items():
-        moved[p, c].append(data.vial_volume_l(a) * t)
+        moved[p, c].append((t, volume[a]))
     for (p, c), trips in model.zt.items():
-        model.problem += pulp.lpSum(moved[p, c]) <= data.vehicle_capacity_l * trips, f"trips_{trips.name}"
+        rows.add(f"trips_{trips.name}", [*moved[p, c], (trips, -data.vehicle_capacity_l)], upper=0.0)
 
 
-def _carried_l_per_team_day(data: AllocationData, pool_id: str, site_id: str) -> float:
+def _carried_l_per_team_day(
+    data: AllocationData, pool_id: str, site_id: str, site_litres: tuple[float, float]
+) -> float:
     """Litres a team-day of a pool may take from its own store for a site.
 
     Its carriers' net litres, but no more than the people it serves there need (the site's litres per
     reachable person, every vial of the campaign counted) plus a vial of each antigen for rounding.
 
-    Without the second bound one team-day of a pool could draw a whole site's vaccine from its store,
+    ``site_litres`` is :func:`_site_litres` of the site. Without the second bound one team-day of a
+    pool could draw a whole site's vaccine from its store,
     which the other teams there would then have to fetch from that store by vehicle.
     """
+    per_person_l, rounding_l = site_litres
+    needed_l = data.team_links[pool_id, site_id].people_per_day * per_person_l + rounding_l
+    return min(data.inputs.pools[pool_id].carrier_net_volume_l, needed_l)
+
+
+def carried_l_per_team_day(data: AllocationData, pool_id: str, site_id: str) -> float:
+    """Litres a team-day of a pool may take from its own store for a site (see the carrier rows)."""
+    return _carried_l_per_team_day(data, pool_id, site_id, _site_litres(data, site_id))
+
+
+def _site_litres(data: AllocationData, site_id: str) -> tuple[float, float]:
+    """Litres a site uses per reachable person (every vial it can use) and a vial of each antigen."""
     demand = data.demands[site_id]
     people = sum(demand.reachable(g) for g in demand.target_by_group)
     antigens = [a for a in data.inputs.vaccines if data.max_vials(site_id, a) > 0]
     per_person_l = sum(data.vial_volume_l(a) * data.max_vials(site_id, a) for a in antigens) / max(
         people, 1e-9
     )
-    rounding_l = sum(data.vial_volume_l(a) for a in antigens)
-    needed_l = data.team_links[pool_id, site_id].people_per_day * per_person_l + rounding_l
-    return min(data.inputs.pools[pool_id].carrier_net_volume_l, needed_l)
+    return per_person_l, sum(data.vial_volume_l(a) for a in antigens)
 
 
 def add_vehicle_constraints(model: AllocationModel) -> None:
@@ -878,13 +1180,13 @@ def add_vehicle_constraints(model: AllocationModel) -> None:
     day. A store without vehicles delivers nothing.
     """
     data = model.data
-    hours: dict[str, list[Any]] = defaultdict(list)
+    hours: dict[str, list[Term]] = defaultdict(list)
     for (d, s), trips in model.z.items():
-        hours[d].append(2.0 * data.supply_links[d, s][0] / 3600.0 * trips)
+        hours[d].append((trips, 2.0 * data.supply_links[d, s][0] / 3600.0))
     for (p, c), trips in model.zt.items():
-        hours[p].append(2.0 * data.resupply_times_s[p, c] / 3600.0 * trips)
+        hours[p].append((trips, 2.0 * data.resupply_times_s[p, c] / 3600.0))
     for d, terms in hours.items():
-        model.problem += pulp.lpSum(terms) <= data.vehicle_hours(d), f"vehicles_{d}"
+        model.problem.rows.add(f"vehicles_{d}", terms, upper=data.vehicle_hours(d))
 
 
 def add_session_vial_constraints(model: AllocationModel) -> None:
@@ -906,8 +1208,8 @@ def add_session_vial_constraints(model: AllocationModel) -> None:
         per_session = data.session_people(s, a)
         if per_session <= 0 or not data.discards_open_vials(s, a):
             continue
-        given = _people_given(model, s, a)
-        model.problem += given <= per_session * pulp.lpSum(vials_in[s, a]), f"session_{short.name}"
+        terms = _times(1.0, _people_given(model, s, a)) + _times(-per_session, vials_in[s, a])
+        model.problem.rows.add(f"session_{short.name}", terms, upper=0.0)
 
 
 def _store_flows(
@@ -945,17 +1247,21 @@ def add_buffer_constraints(model: AllocationModel) -> None:
     rate = campaign.buffer_rate
     if rate <= 0:
         return
-    vaccines = data.inputs.vaccines
+    vaccines, rows = data.inputs.vaccines, model.problem.rows
 
-    def doses_given(s: str, a: str) -> Any:
-        return vaccines[a].doses_per_person * vaccines[a].wastage_factor * _people_given(model, s, a)
+    def doses_given(s: str, a: str, times: float) -> list[Term]:
+        return _times(
+            times * (vaccines[a].doses_per_person * vaccines[a].wastage_factor), _people_given(model, s, a)
+        )
 
     if data.buffer_at_sites:
         vials_in = _vials_into(model)
         for s, a in model.short:
             short = model.buffer_short[s, a]
-            shipped = vaccines[a].doses_per_vial * pulp.lpSum(vials_in[s, a])
-            model.problem += shipped + short >= (1 + rate) * doses_given(s, a), f"buffer_{short.name}"
+            shipped = _times(float(vaccines[a].doses_per_vial), vials_in[s, a])
+            rows.add(
+                f"buffer_{short.name}", [*shipped, (short, 1.0), *doses_given(s, a, -(1 + rate))], lower=0.0
+            )
         return
     holder: dict[str, str] = (
         dict(data.supply_areas)
@@ -967,10 +1273,11 @@ def add_buffer_constraints(model: AllocationModel) -> None:
         held_for[store].append(s)
     outflow, inflow = _store_flows(model)
     for (d, a), short in model.buffer_short.items():
-        needed = rate * pulp.lpSum(doses_given(s, a) for s in held_for[d] if (s, a) in model.short)
-        dpv = vaccines[a].doses_per_vial
-        left = data.inputs.stock.get((d, a), 0) + dpv * (pulp.lpSum(inflow[d, a]) - pulp.lpSum(outflow[d, a]))
-        model.problem += left + short >= needed, f"buffer_{short.name}"
+        needed = [term for s in held_for[d] if (s, a) in model.short for term in doses_given(s, a, -rate)]
+        dpv = float(vaccines[a].doses_per_vial)
+        left = _times(dpv, inflow[d, a]) + _times(-dpv, outflow[d, a])
+        stock = data.inputs.stock.get((d, a), 0)
+        rows.add(f"buffer_{short.name}", [*left, (short, 1.0), *needed], lower=-stock)
 
 
 def add_value_step_constraints(model: AllocationModel) -> None:
@@ -986,8 +1293,8 @@ def add_value_step_constraints(model: AllocationModel) -> None:
     data = model.data
     for (s, a, k), excess in model.excess.items():
         step = data.inputs.scenario.fairness.value_steps[int(k)]
-        given = _people_given(model, s, a)
-        model.problem += excess >= given - step.above * data.reachable(s, a), f"step_{excess.name}"
+        terms = [(excess, 1.0), *_times(-1.0, _people_given(model, s, a))]
+        model.problem.rows.add(f"step_{excess.name}", terms, lower=-step.above * data.reachable(s, a))
 
 
 def equity_groups(data: AllocationData, floor_index: int, antigen: str) -> dict[str, list[tuple[str, str]]]:
@@ -1035,23 +1342,22 @@ def add_equity_floor_constraints(model: AllocationModel) -> None:
     """
     data = model.data
     fairness = data.inputs.scenario.fairness
+    rows = model.problem.rows
     for (f, a), best in model.floor_best.items():
         floor = fairness.floors[int(f)]
         for i, (key, cells) in enumerate(sorted(equity_groups(data, int(f), a).items())):
-            given = pulp.lpSum(model.y[s, g, a] for s, g in cells if (s, g, a) in model.y)
+            given = [(model.y[s, g, a], 1.0) for s, g in cells if (s, g, a) in model.y]
             reachable = sum(data.demands[s].reachable(g) for s, g in cells)
-            lifted = given + model.floor_short[f, a, key]
+            lifted = [*given, (model.floor_short[f, a, key], 1.0)]
             name = f"{best.name}_{i}"
             # Reports round people down per (site, group): up to one person a cell. A margin of one
             # person a cell at a best coverage of 50% (two at 100%) keeps the rounded figures on the floor.
-            margin = 2.0 * len(cells) * best
-            model.problem += given <= reachable * best, f"floorbest_{name}"
-            model.problem += (
-                lifted >= floor.min_ratio_to_best * reachable * best + margin,
-                f"floorratio_{name}",
-            )
+            margin = 2.0 * len(cells)
+            rows.add(f"floorbest_{name}", [*given, (best, -reachable)], upper=0.0)
+            ratio = floor.min_ratio_to_best * reachable + margin
+            rows.add(f"floorratio_{name}", [*lifted, (best, -ratio)], lower=0.0)
             if floor.min_coverage > 0:
-                model.problem += lifted >= floor.min_coverage * reachable, f"floormin_{name}"
+                rows.add(f"floormin_{name}", lifted, lower=floor.min_coverage * reachable)
 
 
 CONSTRAINT_FAMILIES = (
@@ -1081,7 +1387,14 @@ def coverage_expression(model: AllocationModel) -> Any:
 
     ``w[a,g]`` is the campaign's ``priority_groups`` weight of group g for antigen a (default 1).
     """
-    return pulp.lpSum(model.data.weight(s, a, g) * y for (s, g, a), y in model.y.items())
+    return pulp.LpAffineExpression(_coverage_terms(model))
+
+
+def _coverage_terms(model: AllocationModel) -> list[Term]:
+    """The terms of :func:`coverage_expression`, weighed once (each solve stage asks for them)."""
+    if model.coverage_terms is None:
+        model.coverage_terms = [(y, model.data.weight(s, a, g)) for (s, g, a), y in model.y.items()]
+    return list(model.coverage_terms)
 
 
 def value_expression(model: AllocationModel, floors: bool = True) -> Any:
@@ -1098,21 +1411,20 @@ def value_expression(model: AllocationModel, floors: bool = True) -> Any:
     data = model.data
     steps = data.inputs.scenario.fairness.value_steps
     drops = [(1.0 if k == 0 else steps[k - 1].value) - step.value for k, step in enumerate(steps)]
-    value = coverage_expression(model) - pulp.lpSum(
-        data.weight(s, a) * drops[int(k)] * excess for (s, a, k), excess in model.excess.items()
-    )
+    terms = _coverage_terms(model)
+    terms += [(excess, -(data.weight(s, a) * drops[int(k)])) for (s, a, k), excess in model.excess.items()]
     if floors:
         penalties = data.inputs.scenario.fairness.floors
-        value -= pulp.lpSum(
-            (penalties[int(f)].penalty_per_person or 0.0) * short
+        terms += [
+            (short, -(penalties[int(f)].penalty_per_person or 0.0))
             for (f, _a, _k), short in model.floor_short.items()
-        )
-    return value
+        ]
+    return pulp.LpAffineExpression(terms)
 
 
 def buffer_short_expression(model: AllocationModel) -> Any:
     r"""Doses of reserve not positioned: :math:`\sum bshort` (priced in the cost stage only)."""
-    return pulp.lpSum(model.buffer_short.values())
+    return pulp.LpAffineExpression(_times(1.0, model.buffer_short.values()))
 
 
 def cost_expression(model: AllocationModel) -> Any:
@@ -1144,27 +1456,29 @@ def _build_cost_terms(model: AllocationModel) -> dict[str, Any]:
     data = model.data
     inputs = data.inputs
     rate = inputs.scenario.objective.delivery_cost_usd_per_litre_km
+    volume = {a: data.vial_volume_l(a) for a in inputs.vaccines}
+    vial_usd = {
+        a: vaccine.doses_per_vial * vaccine.price_usd_per_dose for a, vaccine in inputs.vaccines.items()
+    }
     return {
-        "team_days_usd": pulp.lpSum(inputs.pools[p].cost_per_day_usd * n for (p, _s), n in model.n.items()),
-        "travel_usd": pulp.lpSum(
-            data.team_links[key].travel_cost_usd_per_day * n for key, n in model.n.items()
-        )
-        + pulp.lpSum(data.team_links[key].travel_cost_usd_per_trip * m for key, m in model.m.items()),
-        "vaccine_usd": pulp.lpSum(
-            inputs.vaccines[a].doses_per_vial * inputs.vaccines[a].price_usd_per_dose * v
-            for (_d, _s, a), v in model.v.items()
+        "team_days_usd": pulp.LpAffineExpression(
+            [(n, inputs.pools[p].cost_per_day_usd) for (p, _s), n in model.n.items()]
         ),
-        "delivery_usd": rate
-        * pulp.lpSum(
-            [data.vial_volume_l(a) * data.supply_links[d, s][1] * v for (d, s, a), v in model.v.items()]
-            + [data.vial_volume_l(a) * data.resupply_links[p, c] * t for (p, c, a), t in model.t.items()]
-        )
-        + pulp.lpSum(data.trip_cost_usd(*data.supply_links[key]) * z for key, z in model.z.items())
-        + pulp.lpSum(
-            data.trip_cost_usd(data.resupply_times_s[key], data.resupply_links[key]) * z
-            for key, z in model.zt.items()
-        )
-        + pulp.lpSum(_link_cost_usd(data, key) * u for key, u in model.u.items()),
+        "travel_usd": pulp.LpAffineExpression(
+            [(n, data.team_links[key].travel_cost_usd_per_day) for key, n in model.n.items()]
+            + [(m, data.team_links[key].travel_cost_usd_per_trip) for key, m in model.m.items()]
+        ),
+        "vaccine_usd": pulp.LpAffineExpression([(v, vial_usd[a]) for (_d, _s, a), v in model.v.items()]),
+        "delivery_usd": pulp.LpAffineExpression(
+            [(v, rate * (volume[a] * data.supply_links[d, s][1])) for (d, s, a), v in model.v.items()]
+            + [(t, rate * (volume[a] * data.resupply_links[p, c])) for (p, c, a), t in model.t.items()]
+            + [(z, data.trip_cost_usd(*data.supply_links[key])) for key, z in model.z.items()]
+            + [
+                (z, data.trip_cost_usd(data.resupply_times_s[key], data.resupply_links[key]))
+                for key, z in model.zt.items()
+            ]
+            + [(u, _link_cost_usd(data, key)) for key, u in model.u.items()]
+        ),
     }
 
 
@@ -1196,22 +1510,44 @@ RESOURCE_TIE_BREAK = 1e-6
 def resources_expression(model: AllocationModel) -> Any:
     r"""Team-days and doses moved: :math:`\sum n + \sum dpv_a v + \sum dpv_a t` (the last tie-break)."""
     vaccines = model.data.inputs.vaccines
-    return (
-        pulp.lpSum(model.n.values())
-        + pulp.lpSum(vaccines[a].doses_per_vial * v for (_d, _s, a), v in model.v.items())
-        + pulp.lpSum(vaccines[a].doses_per_vial * t for (_p, _c, a), t in model.t.items())
+    return pulp.LpAffineExpression(
+        _times(1.0, model.n.values())
+        + [(v, float(vaccines[a].doses_per_vial)) for (_d, _s, a), v in model.v.items()]
+        + [(t, float(vaccines[a].doses_per_vial)) for (_p, _c, a), t in model.t.items()]
     )
 
 
-def build_model(data: AllocationData) -> AllocationModel:
-    """Build the MILP with every constraint family (objective set by :func:`solve_model`)."""
+def build_model(data: AllocationData, *, prune: bool = True) -> AllocationModel:
+    """Build the MILP with every constraint family (objective set by :func:`solve_model`).
+
+    The rows are kept as arrays (:class:`ArrayProblem`), not PuLP constraints; see docs/FORMULATION.md.
+    """
     model = AllocationModel(
-        data=data, problem=pulp.LpProblem(f"allocate_{data.inputs.scenario.name}", pulp.LpMaximize)
+        data=data, problem=ArrayProblem(f"allocate_{data.inputs.scenario.name}", pulp.LpMaximize), prune=prune
     )
-    add_variables(model)
-    for add_family in CONSTRAINT_FAMILIES:
-        add_family(model)
+    with _garbage_collection_paused():
+        add_variables(model)
+        for add_family in CONSTRAINT_FAMILIES:
+            add_family(model)
+        model.problem.rows.matrix()  # into arrays now: the term lists take several times the memory
     return model
+
+
+@contextmanager
+def _garbage_collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (reference counting goes on).
+
+    A build allocates about a million objects (variables, terms) that all stay alive; each time
+    allocations pass a threshold the collector scans the young ones again, which took 30% of a
+    national build. The build makes no reference cycles worth collecting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def value_at(expression: Any, values: Mapping[str, float]) -> float:
@@ -1314,9 +1650,10 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
     not checked everywhere (see :data:`COST_STAGE_HIGHS_OPTIONS`), and loading the model into it
     takes time its clock does not count. An interrupt keeps the incumbent and the bound, as a cancel does.
 
-    It also loads the model in three array calls (:meth:`buildSolverModel`) where PuLP makes one
+    It also loads the model in array calls (:meth:`buildSolverModel`) where PuLP makes one
     highspy call per column, per integer column and per row: on the Burundi baseline that took about
-    0.1 s of each stage, a tenth of an interactive re-solve.
+    0.1 s of each stage, a tenth of an interactive re-solve. The rows of an :class:`ArrayProblem` go
+    in as the sparse matrix they are kept in, never through PuLP constraints.
     """
 
     def __init__(
@@ -1344,7 +1681,8 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
         """Load ``lp`` into ``lp.solverModel``; same model and indices as PuLP's, in array calls.
 
         Sets ``var.index`` and ``constraint.index`` as PuLP does: its ``findSolutionValues`` reads
-        the solution through them.
+        the solution through them. An :class:`ArrayProblem`'s array rows come first, then its PuLP
+        constraints.
         """
         highs, infinity = lp.solverModel, highspy.kHighsInf
         sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
@@ -1362,12 +1700,27 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
             kinds = np.full(len(integers), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
             highs.changeColsIntegrality(len(integers), integers, kinds)
 
+        array_rows = lp.rows if isinstance(lp, ArrayProblem) else ConstraintRows()
+        if len(array_rows):
+            matrix = array_rows.matrix()
+            position = np.fromiter(
+                (var.index for var in array_rows.columns), np.int32, len(array_rows.columns)
+            )
+            highs.addRows(
+                len(array_rows),
+                np.asarray(array_rows.lower, dtype=np.float64),
+                np.asarray(array_rows.upper, dtype=np.float64),
+                matrix.nnz,
+                matrix.indptr.astype(np.int32),
+                position[matrix.indices],
+                matrix.data,
+            )
         starts: list[int] = []
         columns: list[int] = []
         coefficients: list[float] = []
         row_lower: list[float] = []
         row_upper: list[float] = []
-        for index, constraint in enumerate(lp.constraints()):
+        for index, constraint in enumerate(lp._constraints.values(), start=len(array_rows)):
             constraint.index = index
             starts.append(len(columns))
             for var, coefficient in constraint.items():

@@ -81,6 +81,7 @@ def test_the_baseline_allocation_loads_as_pulp_loads_it() -> None:
     scenario = load_scenario(REPO / "scenarios" / "burundi_baseline.yaml")
     model = build_model(prepare_allocation(load_inputs(scenario)))
     model.problem.setObjective(coverage_expression(model))
+    model.problem.materialise()  # PuLP's own loader sees PuLP constraints only (tests/test_build.py)
     arrays = assert_same_model(model.problem)
     assert len(arrays["col_cost"]) == len(model.problem.variables())
     assert arrays["integrality"].sum() > 0
