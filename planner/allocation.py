@@ -44,6 +44,7 @@ from scipy.sparse import csr_matrix
 
 from models import PlanStatus, SolverSettings
 from models.messages import ReasonPart
+from planner.deadline import Deadline, stage_limit
 from planner.demand import SiteDemand, site_demands, targeted_groups
 from planner.kits import vial_volume_l
 from planner.loading import CampaignInputs
@@ -1575,6 +1576,9 @@ class SolveOutcome:
         metadata={"doc": "the coverage-stage plan without equity floors, when the floors changed the plan"},
     )
     message_parts: tuple[ReasonPart, ...] = ()
+    timed_out: bool = field(
+        default=False, metadata={"doc": "the run's time limit (a deadline) stopped the search"}
+    )
 
     def value(self, variable: pulp.LpVariable) -> float:
         """Value of ``variable`` in this solution (0 where the solver left it unset)."""
@@ -1597,6 +1601,8 @@ SolveStage = Literal["coverage", "cost"]
 
 def _cost_stage_message(run: _StageRun, unchanged: bool) -> str | None:
     """The message key saying why the cost stage did not prove the least cost, or None if it did."""
+    if run.timed_out:
+        return "solver_time_limit_cost_unchanged" if unchanged else "solver_time_limit_cost"
     if run.status not in ("optimal", "feasible"):
         return "solver_cost_no_solution"
     if run.interrupted:
@@ -1634,11 +1640,15 @@ _HIGHS_INFINITY = 1e30
 
 
 class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
-    """PuLP's HiGHS plus a start solution and a monitor.
+    """PuLP's HiGHS plus a start solution, a monitor and a deadline.
 
     PuLP 3.3 hands HiGHS neither start values nor a way to stop early; highspy has both
     (``Highs.setSolution`` and the ``cbMipInterrupt`` event), so this subclass adds them at the one
     point where PuLP runs the solver. A start that is infeasible for the model is ignored by HiGHS.
+
+    The same event stops HiGHS at the run's deadline: its own time limit (set from the time left) is
+    not checked everywhere (see :data:`COST_STAGE_HIGHS_OPTIONS`), and loading the model into it
+    takes time its clock does not count. An interrupt keeps the incumbent and the bound, as a cancel does.
 
     It also loads the model in array calls (:meth:`buildSolverModel`) where PuLP makes one
     highspy call per column, per integer column and per row: on the Burundi baseline that took about
@@ -1652,14 +1662,20 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
         start: Mapping[str, float] | None,
         monitor: SolveMonitor | None,
         stage: SolveStage,
+        deadline: Deadline | None = None,
         **options: Any,
     ) -> None:
         super().__init__(**options)
         self.start = start
         self.monitor = monitor
         self.stage = stage
+        self.deadline = deadline
         self.interrupted = False
+        self.timed_out = False
         self._last_report = -math.inf
+        #: HiGHS's time when it first called back (its presolve and root LP done): before then it
+        #: does not check its limits, so a run given less than this overruns by the difference.
+        self.first_check_s: float | None = None
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802  # PuLP's name
         """Load ``lp`` into ``lp.solverModel``; same model and indices as PuLP's, in array calls.
@@ -1738,13 +1754,20 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
                 index = np.array([var.index for var in given], dtype=np.int32)
                 value = np.array([float(self.start[var.name]) for var in given], dtype=np.float64)
                 highs.setSolution(len(given), index, value)
-        if self.monitor is not None:
+        if self.monitor is not None or self.deadline is not None:
             sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
             highs.cbMipInterrupt.subscribe(lambda event: self._on_interrupt(event, sign))
         highs.run()
 
     def _on_interrupt(self, event: Any, sign: float) -> None:
-        assert self.monitor is not None
+        if self.first_check_s is None:
+            self.first_check_s = float(event.data_out.running_time)
+        if self.deadline is not None and self.deadline.passed():
+            self.timed_out = True
+            event.data_in.user_interrupt = True
+            return
+        if self.monitor is None:
+            return
         if self.monitor.cancelled():
             self.interrupted = True
             event.data_in.user_interrupt = True
@@ -1770,6 +1793,7 @@ def _make_solver(
     start: Mapping[str, float] | None = None,
     monitor: SolveMonitor | None = None,
     abs_gap: float | None = None,
+    deadline: Deadline | None = None,
 ) -> Any:
     if settings.name == "cbc":
         with warnings.catch_warnings():
@@ -1787,6 +1811,7 @@ def _make_solver(
         start=start,
         monitor=monitor,
         stage=stage,
+        deadline=deadline,
         msg=settings.msg,
         timeLimit=time_limit_s,
         gapRel=gap,
@@ -1825,9 +1850,23 @@ def _status(problem: pulp.LpProblem) -> SolveStatus:
 
 @dataclass(frozen=True)
 class _StageRun:
+    """One solver run: its status, wall time, whether the monitor stopped it and whether the deadline did.
+
+    ``overhead_s`` is the part of ``seconds`` off the solver's own clock (PuLP handing it the model and
+    reading the solution back): what a later run on the same model needs beyond its time limit.
+    """
+
     status: SolveStatus
     seconds: float
     interrupted: bool
+    timed_out: bool = False
+    overhead_s: float = 0.0
+    first_check_s: float | None = None
+
+
+#: A stage that the run's deadline leaves less time than this is not started (loading the model
+#: into the solver alone takes longer); it counts as stopped by the time limit.
+MIN_STAGE_S = 0.05
 
 
 def _run(
@@ -1839,15 +1878,33 @@ def _run(
     start: Mapping[str, float] | None = None,
     monitor: SolveMonitor | None = None,
     abs_gap: float | None = None,
+    deadline: Deadline | None = None,
+    least_s: float = MIN_STAGE_S,
 ) -> _StageRun:
-    solver = _make_solver(settings, time_limit_s, gap, stage, start, monitor, abs_gap)
+    """Run the solver on ``problem`` for at most ``time_limit_s`` and the time ``deadline`` leaves.
+
+    The run counts as stopped by the time limit (``timed_out``) when the deadline set its limit (or
+    interrupted it) and it proved nothing. A run the deadline leaves less than ``least_s`` is not
+    started: it would overrun (HiGHS presolves before it first checks its limit) and find nothing.
+    """
+    limit_s = stage_limit(time_limit_s, deadline)
+    by_deadline = deadline is not None and (time_limit_s is None or (limit_s or 0.0) < time_limit_s)
+    if by_deadline and (limit_s or 0.0) < max(least_s, MIN_STAGE_S):
+        return _StageRun("error", 0.0, False, timed_out=True)
+    solver = _make_solver(settings, limit_s, gap, stage, start, monitor, abs_gap, deadline)
     begin = time.perf_counter()
     try:
         problem.solve(solver)
     except pulp.PulpSolverError:
         return _StageRun("error", time.perf_counter() - begin, False)
+    seconds = time.perf_counter() - begin
+    status = _status(problem)
     interrupted = bool(getattr(solver, "interrupted", False))
-    return _StageRun(_status(problem), time.perf_counter() - begin, interrupted)
+    timed_out = bool(getattr(solver, "timed_out", False)) or (by_deadline and status in ("feasible", "error"))
+    solver_model = getattr(problem, "solverModel", None)
+    solver_s = solver_model.getRunTime() if isinstance(solver_model, highspy.Highs) else seconds
+    first_check_s = getattr(solver, "first_check_s", None)
+    return _StageRun(status, seconds, interrupted, timed_out, max(0.0, seconds - solver_s), first_check_s)
 
 
 def _bound_and_gap(
@@ -1880,8 +1937,10 @@ def _run_with_people_held(
     values: Mapping[str, float],
     monitor: SolveMonitor | None,
     time_limit_s: float | None,
-) -> tuple[_StageRun, dict[str, float]] | None:
-    """Minimise cost with every ``y`` at least its value in ``values``; None if no plan was found.
+    deadline: Deadline | None = None,
+    least_s: float = MIN_STAGE_S,
+) -> tuple[_StageRun, dict[str, float] | None]:
+    """Minimise cost with every ``y`` at least its value in ``values``; the run, and its plan if it found one.
 
     The bounds are restored afterwards, so the model is unchanged.
     """
@@ -1898,12 +1957,14 @@ def _run_with_people_held(
             values,
             monitor,
             settings.cost_abs_gap_usd,
+            deadline,
+            least_s=least_s,
         )
     finally:
         for y, low in held.items():
             y.lowBound = low
     if run.status not in ("optimal", "feasible"):
-        return None
+        return run, None
     return run, _solution(model.problem)
 
 
@@ -1947,29 +2008,34 @@ def _coverage_stage(
     start: Mapping[str, float] | None,
     monitor: SolveMonitor | None,
     objective: Callable[[bool], Any],
+    deadline: Deadline | None = None,
 ) -> tuple[_StageRun, dict[str, float] | None]:
     """Maximise ``objective(floors)``; with equity floors, first without them, then with them.
 
     The plan without floors says what the floors cost, and is the plan when it meets them. Returns
     the run (its solution is in the problem's variables) and the plan without floors when the floors
-    changed it (else None).
+    changed it (else None). Each run gets at most the time ``deadline`` leaves.
     """
     problem = model.problem
     limit_s = settings.time_limit_s
+
+    def run(limit_s: float | None, start: Mapping[str, float] | None) -> _StageRun:
+        return _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor, None, deadline)
+
     if not model.floor_short:
         problem.setObjective(objective(False))
-        return _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor), None
+        return run(limit_s, start), None
     held = {short: short.upBound for short in model.floor_short.values()}
     for short in held:
         short.upBound = None
     problem.setObjective(objective(False))
     try:
-        free = _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor)
+        free = run(limit_s, start)
     finally:
         for short, upper in held.items():
             short.upBound = upper
     problem.setObjective(objective(True))
-    if free.status not in ("optimal", "feasible") or free.interrupted:
+    if free.status not in ("optimal", "feasible") or free.interrupted or free.timed_out:
         return free, None
     unfloored = _solution(problem)
     filled, hold = floor_values(model, unfloored)
@@ -1978,7 +2044,7 @@ def _coverage_stage(
             variable.varValue = filled.get(variable.name, variable.varValue)
         return free, None
     left_s = None if limit_s is None else max(limit_s / 4, limit_s - free.seconds)
-    floored = _run(problem, settings, left_s, settings.mip_gap, "coverage", filled, monitor)
+    floored = run(left_s, filled)
     if floored.status not in ("optimal", "feasible"):
         # A hard minimum nothing can meet: keep the free plan, the floors made inert (the plan lists them).
         for short in model.floor_short.values():
@@ -1986,7 +2052,7 @@ def _coverage_stage(
             filled[short.name] = 0.0
         for variable in problem.variables():
             variable.varValue = filled.get(variable.name, variable.varValue)
-        return replace(free, seconds=free.seconds + floored.seconds), None
+        return replace(free, seconds=free.seconds + floored.seconds, timed_out=floored.timed_out), None
     return replace(floored, seconds=free.seconds + floored.seconds), unfloored
 
 
@@ -1995,20 +2061,21 @@ def solve_model(
     settings: SolverSettings,
     start: Mapping[str, float] | None = None,
     monitor: SolveMonitor | None = None,
+    deadline: Deadline | None = None,
 ) -> SolveOutcome:
     """Solve: coverage first, then cost (lexicographic), or one weighted objective.
 
     In lexicographic mode the cost stage keeps coverage within ``coverage_tolerance`` (relative, default
-    0) plus ``COVERAGE_SLACK`` of the first stage and gets the time left of ``time_limit_s`` (at least
-    1 s). It starts from the coverage-stage solution, which satisfies the floor, so it always has a plan
-    to improve; if it still finds none, the coverage-stage solution is kept.
+    0) plus ``COVERAGE_SLACK`` of the first stage and gets the time left of ``cost_time_limit_s``. It
+    starts from the coverage-stage solution, which satisfies the floor, so it always has a plan to
+    improve; if it still finds none, the coverage-stage solution is kept.
 
     Parameters
     ----------
     model
         The built model (:func:`build_model`).
     settings
-        Solver, time limit and gaps.
+        Solver, time limits and gaps.
     start
         Variable values by name to start from, all of them or some (HiGHS completes a partial start);
         :func:`planner.starts.repaired_start` makes one from an earlier solve. HiGHS ignores a start
@@ -2016,6 +2083,14 @@ def solve_model(
     monitor
         Receives progress and may cancel. A cancelled solve keeps the best solution found so far (and
         skips the cost stage if cancelled during coverage); its message says it was stopped.
+    deadline
+        When the solve must be over (the run's time limit less what follows the solve). Every stage
+        gets at most its own limit and the time left; the cost stage runs only after a coverage stage
+        that ended before the deadline, each of its passes with at least the time HiGHS took to
+        first check its limit in the pass before (less, and it would overrun). HiGHS is interrupted
+        at the deadline; what it found by then is kept, with its status, bound and gap, and a
+        message that the time limit stopped it. A stage left less than :data:`MIN_STAGE_S` is not
+        started. ``timed_out`` says that the deadline stopped the search.
     """
     objective_settings = model.data.inputs.scenario.objective
     problem = model.problem
@@ -2025,58 +2100,96 @@ def solve_model(
         + RESOURCE_TIE_BREAK * resources_expression(model)
         + objective_settings.buffer_short_usd_per_dose * buffer_short_expression(model)
     )
-    if objective_settings.mode == "weighted":
+    weighted = objective_settings.mode == "weighted"
+    if weighted:
         weight = objective_settings.cost_weight
         first, unfloored = _coverage_stage(
-            model, settings, start, monitor, lambda floors: value_expression(model, floors) - weight * cost
+            model,
+            settings,
+            start,
+            monitor,
+            lambda floors: value_expression(model, floors) - weight * cost,
+            deadline,
         )
     else:
         first, unfloored = _coverage_stage(
-            model, settings, start, monitor, lambda floors: value_expression(model, floors)
+            model,
+            settings,
+            start,
+            monitor,
+            lambda floors: value_expression(model, floors),
+            deadline,
         )
     status, seconds = first.status, first.seconds
     if status not in ("optimal", "feasible"):
-        if first.interrupted:
+        if first.timed_out:
+            reason = "solver_time_limit_no_plan"
+        elif first.interrupted:
             reason = "solver_stopped_no_plan"
         else:
             reason = "solver_no_solution_time_limit" if settings.time_limit_s else "solver_no_solution"
-        return _with_message(SolveOutcome(status, settings.name, seconds, None, None, None, {}), reason)
+        outcome = SolveOutcome(
+            status, settings.name, seconds, None, None, None, {}, timed_out=first.timed_out
+        )
+        return _with_message(outcome, reason)
     objective = float(pulp.value(coverage) or 0.0)
     stage_objective = float(pulp.value(problem.objective) or 0.0)
     bound, gap = _bound_and_gap(problem, status, stage_objective)
-    if objective_settings.mode == "weighted" and bound is not None:
+    if weighted and bound is not None:
         bound = bound + objective - stage_objective  # report the bound of the coverage part only
     values = _solution(problem)
-    if first.interrupted or objective_settings.mode == "weighted":
-        stopped: str | None = None
+    coverage_message = "solver_time_limit_coverage" if first.timed_out else None
+    # Each cost-stage run needs about the coverage run's time off the solver's clock on top of its limit.
+    cost_by = None if deadline is None else deadline.earlier_by(first.overhead_s)
+    # A coverage stage the deadline cut is a model too big for the time: the cost stage's presolve,
+    # which does not check the time (70 s at national scale against a 2.5 s limit), would overrun it.
+    no_time_for_cost = cost_by is not None and (first.timed_out or cost_by.left_s() < MIN_STAGE_S)
+    if first.interrupted or weighted or no_time_for_cost:
+        stopped: str | None = coverage_message
         if first.interrupted:
-            weighted = objective_settings.mode == "weighted"
             stopped = "solver_stopped" if weighted else "solver_stopped_cost_not_minimised"
-        return _with_message(
-            SolveOutcome(
-                status, settings.name, seconds, objective, bound, gap, values, unfloored_values=unfloored
-            ),
-            stopped,
+        elif not weighted:
+            timed_out = first.timed_out
+            stopped = "solver_time_limit_cost_not_minimised" if timed_out else "solver_time_limit_no_cost"
+            status = "feasible"  # optimal only when both stages proved what they claim
+        outcome = SolveOutcome(
+            status,
+            settings.name,
+            seconds,
+            objective,
+            bound,
+            gap,
+            values,
+            unfloored_values=unfloored,
+            timed_out=first.timed_out or no_time_for_cost,
         )
+        return _with_message(outcome, stopped)
 
     floor = objective - objective_settings.coverage_tolerance * abs(objective) - coverage_slack(objective)
     problem += coverage >= floor, "coverage_floor"
     problem.sense = pulp.LpMinimize
     problem.setObjective(cost)
     first_values = values
-    budget_s = settings.cost_time_limit_s
+    budget_s = stage_limit(settings.cost_time_limit_s, cost_by)
     # A first pass with every group's people held at the coverage plan's finds a good plan fast (the
-    # model then presolves to team-days, vials and trips); the whole cost stage starts from it.
-    people_run = _run_with_people_held(
-        model, settings, values, monitor, None if budget_s is None else budget_s / 2
+    # model then presolves to team-days, vials and trips); the whole cost stage starts from it. Under a
+    # deadline, each pass needs at least the time HiGHS took to first check its limit in the run before.
+    people_run, people_values = _run_with_people_held(
+        model,
+        settings,
+        values,
+        monitor,
+        None if budget_s is None else budget_s / 2,
+        cost_by,
+        first.first_check_s or MIN_STAGE_S,
     )
-    if people_run is not None and people_run[0].interrupted:
-        second, found = people_run
+    if people_run.interrupted and people_values is not None:
+        second, found = people_run, people_values
     else:
-        start = values if people_run is None else _cheaper(cost, people_run[1], values)
-        left_s = (
-            None if budget_s is None else max(0.1, budget_s - (people_run[0].seconds if people_run else 0))
-        )
+        start = values if people_values is None else _cheaper(cost, people_values, values)
+        # A first pass that found nothing leaves the whole budget (as before); the deadline still binds.
+        spent_s = people_run.seconds if people_values is not None else 0.0
+        left_s = None if budget_s is None else max(0.1, budget_s - spent_s)
         second = _run(
             problem,
             settings,
@@ -2086,11 +2199,13 @@ def solve_model(
             start,
             monitor,
             settings.cost_abs_gap_usd,
+            cost_by,
+            least_s=(people_run.first_check_s or 0.0) + people_run.overhead_s,
         )
         found = _solution(problem) if second.status in ("optimal", "feasible") else start
-        if people_run is not None:
-            found = _cheaper(cost, found, people_run[1])
-            second = replace(second, seconds=second.seconds + people_run[0].seconds)
+        if people_values is not None:
+            found = _cheaper(cost, found, people_values)
+            second = replace(second, seconds=second.seconds + people_run.seconds)
     cost_gap = None
     if second.status in ("optimal", "feasible"):
         _, cost_gap = _bound_and_gap(problem, second.status, float(pulp.value(problem.objective) or 0.0))
@@ -2098,7 +2213,7 @@ def solve_model(
     # returns a dearer plan (tolerances, a dropped start) must not replace the cheaper one.
     values = _cheaper(cost, found, first_values)
     message = _cost_stage_message(second, values is first_values)
-    if message is not None and status == "optimal":
+    if (message is not None or coverage_message is not None) and status == "optimal":
         status = "feasible"  # optimal only when both stages proved what they claim
     # Report the coverage of the solution actually returned (it may sit within the floor's slack).
     objective = value_at(coverage, values)
@@ -2114,5 +2229,9 @@ def solve_model(
         cost_stage_gap=cost_gap,
         coverage_stage_cost_usd=value_at(cost_expression(model), first_values),
         unfloored_values=unfloored,
+        timed_out=first.timed_out or second.timed_out,
     )
+    if coverage_message is not None:
+        # One sentence for both stages: the time limit stopped the search, and what that left of the cost.
+        message = coverage_message if message is None else "solver_time_limit_cost_not_minimal"
     return _with_message(outcome, message)

@@ -49,6 +49,7 @@ from models import (
 )
 from models.messages import ReasonPart
 from planner.allocation import AllocationData
+from planner.deadline import Deadline
 from planner.itineraries import WarningLog, leg_points, road_context
 from planner.kits import vial_volume_l
 from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
@@ -105,7 +106,9 @@ class Deliveries:
     warnings: tuple[ReasonPart, ...]
 
 
-def plan_deliveries(data: AllocationData, plan: Allocation, team_days: Sequence[TeamDay]) -> Deliveries:
+def plan_deliveries(
+    data: AllocationData, plan: Allocation, team_days: Sequence[TeamDay], deadline: Deadline | None = None
+) -> Deliveries:
     """Plan the collections and vehicle trips that bring a plan's vials to its teams in time.
 
     Parameters
@@ -116,13 +119,15 @@ def plan_deliveries(data: AllocationData, plan: Allocation, team_days: Sequence[
         The solved plan.
     team_days
         The team itineraries (:attr:`planner.itineraries.Itineraries.team_days`).
+    deadline
+        The run's deadline: each routing search gets at most the time it leaves.
 
     Returns
     -------
     Deliveries
         The vehicle trips, the collections, the team-days with their kit pickups, and the warnings.
     """
-    return DeliveryBuilder(data, plan, team_days).build()
+    return DeliveryBuilder(data, plan, team_days, deadline).build()
 
 
 class DeliveryBuilder(WarningLog):
@@ -131,10 +136,17 @@ class DeliveryBuilder(WarningLog):
     Not an API: call :func:`plan_deliveries`. The steps are methods so that tests can run one alone.
     """
 
-    def __init__(self, data: AllocationData, plan: Allocation, team_days: Sequence[TeamDay]) -> None:
+    def __init__(
+        self,
+        data: AllocationData,
+        plan: Allocation,
+        team_days: Sequence[TeamDay],
+        deadline: Deadline | None = None,
+    ) -> None:
         self.matrix, self.coords = road_context(data, "deliveries")
         self.data = data
         self.plan = plan
+        self.deadline = deadline
         self.team_days = team_days
         self.inputs = data.inputs
         scenario = data.inputs.scenario
@@ -333,7 +345,10 @@ class DeliveryBuilder(WarningLog):
             ),
         )
         result = solve_routes(
-            problem, max_seconds=self.settings.route_seconds, no_improvement=NO_IMPROVEMENT_ITERATIONS
+            problem,
+            max_seconds=self.settings.route_seconds,
+            no_improvement=NO_IMPROVEMENT_ITERATIONS,
+            deadline=self.deadline,
         )
         if not result.feasible or result.unserved:
             self.warn("warning_delivery_routing", store=store_id)

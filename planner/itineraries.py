@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from models import Allocation, Kit, LonLat, Stop, TeamDay, TeamDays, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
+from planner.deadline import Deadline
 from planner.kits import build_kit, container_for, split_integer, split_one_each
 from planner.network import TravelTimes
 from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
@@ -49,6 +50,9 @@ from planner.workload import package_factor
 
 #: Seconds in a day: mobile teams' cold life counts nights too.
 DAY_S = 86_400.0
+#: Most wall time the routing search of one pool's day routes may take (less if the run's deadline
+#: leaves less); it usually stops sooner, after ``NO_IMPROVEMENT_ITERATIONS``.
+TEAM_ROUTE_SECONDS = 1.0
 
 
 @dataclass
@@ -155,7 +159,7 @@ class Itineraries:
     warnings: tuple[ReasonPart, ...]
 
 
-def plan_itineraries(data: AllocationData, plan: Allocation) -> Itineraries:
+def plan_itineraries(data: AllocationData, plan: Allocation, deadline: Deadline | None = None) -> Itineraries:
     """Turn a solved plan's team-days into each team's day-by-day schedule (see the module docstring).
 
     Parameters
@@ -164,13 +168,15 @@ def plan_itineraries(data: AllocationData, plan: Allocation) -> Itineraries:
         The prepared allocation data, with its place-to-place travel times (``place_to_place``).
     plan
         The solved plan.
+    deadline
+        The run's deadline: each routing search gets at most the time it leaves.
 
     Returns
     -------
     Itineraries
         The team-days, the work left unscheduled, the team-days released, and the warnings.
     """
-    return ItineraryBuilder(data, plan).build()
+    return ItineraryBuilder(data, plan, deadline).build()
 
 
 class Calendar:
@@ -240,10 +246,11 @@ class ItineraryBuilder(WarningLog):
     Not an API: call :func:`plan_itineraries`. The steps are methods so that tests can run one alone.
     """
 
-    def __init__(self, data: AllocationData, plan: Allocation) -> None:
+    def __init__(self, data: AllocationData, plan: Allocation, deadline: Deadline | None = None) -> None:
         self.matrix, self.coords = road_context(data, "itineraries")
         self.data = data
         self.plan = plan
+        self.deadline = deadline
         self.inputs = data.inputs
         self.campaign = data.inputs.scenario.campaign
         self.working_s = self.campaign.working_day_h * 3600.0
@@ -370,7 +377,12 @@ class ItineraryBuilder(WarningLog):
                 ),
             ),
         )
-        result = solve_routes(problem, max_seconds=1.0, no_improvement=NO_IMPROVEMENT_ITERATIONS)
+        result = solve_routes(
+            problem,
+            max_seconds=TEAM_ROUTE_SECONDS,
+            no_improvement=NO_IMPROVEMENT_ITERATIONS,
+            deadline=self.deadline,
+        )
         if not result.feasible or result.unserved:
             self.warn("warning_team_routing", pool=pool_id)
             return routes + [DayRoute(pool_id, [v]) for v in short]

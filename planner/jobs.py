@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from models import Plan, Scenario, SolverSettings
+from planner.deadline import Deadline
 from planner.errors import InputError
 
 # The engine (PuLP, HiGHS, osmnx, PyVRP) loads in the workers, not in the explorer's process.
@@ -109,14 +110,23 @@ class _SharedMonitor:
 def run_request(request: SolveRequest, monitor: SolveMonitor | None = None) -> PlanResult[Plan]:
     """Plan a request in this process (what a worker runs; see :class:`SolveService`), routes included.
 
+    The solver settings' ``time_limit_s`` (the request's, else the scenario's) is the whole job's
+    limit, counted from here, as ``--time-limit`` is the command line's (:mod:`planner.deadline`).
+
     Raises
     ------
     InputError
         If the scenario or its data is invalid.
+    TimeLimitReached
+        If the time limit passed before a plan was found.
     """
     from planner.engine import plan
 
-    return plan(request.scenario, settings=request.solver, start=request.start, monitor=monitor)
+    limit_s = (request.solver or request.scenario.solver).time_limit_s
+    deadline = None if limit_s is None else Deadline.after(limit_s)
+    return plan(
+        request.scenario, settings=request.solver, start=request.start, monitor=monitor, deadline=deadline
+    )
 
 
 def _worker_job(

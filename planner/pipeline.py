@@ -13,6 +13,7 @@ from pathlib import Path
 
 from models import Allocation, RoutePlan
 from planner.allocation import AllocationData, prepare
+from planner.deadline import Deadline
 from planner.deliveries import plan_deliveries
 from planner.errors import display_path
 from planner.itineraries import plan_itineraries
@@ -106,25 +107,32 @@ def validate(path: str | Path) -> AllocationData:
     return prepare_allocation(load_inputs(scenario, shown), shown)
 
 
-def plan_routes(data: AllocationData, allocation: Allocation) -> RoutePlan:
+def unrouted(data: AllocationData, allocation: Allocation) -> RoutePlan:
+    """The empty routes of an allocation that is not routed (no plan found, or no time left for routes)."""
+    campaign = data.inputs.scenario.campaign
+    return RoutePlan(
+        scenario_name=allocation.scenario_name,
+        days=campaign.days,
+        working_day_h=campaign.working_day_h,
+        team_days=(),
+        deliveries=(),
+        collections=(),
+        seconds=0.0,
+    )
+
+
+def plan_routes(data: AllocationData, allocation: Allocation, deadline: Deadline | None = None) -> RoutePlan:
     """Turn an allocation into team itineraries and store deliveries (see planner.itineraries).
 
     An allocation whose solve failed or found no plan has nothing to route: its routes are empty.
+    Each routing search gets at most the time ``deadline`` leaves (:func:`planner.routing.solve_routes`).
     """
     start = time.perf_counter()
     campaign = data.inputs.scenario.campaign
     if allocation.status not in ("optimal", "feasible"):
-        return RoutePlan(
-            scenario_name=allocation.scenario_name,
-            days=campaign.days,
-            working_day_h=campaign.working_day_h,
-            team_days=(),
-            deliveries=(),
-            collections=(),
-            seconds=0.0,
-        )
-    itineraries = plan_itineraries(data, allocation)
-    deliveries = plan_deliveries(data, allocation, itineraries.team_days)
+        return unrouted(data, allocation)
+    itineraries = plan_itineraries(data, allocation, deadline)
+    deliveries = plan_deliveries(data, allocation, itineraries.team_days, deadline)
     return RoutePlan(
         scenario_name=allocation.scenario_name,
         days=campaign.days,

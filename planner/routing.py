@@ -33,6 +33,8 @@ import numpy as np
 import pyvrp
 from pyvrp.stop import MultipleCriteria, NoImprovement, StoppingCriterion
 
+from planner.deadline import Deadline, stage_limit
+
 __all__ = ["Route", "RoutingProblem", "RoutingResult", "VehicleType", "solve_routes"]
 
 #: The planner's routing problems (one base's team-day, one store's deliveries of a day) stop after
@@ -304,6 +306,7 @@ def solve_routes(
     seed: int = 1,
     no_improvement: int | None = None,
     display: bool = False,
+    deadline: Deadline | None = None,
 ) -> RoutingResult:
     """Solve a routing problem with PyVRP and return the best solution found, in location indices.
 
@@ -322,6 +325,11 @@ def solve_routes(
         Also stop after this many iterations without a better best solution.
     display
         Print PyVRP's progress log.
+    deadline
+        The run's deadline: the budget is at most the time it leaves. Once it has passed the budget
+        is 0: PyVRP returns its first solution, and a caller whose problem it leaves infeasible falls
+        back to its simplest routes (one visit or one drop per trip) with a warning. A field user gets
+        every team's days and every delivery, if not the shortest ones, rather than no routes.
 
     Returns
     -------
@@ -336,7 +344,7 @@ def solve_routes(
         non-integer matrices).
     """
     start = time.perf_counter()
-    stop: StoppingCriterion = _Deadline(max_seconds)
+    stop: StoppingCriterion = _Deadline(stage_limit(max_seconds, deadline) or 0.0)
     _check(problem)
     n = problem.num_locations
     distance = _int_matrix(problem.distance, "distance", n)
