@@ -2002,6 +2002,30 @@ def floor_values(model: AllocationModel, values: Mapping[str, float]) -> tuple[d
 FLOOR_TOLERANCE_PEOPLE = 0.5
 
 
+def _floored_start(
+    model: AllocationModel,
+    floored_objective: Any,
+    filled: dict[str, float],
+    start: Mapping[str, float] | None,
+) -> dict[str, float]:
+    """The start of the coverage run with equity floors: the better plan that meets them.
+
+    ``filled`` is the plan without floors with each floor's variables set to fit it; it misses at
+    least one floor, so under a hard floor it is no plan at all and HiGHS would drop it. The caller's
+    ``start`` (the hand plan, or an earlier solve), with its floor variables filled in the same way,
+    is taken instead where it meets every floor and either a floor is hard or it is worth as much.
+    """
+    if start is None:
+        return filled
+    start_filled, holds = floor_values(model, start)
+    if not holds:
+        return filled
+    hard = any(floor.penalty_per_person is None for floor in model.data.inputs.scenario.fairness.floors)
+    if hard or value_at(floored_objective, start_filled) >= value_at(floored_objective, filled):
+        return start_filled
+    return filled
+
+
 def _coverage_stage(
     model: AllocationModel,
     settings: SolverSettings,
@@ -2044,7 +2068,7 @@ def _coverage_stage(
             variable.varValue = filled.get(variable.name, variable.varValue)
         return free, None
     left_s = None if limit_s is None else max(limit_s / 4, limit_s - free.seconds)
-    floored = run(left_s, filled)
+    floored = run(left_s, _floored_start(model, objective(True), filled, start))
     if floored.status not in ("optimal", "feasible"):
         # A hard minimum nothing can meet: keep the free plan, the floors made inert (the plan lists them).
         for short in model.floor_short.values():

@@ -22,7 +22,7 @@ from planner.loading import load_inputs
 from planner.logistics import with_logistics
 from planner.pipeline import plan_routes, prepare_allocation, unrouted, validate
 from planner.results import build_plan
-from planner.starts import keyed_values, repaired_start
+from planner.starts import first_plan, keyed_values
 
 #: What a result holds: a routed :class:`~models.Plan`, or an :class:`~models.Allocation` alone.
 PlanT = TypeVar("PlanT", bound=Allocation)
@@ -161,7 +161,7 @@ def plan(
         Solver settings overriding the scenario's own.
     start
         The ``values`` of an earlier result: a first plan for the solver, repaired to this scenario
-        (:func:`planner.starts.repaired_start`). A re-solve after a small change is fastest from it.
+        (:func:`planner.starts.first_plan`). A re-solve after a small change is fastest from it.
     monitor
         Receives the solver's progress and may stop it, which keeps the best plan found
         (:func:`planner.allocation.solve_model`).
@@ -204,7 +204,7 @@ def plan(
     begin = time.perf_counter()
     with interrupt_at(deadline, "model"):
         model = build_model(data)
-        first = repaired_start(model, start)
+        first = first_plan(model, start)
     if deadline is not None:
         deadline.check("model")
     solve_by, route_by = stage_deadlines(deadline, data, routes)

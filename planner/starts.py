@@ -26,7 +26,7 @@ from typing import Any
 
 import pulp
 
-from planner.allocation import AllocationModel, floor_values, value_at
+from planner.allocation import AllocationModel, floor_values, value_at, value_expression
 from planner.workload import antigen_minutes
 
 #: Separator of a value's key: ids are ``[A-Za-z0-9_]+``, so it never occurs inside one.
@@ -79,10 +79,46 @@ def repaired_start(model: AllocationModel, start: Mapping[str, float] | None) ->
     _fit_people_to_team_minutes(model, values)
     _recompute_shortfalls(model, values)
     _recompute_measures(model, values)
-    if all(_holds(constraint, values) for constraint in model.problem.constraints()):
+    if satisfies(model, values):
         return values
     team_decisions = [*model.n.values(), *model.m.values()]
     return {var.name: values[var.name] for var in team_decisions}
+
+
+def satisfies(model: AllocationModel, values: Mapping[str, float]) -> bool:
+    """``values`` satisfy every row of the model (array rows in one matrix product, then PuLP's own)."""
+    problem = model.problem
+    return problem.rows.hold(values, FEASIBILITY_TOLERANCE) and all(
+        _holds(constraint, values) for constraint in problem._constraints.values()
+    )
+
+
+#: Team-day links from which a solve with no complete start of its own starts from the hand plan
+#: (:func:`planner.greedy.greedy_values`): a large model's first incumbent is then at least as good as a
+#: careful planner's, whenever the time limit stops it (the district instance has 867 links; the
+#: Burundi scenarios about 100, where HiGHS finds a better plan than the hand rules within a second).
+HAND_START_MIN_TEAM_LINKS = 500
+
+
+def first_plan(model: AllocationModel, start: Mapping[str, float] | None) -> dict[str, float] | None:
+    """The start of a solve: ``start`` repaired to ``model``, or the hand plan where it is worth more.
+
+    On a model of at least :data:`HAND_START_MIN_TEAM_LINKS` team-day links, the hand plan
+    (:mod:`planner.greedy`, feasible by construction) is the start unless the repaired ``start`` is
+    complete and worth at least as much (:func:`planner.allocation.value_expression`): the optimiser
+    then never returns less than the hand plan, and a re-solve never less than its earlier plan.
+    """
+    repaired = repaired_start(model, start)
+    if len(model.n) < HAND_START_MIN_TEAM_LINKS:
+        return repaired
+    # Imported here: the hand plan is only computed for large models.
+    from planner.greedy import greedy_values
+
+    hand = greedy_values(model)
+    if repaired is None or len(repaired) < len(hand):
+        return hand
+    value = value_expression(model)
+    return repaired if value_at(value, repaired) >= value_at(value, hand) else hand
 
 
 def _clipped(var: pulp.LpVariable, value: float) -> float:

@@ -15,10 +15,11 @@ import pytest
 from test_known_optima import border_post_instance, transit_centre_instance
 
 from models import SolverSettings
-from planner.allocation import AllocationModel, build_model, solve_model
+from planner.allocation import AllocationModel, build_model, solve_model, value_at, value_expression
 from planner.greedy import greedy_plan, violations
 from planner.loading import load_inputs, load_scenario
 from planner.pipeline import prepare_allocation
+from planner.starts import first_plan, keyed_values, repaired_start
 
 from conftest import NEAR, NEAR_EDGES, SCENARIOS
 
@@ -283,3 +284,26 @@ def test_greedy_plans_of_the_shipped_scenarios_are_feasible(scenario: Path) -> N
     assert not result.repaired
     assert violations(model, result.values) == []
     assert result.coverage > 0
+
+
+def test_a_large_model_starts_from_the_hand_plan_unless_the_start_is_worth_more(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two sites, one team-day (b is worth 1200 weighted people, a 800): the hand plan serves b.
+
+    As if the model were large (the threshold at 0): with no start, or a start that serves a (worth
+    less), the solve starts from the hand plan; a complete start that serves b as well is kept. Below
+    the threshold a start is only repaired, never replaced.
+    """
+    model = model_of(two_sites(instance))
+    hand = greedy_plan(model).values
+    serves_a = {"n|team|a": 1.0, "v|depot|a|X": 80.0, "y|a|all|X": 800.0, "reach|a|all": 800.0}
+    assert first_plan(model, serves_a) == repaired_start(model, serves_a)
+    monkeypatch.setattr("planner.starts.HAND_START_MIN_TEAM_LINKS", 0)
+    assert first_plan(model, None) == hand
+    assert first_plan(model, serves_a) == hand
+    solved = solve_model(model, EXACT, hand)
+    best = first_plan(model, keyed_values(model, solved.values))
+    assert best is not None and not violations(model, best)
+    assert best[model.n["team", "b"].name] == 1.0
+    assert value_at(value_expression(model), best) >= value_at(value_expression(model), hand)
