@@ -200,3 +200,17 @@ def two_antigen_plan(tmp_path_factory: pytest.TempPathFactory) -> Allocation:
         name="highs", mip_gap=0.0, cost_mip_gap=0.0, cost_abs_gap_usd=0.0, time_limit_s=60
     )
     return planner.plan(path, settings=settings, routes=False).plan
+
+
+@pytest.fixture
+def small(instance: Callable[..., Path]) -> Path:
+    """Two sites (500 and 800 people), 1000 doses of X, one mobile team of 100 a day for 5 days."""
+    return instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=[{"store_id": "depot", "at": "hq"}],
+        stock=[("depot", "X", 1000)],
+        sites=[{"site_id": "a", "population": 500}, {"site_id": "b", "population": 800}],
+        pools=[{"pool_id": "mob", "base_id": "depot", "output_per_day": 100}],
+        campaign={"days": 5},
+    )

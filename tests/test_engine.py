@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from planner.outputs import plan_files
 from planner.pipeline import plan_routes
 from planner.render import plan_summary
 
-from conftest import NEAR, NEAR_EDGES, REPO
+from conftest import REPO
 
 #: Fields of plan.json that depend on the run's timing, not on the plan: (section, key). A cost stage
 #: stopped at its time limit (the Burundi baseline's) keeps the same plan, but its bound, and so its
@@ -36,19 +36,6 @@ TIMINGS = (
     ("solver", "cost_stage_gap"),
     ("routes", "seconds"),
 )
-
-
-@pytest.fixture
-def small(instance: Callable[..., Path]) -> Path:
-    return instance(
-        nodes=NEAR,
-        edges=NEAR_EDGES,
-        stores=[{"store_id": "depot", "at": "hq"}],
-        stock=[("depot", "X", 1000)],
-        sites=[{"site_id": "a", "population": 500}, {"site_id": "b", "population": 800}],
-        pools=[{"pool_id": "mob", "base_id": "depot", "output_per_day": 100}],
-        campaign={"days": 5},
-    )
 
 
 def timeless(files: Mapping[str, bytes]) -> dict[str, bytes]:

@@ -14,7 +14,6 @@ import pickle
 import signal
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +39,6 @@ from planner.loading import load_scenario
 from planner.pipeline import validate
 from planner.routing import RoutingProblem, VehicleType, solve_routes
 
-from conftest import NEAR, NEAR_EDGES
-
 
 class FakeClock:
     """A clock that moves only when told to."""
@@ -54,19 +51,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-@pytest.fixture
-def small(instance: Callable[..., Path]) -> Path:
-    return instance(
-        nodes=NEAR,
-        edges=NEAR_EDGES,
-        stores=[{"store_id": "depot", "at": "hq"}],
-        stock=[("depot", "X", 1000)],
-        sites=[{"site_id": "a", "population": 500}, {"site_id": "b", "population": 800}],
-        pools=[{"pool_id": "mob", "base_id": "depot", "output_per_day": 100}],
-        campaign={"days": 5},
-    )
 
 
 # -- the deadline's arithmetic ---------------------------------------------------------------------
