@@ -38,6 +38,8 @@ REPO = Path(__file__).resolve().parent.parent
 VACCINES = REPO / "data" / "burundi" / "vaccines.csv"
 #: Share of the need that stock and teams can cover: resource-tight, as issue 13 asks (70-80%).
 RESOURCE_SHARE = 0.75
+#: People an outreach team vaccinates in a day, unless a set number of teams must do more (national).
+TEAM_OUTPUT = 300
 #: Kilometres in a degree of latitude (and of longitude near the equator, where the instances lie).
 KM_PER_DEGREE = 111.0
 #: Site kinds and their shares of an instance's sites.
@@ -71,6 +73,16 @@ SCALES = {
         sites=3_000, stores=50, antigens=5, days=10, road_nodes=20_000, span_deg=4.0, teams=400
     ),
 }
+
+
+def _shares(total: int, weights: list[float]) -> list[int]:
+    """``total`` split in proportion to ``weights`` in whole numbers (largest remainders first)."""
+    weight = sum(weights) or 1.0
+    exact = [total * w / weight for w in weights]
+    whole = [math.floor(x) for x in exact]
+    for i in sorted(range(len(exact)), key=lambda i: whole[i] - exact[i])[: total - sum(whole)]:
+        whole[i] += 1
+    return whole
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
@@ -178,17 +190,40 @@ def generate(name: str, out: Path, seed: int = 1) -> Path:
         ],
     )
     kinds = rng.choice(list(KINDS), size=scale.sites, p=list(KINDS.values()))
+    # Each site lies in the area of the store nearest as the crow flies, as a health area maps to its
+    # district or provincial store: that store supplies it (supply.mode hierarchy) and holds its stock.
+    _, nearest = cKDTree(points[store_nodes]).query(points[site_nodes])
+    areas = [stores[int(i)] for i in nearest]
     site_rows = []
     for i, (node, kind) in enumerate(zip(site_nodes, kinds, strict=True)):
         flow = kind == "border_post"
         population = "" if flow else int(rng.lognormal(math.log(1_200), 0.6))
         travellers = int(rng.lognormal(math.log(200), 0.5)) if flow else ""
         site_rows.append(
-            [f"site_{i}", f"Site {i}", kind, *lat_lon(node), population, travellers, 12 if flow else ""]
+            [
+                f"site_{i}",
+                f"Site {i}",
+                kind,
+                *lat_lon(node),
+                population,
+                travellers,
+                12 if flow else "",
+                areas[i],
+            ]
         )
     write_csv(
         folder / "sites.csv",
-        ["site_id", "name", "kind", "lat", "lon", "population", "travellers_per_day", "hours_open_per_day"],
+        [
+            "site_id",
+            "name",
+            "kind",
+            "lat",
+            "lon",
+            "population",
+            "travellers_per_day",
+            "hours_open_per_day",
+            "supply_store_id",
+        ],
         site_rows,
     )
     with VACCINES.open(encoding="utf-8") as file:
@@ -200,7 +235,7 @@ def generate(name: str, out: Path, seed: int = 1) -> Path:
     team_header = ["pool_id", "base_id", "team_type", "teams", "output_per_day", "cost_per_day_usd"]
     team_header += ["max_travel_time_min", "carrier_net_volume_l"]
     # An outreach team: 300 people a day, 60 USD, at most 2 h from its base, one vaccine carrier.
-    team = ["outreach", 300, 60, 120, 2.6]
+    team = ["outreach", TEAM_OUTPUT, 60, 120, 2.6]
     write_csv(folder / "teams.csv", team_header, [[f"pool_{s}", s, *team[:1], 1, *team[1:]] for s in stores])
     scenario_file = folder / "scenario.yaml"
     scenario = {
@@ -217,25 +252,43 @@ def generate(name: str, out: Path, seed: int = 1) -> Path:
     inputs = load_inputs(load_scenario(scenario_file))
     demands = site_demands(inputs)
     campaign = inputs.scenario.campaign
-    need = {
-        a: sum(antigen_need(d, inputs.vaccines[a], 0.0).doses_needed for d in demands.values())
-        for a in antigens
-    }
+    area_of = {row[0]: row[-1] for row in site_rows}
+    # Stock pre-positioned before the campaign: each store holds RESOURCE_SHARE of its area's need.
+    need: dict[tuple[str, str], float] = {}
+    for site_id, demand in demands.items():
+        for a in antigens:
+            key = (area_of[site_id], a)
+            need[key] = need.get(key, 0.0) + antigen_need(demand, inputs.vaccines[a], 0.0).doses_needed
     write_csv(
         folder / "stock.csv",
         ["store_id", "antigen", "doses"],
-        [[stores[0], a, int(RESOURCE_SHARE * doses)] for a, doses in need.items()],
+        [
+            [d, a, int(RESOURCE_SHARE * need[d, a])]
+            for d in stores
+            for a in antigens
+            if need.get((d, a), 0) > 0
+        ],
     )
-    people = sum(sum(d.target_by_group.values()) * d.uptake for d in demands.values())
-    flow_people = sum(int(t or 0) for *_, t, _h in site_rows if t != "") * scale.days
+    flow_days = {row[0]: int(row[6] or 0) * scale.days for row in site_rows}
+    area_people = dict.fromkeys(stores, 0.0)
+    for site_id, demand in demands.items():
+        area_people[area_of[site_id]] += sum(demand.target_by_group.values()) * demand.uptake
+        area_people[area_of[site_id]] += flow_days[site_id]
+    people = sum(area_people.values())
+    # Team-days for RESOURCE_SHARE of the people: a set number of teams (national) works harder a day.
     teams = scale.teams or max(
-        scale.stores, math.ceil(RESOURCE_SHARE * (people + flow_people) / (300 * campaign.days))
+        scale.stores, math.ceil(RESOURCE_SHARE * people / (TEAM_OUTPUT * campaign.days))
     )
-    per_store = [teams // scale.stores + (1 if i < teams % scale.stores else 0) for i in range(scale.stores)]
+    output = max(TEAM_OUTPUT, math.ceil(RESOURCE_SHARE * people / (teams * campaign.days)))
+    per_store = _shares(teams, [area_people[d] for d in stores])
     write_csv(
         folder / "teams.csv",
         team_header,
-        [[f"pool_{s}", s, *team[:1], n, *team[1:]] for s, n in zip(stores, per_store, strict=True) if n],
+        [
+            [f"pool_{s}", s, "outreach", n, output, *team[2:]]
+            for s, n in zip(stores, per_store, strict=True)
+            if n
+        ],
     )
     return scenario_file
 

@@ -52,11 +52,27 @@ def test_a_district_has_its_size_and_every_road_class(district: Path) -> None:
     assert classes["track"] > classes["secondary"] > classes["primary"]
 
 
-def test_stock_covers_three_quarters_of_each_antigens_need(district: Path) -> None:
+def test_stock_covers_three_quarters_of_each_areas_need(district: Path) -> None:
+    """Each store holds RESOURCE_SHARE of the need of the sites in its area, and supplies them."""
     inputs = load_inputs(load_scenario(district))
-    demands = site_demands(inputs).values()
-    stock = {row["antigen"]: int(row["doses"]) for row in rows(district.parent / "stock.csv")}
-    assert tuple(stock) == tuple(inputs.scenario.campaign.antigens)
-    for antigen, doses in stock.items():
-        need = sum(antigen_need(d, inputs.vaccines[antigen], 0.0).doses_needed for d in demands)
+    demands = site_demands(inputs)
+    stock: dict[tuple[str, str], int] = {
+        (row["store_id"], row["antigen"]): int(row["doses"]) for row in rows(district.parent / "stock.csv")
+    }
+    assert {a for _d, a in stock} == set(inputs.scenario.campaign.antigens)
+    assert len({d for d, _a in stock}) == len(inputs.stores)
+    for (store, antigen), doses in stock.items():
+        area = [s for s, site in inputs.sites.items() if site.supply_store_id == store]
+        need = sum(antigen_need(demands[s], inputs.vaccines[antigen], 0.0).doses_needed for s in area)
         assert doses == int(RESOURCE_SHARE * need)
+
+
+def test_teams_cover_three_quarters_of_the_people(district: Path) -> None:
+    """Team-days at the teams' output cover RESOURCE_SHARE of the people, pools sized by their area."""
+    inputs = load_inputs(load_scenario(district))
+    demands = site_demands(inputs)
+    days = inputs.scenario.campaign.days
+    people = sum(sum(d.target_by_group.values()) * d.uptake for d in demands.values())
+    people += sum((site.travellers_per_day or 0) * days for site in inputs.sites.values())
+    capacity = sum(pool.teams * pool.output_per_day * days for pool in inputs.pools.values())
+    assert RESOURCE_SHARE * people <= capacity <= RESOURCE_SHARE * people + 300 * days
