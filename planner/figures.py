@@ -92,7 +92,12 @@ class PlanFigures:
 
     def team_minutes(self, site_id: str) -> float:
         """Team minutes the team-days at a site give."""
-        return sum(self.pool_minutes(p, site_id) for p in self.pools_at_site.get(site_id, ()))
+        return self.site_team_minutes.get(site_id, 0)
+
+    @cached_property
+    def site_team_minutes(self) -> dict[str, float]:
+        """Team minutes the team-days at each site give, summed once (shortfalls read a site per antigen)."""
+        return {s: sum(self.pool_minutes(p, s) for p in pools) for s, pools in self.pools_at_site.items()}
 
     @cached_property
     def minutes_used(self) -> dict[str, float]:

@@ -199,6 +199,10 @@ def _route_figures(routes: RoutePlan, checks: LogisticsChecks, given: set[tuple[
 
     ``given`` holds the (site, antigen) pairs the plan ships vaccine for.
     """
+    # Each site's antigens, sorted once: a stop looks its site up rather than scanning every pair.
+    antigens: defaultdict[str, list[str]] = defaultdict(list)
+    for s, a in sorted(given):
+        antigens[s].append(a)
     lacking = sorted(
         (
             StopWithoutVial(
@@ -207,8 +211,8 @@ def _route_figures(routes: RoutePlan, checks: LogisticsChecks, given: set[tuple[
             for day in routes.team_days
             for stop in day.stops
             if stop.people >= checks.min_people_for_every_antigen
-            for s, a in sorted(given)
-            if s == stop.site_id and not stop.vials.get(a)
+            for a in antigens.get(stop.site_id, ())
+            if not stop.vials.get(a)
         ),
         key=lambda stop: (-stop.people, stop.team_id, stop.day, stop.antigen),
     )

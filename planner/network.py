@@ -642,6 +642,16 @@ def _compact_predecessors(predecessors: np.ndarray, nodes: int) -> np.ndarray:
     return predecessors.astype(dtype)
 
 
+def path_tree(road: RoadArrays, root: int) -> np.ndarray:
+    """Predecessors of the fastest routes from ``root`` (a position), compacted: all a path needs.
+
+    The same tree as :func:`shortest_path_trees` from that root, without the route lengths, which
+    take as long again as the search and which drawing a path never reads.
+    """
+    _, predecessors = dijkstra(road.time_s, directed=True, indices=[root], return_predecessors=True)
+    return _compact_predecessors(np.atleast_2d(predecessors)[0], len(road.node_ids))
+
+
 def travel_matrix(
     graph: nx.MultiDiGraph | RoadArrays,
     source_nodes: Mapping[str, int],
@@ -770,8 +780,7 @@ class LazyTravelMatrix:
         if known is not None and source in known.source_row:
             return known.path(source, target)
         if source not in self._trees:
-            trees = shortest_path_trees(self.road, [self.road.position[self._node[source]]])
-            self._keep_tree(source, _compact_predecessors(trees.predecessors[0], len(self.road.node_ids)))
+            self._keep_tree(source, path_tree(self.road, self.road.position[self._node[source]]))
         self._trees.move_to_end(source)
         return self.road.route_points(self._trees[source], self.road.position[self._node[target]])
 

@@ -15,6 +15,7 @@ without loading them.
 
 from __future__ import annotations
 
+import functools
 import math
 import string
 from collections.abc import Iterable
@@ -53,10 +54,19 @@ def number_text(value: float, spec: str, lang: Lang) -> str:
     lang
         ``"en"`` or ``"fr"``.
     """
-    english = format(value, spec)
+    return _localised(format(value, spec), spec, lang)
+
+
+@functools.lru_cache(maxsize=65536)
+def _localised(english: str, spec: str, lang: Lang) -> str:
+    """The English text of a number (``format(value, spec)``) as ``lang`` writes it.
+
+    Keyed by the text, not the value: a plan's tables repeat the same few thousand numbers, and
+    Babel takes far longer to write one than a lookup does.
+    """
     percent = english.endswith("%")
     digits = english.removesuffix("%").replace(",", "")
-    if not math.isfinite(value) or "e" in digits:
+    if "e" in digits or not math.isfinite(float(digits)):
         return english  # no locale form for these; they do not occur in a plan's messages
     decimals = len(digits.partition(".")[2])
     if percent:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 
 from models import (
@@ -43,11 +44,15 @@ def goal_figures(model: AllocationModel, figures: PlanFigures) -> dict[str, int 
     best: dict[str, float] = {}
     for (_p, s), link in data.team_links.items():
         best[s] = max(best.get(s, 0.0), link.people_per_day)
+    # Each site's groups, gathered in one pass over the model's people (not a scan of them per site).
+    groups: dict[str, set[str]] = defaultdict(set)
+    for s, g, _a in model.y:
+        groups[s].add(g)
     goal_people = still_people = without_team = team_days = 0
     goal_vaccinations = still_vaccinations = expected = expected_doses = doses = 0
     for s, demand in data.demands.items():
         site_short = 0
-        for g in {g for (ss, g, _a) in model.y if ss == s}:
+        for g in groups.get(s, ()):
             goal = floor_people(demand.reachable(g))
             goal_people += goal
             site_short += max(0, goal - people[s, g])
@@ -136,7 +141,7 @@ def site_results(figures: PlanFigures) -> tuple[SiteResult, ...]:
                 target_people=target,
                 people_vaccinated=done,
                 coverage=done / target if target else 0.0,
-                team_days=sum(d for (_p, ss), d in figures.team_days.items() if ss == s),
+                team_days=figures.sessions.get(s, 0),
                 doses_shipped=sum(shipped[s, a] for a in inputs.vaccines),
             )
         )

@@ -7,6 +7,7 @@ rendering must read as the text the plans stored before, the French one must rea
 from __future__ import annotations
 
 import json
+import math
 import re
 import string
 
@@ -153,6 +154,13 @@ def test_numbers_take_python_s_digits_and_the_locale_s_signs() -> None:
     assert number_text(12345.6, ",.0f", "fr") == "12\u202f346"
     assert number_text(1234.5, ".1f", "fr") == "1234,5"  # the template asks for no thousands separator
     assert number_text(0.0123, ".2%", "fr") == "1,23\u00a0%"
+
+
+def test_numbers_equal_in_value_but_written_apart_stay_apart() -> None:
+    """Numbers are worded once per text: 1 and 1.0, 0.0 and -0.0 are equal keys but read differently."""
+    assert [number_text(v, "", "fr") for v in (1, 1.0, 1, 1.0)] == ["1", "1,0", "1", "1,0"]
+    assert [number_text(v, ".1f", "fr") for v in (0.0, -0.0)] == ["0,0", "-0,0"]
+    assert number_text(math.inf, ".2%", "en") == "inf%"
 
 
 @pytest.mark.slow

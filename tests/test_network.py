@@ -22,8 +22,10 @@ from planner.network import (
     LazyTravelMatrix,
     apply_road_conditions,
     graph_from_tables,
+    path_tree,
     road_arrays,
     road_sections,
+    shortest_path_trees,
     snap_places,
     travel_matrix,
 )
@@ -148,6 +150,14 @@ def test_paths_follow_the_fastest_route(graph: nx.MultiDiGraph) -> None:
     assert matrix.path("a", "a") == ((0.0, 0.0),)
     with pytest.raises(ValueError, match="without paths"):
         travel_matrix(graph, {"a": 1}, {"c": 3}).path("a", "c")
+
+
+def test_a_path_tree_is_the_shortest_path_tree_without_lengths(graph: nx.MultiDiGraph) -> None:
+    """Drawing a leg searches from its source alone: the tree the whole search keeps, from every root."""
+    road = road_arrays(graph)
+    for root in range(len(road.node_ids)):
+        whole = shortest_path_trees(road, [root]).predecessors[0]
+        assert path_tree(road, root).tolist() == whole.tolist()
 
 
 def test_select_and_whole_seconds() -> None:
