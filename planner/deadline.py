@@ -142,13 +142,18 @@ def interrupt_at(deadline: Deadline | None, stage: str) -> Iterator[None]:
         yield
         return
 
+    armed = True
+
     def on_alarm(signum: int, frame: FrameType | None) -> None:
-        raise TimeLimitReached(stage, deadline.limit_s)
+        # An alarm that lands after the block ended (before the timer is cleared) raises nothing.
+        if armed:
+            raise TimeLimitReached(stage, deadline.limit_s)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, max(deadline.left_s(), 1e-3))
     try:
         yield
     finally:
+        armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

@@ -76,6 +76,8 @@ RESERVE_MAX_SHARE = 0.5
 #: The share of the reserve for the plan's tables, the routes and their logistics figures; the rest
 #: is for writing the files.
 ROUTES_SHARE_OF_RESERVE = 0.75
+#: The share of the routes' time left, when they start, that their searches (PyVRP) leave unused.
+ROUTE_SEARCH_SHARE = 0.5
 
 
 def reserve_s(data: AllocationData, limit_s: float) -> float:
@@ -202,12 +204,12 @@ def plan(
     seconds["prepare"] = time.perf_counter() - begin
 
     begin = time.perf_counter()
+    solve_by, route_by = stage_deadlines(deadline, data, routes)
     with interrupt_at(deadline, "model"):
         model = build_model(data)
-        first = first_plan(model, start)
+        first = first_plan(model, start, solve_by)
     if deadline is not None:
         deadline.check("model")
-    solve_by, route_by = stage_deadlines(deadline, data, routes)
     outcome = solve_model(model, settings or data.inputs.scenario.solver, first, monitor, solve_by)
     if deadline is not None and outcome.timed_out and outcome.status not in ("optimal", "feasible"):
         raise TimeLimitReached("solve", deadline.limit_s, outcome.status)
@@ -220,7 +222,13 @@ def plan(
     begin = time.perf_counter()
     try:
         with interrupt_at(route_by, "routes"):
-            route_plan = plan_routes(data, allocation, route_by)
+            # The routing searches end halfway through the time the routes have, so that their own
+            # fallback (simple routes, with a warning) and the calendar around them still fit before the
+            # signal that would drop every route.
+            search_by = (
+                None if route_by is None else route_by.earlier_by(ROUTE_SEARCH_SHARE * route_by.left_s())
+            )
+            route_plan = plan_routes(data, allocation, search_by)
             routed = with_logistics(data, allocation.with_routes(route_plan))
     except TimeLimitReached:
         # The plan stands without its routes, which say why: a plan lost for its itineraries helps nobody.

@@ -56,6 +56,7 @@ from planner.allocation import (
     value_at,
     value_expression,
 )
+from planner.deadline import Deadline, stage_limit
 from planner.workload import antigen_minutes
 
 #: Largest violation of a constraint, relative to its right-hand side (at least 1), that still holds.
@@ -102,12 +103,12 @@ class GreedyResult:
         )
 
 
-def greedy_values(model: AllocationModel) -> dict[str, float]:
+def greedy_values(model: AllocationModel, deadline: Deadline | None = None) -> dict[str, float]:
     """Every variable's value in the hand plan, by PuLP name (see :func:`greedy_plan`)."""
-    return greedy_plan(model).values
+    return greedy_plan(model, deadline).values
 
 
-def greedy_plan(model: AllocationModel) -> GreedyResult:
+def greedy_plan(model: AllocationModel, deadline: Deadline | None = None) -> GreedyResult:
     """Allocate by the hand rules of this module and complete the plan with a linear programme.
 
     Parameters
@@ -115,6 +116,8 @@ def greedy_plan(model: AllocationModel) -> GreedyResult:
     model
         A model from :func:`planner.allocation.build_model` that has not been solved. Its bounds and
         objective are restored afterwards.
+    deadline
+        When the run must be over: the linear programme gets at most the time it leaves.
 
     Returns
     -------
@@ -128,11 +131,11 @@ def greedy_plan(model: AllocationModel) -> GreedyResult:
     for site_id in hand.site_order():
         hand.serve(site_id)
     integers = hand.integer_values()
-    values = _completed(model, integers)
+    values = _completed(model, integers, deadline)
     repaired = values is None
     if values is None:
         kept = {name: value for name, value in integers.items() if name in hand.team_variable_names}
-        values = _completed(model, kept) or {
+        values = _completed(model, kept, deadline) or {
             **{var.name: 0.0 for var in model.problem.variables()},
             **kept,
         }
@@ -175,7 +178,9 @@ def violations(
     return broken
 
 
-def _completed(model: AllocationModel, integers: Mapping[str, float]) -> dict[str, float] | None:
+def _completed(
+    model: AllocationModel, integers: Mapping[str, float], deadline: Deadline | None = None
+) -> dict[str, float] | None:
     """The continuous variables' best values with the integer ones fixed at ``integers`` (0 if absent).
 
     Maximises the coverage stage's objective by HiGHS's simplex; None if it finds no plan. The
@@ -191,7 +196,17 @@ def _completed(model: AllocationModel, integers: Mapping[str, float]) -> dict[st
     problem.setObjective(value_expression(model))
     try:
         # The model's own HiGHS class loads the problem in array calls (PuLP's makes one call a column).
-        problem.solve(_HighsWithStart(start=None, monitor=None, stage="coverage", msg=False, mip=False))
+        # Under a deadline the LP gets at most the time left (HiGHS checks its own limit in an LP).
+        highs = _HighsWithStart(
+            start=None,
+            monitor=None,
+            stage="coverage",
+            deadline=deadline,
+            msg=False,
+            mip=False,
+            timeLimit=stage_limit(None, deadline),
+        )
+        problem.solve(highs)
         solved = problem.sol_status == pulp.LpSolutionOptimal
         values = {var.name: float(var.varValue or 0.0) for var in problem.variables()}
     finally:

@@ -737,8 +737,10 @@ class LazyTravelMatrix:
         block = travel_matrix(self.road, missing, self._node, with_paths=True)
         assert block.routes is not None
         for row, source in enumerate(block.sources):
-            self._times[source] = block.travel_time_s[row]
+            # Lengths first: a row counts as known once its time is in, so a row interrupted between
+            # the two (a deadline's signal) is computed again rather than left without its lengths.
             self._lengths[source] = block.length_m[row]
+            self._times[source] = block.travel_time_s[row]
             self._keep_tree(source, block.routes.predecessors[block.routes.source_row[source]])
 
     def _keep_tree(self, source: str, predecessors: np.ndarray) -> None:

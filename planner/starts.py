@@ -27,6 +27,7 @@ from typing import Any
 import pulp
 
 from planner.allocation import AllocationModel, floor_values, value_at, value_expression
+from planner.deadline import Deadline
 from planner.workload import antigen_minutes
 
 #: Separator of a value's key: ids are ``[A-Za-z0-9_]+``, so it never occurs inside one.
@@ -100,13 +101,16 @@ def satisfies(model: AllocationModel, values: Mapping[str, float]) -> bool:
 HAND_START_MIN_TEAM_LINKS = 500
 
 
-def first_plan(model: AllocationModel, start: Mapping[str, float] | None) -> dict[str, float] | None:
+def first_plan(
+    model: AllocationModel, start: Mapping[str, float] | None, deadline: Deadline | None = None
+) -> dict[str, float] | None:
     """The start of a solve: ``start`` repaired to ``model``, or the hand plan where it is worth more.
 
     On a model of at least :data:`HAND_START_MIN_TEAM_LINKS` team-day links, the hand plan
     (:mod:`planner.greedy`, feasible by construction) is the start unless the repaired ``start`` is
     complete and worth at least as much (:func:`planner.allocation.value_expression`): the optimiser
     then never returns less than the hand plan, and a re-solve never less than its earlier plan.
+    The hand plan's linear programme gets at most the time ``deadline`` leaves.
     """
     repaired = repaired_start(model, start)
     if len(model.n) < HAND_START_MIN_TEAM_LINKS:
@@ -114,7 +118,7 @@ def first_plan(model: AllocationModel, start: Mapping[str, float] | None) -> dic
     # Imported here: the hand plan is only computed for large models.
     from planner.greedy import greedy_values
 
-    hand = greedy_values(model)
+    hand = greedy_values(model, deadline)
     if repaired is None or len(repaired) < len(hand):
         return hand
     value = value_expression(model)

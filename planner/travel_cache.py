@@ -15,6 +15,7 @@ The folder is ``$MICROPLANNER_CACHE_DIR``, else ``$XDG_CACHE_HOME/microplanner``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -24,8 +25,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import joblib
+import osmnx as ox
 
 from models import Network
+from planner import network
 from planner.network import (
     RoadArrays,
     TravelMatrix,
@@ -40,6 +43,19 @@ from planner.network import (
 CACHE_DIR_ENV = "MICROPLANNER_CACHE_DIR"
 #: Bumped whenever what a cached function returns changes shape: old entries are then ignored.
 CACHE_VERSION = 1
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """What cached results depend on besides their inputs, as one key part.
+
+    This cache's version, osmnx's version and the source of :mod:`planner.network` (speeds, road
+    conditions, shortest paths): a change to any of them misses the old entries instead of serving
+    stale travel times.
+    """
+    source = Path(network.__file__).read_bytes()
+    return f"{CACHE_VERSION}-{ox.__version__}-{hashlib.sha256(source).hexdigest()[:16]}"
+
 
 Result = TypeVar("Result")
 
@@ -93,7 +109,7 @@ def file_sha256(path: Path) -> str:
 def _condition_and_snap(
     roads: Path,
     content: str,
-    version: int,
+    version: str,
     network_json: str,
     places: Mapping[str, tuple[float, float]],
     max_snap_distance_m: float,
@@ -129,7 +145,7 @@ def conditioned_road(
         ["roads", "where", "scenario_file"],
         roads=roads,
         content=file_sha256(roads),
-        version=CACHE_VERSION,
+        version=code_version(),
         network_json=network_json,
         places=dict(places),
         max_snap_distance_m=max_snap_distance_m,
@@ -141,7 +157,7 @@ def conditioned_road(
 def _travel_matrix(
     road: RoadArrays,
     road_hash: str,
-    version: int,
+    version: str,
     source_nodes: Mapping[str, int],
     target_nodes: Mapping[str, int],
 ) -> TravelMatrix:
@@ -157,7 +173,7 @@ def cached_travel_matrix(
         ["road"],
         road=road,
         road_hash=road.content_hash,
-        version=CACHE_VERSION,
+        version=code_version(),
         source_nodes=dict(source_nodes),
         target_nodes=dict(target_nodes),
     )

@@ -85,6 +85,18 @@ def test_changed_roads_conditions_or_places_miss_the_cache(
     assert computed == {"apply_road_conditions": 5, "travel_matrix": 5}
 
 
+def test_a_new_version_of_the_network_code_misses_the_cache(
+    instance: Callable[..., Path], computed: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Speeds or shortest paths changed in planner.network (or osmnx upgraded): old entries are not served."""
+    travel(tiny(instance))
+    travel(tiny(instance))
+    assert computed == {"apply_road_conditions": 1, "travel_matrix": 1}
+    monkeypatch.setattr(travel_cache, "code_version", lambda: "another version of the code")
+    travel(tiny(instance))
+    assert computed == {"apply_road_conditions": 2, "travel_matrix": 2}
+
+
 def test_an_unwritable_cache_folder_computes_every_time(
     instance: Callable[..., Path], computed: Counter[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
