@@ -57,10 +57,9 @@ from planner.allocation import (
     value_expression,
 )
 from planner.deadline import Deadline, stage_limit
+from planner.starts import FEASIBILITY_TOLERANCE, holds
 from planner.workload import antigen_minutes
 
-#: Largest violation of a constraint, relative to its right-hand side (at least 1), that still holds.
-FEASIBILITY_TOLERANCE = 1e-6
 #: Rounding allowance where a count of whole vials, days or trips is taken from a fraction.
 _ROUNDING = 1e-9
 #: An equity group is served next while it holds less than this share above its floor (§6.14).
@@ -157,17 +156,7 @@ def violations(
     A row holds within ``tolerance`` times its right-hand side (at least 1); a bound within
     ``tolerance``; an integer variable within ``tolerance`` of a whole number.
     """
-    broken = []
-    for constraint in model.problem.constraints():
-        activity = value_at(constraint, values)  # left side minus right side
-        slack = tolerance * max(1.0, abs(float(constraint.constant)))
-        sense = constraint.sense
-        if (
-            (sense == pulp.LpConstraintLE and activity > slack)
-            or (sense == pulp.LpConstraintGE and activity < -slack)
-            or (sense == pulp.LpConstraintEQ and abs(activity) > slack)
-        ):
-            broken.append(constraint.name)
+    broken = [c.name for c in model.problem.constraints() if not holds(c, values, tolerance)]
     for var in model.problem.variables():
         value = values.get(var.name, 0.0)
         low = -math.inf if var.lowBound is None else var.lowBound

@@ -90,7 +90,7 @@ def satisfies(model: AllocationModel, values: Mapping[str, float]) -> bool:
     """``values`` satisfy every row of the model (array rows in one matrix product, then PuLP's own)."""
     problem = model.problem
     return problem.rows.hold(values, FEASIBILITY_TOLERANCE) and all(
-        _holds(constraint, values) for constraint in problem._constraints.values()
+        holds(constraint, values) for constraint in problem._constraints.values()
     )
 
 
@@ -219,9 +219,12 @@ def _fit_people_to_team_minutes(model: AllocationModel, values: dict[str, float]
                 values[var.name] *= factor
 
 
-def _holds(constraint: pulp.LpConstraint, values: Mapping[str, float]) -> bool:
+def holds(
+    constraint: pulp.LpConstraint, values: Mapping[str, float], tolerance: float = FEASIBILITY_TOLERANCE
+) -> bool:
+    """``constraint`` holds at ``values`` within ``tolerance`` times its right-hand side (at least 1)."""
     activity = value_at(constraint, values)
-    scale = FEASIBILITY_TOLERANCE * max(1.0, abs(float(constraint.constant)))
+    scale = tolerance * max(1.0, abs(float(constraint.constant)))
     if constraint.sense == pulp.LpConstraintLE:
         return activity <= scale
     if constraint.sense == pulp.LpConstraintGE:
