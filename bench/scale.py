@@ -1,12 +1,15 @@
 """Where the time of a real-size plan goes: prepare, build, coverage stage and cost stage.
 
 Usage: ``python -m bench.scale [district province national ...] [--solver highs|cbc] [--root DIR]
-[--time-limit S] [--cost-time-limit S] [--routes]``
+[--time-limit S] [--cost-time-limit S] [--routes] [--no-relax]``
 
 Runs ``ROOT/<scale>/scenario.yaml`` (written by ``python -m bench.instances <scale> ROOT``; ROOT
 defaults to ``/tmp/inst``) through :func:`planner.plan`, allocation alone unless ``--routes``, and
 prints one Markdown row per scale: seconds of each stage, the plan's status and coverage-stage gap,
 people vaccinated, priority-weighted value and the process's peak resident memory.
+
+``--no-relax`` solves every model with HiGHS alone, as a model below
+:data:`planner.relax.RELAX_MIN_TEAM_LINKS` is (a bench-only override), to compare with relax and fix.
 
 The build is timed by wrapping :func:`planner.allocation.build_model` where the engine calls it
 (a bench-only override): :func:`planner.plan` reports the model build and both solver stages as one
@@ -25,6 +28,7 @@ from typing import Any
 
 import planner
 import planner.engine
+import planner.relax
 from planner.loading import load_scenario
 
 #: The engine module, untyped: the bench swaps the ``build_model`` the engine imported for a timed one.
@@ -104,7 +108,10 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=None, help="coverage-stage limit (s)")
     parser.add_argument("--cost-time-limit", type=float, default=None, help="cost-stage limit (s)")
     parser.add_argument("--routes", action="store_true", help="route the plan too")
+    parser.add_argument("--no-relax", action="store_true", help="HiGHS alone, no relax and fix")
     args = parser.parse_args()
+    if args.no_relax:
+        planner.relax.RELAX_MIN_TEAM_LINKS = sys.maxsize
     print(HEADER, flush=True)
     for scale in args.scales:
         row = run_scale(

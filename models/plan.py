@@ -245,6 +245,10 @@ class FairnessReport(StrictModel):
         description="people vaccinated by the plan without floors, less this plan's (0 if unchanged)",
     )
     vaccinations_given_up: int = 0
+    floors_cost_measured: bool = Field(
+        default=True,
+        description="the plan without floors was solved; False when the time limit left no time for it",
+    )
 
 
 class Allocation(StrictModel):

@@ -1575,6 +1575,10 @@ class SolveOutcome:
         default=None,
         metadata={"doc": "the coverage-stage plan without equity floors, when the floors changed the plan"},
     )
+    floors_cost_measured: bool = field(
+        default=True,
+        metadata={"doc": "the plan without equity floors was solved (False: no time was left for it)"},
+    )
     message_parts: tuple[ReasonPart, ...] = ()
     timed_out: bool = field(
         default=False, metadata={"doc": "the run's time limit (a deadline) stopped the search"}
@@ -1785,6 +1789,45 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
         self.monitor.report(SolveProgress(self.stage, out.running_time, incumbent, bound, gap))
 
 
+def solve_relaxation(
+    problem: pulp.LpProblem,
+    objective: Any,
+    time_limit_s: float | None = None,
+    deadline: Deadline | None = None,
+    *,
+    msg: bool = False,
+    threads: int | None = None,
+    method: str | None = None,
+) -> bool:
+    """Maximise ``objective`` over the linear relaxation of ``problem`` (every integer continuous).
+
+    HiGHS through :class:`_HighsWithStart`, which loads the problem in array calls (PuLP's own makes
+    one call a column). The LP gets at most ``time_limit_s`` and the time ``deadline`` leaves (HiGHS
+    checks its own limit in an LP); ``method`` is HiGHS's ``solver`` option (``"ipm"``, ``"simplex"``;
+    None: HiGHS chooses). The variables hold the solution afterwards, and the problem keeps the
+    objective and sense. Returns whether the solution is optimal.
+    """
+    problem.sense = pulp.LpMaximize
+    problem.setObjective(objective)
+    options: dict[str, Any] = {} if method is None else {"solver": method}
+    highs = _HighsWithStart(
+        start=None,
+        monitor=None,
+        stage="coverage",
+        deadline=deadline,
+        mip=False,
+        msg=msg,
+        timeLimit=stage_limit(time_limit_s, deadline),
+        threads=threads,
+        **options,
+    )
+    try:
+        problem.solve(highs)
+    except pulp.PulpSolverError:
+        return False
+    return bool(problem.sol_status == pulp.LpSolutionOptimal)
+
+
 def _make_solver(
     settings: SolverSettings,
     time_limit_s: float | None,
@@ -1862,6 +1905,9 @@ class _StageRun:
     timed_out: bool = False
     overhead_s: float = 0.0
     first_check_s: float | None = None
+    #: The bound this run proved for its objective where it proved one itself (relax and fix: the
+    #: linear relaxation's, tightened by HiGHS's own); None to read the solver's.
+    bound: float | None = None
 
 
 #: A stage that the run's deadline leaves less time than this is not started (loading the model
@@ -2033,13 +2079,22 @@ def _coverage_stage(
     monitor: SolveMonitor | None,
     objective: Callable[[bool], Any],
     deadline: Deadline | None = None,
-) -> tuple[_StageRun, dict[str, float] | None]:
+) -> tuple[_StageRun, dict[str, float] | None, bool]:
     """Maximise ``objective(floors)``; with equity floors, first without them, then with them.
 
     The plan without floors says what the floors cost, and is the plan when it meets them. Returns
-    the run (its solution is in the problem's variables) and the plan without floors when the floors
-    changed it (else None). Each run gets at most the time ``deadline`` leaves.
+    the run (its solution is in the problem's variables), the plan without floors when the floors
+    changed it (else None), and whether the floors' cost was measured. Each run gets at most the
+    time ``deadline`` leaves. A large model (HiGHS, at least
+    :data:`planner.relax.RELAX_MIN_TEAM_LINKS` team-day links) with the time for it
+    (:func:`planner.relax.worth_relaxing`) starts each run with relax and fix and takes its plan
+    first (:func:`_relaxed_coverage_stage`).
     """
+    from planner.relax import RELAX_MIN_TEAM_LINKS, worth_relaxing  # planner.relax builds on this module
+
+    large = settings.name == "highs" and len(model.n) >= RELAX_MIN_TEAM_LINKS
+    if large and worth_relaxing(model, settings.time_limit_s, deadline):
+        return _relaxed_coverage_stage(model, settings, start, monitor, objective, deadline)
     problem = model.problem
     limit_s = settings.time_limit_s
 
@@ -2048,7 +2103,7 @@ def _coverage_stage(
 
     if not model.floor_short:
         problem.setObjective(objective(False))
-        return run(limit_s, start), None
+        return run(limit_s, start), None, True
     held = {short: short.upBound for short in model.floor_short.values()}
     for short in held:
         short.upBound = None
@@ -2060,24 +2115,156 @@ def _coverage_stage(
             short.upBound = upper
     problem.setObjective(objective(True))
     if free.status not in ("optimal", "feasible") or free.interrupted or free.timed_out:
-        return free, None
+        return free, None, True
     unfloored = _solution(problem)
     filled, hold = floor_values(model, unfloored)
     if hold:
-        for variable in problem.variables():
-            variable.varValue = filled.get(variable.name, variable.varValue)
-        return free, None
+        _set_values(problem, filled)
+        return free, None, True
     left_s = None if limit_s is None else max(limit_s / 4, limit_s - free.seconds)
     floored = run(left_s, _floored_start(model, objective(True), filled, start))
     if floored.status not in ("optimal", "feasible"):
-        # A hard minimum nothing can meet: keep the free plan, the floors made inert (the plan lists them).
-        for short in model.floor_short.values():
-            short.upBound = None
-            filled[short.name] = 0.0
-        for variable in problem.variables():
-            variable.varValue = filled.get(variable.name, variable.varValue)
-        return replace(free, seconds=free.seconds + floored.seconds, timed_out=floored.timed_out), None
-    return replace(floored, seconds=free.seconds + floored.seconds), unfloored
+        _floors_made_inert(model, filled)
+        return replace(free, seconds=free.seconds + floored.seconds, timed_out=floored.timed_out), None, True
+    return replace(floored, seconds=free.seconds + floored.seconds), unfloored, True
+
+
+def _set_values(problem: pulp.LpProblem, values: Mapping[str, float]) -> None:
+    """Give the problem's variables ``values`` (by name; a variable not named keeps its value)."""
+    for variable in problem.variables():
+        variable.varValue = values.get(variable.name, variable.varValue)
+
+
+def _floors_made_inert(model: AllocationModel, filled: dict[str, float]) -> None:
+    """A hard minimum nothing can meet: keep the plan without floors (in ``filled``), floors made inert.
+
+    The plan lists the floors it misses; a model nothing can satisfy would leave no plan at all.
+    """
+    for short in model.floor_short.values():
+        short.upBound = None
+        filled[short.name] = 0.0
+    _set_values(model.problem, filled)
+
+
+def _relative_gap(bound: float, value: float) -> float:
+    """How far ``value`` may be below the best plan, as a share of it (``bound`` an upper bound)."""
+    return max(0.0, bound - value) / max(abs(value), 1e-9)
+
+
+def _complete(problem: pulp.LpProblem, values: Mapping[str, float] | None) -> bool:
+    return values is not None and all(var.name in values for var in problem.variables())
+
+
+def _relaxed_run(
+    model: AllocationModel,
+    settings: SolverSettings,
+    objective: Any,
+    start: Mapping[str, float] | None,
+    monitor: SolveMonitor | None,
+    deadline: Deadline | None,
+    limit_s: float | None,
+) -> _StageRun:
+    """Maximise ``objective``: relax and fix (:mod:`planner.relax`), then HiGHS unless that proved the gap.
+
+    The better of the relax-and-fix plan and a complete ``start`` starts HiGHS; the relaxation's bound
+    is the certificate, tightened by HiGHS's own. Where the plan is already within ``mip_gap`` of the
+    bound it is the answer (``optimal``, as HiGHS says of a plan within its gap) and HiGHS is not run.
+    """
+    from planner.relax import relax_and_fix
+
+    problem = model.problem
+    complete = dict(start) if start is not None and _complete(problem, start) else None
+    relaxed = relax_and_fix(model, objective, settings, limit_s, deadline, monitor, complete)
+    problem.setObjective(objective)
+
+    def run(limit_s: float | None, start: Mapping[str, float] | None) -> _StageRun:
+        return _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor, None, deadline)
+
+    if relaxed is None:  # no relaxation in the time: HiGHS alone, as on a small model
+        return run(limit_s, start)
+    best = relaxed.values
+    if complete is not None and (best is None or value_at(objective, complete) > value_at(objective, best)):
+        best = complete
+    if best is not None:
+        worth = value_at(objective, best)
+        proven = _relative_gap(relaxed.bound, worth) <= settings.mip_gap
+        left_s = None if limit_s is None else limit_s - relaxed.seconds
+        if proven or (left_s is not None and left_s < MIN_STAGE_S) or (deadline and deadline.passed()):
+            _set_values(problem, best)
+            timed_out = deadline is not None and deadline.passed()
+            status: SolveStatus = "optimal" if proven else "feasible"
+            return _StageRun(status, relaxed.seconds, False, timed_out=timed_out, bound=relaxed.bound)
+    else:
+        left_s = None if limit_s is None else max(MIN_STAGE_S, limit_s - relaxed.seconds)
+    full = run(left_s, best if best is not None else start)
+    seconds = full.seconds + relaxed.seconds
+    if full.status not in ("optimal", "feasible"):
+        if best is None:
+            return replace(full, seconds=seconds)
+        _set_values(problem, best)
+        return replace(full, status="feasible", seconds=seconds, bound=relaxed.bound)
+    found = _solution(problem)
+    if best is not None and value_at(objective, best) > value_at(objective, found):
+        _set_values(problem, best)  # HiGHS dropped the start (tolerances): keep the better plan
+        found = best
+    highs_bound, _ = _bound_and_gap(problem, full.status, value_at(objective, found))
+    bound = relaxed.bound if highs_bound is None else min(highs_bound, relaxed.bound)
+    status = "optimal" if _relative_gap(bound, value_at(objective, found)) <= settings.mip_gap else "feasible"
+    return replace(full, status=status, seconds=seconds, bound=bound)
+
+
+def _relaxed_coverage_stage(
+    model: AllocationModel,
+    settings: SolverSettings,
+    start: Mapping[str, float] | None,
+    monitor: SolveMonitor | None,
+    objective: Callable[[bool], Any],
+    deadline: Deadline | None,
+) -> tuple[_StageRun, dict[str, float] | None, bool]:
+    """The coverage stage of a large model: the plan with its floors first, then what the floors cost.
+
+    The reverse of the small model's order (:func:`_coverage_stage`): each run of a large model is
+    costly, so the plan comes first and the run without floors, which only measures their cost, is
+    made when the time left allows another of the same length (else the third value is False). When
+    no plan meets a hard floor, the run without floors gives the plan, the floors made inert.
+    """
+    problem = model.problem
+    limit_s = settings.time_limit_s
+    floors = bool(model.floor_short)
+    floored = _relaxed_run(model, settings, objective(floors), start, monitor, deadline, limit_s)
+    if not floors:
+        return floored, None, True
+    planned = floored.status in ("optimal", "feasible")
+    if planned and (
+        floored.interrupted
+        or floored.timed_out
+        or (deadline is not None and deadline.left_s() < floored.seconds)
+    ):
+        return floored, None, False
+    plan = _solution(problem) if planned else None
+    held = {short: short.upBound for short in model.floor_short.values()}
+    for short in held:
+        short.upBound = None
+    left_s = None if limit_s is None else max(limit_s / 4, limit_s - floored.seconds)
+    try:
+        free = _relaxed_run(model, settings, objective(False), plan or start, monitor, deadline, left_s)
+    finally:
+        for short, upper in held.items():
+            short.upBound = upper
+    problem.setObjective(objective(True))
+    seconds = floored.seconds + free.seconds
+    free_values = _solution(problem) if free.status in ("optimal", "feasible") else None
+    if plan is None:
+        if free_values is None:
+            return replace(free, seconds=seconds), None, True
+        filled, _ = floor_values(model, free_values)
+        _floors_made_inert(model, filled)
+        return replace(free, seconds=seconds, timed_out=floored.timed_out), None, True
+    _set_values(problem, plan)
+    if free_values is None:
+        return replace(floored, seconds=seconds), None, False
+    _, hold = floor_values(model, free_values)
+    return replace(floored, seconds=seconds), None if hold else free_values, True
 
 
 def solve_model(
@@ -2127,7 +2314,7 @@ def solve_model(
     weighted = objective_settings.mode == "weighted"
     if weighted:
         weight = objective_settings.cost_weight
-        first, unfloored = _coverage_stage(
+        first, unfloored, floors_measured = _coverage_stage(
             model,
             settings,
             start,
@@ -2136,7 +2323,7 @@ def solve_model(
             deadline,
         )
     else:
-        first, unfloored = _coverage_stage(
+        first, unfloored, floors_measured = _coverage_stage(
             model,
             settings,
             start,
@@ -2159,6 +2346,8 @@ def solve_model(
     objective = float(pulp.value(coverage) or 0.0)
     stage_objective = float(pulp.value(problem.objective) or 0.0)
     bound, gap = _bound_and_gap(problem, status, stage_objective)
+    if first.bound is not None:  # proven by the run itself (relax and fix), not read from the solver
+        bound, gap = first.bound, _relative_gap(first.bound, stage_objective)
     if weighted and bound is not None:
         bound = bound + objective - stage_objective  # report the bound of the coverage part only
     values = _solution(problem)
@@ -2185,6 +2374,7 @@ def solve_model(
             gap,
             values,
             unfloored_values=unfloored,
+            floors_cost_measured=floors_measured,
             timed_out=first.timed_out or no_time_for_cost,
         )
         return _with_message(outcome, stopped)
@@ -2253,6 +2443,7 @@ def solve_model(
         cost_stage_gap=cost_gap,
         coverage_stage_cost_usd=value_at(cost_expression(model), first_values),
         unfloored_values=unfloored,
+        floors_cost_measured=floors_measured,
         timed_out=first.timed_out or second.timed_out,
     )
     if coverage_message is not None:

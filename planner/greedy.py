@@ -48,15 +48,15 @@ import pulp
 
 from planner.allocation import (
     AllocationModel,
-    _HighsWithStart,
     carried_l_per_team_day,
     cost_expression,
     coverage_expression,
     equity_groups,
+    solve_relaxation,
     value_at,
     value_expression,
 )
-from planner.deadline import Deadline, stage_limit
+from planner.deadline import Deadline
 from planner.starts import FEASIBILITY_TOLERANCE, holds
 from planner.workload import antigen_minutes
 
@@ -181,22 +181,8 @@ def _completed(
     objective, sense = problem.objective, problem.sense
     for var in fixed:
         var.lowBound = var.upBound = float(integers.get(var.name, 0.0))
-    problem.sense = pulp.LpMaximize
-    problem.setObjective(value_expression(model))
     try:
-        # The model's own HiGHS class loads the problem in array calls (PuLP's makes one call a column).
-        # Under a deadline the LP gets at most the time left (HiGHS checks its own limit in an LP).
-        highs = _HighsWithStart(
-            start=None,
-            monitor=None,
-            stage="coverage",
-            deadline=deadline,
-            msg=False,
-            mip=False,
-            timeLimit=stage_limit(None, deadline),
-        )
-        problem.solve(highs)
-        solved = problem.sol_status == pulp.LpSolutionOptimal
+        solved = solve_relaxation(problem, value_expression(model), None, deadline)
         values = {var.name: float(var.varValue or 0.0) for var in problem.variables()}
     finally:
         for var, (low, high) in bounds.items():

@@ -167,4 +167,5 @@ def fairness_report(
         floors_changed_plan=changed,
         people_given_up=round(given_up[0]),
         vaccinations_given_up=round(given_up[1]),
+        floors_cost_measured=outcome.floors_cost_measured,
     )

@@ -375,6 +375,10 @@ def plan_summary(plan: Allocation, lang: Lang = "en") -> str:
                 f"  equity floors     cost {fairness.people_given_up:,} people"
                 f" ({fairness.vaccinations_given_up:,} vaccinations) against the plan without them"
             )
+        elif not fairness.floors_cost_measured:
+            lines.append(
+                "  equity floors     cost not measured: the time limit left no time for the plan without them"
+            )
         for g in [g for g in fairness.groups if not g.met][:SUMMARY_FLOORS_BELOW]:
             lines.append(
                 f"    - below floor: {g.by} {g.group} / {g.antigen}: {g.coverage:.0%}"

@@ -1,0 +1,199 @@
+"""Relax and fix (planner/relax.py): the rounding rule, the relaxation's bound, and solves through it.
+
+Tiny instances whose optimum is worked out by hand (tests/conftest.py: one antigen X for one group,
+uptake 1, no wastage, mobile teams of 1000 people a day, every person of equal value, no floor unless a
+test gives one). A solve takes the relax-and-fix path on a model of at least
+``RELAX_MIN_TEAM_LINKS`` team-day links; the tests set it to 0 to send tiny models down it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import pulp
+import pytest
+from test_greedy import EXACT, SMALL_INSTANCES, model_of, two_sites
+from test_known_optima import solve, vaccinated
+from test_needs import two_sites as kinds_of_site
+
+import planner.allocation
+from planner.allocation import solve_model, value_at, value_expression
+from planner.deadline import Deadline
+from planner.greedy import violations
+from planner.relax import (
+    _whole_trips_days,
+    expected_relaxation_s,
+    relax_and_fix,
+    rounded_team_days,
+    worth_relaxing,
+)
+from planner.render import plan_summary
+
+RELAXED = "planner.relax.RELAX_MIN_TEAM_LINKS"
+
+
+def fake_model(relaxed_days: dict[str, float], upper: dict[str, float]) -> SimpleNamespace:
+    """A model of one pool of 2 teams over 5 days (10 team-days) linked to the sites of ``relaxed_days``."""
+    problem = pulp.LpProblem("rounding")
+    n = {("p", s): problem.add_variable(f"n_{s}", 0, upper.get(s, 10), cat="Integer") for s in relaxed_days}
+    data = SimpleNamespace(
+        inputs=SimpleNamespace(pools={"p": SimpleNamespace(teams=2)}), days=5, team_links={}
+    )
+    return SimpleNamespace(data=data, n=n, m={})
+
+
+def test_team_days_round_down_then_the_pools_spare_days_go_to_the_largest_fractions() -> None:
+    """3.4 + 2.7 + 3.9 = 10 days of 10: down to 3, 2, 3 leaves 2 spare days, which go to c (0.9) and b
+    (0.7); a (0.4) stays at 3. Whole days stay whole."""
+    relaxed = {"a": 3.4, "b": 2.7, "c": 3.9}
+    model = fake_model(relaxed, {})
+    days = rounded_team_days(model, {f"n_{s}": v for s, v in relaxed.items()})  # type: ignore[arg-type]
+    assert days == {"n_a": 3.0, "n_b": 3.0, "n_c": 4.0}
+    whole = {"a": 6.0, "b": 4.0}
+    assert rounded_team_days(fake_model(whole, {}), {"n_a": 6.0, "n_b": 4.0}) == {"n_a": 6.0, "n_b": 4.0}  # type: ignore[arg-type]
+
+
+def test_a_spare_day_skips_a_site_at_its_upper_bound() -> None:
+    """3.4 + 3.7 + 2.9 down to 3 + 3 + 2 leaves 2 spare days; c (0.9) may take no more than 2, so b
+    (0.7) and a (0.4) get them."""
+    relaxed = {"a": 3.4, "b": 3.7, "c": 2.9}
+    days = rounded_team_days(fake_model(relaxed, {"c": 2}), {f"n_{s}": v for s, v in relaxed.items()})  # type: ignore[arg-type]
+    assert days == {"n_a": 4.0, "n_b": 4.0, "n_c": 2.0}
+
+
+@pytest.mark.parametrize(
+    ("days", "min_trip", "max_trip", "expected"),
+    [(1, 2, 3, 0), (4, 2, 3, 4), (5, 2, 3, 5), (7, 2, 3, 7), (4, 3, 3, 3), (5, 3, 3, 3), (0, 2, 3, 0)],
+)
+def test_mobile_days_come_in_whole_trips(days: int, min_trip: int, max_trip: int, expected: int) -> None:
+    """Trips of 2-3 days make 4 (2+2), 5 and 7 (2+2+3) but not 1; trips of exactly 3 days make 3, not 5."""
+    assert _whole_trips_days(days, min_trip, max_trip) == expected
+
+
+def test_the_relaxation_bounds_the_plan_and_rounding_finds_the_optimum(instance: Callable[..., Path]) -> None:
+    """One team-day for a (800 people, worth 800) and b (600, priority 2: worth 1200), 1000 people a day.
+
+    Relaxed, 0.6 of the day covers b and 0.4 of it 400 of a's people: 1600, the bound. Rounded, the
+    day goes to b, the larger fraction: 1200, the optimum (a would give 800).
+    """
+    model = model_of(two_sites(instance))
+    bounds = {var.name: (var.lowBound, var.upBound) for var in model.problem.variables()}
+    result = relax_and_fix(model, value_expression(model), EXACT, 60)
+    assert result is not None and result.values is not None
+    assert result.bound == pytest.approx(1600, abs=1e-6)
+    assert result.values[model.n["team", "b"].name] == 1.0
+    assert value_at(value_expression(model), result.values) == pytest.approx(1200, abs=1e-6)
+    assert violations(model, result.values) == []
+    assert {var.name: (var.lowBound, var.upBound) for var in model.problem.variables()} == bounds
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_INSTANCES))
+def test_relax_and_fix_is_feasible_and_brackets_the_proven_optimum(
+    instance: Callable[..., Path], name: str
+) -> None:
+    """On every small instance: plan <= optimum <= bound, and the plan breaks no row."""
+    model = model_of(SMALL_INSTANCES[name](instance))
+    result = relax_and_fix(model, value_expression(model), EXACT, 60)
+    assert result is not None and result.values is not None
+    assert violations(model, result.values) == []
+    optimum = solve_model(model, EXACT)
+    assert optimum.status == "optimal" and optimum.bound is not None
+    assert value_at(value_expression(model), result.values) <= optimum.bound + 1e-6
+    assert optimum.bound <= result.bound + 1e-6
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_INSTANCES))
+def test_a_solve_through_relax_and_fix_proves_the_same_optimum(
+    instance: Callable[..., Path], name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sent down the large-model path, the solve returns the optimum HiGHS alone proves (gap 0)."""
+    path = SMALL_INSTANCES[name](instance)
+    alone = solve_model(model_of(path), EXACT)
+    monkeypatch.setattr(RELAXED, 0)
+    relaxed = solve_model(model_of(path), EXACT)
+    assert relaxed.status == alone.status == "optimal"
+    assert relaxed.objective == pytest.approx(alone.objective, abs=1e-6)
+    assert relaxed.bound is not None and relaxed.objective is not None
+    assert relaxed.bound >= relaxed.objective - 1e-6
+
+
+def test_a_hard_equity_floor_through_relax_and_fix(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tests/test_needs.py's hard floor by site kind, solved the large-model way: the plan with the floor
+    first (a 59, b 31, worth 149), then the plan without it (all 90 doses to a), which says the floor
+    changed the plan and cost no one."""
+    monkeypatch.setattr(RELAXED, 0)
+    floors = [{"by": "site_kind", "min_ratio_to_best": 0.5, "penalty_per_person": None}]
+    plan = solve(kinds_of_site(instance, 90, fairness={"floors": floors}), "highs")
+    assert vaccinated(plan) == {"a": 59, "b": 31}
+    assert plan.solver.objective == pytest.approx(149, abs=1e-3)
+    assert plan.fairness is not None
+    assert plan.fairness.floors_changed_plan and plan.fairness.floors_cost_measured
+    assert plan.fairness.people_given_up == 0
+
+
+def test_with_no_time_for_the_plan_without_floors_their_cost_is_said_unmeasured(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run without floors is made only when the time left allows another run as long as the one
+    with them: here the first run is made to look a day long, under a deadline an hour away."""
+    monkeypatch.setattr(RELAXED, 0)
+    relaxed_run = planner.allocation._relaxed_run
+
+    def day_long(*args: object, **kwargs: object) -> object:
+        run = relaxed_run(*args, **kwargs)  # type: ignore[arg-type]
+        return planner.allocation.replace(run, seconds=86_400.0)
+
+    monkeypatch.setattr(planner.allocation, "_relaxed_run", day_long)
+    floors = [{"by": "site_kind", "min_ratio_to_best": 0.5, "penalty_per_person": None}]
+    model = model_of(kinds_of_site(instance, 90, fairness={"floors": floors}))
+    outcome = solve_model(model, EXACT, deadline=Deadline.after(3600.0))
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(149, abs=1e-3)
+    assert outcome.unfloored_values is None and not outcome.floors_cost_measured
+
+    monkeypatch.undo()
+    plan = solve(kinds_of_site(instance, 90, fairness={"floors": floors}), "highs")
+    assert plan.fairness is not None
+    unmeasured = plan.model_copy(
+        update={
+            "fairness": plan.fairness.model_copy(
+                update={"floors_changed_plan": False, "floors_cost_measured": False}
+            )
+        }
+    )
+    assert "equity floors     cost not measured" in plan_summary(unmeasured)
+
+
+def test_relax_and_fix_is_tried_only_with_time_for_it(instance: Callable[..., Path]) -> None:
+    """With no limit it always is; with less time than two relaxations are expected to take, it is not."""
+    model = model_of(two_sites(instance))
+    expected = expected_relaxation_s(model)
+    assert expected > 0
+    assert worth_relaxing(model, None, None)
+    assert worth_relaxing(model, 2.0 * expected, None)
+    assert not worth_relaxing(model, 1.9 * expected, None)
+    assert not worth_relaxing(model, 60.0, Deadline.after(1.9 * expected - 1.0))
+
+
+def test_a_start_within_the_gap_of_the_relaxation_is_certified_without_rounding(
+    instance: Callable[..., Path],
+) -> None:
+    """Three team-days cover a (800, worth 800) and b (600, worth 1200): the relaxation's 2000 is the
+    optimum, so an optimal start needs no rounding (no plan of its own), only the bound; a start that
+    serves b alone (1200) gets the rounded plan, which serves both."""
+    model = model_of(two_sites(instance, days=3))
+    optimum = solve_model(model, EXACT)
+    assert optimum.objective == pytest.approx(2000, abs=1e-3)  # less the cost stage's slack
+    within = EXACT.model_copy(update={"mip_gap": 1e-6})
+    certified = relax_and_fix(model, value_expression(model), within, 60, start=optimum.values)
+    assert certified is not None and certified.values is None
+    assert certified.bound == pytest.approx(2000, abs=1e-6)
+    only_b = {**optimum.values, **{var.name: 0.0 for (s, _g, _a), var in model.y.items() if s == "a"}}
+    assert value_at(value_expression(model), only_b) < 2000
+    rounded = relax_and_fix(model, value_expression(model), within, 60, start=only_b)
+    assert rounded is not None and rounded.values is not None
+    assert value_at(value_expression(model), rounded.values) == pytest.approx(2000, abs=1e-6)
