@@ -2174,14 +2174,20 @@ def _relaxed_run(
 
     problem = model.problem
     complete = dict(start) if start is not None and _complete(problem, start) else None
+    begin = time.perf_counter()
     relaxed = relax_and_fix(model, objective, settings, limit_s, deadline, monitor, complete)
     problem.setObjective(objective)
 
     def run(limit_s: float | None, start: Mapping[str, float] | None) -> _StageRun:
         return _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor, None, deadline)
 
-    if relaxed is None:  # no relaxation in the time: HiGHS alone, as on a small model
-        return run(limit_s, start)
+    if relaxed is None:  # no relaxation in the time: HiGHS alone with the time left, as on a small model
+        spent_s = time.perf_counter() - begin
+        alone = run(None if limit_s is None else max(MIN_STAGE_S, limit_s - spent_s), start)
+        if alone.status not in ("optimal", "feasible"):
+            return replace(alone, seconds=alone.seconds + spent_s)
+        bound, _ = _bound_and_gap(problem, alone.status, value_at(objective, _solution(problem)))
+        return replace(alone, seconds=alone.seconds + spent_s, bound=bound)
     best = relaxed.values
     if complete is not None and (best is None or value_at(objective, complete) > value_at(objective, best)):
         best = complete

@@ -197,3 +197,16 @@ def test_a_start_within_the_gap_of_the_relaxation_is_certified_without_rounding(
     rounded = relax_and_fix(model, value_expression(model), within, 60, start=only_b)
     assert rounded is not None and rounded.values is not None
     assert value_at(value_expression(model), rounded.values) == pytest.approx(2000, abs=1e-6)
+
+
+def test_with_no_relaxation_in_time_highs_alone_solves_with_its_bound(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relaxation that ends without an optimum (its time ran out) leaves the run to HiGHS alone: the
+    same optimum (1200: the one team-day at b), with HiGHS's bound."""
+    monkeypatch.setattr(RELAXED, 0)
+    monkeypatch.setattr("planner.relax.relax_and_fix", lambda *args, **kwargs: None)
+    outcome = solve_model(model_of(two_sites(instance)), EXACT)
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(1200, abs=1e-3)
+    assert outcome.bound == pytest.approx(1200, abs=1e-3)
