@@ -233,9 +233,11 @@ def generate(name: str, out: Path, seed: int = 1) -> Path:
     write_csv(folder / "stock.csv", ["store_id", "antigen", "doses"], [[stores[0], a, 1] for a in antigens])
     # Teams first sized at one per store so that the tables load; resized below from the need.
     team_header = ["pool_id", "base_id", "team_type", "teams", "output_per_day", "cost_per_day_usd"]
-    team_header += ["max_travel_time_min", "carrier_net_volume_l"]
-    # An outreach team: 300 people a day, 60 USD, at most 2 h from its base, one vaccine carrier.
-    team = ["outreach", TEAM_OUTPUT, 60, 120, 2.6]
+    team_header += ["cost_per_km_usd", "max_travel_time_min", "carrier_net_volume_l"]
+    # An outreach team: 300 people a day, 60 USD a day and 0.60 USD a km (as the Burundi data's outreach
+    # teams: without a price per km the cost stage cannot prefer the nearest pool), at most 2 h from its
+    # base, one vaccine carrier.
+    team = ["outreach", TEAM_OUTPUT, 60, 0.6, 120, 2.6]
     write_csv(folder / "teams.csv", team_header, [[f"pool_{s}", s, *team[:1], 1, *team[1:]] for s in stores])
     scenario_file = folder / "scenario.yaml"
     scenario = {

@@ -210,3 +210,29 @@ def test_with_no_relaxation_in_time_highs_alone_solves_with_its_bound(
     assert outcome.status == "optimal"
     assert outcome.objective == pytest.approx(1200, abs=1e-3)
     assert outcome.bound == pytest.approx(1200, abs=1e-3)
+
+
+def test_under_a_deadline_highs_gets_half_the_time_left_after_relax_and_fix(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relax and fix finds the one team-day at b (1200) against the relaxation's 1600, so HiGHS runs to
+    prove it; under a deadline 100 s away it gets at most half of that, the cost stage the rest."""
+    monkeypatch.setattr(RELAXED, 0)
+    limits: list[tuple[str, float | None]] = []
+    run = planner.allocation._run
+
+    def recorded(
+        problem: object, settings: object, time_limit_s: float | None, *args: object, **kwargs: object
+    ) -> object:
+        limits.append((str(args[1]), time_limit_s))
+        return run(problem, settings, time_limit_s, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(planner.allocation, "_run", recorded)
+    monkeypatch.setattr("planner.relax._run", recorded)
+    outcome = solve_model(model_of(two_sites(instance)), EXACT, deadline=Deadline.after(100.0))
+    assert outcome.status == "optimal"
+    coverage = [limit for stage, limit in limits if stage == "coverage"]
+    assert len(coverage) == 2  # the MILP with the team-days fixed, then HiGHS from its plan
+    assert coverage[0] is not None and coverage[0] > 50.0
+    assert coverage[1] is not None and coverage[1] <= 50.0
+    assert any(stage == "cost" for stage, _ in limits)
