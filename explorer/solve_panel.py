@@ -11,10 +11,11 @@ import streamlit as st
 from explorer.state import Solved, _, lang, session, solve_service
 from explorer.widgets import kept_widget, show_input_error
 from models import Scenario
+from models.messages import ReasonPart
 from planner.errors import InputError
 from planner.i18n import format_number, format_percent
 from planner.jobs import JobStatus, SolveRequest, quick_settings
-from planner.render import solver_message
+from planner.render import render_reason, solver_message
 
 #: Seconds between two looks at a running solve (a look is cheap: it reads a few shared values).
 POLL_INTERVAL_S = 0.1
@@ -47,7 +48,7 @@ def finish(status: JobStatus) -> None:
     session.job = None
     if status.result is None:
         # An input error is kept whole, so that it is shown in the language picked when it is shown.
-        session.solve_error = status.input_error or status.error or _("solve_failed")
+        session.solve_error = status.input_error or status.message or status.error or _("solve_failed")
         return
     if status.result.plan.status not in ("optimal", "feasible"):
         # E.g. cancelled before any plan was found: keep showing the last plan.
@@ -89,6 +90,8 @@ def solve_panel() -> None:
         error = session.get("solve_error")
         if isinstance(error, InputError):
             show_input_error(error)
+        elif isinstance(error, ReasonPart):  # said in the language picked when it is shown
+            st.error(f"{_('solve_failed')} {render_reason(error, lang())}")
         elif error:
             st.error(error)
         return

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from models import Plan, Scenario, SolverSettings
-from planner.deadline import Deadline
+from models.messages import ReasonPart
+from planner.deadline import Deadline, TimeLimitReached
 from planner.errors import InputError
 
 # The engine (PuLP, HiGHS, osmnx, PyVRP) loads in the workers, not in the explorer's process.
@@ -84,6 +85,8 @@ class JobStatus:
     result: PlanResult[Plan] | None = None
     error: str | None = None
     input_error: InputError | None = None
+    #: A failure the caller can say in its own language (the time limit passed with no plan).
+    message: ReasonPart | None = None
 
 
 class _SharedMonitor:
@@ -204,6 +207,11 @@ class SolveService:
         if isinstance(error, InputError):
             return JobStatus(
                 job_id, "failed", elapsed, progress, cancel_requested, error=str(error), input_error=error
+            )
+        if isinstance(error, TimeLimitReached):
+            said = ReasonPart(key="solver_time_limit_no_plan")
+            return JobStatus(
+                job_id, "failed", elapsed, progress, cancel_requested, error=str(error), message=said
             )
         if error is not None:
             text = "".join(traceback.format_exception_only(type(error), error)).strip()

@@ -120,3 +120,16 @@ def test_the_service_reports_input_errors_by_file_and_field(
     assert status.state == "failed"
     assert status.input_error is not None
     assert any("no_such_sites.csv" in problem.file for problem in status.input_error.problems)
+
+
+def test_the_service_says_when_the_time_limit_passed_with_no_plan(
+    service: SolveService, baseline: Scenario
+) -> None:
+    """A job's limit is the whole job's: 1 ms passes before the data is even read. The caller gets the
+    message to show in its own language, not a traceback."""
+    hurried = baseline.solver.model_copy(update={"time_limit_s": 0.001})
+    status = service.wait(service.submit(SolveRequest(baseline, hurried)), timeout_s=120)
+    assert status.state == "failed" and status.result is None
+    assert status.message is not None and status.message.key == "solver_time_limit_no_plan"
+    assert status.error is not None and "no plan found within 0.001 s" in status.error
+    assert "Traceback" not in status.error
