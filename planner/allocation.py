@@ -1761,7 +1761,18 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
         if self.monitor is not None or self.deadline is not None:
             sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
             highs.cbMipInterrupt.subscribe(lambda event: self._on_interrupt(event, sign))
+            # A linear programme (relax and fix's relaxation) stops the same way, without progress reports.
+            highs.cbSimplexInterrupt.subscribe(self._on_lp_interrupt)
+            highs.cbIpmInterrupt.subscribe(self._on_lp_interrupt)
         highs.run()
+
+    def _on_lp_interrupt(self, event: Any) -> None:
+        if self.deadline is not None and self.deadline.passed():
+            self.timed_out = True
+            event.data_in.user_interrupt = True
+        elif self.monitor is not None and self.monitor.cancelled():
+            self.interrupted = True
+            event.data_in.user_interrupt = True
 
     def _on_interrupt(self, event: Any, sign: float) -> None:
         if self.first_check_s is None:
@@ -1798,21 +1809,23 @@ def solve_relaxation(
     msg: bool = False,
     threads: int | None = None,
     method: str | None = None,
+    monitor: SolveMonitor | None = None,
 ) -> bool:
     """Maximise ``objective`` over the linear relaxation of ``problem`` (every integer continuous).
 
     HiGHS through :class:`_HighsWithStart`, which loads the problem in array calls (PuLP's own makes
     one call a column). The LP gets at most ``time_limit_s`` and the time ``deadline`` leaves (HiGHS
     checks its own limit in an LP); ``method`` is HiGHS's ``solver`` option (``"ipm"``, ``"simplex"``;
-    None: HiGHS chooses). The variables hold the solution afterwards, and the problem keeps the
-    objective and sense. Returns whether the solution is optimal.
+    None: HiGHS chooses). ``monitor`` may cancel it (it gets no progress reports). The variables hold
+    the solution afterwards, and the problem keeps the objective and sense. Returns whether the
+    solution is optimal.
     """
     problem.sense = pulp.LpMaximize
     problem.setObjective(objective)
     options: dict[str, Any] = {} if method is None else {"solver": method}
     highs = _HighsWithStart(
         start=None,
-        monitor=None,
+        monitor=monitor,
         stage="coverage",
         deadline=deadline,
         mip=False,
@@ -2183,9 +2196,11 @@ def _relaxed_run(
     bound it is the answer (``optimal``, as HiGHS says of a plan within its gap) and HiGHS is not run.
     """
     from planner.relax import relax_and_fix
+    from planner.starts import feasible_plan
 
     problem = model.problem
-    complete = dict(start) if start is not None and _complete(problem, start) else None
+    # Only a start that keeps every row and bound may become the plan without HiGHS checking it.
+    complete = feasible_plan(model, start)
     begin = time.perf_counter()
     relaxed = relax_and_fix(model, objective, settings, limit_s, deadline, monitor, complete)
     problem.setObjective(objective)
@@ -2193,6 +2208,18 @@ def _relaxed_run(
     def run(limit_s: float | None, start: Mapping[str, float] | None) -> _StageRun:
         return _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor, None, deadline)
 
+    stopped = relaxed.stopped if relaxed is not None else None
+    if stopped is None and relaxed is None and monitor is not None and monitor.cancelled():
+        stopped = _StageRun("error", time.perf_counter() - begin, True)
+    if stopped is not None and (stopped.interrupted or stopped.timed_out):
+        # Cancelled, or the deadline passed, during relax and fix: keep the best plan in hand, if any.
+        best = (relaxed.values if relaxed is not None else None) or complete
+        seconds = time.perf_counter() - begin
+        if best is None:
+            return replace(stopped, status="error", seconds=seconds)
+        _set_values(problem, best)
+        bound = None if relaxed is None else relaxed.bound
+        return replace(stopped, status="feasible", seconds=seconds, bound=bound)
     if relaxed is None:  # no relaxation in the time: HiGHS alone with the time left, as on a small model
         spent_s = time.perf_counter() - begin
         alone = run(None if limit_s is None else max(MIN_STAGE_S, limit_s - spent_s), start)
@@ -2211,7 +2238,11 @@ def _relaxed_run(
             _set_values(problem, best)
             timed_out = deadline is not None and deadline.passed()
             status: SolveStatus = "optimal" if proven else "feasible"
-            return _StageRun(status, relaxed.seconds, False, timed_out=timed_out, bound=relaxed.bound)
+            # The fixed MILP's load time and first check: what a cost-stage run needs beyond its limit.
+            last = relaxed.fixed_run or _StageRun(status, 0.0, False)
+            return replace(
+                last, status=status, seconds=relaxed.seconds, timed_out=timed_out, bound=relaxed.bound
+            )
     else:
         left_s = None if limit_s is None else max(MIN_STAGE_S, limit_s - relaxed.seconds)
     if deadline is not None and best is not None:
@@ -2258,10 +2289,10 @@ def _relaxed_coverage_stage(
     if not floors:
         return floored, None, True
     planned = floored.status in ("optimal", "feasible")
-    if planned and (
+    if (
         floored.interrupted
         or floored.timed_out
-        or (deadline is not None and deadline.left_s() < FREE_RUNS_IN_TIME_LEFT * floored.seconds)
+        or (planned and deadline is not None and deadline.left_s() < FREE_RUNS_IN_TIME_LEFT * floored.seconds)
     ):
         return floored, None, False
     plan = _solution(problem) if planned else None
@@ -2282,12 +2313,18 @@ def _relaxed_coverage_stage(
             return replace(free, seconds=seconds), None, True
         filled, _ = floor_values(model, free_values)
         _floors_made_inert(model, filled)
-        return replace(free, seconds=seconds, timed_out=floored.timed_out), None, True
-    _set_values(problem, plan)
+        return replace(free, seconds=seconds, timed_out=floored.timed_out or free.timed_out), None, True
+    kept = replace(floored, seconds=seconds, interrupted=free.interrupted)
     if free_values is None:
-        return replace(floored, seconds=seconds), None, False
-    _, hold = floor_values(model, free_values)
-    return replace(floored, seconds=seconds), None if hold else free_values, True
+        _set_values(problem, plan)
+        return kept, None, False
+    filled, hold = floor_values(model, free_values)
+    floored_objective = objective(True)
+    if hold and value_at(floored_objective, filled) > value_at(floored_objective, plan):
+        _set_values(problem, filled)  # the plan without floors meets them and is worth more: it is the plan
+        return kept, None, True
+    _set_values(problem, plan)
+    return kept, None if hold else free_values, not free.interrupted
 
 
 def solve_model(

@@ -57,7 +57,7 @@ from planner.allocation import (
     value_expression,
 )
 from planner.deadline import Deadline
-from planner.starts import FEASIBILITY_TOLERANCE, holds
+from planner.starts import FEASIBILITY_TOLERANCE, broken_bounds, holds
 from planner.workload import antigen_minutes
 
 #: Rounding allowance where a count of whole vials, days or trips is taken from a fraction.
@@ -157,14 +157,7 @@ def violations(
     ``tolerance``; an integer variable within ``tolerance`` of a whole number.
     """
     broken = [c.name for c in model.problem.constraints() if not holds(c, values, tolerance)]
-    for var in model.problem.variables():
-        value = values.get(var.name, 0.0)
-        low = -math.inf if var.lowBound is None else var.lowBound
-        high = math.inf if var.upBound is None else var.upBound
-        whole = var.cat != pulp.LpInteger or abs(value - round(value)) <= tolerance
-        if not (low - tolerance <= value <= high + tolerance and whole):
-            broken.append(var.name)
-    return broken
+    return broken + broken_bounds(model, values, tolerance)
 
 
 def _completed(

@@ -114,11 +114,14 @@ def logistics_figures(data: AllocationData, plan: Allocation) -> LogisticsFigure
     )
     if routes is not None:
         # Where an opened vial is kept in the site's fridge (multi-dose vial policy), a session may use
-        # the vial an earlier one opened: only the others must carry one of their own.
+        # the vial an earlier one opened: only the others must carry one of their own. Vials shipped to
+        # a site that gives nobody the antigen are its reserve: no session there offers it.
+        vaccinating = {(r.site_id, r.antigen) for r in plan.site_antigens if r.people_vaccinated > 0}
         given = {
             (shipment.site_id, shipment.antigen)
             for shipment in plan.shipments
-            if data.discards_open_vials(shipment.site_id, shipment.antigen)
+            if (shipment.site_id, shipment.antigen) in vaccinating
+            and data.discards_open_vials(shipment.site_id, shipment.antigen)
         }
         figures = figures.model_copy(update=_route_figures(routes, checks, given))
     parts = tuple(_breaches(data, figures))
@@ -197,7 +200,7 @@ def _idle_pools(data: AllocationData, plan: Allocation) -> tuple[IdlePool, ...]:
 def _route_figures(routes: RoutePlan, checks: LogisticsChecks, given: set[tuple[str, str]]) -> dict[str, Any]:
     """The figures that need itineraries and deliveries, by LogisticsFigures field.
 
-    ``given`` holds the (site, antigen) pairs the plan ships vaccine for.
+    ``given`` holds the (site, antigen) pairs the plan ships vaccine for and gives to someone.
     """
     # Each site's antigens, sorted once: a stop looks its site up rather than scanning every pair.
     antigens: defaultdict[str, list[str]] = defaultdict(list)

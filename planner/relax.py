@@ -43,6 +43,7 @@ from planner.allocation import (
     SolveMonitor,
     _run,
     _solution,
+    _StageRun,
     solve_relaxation,
     value_at,
 )
@@ -96,11 +97,21 @@ class RelaxAndFix:
         The plan (every variable by name), or None if the fixed MILP found none in its time.
     seconds
         Wall time of the relaxation, the rounding and the fixed MILP.
+    fixed_run
+        The fixed MILP's run (None if there was none): whether it was cancelled or stopped by the
+        deadline, and what a run of this model needs beyond its time limit.
     """
 
     bound: float
     values: dict[str, float] | None
     seconds: float
+    fixed_run: _StageRun | None = None
+
+    @property
+    def stopped(self) -> _StageRun | None:
+        """The fixed MILP's run if a cancel or the deadline stopped it, else None."""
+        run = self.fixed_run
+        return run if run is not None and (run.interrupted or run.timed_out) else None
 
 
 def relax_and_fix(
@@ -128,7 +139,7 @@ def relax_and_fix(
     deadline
         When the run must stop.
     monitor
-        Receives the fixed MILP's progress and may cancel it.
+        May cancel the relaxation; receives the fixed MILP's progress and may cancel it.
     start
         A complete plan (by name) the caller has: when it is already within ``settings.mip_gap`` of
         the relaxation's bound, nothing is rounded (``values`` is None) and the bound certifies it. A
@@ -149,6 +160,7 @@ def relax_and_fix(
         msg=settings.msg,
         threads=settings.threads,
         method=LP_METHOD,
+        monitor=monitor,
     ):
         return None
     bound = float(pulp.value(problem.objective) or 0.0)
@@ -158,8 +170,8 @@ def relax_and_fix(
         return RelaxAndFix(bound, None, time.perf_counter() - begin)
     team_days = rounded_team_days(model, _solution(problem))
     left_s = None if time_limit_s is None else max(0.0, time_limit_s - (time.perf_counter() - begin))
-    values = _fixed_team_days_plan(model, team_days, settings, left_s, deadline, monitor)
-    return RelaxAndFix(bound, values, time.perf_counter() - begin)
+    values, run = _fixed_team_days_plan(model, team_days, settings, left_s, deadline, monitor)
+    return RelaxAndFix(bound, values, time.perf_counter() - begin, run)
 
 
 def rounded_team_days(model: AllocationModel, relaxed: Mapping[str, float]) -> dict[str, float]:
@@ -209,8 +221,8 @@ def _fixed_team_days_plan(
     time_limit_s: float | None,
     deadline: Deadline | None,
     monitor: SolveMonitor | None,
-) -> dict[str, float] | None:
-    """The best plan found with every ``n`` held at ``team_days``; None if none was found in time."""
+) -> tuple[dict[str, float] | None, _StageRun]:
+    """The best plan found with every ``n`` held at ``team_days`` (None if none in time), and the run."""
     held = {n: (n.lowBound, n.upBound) for n in model.n.values()}
     for n in held:
         n.lowBound = n.upBound = team_days[n.name]
@@ -222,5 +234,5 @@ def _fixed_team_days_plan(
         for n, (low, high) in held.items():
             n.lowBound, n.upBound = low, high
     if run.status not in ("optimal", "feasible"):
-        return None
-    return _solution(model.problem)
+        return None, run
+    return _solution(model.problem), run

@@ -94,6 +94,35 @@ def satisfies(model: AllocationModel, values: Mapping[str, float]) -> bool:
     )
 
 
+def broken_bounds(
+    model: AllocationModel, values: Mapping[str, float], tolerance: float = FEASIBILITY_TOLERANCE
+) -> list[str]:
+    """Names of the variables whose value breaks its bounds (within ``tolerance``) or is not whole."""
+    broken = []
+    for var in model.problem.variables():
+        value = values.get(var.name, 0.0)
+        low = -math.inf if var.lowBound is None else var.lowBound
+        high = math.inf if var.upBound is None else var.upBound
+        whole = var.cat != pulp.LpInteger or abs(value - round(value)) <= tolerance
+        if not (low - tolerance <= value <= high + tolerance and whole):
+            broken.append(var.name)
+    return broken
+
+
+def feasible_plan(model: AllocationModel, values: Mapping[str, float] | None) -> dict[str, float] | None:
+    """``values`` as a plan of ``model`` if they name every variable and keep every row and bound, else None.
+
+    A start the caller hands in (an earlier plan repaired, the hand plan) is checked before anything
+    takes it for a plan without the solver's own check: a hard floor made since, for one, bounds a
+    shortfall the start does not keep.
+    """
+    if values is None or any(var.name not in values for var in model.problem.variables()):
+        return None
+    if broken_bounds(model, values) or not satisfies(model, values):
+        return None
+    return dict(values)
+
+
 #: Team-day links from which a solve with no complete start of its own starts from the hand plan
 #: (:func:`planner.greedy.greedy_values`): a large model's first incumbent is then at least as good as a
 #: careful planner's, whenever the time limit stops it (the district instance has 867 links; the

@@ -28,6 +28,7 @@ from models import (
     RoutePlan,
     Shipment,
     Shortfall,
+    SiteAntigenResult,
     SolverInfo,
     Stop,
     TeamDay,
@@ -145,9 +146,25 @@ def _team_days(pool: str, site: str, days: int) -> TeamDays:
     )
 
 
-def small_plan(routed: bool = True) -> Allocation:
+def _given(site_id: str, people: int) -> SiteAntigenResult:
+    """Site ``site_id`` gives X to ``people`` people (the other figures are not read here)."""
+    return SiteAntigenResult(
+        site_id=site_id,
+        antigen="X",
+        target_people=people,
+        reachable_people=people,
+        people_vaccinated=people,
+        coverage=1.0,
+        doses_needed=people,
+        doses_with_buffer=people,
+        doses_shipped=people,
+        vials_shipped=people,
+    )
+
+
+def small_plan(routed: bool = True, s1_gives: int = 250) -> Allocation:
     """A plan written by hand (the Allocation alone unless routed): four store-site shipments, a
-    shortfall at s2, pool p_a's team-days."""
+    shortfall at s2, pool p_a's team-days; s1 gives X to ``s1_gives`` people (0: its X is reserve)."""
     shortfall = Shortfall(site_id="s2", site_name="s2", antigen="X", people=50, causes=("stock",), reason=())
     routes = RoutePlan(
         scenario_name="tiny",
@@ -184,7 +201,7 @@ def small_plan(routed: bool = True) -> Allocation:
         ),
         shortfalls=(shortfall,),
         sites=(),
-        site_antigens=(),
+        site_antigens=(_given("s1", s1_gives), _given("s2", 1000)),
         shipments=(
             _shipment("hq", "s1", 100, hours=3.5),  # beyond 3 h, but 55.6 km
             _shipment("hq", "s2", 300, hours=4.0),  # beyond 3 h and 166.8 km: the worst
@@ -236,6 +253,13 @@ def test_figures_of_a_routed_plan_worked_out_by_hand(small: AllocationData) -> N
     assert f.idle_pools[0].shortfall_site_ids == ("s2",)
     assert (f.unused_team_days_beside_shortfalls, f.released_team_days_beside_shortfalls) == (6, 2)
     assert f.idle_team_days_beside_shortfalls == 8
+
+
+def test_a_site_shipped_only_its_reserve_has_no_stop_without_vials(small: AllocationData) -> None:
+    """s1 is shipped X but gives it to no one (its vials are reserve): its sessions offer no X, so the
+    stops of 40 and 200 people there lack nothing."""
+    assert logistics_figures(small, small_plan()).stops_without_vials == 2
+    assert logistics_figures(small, small_plan(s1_gives=0)).stops_without_vials == 0
 
 
 def test_every_breach_is_a_warning_in_english_and_french(small: AllocationData) -> None:

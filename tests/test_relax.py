@@ -8,9 +8,11 @@ test gives one). A solve takes the relax-and-fix path on a model of at least
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pulp
 import pytest
@@ -19,9 +21,10 @@ from test_known_optima import solve, vaccinated
 from test_needs import two_sites as kinds_of_site
 
 import planner.allocation
+import planner.relax
 from planner.allocation import solve_model, value_at, value_expression
 from planner.deadline import Deadline
-from planner.greedy import violations
+from planner.greedy import greedy_plan, violations
 from planner.relax import (
     _whole_trips_days,
     expected_relaxation_s,
@@ -112,7 +115,17 @@ def test_a_solve_through_relax_and_fix_proves_the_same_optimum(
     path = SMALL_INSTANCES[name](instance)
     alone = solve_model(model_of(path), EXACT)
     monkeypatch.setattr(RELAXED, 0)
+    calls: list[float] = []
+    relax = planner.relax.relax_and_fix
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        result = relax(*args, **kwargs)
+        calls.append(result.bound if result is not None else math.nan)
+        return result
+
+    monkeypatch.setattr(planner.relax, "relax_and_fix", counted)
     relaxed = solve_model(model_of(path), EXACT)
+    assert calls and all(bound >= (alone.objective or 0.0) - 1e-6 for bound in calls)
     assert relaxed.status == alone.status == "optimal"
     assert relaxed.objective == pytest.approx(alone.objective, abs=1e-6)
     assert relaxed.bound is not None and relaxed.objective is not None
@@ -236,3 +249,47 @@ def test_under_a_deadline_highs_gets_half_the_time_left_after_relax_and_fix(
     assert coverage[0] is not None and coverage[0] > 50.0
     assert coverage[1] is not None and coverage[1] <= 50.0
     assert any(stage == "cost" for stage, _ in limits)
+
+
+def test_a_start_that_breaks_a_bound_never_becomes_the_plan(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A complete start claiming 10,000 people at b (it has 600) is worth far more than the relaxation's
+    bound: taken on trust it would be returned as optimal. It is checked, found broken and left to
+    HiGHS, which drops it: the plan is the optimum, 1200."""
+    monkeypatch.setattr(RELAXED, 0)
+    model = model_of(two_sites(instance))
+    start = greedy_plan(model).values
+    start[model.y["b", "all", "X"].name] = 10_000.0
+    assert value_at(value_expression(model), start) > 1600
+    outcome = solve_model(model, EXACT, start)
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(1200, abs=1e-3)
+
+
+class Cancelling:
+    """A monitor that asks to stop at once."""
+
+    def report(self, progress: object) -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        return True
+
+
+def test_a_cancel_during_relax_and_fix_keeps_the_start_and_skips_the_cost_stage(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled before the relaxation ends: with the hand plan as start the stage keeps it (b's team-day,
+    1200) and says the cost was not minimised; with no start there is no plan, and it says so."""
+    monkeypatch.setattr(RELAXED, 0)
+    model = model_of(two_sites(instance))
+    hand = greedy_plan(model).values
+    kept = solve_model(model, EXACT, hand, monitor=Cancelling())
+    assert kept.status == "feasible"
+    assert kept.objective == pytest.approx(1200, abs=1e-3)
+    assert [part.key for part in kept.message_parts] == ["solver_stopped_cost_not_minimised"]
+    assert kept.cost_stage_seconds is None
+    none = solve_model(model_of(two_sites(instance)), EXACT, monitor=Cancelling())
+    assert none.status not in ("optimal", "feasible")
+    assert [part.key for part in none.message_parts] == ["solver_stopped_no_plan"]
