@@ -2211,7 +2211,7 @@ def _relaxed_run(
     stopped = relaxed.stopped if relaxed is not None else None
     if stopped is None and relaxed is None and monitor is not None and monitor.cancelled():
         stopped = _StageRun("error", time.perf_counter() - begin, True)
-    if stopped is not None and (stopped.interrupted or stopped.timed_out):
+    if stopped is not None:
         # Cancelled, or the deadline passed, during relax and fix: keep the best plan in hand, if any.
         best = (relaxed.values if relaxed is not None else None) or complete
         seconds = time.perf_counter() - begin
@@ -2230,10 +2230,9 @@ def _relaxed_run(
     best = relaxed.values
     if complete is not None and (best is None or value_at(objective, complete) > value_at(objective, best)):
         best = complete
+    left_s = None if limit_s is None else limit_s - relaxed.seconds
     if best is not None:
-        worth = value_at(objective, best)
-        proven = _relative_gap(relaxed.bound, worth) <= settings.mip_gap
-        left_s = None if limit_s is None else limit_s - relaxed.seconds
+        proven = _relative_gap(relaxed.bound, value_at(objective, best)) <= settings.mip_gap
         if proven or (left_s is not None and left_s < MIN_STAGE_S) or (deadline and deadline.passed()):
             _set_values(problem, best)
             timed_out = deadline is not None and deadline.passed()
@@ -2243,8 +2242,8 @@ def _relaxed_run(
             return replace(
                 last, status=status, seconds=relaxed.seconds, timed_out=timed_out, bound=relaxed.bound
             )
-    else:
-        left_s = None if limit_s is None else max(MIN_STAGE_S, limit_s - relaxed.seconds)
+    elif left_s is not None:
+        left_s = max(MIN_STAGE_S, left_s)
     if deadline is not None and best is not None:
         # The plan is in hand: HiGHS may tighten it for half the time left, the rest is the cost stage's.
         share_s = FULL_RUN_SHARE_OF_TIME_LEFT * deadline.left_s()
