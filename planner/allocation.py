@@ -2410,6 +2410,19 @@ def solve_model(
     if weighted and bound is not None:
         bound = bound + objective - stage_objective  # report the bound of the coverage part only
     values = _solution(problem)
+    # What the coverage stage decided; the cost stage, if it runs, replaces the plan and adds its figures.
+    coverage_outcome = SolveOutcome(
+        status,
+        settings.name,
+        seconds,
+        objective,
+        bound,
+        gap,
+        values,
+        unfloored_values=unfloored,
+        floors_cost_measured=floors_measured,
+        timed_out=first.timed_out,
+    )
     coverage_message = "solver_time_limit_coverage" if first.timed_out else None
     # Each cost-stage run needs about the coverage run's time off the solver's clock on top of its limit.
     cost_by = None if deadline is None else deadline.earlier_by(first.overhead_s)
@@ -2424,18 +2437,7 @@ def solve_model(
             timed_out = first.timed_out
             stopped = "solver_time_limit_cost_not_minimised" if timed_out else "solver_time_limit_no_cost"
             status = "feasible"  # optimal only when both stages proved what they claim
-        outcome = SolveOutcome(
-            status,
-            settings.name,
-            seconds,
-            objective,
-            bound,
-            gap,
-            values,
-            unfloored_values=unfloored,
-            floors_cost_measured=floors_measured,
-            timed_out=first.timed_out or no_time_for_cost,
-        )
+        outcome = replace(coverage_outcome, status=status, timed_out=first.timed_out or no_time_for_cost)
         return _with_message(outcome, stopped)
 
     floor = objective - objective_settings.coverage_tolerance * abs(objective) - coverage_slack(objective)
@@ -2490,19 +2492,14 @@ def solve_model(
         status = "feasible"  # optimal only when both stages proved what they claim
     # Report the coverage of the solution actually returned (it may sit within the floor's slack).
     objective = value_at(coverage, values)
-    outcome = SolveOutcome(
-        status,
-        settings.name,
-        seconds,
-        objective,
-        bound,
-        gap,
-        values,
+    outcome = replace(
+        coverage_outcome,
+        status=status,
+        objective=objective,
+        values=values,
         cost_stage_seconds=second.seconds,
         cost_stage_gap=cost_gap,
         coverage_stage_cost_usd=value_at(cost_expression(model), first_values),
-        unfloored_values=unfloored,
-        floors_cost_measured=floors_measured,
         timed_out=first.timed_out or second.timed_out,
     )
     if coverage_message is not None:
