@@ -69,7 +69,7 @@ class PlanResult(Generic[PlanT]):
 #: Seconds kept after the solve for what follows it (the plan's tables, the routes, the logistics
 #: figures, writing the files), whatever the size, and per site (see :func:`reserve_s`).
 RESERVE_BASE_S = 1.0
-RESERVE_PER_SITE_S = 0.025
+RESERVE_PER_SITE_S = 0.006
 #: Most of the run's time limit the reserve may take: a short limit on a big instance still leaves
 #: the solve time to find a plan, and the routes then get what is left (possibly nothing).
 RESERVE_MAX_SHARE = 0.5
@@ -85,11 +85,13 @@ def reserve_s(data: AllocationData, limit_s: float) -> float:
 
     ``RESERVE_BASE_S + RESERVE_PER_SITE_S * sites``, at most ``RESERVE_MAX_SHARE * limit_s``. Building
     the plan's tables, routing (the itineraries' calendar and PyVRP per pool and per store-day) and
-    the logistics figures grow with the number of sites: on the generated instances, with the
-    linear-time explanations, they took 2.3 s for the district (150 sites) and 17 s for the province
-    (600 sites: tables 1.3, routes 10.7 of which PyVRP 0.2, logistics 4.0, writing 0.8) on the
-    shared 2-core machine. Routes that do not end in time are dropped (:func:`plan`), so the
-    estimate need not be exact: it only decides how often a plan comes without its routes.
+    the logistics figures grow with the number of sites: on the generated instances (2026-11-30, quiet
+    2-core machine) the plan's tables and routes took about 0.7 s for the district (150 sites), 3 s
+    for the province (600) and 11 s for the nation (3,000: tables 1.6 s, routes 9.2 s, most of it one
+    shortest-path search from each routed site), and writing the files 0.3-1 s more. The reserve
+    (1.9, 4.6 and 19 s) leaves room for a machine twice as slow on the larger ones. Routes that do not
+    end in time are dropped (:func:`plan`), so the estimate need not be exact: it only decides how
+    often a plan comes without its routes.
     """
     return min(RESERVE_BASE_S + RESERVE_PER_SITE_S * len(data.inputs.sites), RESERVE_MAX_SHARE * limit_s)
 

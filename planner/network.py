@@ -356,8 +356,9 @@ LonLat = tuple[float, float]
 MIN_EDGE_TIME_S = 1e-6
 #: Sources per shortest-path run: bounds the (sources x nodes) arrays a run holds at once.
 SOURCES_PER_RUN = 64
-#: Predecessor rows a :class:`LazyTravelMatrix` keeps for drawing paths (recomputed when dropped).
-KEPT_PATH_TREES = 256
+#: Bytes of predecessor rows a :class:`LazyTravelMatrix` keeps for drawing paths (recomputed when
+#: dropped): every site's tree of a 20,000-node national graph (40 kB each), 300 of a 100,000-node one.
+KEPT_PATH_TREE_BYTES = 128 * 2**20
 
 
 @dataclass(frozen=True)
@@ -694,9 +695,11 @@ class LazyTravelMatrix:
     """Travel between every two of a set of places, computed a block of sources at a time when read.
 
     Routing reads the times among the few places each route visits and draws the legs it keeps:
-    rows (one source to every place) are computed the first time a source is read, then kept.
-    Predecessor trees for paths are kept for the last :data:`KEPT_PATH_TREES` sources only (and for
-    the sources of ``known``), and recomputed when a dropped one is drawn again.
+    rows (one source to every place) are computed the first time a source is read, then kept. A
+    row's route lengths are summed only when one of its lengths is read (:meth:`km`, :meth:`select`):
+    routing reads times from nearly every site but lengths from few, and the lengths take as long as
+    the search. Predecessor trees for paths are kept up to :data:`KEPT_PATH_TREE_BYTES` (the most
+    recently read sources; and those of ``known``), and recomputed when a dropped one is drawn again.
 
     Parameters
     ----------
@@ -714,9 +717,11 @@ class LazyTravelMatrix:
         self.targets: tuple[str, ...] = self.sources
         self._node = dict(nodes)
         self._column = {place: j for j, place in enumerate(self.targets)}
+        self._target_positions = np.array([road.position[nodes[p]] for p in self.targets], dtype=np.int64)
         self._times: dict[str, np.ndarray] = {}
         self._lengths: dict[str, np.ndarray] = {}
         self._trees: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._tree_bytes = 0
         self._known = known
         if known is not None:
             if known.targets != self.targets:
@@ -730,24 +735,48 @@ class LazyTravelMatrix:
         """Sources whose row is known (computed or given)."""
         return len(self._times)
 
+    def _missing(self, places: Iterable[str], rows: Mapping[str, np.ndarray]) -> list[str]:
+        return [place for place in dict.fromkeys(places) if place not in rows]
+
     def _compute(self, places: Iterable[str]) -> None:
-        missing = {place: self._node[place] for place in dict.fromkeys(places) if place not in self._times}
-        if not missing:
-            return
-        block = travel_matrix(self.road, missing, self._node, with_paths=True)
-        assert block.routes is not None
-        for row, source in enumerate(block.sources):
-            # Lengths first: a row counts as known once its time is in, so a row interrupted between
-            # the two (a deadline's signal) is computed again rather than left without its lengths.
-            self._lengths[source] = block.length_m[row]
-            self._times[source] = block.travel_time_s[row]
-            self._keep_tree(source, block.routes.predecessors[block.routes.source_row[source]])
+        """The times (and trees) of the rows of ``places`` not known yet."""
+        missing = self._missing(places, self._times)
+        for start in range(0, len(missing), SOURCES_PER_RUN):
+            block = missing[start : start + SOURCES_PER_RUN]
+            roots = [self.road.position[self._node[place]] for place in block]
+            time_s, predecessors = dijkstra(
+                self.road.time_s, directed=True, indices=roots, return_predecessors=True
+            )
+            time_s = np.atleast_2d(time_s)[:, self._target_positions]
+            trees = _compact_predecessors(np.atleast_2d(predecessors), len(self.road.node_ids))
+            for row, source in enumerate(block):
+                self._times[source] = time_s[row]
+                self._keep_tree(source, trees[row])
+
+    def _compute_lengths(self, places: Iterable[str]) -> None:
+        """The route lengths of the rows of ``places`` not known yet, along their trees."""
+        self._compute(places)
+        for source in self._missing(places, self._lengths):
+            tree = self._tree(source)
+            length_m = route_lengths_m(self.road, tree[None, :].astype(np.int32))[0]
+            row = length_m[self._target_positions]
+            row[~np.isfinite(self._times[source])] = math.inf
+            self._lengths[source] = row
+
+    def _tree(self, source: str) -> np.ndarray:
+        """The predecessor tree of ``source``: kept, or computed again."""
+        if source not in self._trees:
+            self._keep_tree(source, path_tree(self.road, self.road.position[self._node[source]]))
+        self._trees.move_to_end(source)
+        return self._trees[source]
 
     def _keep_tree(self, source: str, predecessors: np.ndarray) -> None:
+        if source in self._trees:
+            self._tree_bytes -= self._trees.pop(source).nbytes
         self._trees[source] = predecessors
-        self._trees.move_to_end(source)
-        while len(self._trees) > KEPT_PATH_TREES:
-            self._trees.popitem(last=False)
+        self._tree_bytes += predecessors.nbytes
+        while len(self._trees) > 1 and self._tree_bytes > KEPT_PATH_TREE_BYTES:
+            self._tree_bytes -= self._trees.popitem(last=False)[1].nbytes
 
     def time_s(self, source: str, target: str) -> float:
         """Travel time in seconds from ``source`` to ``target``."""
@@ -756,7 +785,7 @@ class LazyTravelMatrix:
 
     def km(self, source: str, target: str) -> float:
         """Length in km of the fastest route from ``source`` to ``target``."""
-        self._compute([source])
+        self._compute_lengths([source])
         return float(self._lengths[source][self._column[target]]) / 1000.0
 
     def whole_seconds(self, places: Sequence[str]) -> np.ndarray:
@@ -768,7 +797,7 @@ class LazyTravelMatrix:
 
     def select(self, sources: Mapping[str, str], targets: Sequence[str]) -> TravelMatrix:
         """The matrix from ``sources`` (new id -> a place here) to ``targets`` (without paths)."""
-        self._compute(sources.values())
+        self._compute_lengths(sources.values())
         columns = [self._column[target] for target in targets]
         rows = list(sources.values())
         shape = (len(rows), len(columns))
@@ -781,10 +810,7 @@ class LazyTravelMatrix:
         known = self._known.routes if self._known is not None else None
         if known is not None and source in known.source_row:
             return known.path(source, target)
-        if source not in self._trees:
-            self._keep_tree(source, path_tree(self.road, self.road.position[self._node[source]]))
-        self._trees.move_to_end(source)
-        return self.road.route_points(self._trees[source], self.road.position[self._node[target]])
+        return self.road.route_points(self._tree(source), self.road.position[self._node[target]])
 
     @property
     def travel_time_s(self) -> np.ndarray:

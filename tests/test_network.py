@@ -346,13 +346,19 @@ def test_a_lazy_matrix_computes_only_the_rows_read_and_agrees_with_the_whole(
     assert lazy.time_s("c", "b") == whole.time_s("c", "b") == pytest.approx(1300.0)
     assert lazy.rows_computed() == 2
     assert lazy.km("c", "b") == whole.km("c", "b")
+    # Lengths of a row whose tree was dropped: summed along the tree computed again.
+    monkeypatch.setattr(network, "KEPT_PATH_TREE_BYTES", 1)
+    assert lazy.time_s("e", "a") == whole.time_s("e", "a")
+    assert lazy.time_s("b", "a") == whole.time_s("b", "a")
+    assert lazy.km("e", "a") == whole.km("e", "a")
+    assert lazy.km("e", "c") == whole.km("e", "c")
+    assert lazy.rows_computed() == 4
     assert lazy.whole_seconds(["a", "c", "d"]).tolist() == whole.whole_seconds(["a", "c", "d"]).tolist()
-    assert lazy.rows_computed() == 3
+    assert lazy.rows_computed() == 5
     sub, expected = lazy.select({"depot": "d"}, ["b", "e"]), whole.select({"depot": "d"}, ["b", "e"])
     np.testing.assert_array_equal(sub.travel_time_s, expected.travel_time_s)
     np.testing.assert_array_equal(sub.length_m, expected.length_m)
     # Paths: from the known rows, the kept trees, and (with no tree kept) a tree computed again.
-    monkeypatch.setattr(network, "KEPT_PATH_TREES", 1)
     for source, target in itertools.product(["a", "b", "c", "d"], ["a", "b", "c", "d"]):
         assert lazy.path(source, target) == whole.path(source, target), (source, target)
     np.testing.assert_array_equal(lazy.travel_time_s, whole.travel_time_s)
