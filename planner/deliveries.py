@@ -52,7 +52,13 @@ from planner.allocation import AllocationData
 from planner.deadline import Deadline
 from planner.itineraries import WarningLog, leg_points, road_context
 from planner.kits import vial_volume_l
-from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
+from planner.routing import (
+    NO_IMPROVEMENT_ITERATIONS,
+    RoutingProblem,
+    VehicleType,
+    solve_routes,
+    whole_round_trip_s,
+)
 
 
 @dataclass(frozen=True)
@@ -323,8 +329,10 @@ class DeliveryBuilder(WarningLog):
     def route(self, store_id: str, drops: list[Drop]) -> list[list[Drop]]:
         """Order drops into trips from the store: PyVRP for a day's round trips, one trip each beyond that."""
         pieces = [piece for drop in drops for piece in self.fit_vehicle(drop)]
-        far = [p for p in pieces if self._round_trip_s(store_id, p.place_id) > self.working_s]
-        near = [p for p in pieces if self._round_trip_s(store_id, p.place_id) <= self.working_s]
+        # In the solver's whole seconds, so that each near drop alone is a feasible trip.
+        day_s = math.floor(self.working_s)
+        far = [p for p in pieces if self._round_trip_s(store_id, p.place_id) > day_s]
+        near = [p for p in pieces if self._round_trip_s(store_id, p.place_id) <= day_s]
         trips: list[list[Drop]] = [[p] for p in far]
         if len(near) <= 1:
             return trips + [[p] for p in near]
@@ -349,6 +357,7 @@ class DeliveryBuilder(WarningLog):
             max_seconds=self.settings.route_seconds,
             no_improvement=NO_IMPROVEMENT_ITERATIONS,
             deadline=self.deadline,
+            initial_routes=[[i] for i in range(1, len(near) + 1)],  # one drop a trip fits
         )
         if not result.feasible or result.unserved:
             self.warn("warning_delivery_routing", store=store_id)
@@ -356,7 +365,9 @@ class DeliveryBuilder(WarningLog):
         return trips + [[near[i - 1] for i in route.visits] for route in result.routes]
 
     def _round_trip_s(self, store_id: str, place_id: str) -> float:
-        return self.matrix.time_s(store_id, place_id) + self.matrix.time_s(place_id, store_id)
+        return whole_round_trip_s(
+            self.matrix.time_s(store_id, place_id), self.matrix.time_s(place_id, store_id)
+        )
 
     def build(self) -> Deliveries:
         """Return the vehicle trips, the collections at team bases and the team-days with kit pickups."""

@@ -45,7 +45,13 @@ from planner.allocation import AllocationData
 from planner.deadline import Deadline
 from planner.kits import build_kit, container_for, split_integer, split_one_each
 from planner.network import TravelTimes
-from planner.routing import NO_IMPROVEMENT_ITERATIONS, RoutingProblem, VehicleType, solve_routes
+from planner.routing import (
+    NO_IMPROVEMENT_ITERATIONS,
+    RoutingProblem,
+    VehicleType,
+    solve_routes,
+    whole_round_trip_s,
+)
 from planner.workload import package_factor
 
 #: Seconds in a day: mobile teams' cold life counts nights too.
@@ -355,8 +361,10 @@ class ItineraryBuilder(WarningLog):
     def day_routes(self, pool_id: str, visits: list[Visit]) -> list[DayRoute]:
         """Combine a returning pool's visits into days within the working day (PyVRP)."""
         base = self.inputs.pools[pool_id].base_id
-        full = [v for v in visits if self._round_trip_s(base, v) >= self.working_s - 1.0]
-        short = [v for v in visits if self._round_trip_s(base, v) < self.working_s - 1.0]
+        # A visit that fills the day in the solver's whole seconds goes alone; the others fit alone too.
+        day_s = math.floor(self.working_s)
+        full = [v for v in visits if self._round_trip_s(base, v) >= day_s]
+        short = [v for v in visits if self._round_trip_s(base, v) < day_s]
         routes = [DayRoute(pool_id, [v]) for v in full]
         if len(short) <= 1:
             return routes + [DayRoute(pool_id, [v]) for v in short]
@@ -382,6 +390,7 @@ class ItineraryBuilder(WarningLog):
             max_seconds=TEAM_ROUTE_SECONDS,
             no_improvement=NO_IMPROVEMENT_ITERATIONS,
             deadline=self.deadline,
+            initial_routes=[[i] for i in range(1, len(short) + 1)],  # one visit a day fits
         )
         if not result.feasible or result.unserved:
             self.warn("warning_team_routing", pool=pool_id)
@@ -389,9 +398,8 @@ class ItineraryBuilder(WarningLog):
         return routes + [DayRoute(pool_id, [short[i - 1] for i in route.visits]) for route in result.routes]
 
     def _round_trip_s(self, base: str, visit: Visit) -> float:
-        return (
-            self.matrix.time_s(base, visit.site_id) + visit.work_s + self.matrix.time_s(visit.site_id, base)
-        )
+        out_s, back_s = self.matrix.time_s(base, visit.site_id), self.matrix.time_s(visit.site_id, base)
+        return whole_round_trip_s(out_s, back_s, visit.work_s)
 
     # -- 3 and 4. calendar, times, kits ------------------------------------------------------------
 

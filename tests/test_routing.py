@@ -7,6 +7,7 @@ absolute difference of their positions.
 from __future__ import annotations
 
 import itertools
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,8 @@ import numpy as np
 import pytest
 
 from bench import cvrplib
-from planner.routing import RoutingProblem, RoutingResult, VehicleType, solve_routes
+from planner.deadline import Deadline
+from planner.routing import RoutingProblem, RoutingResult, VehicleType, solve_routes, whole_round_trip_s
 
 from conftest import REPO
 
@@ -91,6 +93,30 @@ def test_capacity_forces_two_routes() -> None:
     assert result.unserved == ()
     assert all(route.load <= 2 for route in result.routes)
     assert all(len(route.trips) == 1 for route in result.routes)
+
+
+def test_the_search_starts_from_the_routes_given() -> None:
+    """The capacity instance from one client a route (cost 12): with no time left those routes come
+    back as they are, feasible; with time the search improves on them to the optimum, 8."""
+    problem = line_problem([0, 1, 2, 3], [1, 1, 1], [VehicleType(depot=0, count=3, capacity=2)])
+    singletons = [[1], [2], [3]]
+    no_time = solve_routes(problem, SECONDS, seed=1, deadline=Deadline.after(0.0), initial_routes=singletons)
+    check_consistent(problem, no_time)
+    assert no_time.feasible
+    assert routes_as_sets(no_time) == {frozenset({1}), frozenset({2}), frozenset({3})}
+    assert no_time.cost == 12
+    searched = solve_routes(problem, SECONDS, seed=1, initial_routes=singletons)
+    assert searched.feasible
+    assert searched.cost == 8
+
+
+def test_a_round_trip_is_counted_in_the_whole_seconds_pyvrp_sees() -> None:
+    """99.2 + 28,600.6 + 99.2 = 28,799 s fits an 8 h day (28,800 s) in floats, but PyVRP reads 100 +
+    28,601 + 100 = 28,801 s: even alone the visit breaks the day, so callers keep it out of the search."""
+    assert 99.2 + 28_600.6 + 99.2 < 28_800
+    assert whole_round_trip_s(99.2, 99.2, 28_600.6) == 28_801
+    assert whole_round_trip_s(60.0, 60.0) == 120
+    assert whole_round_trip_s(60.0, math.inf, 10.0) == math.inf
 
 
 def test_fixed_cost_counts_in_cost() -> None:
