@@ -68,8 +68,8 @@ class PlanResult(Generic[PlanT]):
 
 #: Seconds kept after the solve for what follows it (the plan's tables, the routes, the logistics
 #: figures, writing the files), whatever the size, and per site (see :func:`reserve_s`).
-RESERVE_BASE_S = 1.0
-RESERVE_PER_SITE_S = 0.006
+RESERVE_BASE_S = 3.0
+RESERVE_PER_SITE_S = 0.005
 #: Most of the run's time limit the reserve may take: a short limit on a big instance still leaves
 #: the solve time to find a plan, and the routes then get what is left (possibly nothing).
 RESERVE_MAX_SHARE = 0.5
@@ -88,8 +88,10 @@ def reserve_s(data: AllocationData, limit_s: float) -> float:
     the logistics figures grow with the number of sites: on the generated instances (2026-11-30, quiet
     2-core machine) the plan's tables and routes took about 0.7 s for the district (150 sites), 3 s
     for the province (600) and 11 s for the nation (3,000: tables 1.6 s, routes 9.2 s, most of it one
-    shortest-path search from each routed site), and writing the files 0.3-1 s more. The reserve
-    (1.9, 4.6 and 19 s) leaves room for a machine twice as slow on the larger ones. Routes that do not
+    shortest-path search from each routed site), and writing the files 0.3-1 s more. The base also
+    covers HiGHS returning after the solve's deadline interrupted it: with 1 s of base, a district
+    whose cost stage ran to the deadline had no time left for its routes. The reserve (3.75, 6 and
+    18 s) leaves room for a machine twice as slow on the larger ones. Routes that do not
     end in time are dropped (:func:`plan`), so the estimate need not be exact: it only decides how
     often a plan comes without its routes.
     """
