@@ -1603,7 +1603,7 @@ def _with_message(outcome: SolveOutcome, key: str | None) -> SolveOutcome:
 SolveStage = Literal["coverage", "cost"]
 
 
-def _cost_stage_message(run: _StageRun, unchanged: bool) -> str | None:
+def _cost_stage_message(run: StageRun, unchanged: bool) -> str | None:
     """The message key saying why the cost stage did not prove the least cost, or None if it did."""
     if run.timed_out:
         return "solver_time_limit_cost_unchanged" if unchanged else "solver_time_limit_cost"
@@ -1905,7 +1905,7 @@ def _status(problem: pulp.LpProblem) -> SolveStatus:
 
 
 @dataclass(frozen=True)
-class _StageRun:
+class StageRun:
     """One solver run: its status, wall time, whether the monitor stopped it and whether the deadline did.
 
     ``overhead_s`` is the part of ``seconds`` off the solver's own clock (PuLP handing it the model and
@@ -1928,7 +1928,7 @@ class _StageRun:
 MIN_STAGE_S = 0.05
 
 
-def _run(
+def run_stage(
     problem: pulp.LpProblem,
     settings: SolverSettings,
     time_limit_s: float | None,
@@ -1939,7 +1939,7 @@ def _run(
     abs_gap: float | None = None,
     deadline: Deadline | None = None,
     least_s: float = MIN_STAGE_S,
-) -> _StageRun:
+) -> StageRun:
     """Run the solver on ``problem`` for at most ``time_limit_s`` and the time ``deadline`` leaves.
 
     The run counts as stopped by the time limit (``timed_out``) when the deadline set its limit (or
@@ -1949,13 +1949,13 @@ def _run(
     limit_s = stage_limit(time_limit_s, deadline)
     by_deadline = deadline is not None and (time_limit_s is None or (limit_s or 0.0) < time_limit_s)
     if by_deadline and (limit_s or 0.0) < max(least_s, MIN_STAGE_S):
-        return _StageRun("error", 0.0, False, timed_out=True)
+        return StageRun("error", 0.0, False, timed_out=True)
     solver = _make_solver(settings, limit_s, gap, stage, start, monitor, abs_gap, deadline)
     begin = time.perf_counter()
     try:
         problem.solve(solver)
     except pulp.PulpSolverError:
-        return _StageRun("error", time.perf_counter() - begin, False)
+        return StageRun("error", time.perf_counter() - begin, False)
     seconds = time.perf_counter() - begin
     status = _status(problem)
     interrupted = bool(getattr(solver, "interrupted", False))
@@ -1963,7 +1963,7 @@ def _run(
     solver_model = getattr(problem, "solverModel", None)
     solver_s = solver_model.getRunTime() if isinstance(solver_model, highspy.Highs) else seconds
     first_check_s = getattr(solver, "first_check_s", None)
-    return _StageRun(status, seconds, interrupted, timed_out, max(0.0, seconds - solver_s), first_check_s)
+    return StageRun(status, seconds, interrupted, timed_out, max(0.0, seconds - solver_s), first_check_s)
 
 
 def _bound_and_gap(
@@ -1981,7 +1981,8 @@ def _bound_and_gap(
     return bound, gap
 
 
-def _solution(problem: pulp.LpProblem) -> dict[str, float]:
+def solution_values(problem: pulp.LpProblem) -> dict[str, float]:
+    """The value of every variable of ``problem`` after a run, by name (0 where the solver set none)."""
     return {v.name: float(v.varValue or 0.0) for v in problem.variables()}
 
 
@@ -1998,7 +1999,7 @@ def _run_with_people_held(
     time_limit_s: float | None,
     deadline: Deadline | None = None,
     least_s: float = MIN_STAGE_S,
-) -> tuple[_StageRun, dict[str, float] | None]:
+) -> tuple[StageRun, dict[str, float] | None]:
     """Minimise cost with every ``y`` at least its value in ``values``; the run, and its plan if it found one.
 
     The bounds are restored afterwards, so the model is unchanged.
@@ -2007,7 +2008,7 @@ def _run_with_people_held(
     for y in held:
         y.lowBound = max(0.0, min(values.get(y.name, 0.0), y.upBound) - 1e-7)
     try:
-        run = _run(
+        run = run_stage(
             model.problem,
             settings,
             time_limit_s,
@@ -2024,7 +2025,7 @@ def _run_with_people_held(
             y.lowBound = low
     if run.status not in ("optimal", "feasible"):
         return run, None
-    return run, _solution(model.problem)
+    return run, solution_values(model.problem)
 
 
 def floor_values(model: AllocationModel, values: Mapping[str, float]) -> tuple[dict[str, float], bool]:
@@ -2092,7 +2093,7 @@ def _coverage_stage(
     monitor: SolveMonitor | None,
     objective: Callable[[bool], Any],
     deadline: Deadline | None = None,
-) -> tuple[_StageRun, dict[str, float] | None, bool]:
+) -> tuple[StageRun, dict[str, float] | None, bool]:
     """Maximise ``objective(floors)``; with equity floors, first without them, then with them.
 
     The plan without floors says what the floors cost, and is the plan when it meets them. Returns
@@ -2111,8 +2112,10 @@ def _coverage_stage(
     problem = model.problem
     limit_s = settings.time_limit_s
 
-    def run(limit_s: float | None, start: Mapping[str, float] | None) -> _StageRun:
-        return _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor, None, deadline)
+    def run(limit_s: float | None, start: Mapping[str, float] | None) -> StageRun:
+        return run_stage(
+            problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor, None, deadline
+        )
 
     if not model.floor_short:
         problem.setObjective(objective(False))
@@ -2129,7 +2132,7 @@ def _coverage_stage(
     problem.setObjective(objective(True))
     if free.status not in ("optimal", "feasible") or free.interrupted or free.timed_out:
         return free, None, True
-    unfloored = _solution(problem)
+    unfloored = solution_values(problem)
     filled, hold = floor_values(model, unfloored)
     if hold:
         _set_values(problem, filled)
@@ -2188,7 +2191,7 @@ def _relaxed_run(
     monitor: SolveMonitor | None,
     deadline: Deadline | None,
     limit_s: float | None,
-) -> _StageRun:
+) -> StageRun:
     """Maximise ``objective``: relax and fix (:mod:`planner.relax`), then HiGHS unless that proved the gap.
 
     The better of the relax-and-fix plan and a complete ``start`` starts HiGHS; the relaxation's bound
@@ -2205,12 +2208,14 @@ def _relaxed_run(
     relaxed = relax_and_fix(model, objective, settings, limit_s, deadline, monitor, complete)
     problem.setObjective(objective)
 
-    def run(limit_s: float | None, start: Mapping[str, float] | None) -> _StageRun:
-        return _run(problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor, None, deadline)
+    def run(limit_s: float | None, start: Mapping[str, float] | None) -> StageRun:
+        return run_stage(
+            problem, settings, limit_s, settings.mip_gap, "coverage", start, monitor, None, deadline
+        )
 
     stopped = relaxed.stopped if relaxed is not None else None
     if stopped is None and relaxed is None and monitor is not None and monitor.cancelled():
-        stopped = _StageRun("error", time.perf_counter() - begin, True)
+        stopped = StageRun("error", time.perf_counter() - begin, True)
     if stopped is not None:
         # Cancelled, or the deadline passed, during relax and fix: keep the best plan in hand, if any.
         best = (relaxed.values if relaxed is not None else None) or complete
@@ -2225,7 +2230,7 @@ def _relaxed_run(
         alone = run(None if limit_s is None else max(MIN_STAGE_S, limit_s - spent_s), start)
         if alone.status not in ("optimal", "feasible"):
             return replace(alone, seconds=alone.seconds + spent_s)
-        bound, _ = _bound_and_gap(problem, alone.status, value_at(objective, _solution(problem)))
+        bound, _ = _bound_and_gap(problem, alone.status, value_at(objective, solution_values(problem)))
         return replace(alone, seconds=alone.seconds + spent_s, bound=bound)
     best = relaxed.values
     if complete is not None and (best is None or value_at(objective, complete) > value_at(objective, best)):
@@ -2238,7 +2243,7 @@ def _relaxed_run(
             timed_out = deadline is not None and deadline.passed()
             status: SolveStatus = "optimal" if proven else "feasible"
             # The fixed MILP's load time and first check: what a cost-stage run needs beyond its limit.
-            last = relaxed.fixed_run or _StageRun(status, 0.0, False)
+            last = relaxed.fixed_run or StageRun(status, 0.0, False)
             return replace(
                 last, status=status, seconds=relaxed.seconds, timed_out=timed_out, bound=relaxed.bound
             )
@@ -2255,7 +2260,7 @@ def _relaxed_run(
             return replace(full, seconds=seconds)
         _set_values(problem, best)
         return replace(full, status="feasible", seconds=seconds, bound=relaxed.bound)
-    found = _solution(problem)
+    found = solution_values(problem)
     if best is not None and value_at(objective, best) > value_at(objective, found):
         _set_values(problem, best)  # HiGHS dropped the start (tolerances): keep the better plan
         found = best
@@ -2272,7 +2277,7 @@ def _relaxed_coverage_stage(
     monitor: SolveMonitor | None,
     objective: Callable[[bool], Any],
     deadline: Deadline | None,
-) -> tuple[_StageRun, dict[str, float] | None, bool]:
+) -> tuple[StageRun, dict[str, float] | None, bool]:
     """The coverage stage of a large model: the plan with its floors first, then what the floors cost.
 
     The reverse of the small model's order (:func:`_coverage_stage`): each run of a large model is
@@ -2294,7 +2299,7 @@ def _relaxed_coverage_stage(
         or (planned and deadline is not None and deadline.left_s() < FREE_RUNS_IN_TIME_LEFT * floored.seconds)
     ):
         return floored, None, False
-    plan = _solution(problem) if planned else None
+    plan = solution_values(problem) if planned else None
     held = {short: short.upBound for short in model.floor_short.values()}
     for short in held:
         short.upBound = None
@@ -2306,7 +2311,7 @@ def _relaxed_coverage_stage(
             short.upBound = upper
     problem.setObjective(objective(True))
     seconds = floored.seconds + free.seconds
-    free_values = _solution(problem) if free.status in ("optimal", "feasible") else None
+    free_values = solution_values(problem) if free.status in ("optimal", "feasible") else None
     if plan is None:
         if free_values is None:
             return replace(free, seconds=seconds), None, True
@@ -2409,7 +2414,7 @@ def solve_model(
         bound, gap = first.bound, _relative_gap(first.bound, stage_objective)
     if weighted and bound is not None:
         bound = bound + objective - stage_objective  # report the bound of the coverage part only
-    values = _solution(problem)
+    values = solution_values(problem)
     # What the coverage stage decided; the cost stage, if it runs, replaces the plan and adds its figures.
     coverage_outcome = SolveOutcome(
         status,
@@ -2465,7 +2470,7 @@ def solve_model(
         # A first pass that found nothing leaves the whole budget (as before); the deadline still binds.
         spent_s = people_run.seconds if people_values is not None else 0.0
         left_s = None if budget_s is None else max(0.1, budget_s - spent_s)
-        second = _run(
+        second = run_stage(
             problem,
             settings,
             left_s,
@@ -2477,7 +2482,7 @@ def solve_model(
             cost_by,
             least_s=(people_run.first_check_s or 0.0) + people_run.overhead_s,
         )
-        found = _solution(problem) if second.status in ("optimal", "feasible") else start
+        found = solution_values(problem) if second.status in ("optimal", "feasible") else start
         if people_values is not None:
             found = _cheaper(cost, found, people_values)
             second = replace(second, seconds=second.seconds + people_run.seconds)

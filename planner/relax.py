@@ -41,10 +41,10 @@ from models import SolverSettings
 from planner.allocation import (
     AllocationModel,
     SolveMonitor,
-    _run,
-    _solution,
-    _StageRun,
+    StageRun,
     cost_expression,
+    run_stage,
+    solution_values,
     solve_relaxation,
     value_at,
 )
@@ -107,10 +107,10 @@ class RelaxAndFix:
     bound: float
     values: dict[str, float] | None
     seconds: float
-    fixed_run: _StageRun | None = None
+    fixed_run: StageRun | None = None
 
     @property
-    def stopped(self) -> _StageRun | None:
+    def stopped(self) -> StageRun | None:
         """The fixed MILP's run if a cancel or the deadline stopped it, else None."""
         run = self.fixed_run
         return run if run is not None and (run.interrupted or run.timed_out) else None
@@ -170,7 +170,7 @@ def relax_and_fix(
     if worth is not None and bound - worth <= settings.mip_gap * abs(worth):
         # The start (an earlier plan, repaired) is already within the gap: nothing to round.
         return RelaxAndFix(bound, None, time.perf_counter() - begin)
-    team_days = rounded_team_days(model, _solution(problem))
+    team_days = rounded_team_days(model, solution_values(problem))
     left_s = None if time_limit_s is None else max(0.0, time_limit_s - (time.perf_counter() - begin))
     values, run = _fixed_team_days_plan(model, objective, team_days, settings, left_s, deadline, monitor)
     return RelaxAndFix(bound, values, time.perf_counter() - begin, run)
@@ -233,7 +233,7 @@ def _fixed_team_days_plan(
     time_limit_s: float | None,
     deadline: Deadline | None,
     monitor: SolveMonitor | None,
-) -> tuple[dict[str, float] | None, _StageRun]:
+) -> tuple[dict[str, float] | None, StageRun]:
     """The best plan found with every ``n`` held at ``team_days`` (None if none in time), and the run.
 
     It maximises ``objective`` less :data:`FIXED_RUN_USD_WEIGHT` per USD of cost; the problem's
@@ -244,7 +244,7 @@ def _fixed_team_days_plan(
         n.lowBound = n.upBound = team_days[n.name]
     model.problem.setObjective(objective - FIXED_RUN_USD_WEIGHT * cost_expression(model))
     try:
-        run = _run(
+        run = run_stage(
             model.problem, settings, time_limit_s, settings.mip_gap, "coverage", None, monitor, None, deadline
         )
     finally:
@@ -253,4 +253,4 @@ def _fixed_team_days_plan(
             n.lowBound, n.upBound = low, high
     if run.status not in ("optimal", "feasible"):
         return None, run
-    return _solution(model.problem), run
+    return solution_values(model.problem), run

@@ -233,7 +233,7 @@ def test_under_a_deadline_highs_gets_half_the_time_left_after_relax_and_fix(
     prove it; under a deadline 100 s away it gets at most half of that, the cost stage the rest."""
     monkeypatch.setattr(RELAXED, 0)
     limits: list[tuple[str, float | None]] = []
-    run = planner.allocation._run
+    run = planner.allocation.run_stage
 
     def recorded(
         problem: object, settings: object, time_limit_s: float | None, *args: object, **kwargs: object
@@ -241,8 +241,8 @@ def test_under_a_deadline_highs_gets_half_the_time_left_after_relax_and_fix(
         limits.append((str(args[1]), time_limit_s))
         return run(problem, settings, time_limit_s, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(planner.allocation, "_run", recorded)
-    monkeypatch.setattr("planner.relax._run", recorded)
+    monkeypatch.setattr(planner.allocation, "run_stage", recorded)
+    monkeypatch.setattr("planner.relax.run_stage", recorded)
     outcome = solve_model(model_of(two_sites(instance)), EXACT, deadline=Deadline.after(100.0))
     assert outcome.status == "optimal"
     coverage = [limit for stage, limit in limits if stage == "coverage"]

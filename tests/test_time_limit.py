@@ -188,7 +188,7 @@ def record_solver_limits(
 ) -> list[tuple[str, float | None, float]]:
     """Record each solver run's (stage, time limit, time left as it starts); each then spends ``spend_s``."""
     calls: list[tuple[str, float | None, float]] = []
-    make, run = allocation._make_solver, allocation._run
+    make, run = allocation._make_solver, allocation.run_stage
 
     def recorded(settings: Any, limit_s: float | None, gap: float, stage: Any, *args: Any) -> Any:
         calls.append((stage, limit_s, deadline.left_s()))
@@ -200,7 +200,7 @@ def record_solver_limits(
         return done
 
     monkeypatch.setattr(allocation, "_make_solver", recorded)
-    monkeypatch.setattr(allocation, "_run", spending)
+    monkeypatch.setattr(allocation, "run_stage", spending)
     return calls
 
 
@@ -247,10 +247,10 @@ def test_a_run_the_deadline_leaves_less_than_its_least_time_is_not_started(
     calls = record_solver_limits(monkeypatch, deadline, clock, spend_s=0.0)
     model = build_model(validate(small))
     settings = load_scenario(small).solver
-    skipped = allocation._run(model.problem, settings, 10.0, 0.0, "cost", deadline=deadline, least_s=5.0)
+    skipped = allocation.run_stage(model.problem, settings, 10.0, 0.0, "cost", deadline=deadline, least_s=5.0)
     assert (skipped.status, skipped.timed_out, skipped.seconds, calls) == ("error", True, 0.0, [])
     # Its own limit below the time left: the deadline does not bind, so the least time does not either.
-    ran = allocation._run(model.problem, settings, 2.0, 0.0, "coverage", deadline=deadline, least_s=5.0)
+    ran = allocation.run_stage(model.problem, settings, 2.0, 0.0, "coverage", deadline=deadline, least_s=5.0)
     assert ran.status == "optimal" and not ran.timed_out
     assert [(stage, limit_s) for stage, limit_s, _ in calls] == [("coverage", 2.0)]
 
