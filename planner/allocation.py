@@ -2106,9 +2106,9 @@ def _coverage_stage(
     """
     from planner.relax import RELAX_MIN_TEAM_LINKS, worth_relaxing  # planner.relax builds on this module
 
-    large = settings.name == "highs" and len(model.n) >= RELAX_MIN_TEAM_LINKS
-    if large and worth_relaxing(model, settings.time_limit_s, deadline):
-        return _relaxed_coverage_stage(model, settings, start, monitor, objective, deadline)
+    if settings.name == "highs" and len(model.n) >= RELAX_MIN_TEAM_LINKS:
+        relax = worth_relaxing(model, settings.time_limit_s, deadline)
+        return _relaxed_coverage_stage(model, settings, start, monitor, objective, deadline, relax)
     problem = model.problem
     limit_s = settings.time_limit_s
 
@@ -2191,12 +2191,14 @@ def _relaxed_run(
     monitor: SolveMonitor | None,
     deadline: Deadline | None,
     limit_s: float | None,
+    relax: bool = True,
 ) -> StageRun:
     """Maximise ``objective``: relax and fix (:mod:`planner.relax`), then HiGHS unless that proved the gap.
 
     The better of the relax-and-fix plan and a complete ``start`` starts HiGHS; the relaxation's bound
     is the certificate, tightened by HiGHS's own. Where the plan is already within ``mip_gap`` of the
     bound it is the answer (``optimal``, as HiGHS says of a plan within its gap) and HiGHS is not run.
+    Without ``relax`` (no time for a relaxation), HiGHS alone runs from ``start``.
     """
     from planner.relax import relax_and_fix
     from planner.starts import feasible_plan
@@ -2205,7 +2207,9 @@ def _relaxed_run(
     # Only a start that keeps every row and bound may become the plan without HiGHS checking it.
     complete = feasible_plan(model, start)
     begin = time.perf_counter()
-    relaxed = relax_and_fix(model, objective, settings, limit_s, deadline, monitor, complete)
+    relaxed = (
+        relax_and_fix(model, objective, settings, limit_s, deadline, monitor, complete) if relax else None
+    )
     problem.setObjective(objective)
 
     def run(limit_s: float | None, start: Mapping[str, float] | None) -> StageRun:
@@ -2214,7 +2218,7 @@ def _relaxed_run(
         )
 
     stopped = relaxed.stopped if relaxed is not None else None
-    if stopped is None and relaxed is None and monitor is not None and monitor.cancelled():
+    if stopped is None and relax and relaxed is None and monitor is not None and monitor.cancelled():
         stopped = StageRun("error", time.perf_counter() - begin, True)
     if stopped is not None:
         # Cancelled, or the deadline passed, during relax and fix: keep the best plan in hand, if any.
@@ -2270,6 +2274,25 @@ def _relaxed_run(
     return replace(full, status=status, seconds=seconds, bound=bound)
 
 
+def _start_with_floors_inert(model: AllocationModel, start: Mapping[str, float], run: StageRun) -> StageRun:
+    """The start as the plan, its floors made inert, if it keeps every other row and bound (else ``run``).
+
+    For a run with the floors stopped before it found a plan: the plan then lists the floors it misses.
+    """
+    from planner.starts import feasible_plan
+
+    held = {short: short.upBound for short in model.floor_short.values()}
+    for short in held:
+        short.upBound = None
+    filled, _ = floor_values(model, start)
+    if feasible_plan(model, filled) is None:
+        for short, upper in held.items():
+            short.upBound = upper
+        return run
+    _floors_made_inert(model, filled)
+    return replace(run, status="feasible", bound=None)
+
+
 def _relaxed_coverage_stage(
     model: AllocationModel,
     settings: SolverSettings,
@@ -2277,19 +2300,23 @@ def _relaxed_coverage_stage(
     monitor: SolveMonitor | None,
     objective: Callable[[bool], Any],
     deadline: Deadline | None,
+    relax: bool = True,
 ) -> tuple[StageRun, dict[str, float] | None, bool]:
     """The coverage stage of a large model: the plan with its floors first, then what the floors cost.
 
     The reverse of the small model's order (:func:`_coverage_stage`): each run of a large model is
     costly, so the plan comes first and the run without floors, which only measures their cost, is
     made when the time left holds :data:`FREE_RUNS_IN_TIME_LEFT` runs as long (else the third value
-    is False). When
-    no plan meets a hard floor, the run without floors gives the plan, the floors made inert.
+    is False). When no plan meets a hard floor, the run without floors gives the plan, the floors
+    made inert; when there is no time for that run either, the ``start`` does (the hand plan keeps
+    every row but the floors'). ``relax``: whether each run starts with relax and fix (else HiGHS
+    alone: a short time limit). So a plan that can meet a hard floor in the time does, where the small
+    model's order would return the plan without floors when the deadline stopped it.
     """
     problem = model.problem
     limit_s = settings.time_limit_s
     floors = bool(model.floor_short)
-    floored = _relaxed_run(model, settings, objective(floors), start, monitor, deadline, limit_s)
+    floored = _relaxed_run(model, settings, objective(floors), start, monitor, deadline, limit_s, relax)
     if not floors:
         return floored, None, True
     planned = floored.status in ("optimal", "feasible")
@@ -2298,6 +2325,8 @@ def _relaxed_coverage_stage(
         or floored.timed_out
         or (planned and deadline is not None and deadline.left_s() < FREE_RUNS_IN_TIME_LEFT * floored.seconds)
     ):
+        if not planned and start is not None:
+            return _start_with_floors_inert(model, start, floored), None, False
         return floored, None, False
     plan = solution_values(problem) if planned else None
     held = {short: short.upBound for short in model.floor_short.values()}
@@ -2305,7 +2334,9 @@ def _relaxed_coverage_stage(
         short.upBound = None
     left_s = None if limit_s is None else max(limit_s / 4, limit_s - floored.seconds)
     try:
-        free = _relaxed_run(model, settings, objective(False), plan or start, monitor, deadline, left_s)
+        free = _relaxed_run(
+            model, settings, objective(False), plan or start, monitor, deadline, left_s, relax
+        )
     finally:
         for short, upper in held.items():
             short.upBound = upper

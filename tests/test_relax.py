@@ -149,6 +149,60 @@ def test_a_hard_equity_floor_through_relax_and_fix(
     assert plan.fairness.people_given_up == 0
 
 
+def test_a_large_model_without_time_to_relax_still_plans_with_its_floors_first(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no time for a relaxation, HiGHS alone solves the large model in its order: the plan with
+    the hard floor (a 59, b 31) first, then the one without it (all 90 doses to a), and no relaxation."""
+    monkeypatch.setattr(RELAXED, 0)
+    monkeypatch.setattr("planner.relax.worth_relaxing", lambda *args: False)
+    relaxed: list[object] = []
+    monkeypatch.setattr("planner.relax.relax_and_fix", lambda *args, **kwargs: relaxed.append(args))
+    objectives: list[bool] = []
+    relaxed_run = planner.allocation._relaxed_run
+
+    def recorded(model: Any, settings: Any, objective: Any, *args: Any) -> Any:
+        objectives.append(any(s.name in str(objective) for s in model.floor_short.values()))
+        return relaxed_run(model, settings, objective, *args)
+
+    monkeypatch.setattr(planner.allocation, "_relaxed_run", recorded)
+    floors = [{"by": "site_kind", "min_ratio_to_best": 0.5, "penalty_per_person": None}]
+    plan = solve(kinds_of_site(instance, 90, fairness={"floors": floors}), "highs")
+    assert vaccinated(plan) == {"a": 59, "b": 31}
+    assert plan.fairness is not None and plan.fairness.floors_cost_measured
+    assert plan.fairness.floors_changed_plan and plan.fairness.people_given_up == 0
+    assert objectives[:2] == [True, False]  # floored first
+    assert relaxed == []
+
+
+def test_when_the_run_with_floors_finds_nothing_in_time_the_start_is_the_plan(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline stops the run with the hard floor before any plan: the start (here, every dose
+    to a) is the plan, its floors made inert and listed as missed, rather than no plan at all."""
+    without_floors = solve_model(model_of(kinds_of_site(instance, 90)), EXACT)
+    start = dict(without_floors.values)  # every dose to a: the start misses the floor
+    monkeypatch.setattr(RELAXED, 0)
+    monkeypatch.setattr("planner.relax.worth_relaxing", lambda *args: False)
+
+    def nothing_in_time(model: Any, settings: Any, objective: Any, *args: Any) -> Any:
+        model.problem.setObjective(objective)
+        return planner.allocation.StageRun("error", 1.0, False, timed_out=True)
+
+    monkeypatch.setattr(planner.allocation, "_relaxed_run", nothing_in_time)
+    floors = [{"by": "site_kind", "min_ratio_to_best": 0.5, "penalty_per_person": None}]
+    model = model_of(kinds_of_site(instance, 90, fairness={"floors": floors}))
+    outcome = solve_model(model, EXACT, start=start, deadline=Deadline.after(3600.0))
+    assert outcome.status == "feasible"
+    given = {
+        s: sum(outcome.values[y.name] for (site, _g, _a), y in model.y.items() if site == s) for s in "ab"
+    }
+    assert given == pytest.approx({"a": 90.0, "b": 0.0})
+    # Every row holds but the floor's, which the plan misses (and lists).
+    assert [row for row in violations(model, outcome.values) if not row.startswith("floor")] == []
+    assert outcome.unfloored_values is None and not outcome.floors_cost_measured
+
+
 def test_with_no_time_for_the_plan_without_floors_their_cost_is_said_unmeasured(
     instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
