@@ -1921,6 +1921,9 @@ class StageRun:
     #: The bound this run proved for its objective where it proved one itself (relax and fix: the
     #: linear relaxation's, tightened by HiGHS's own); None to read the solver's.
     bound: float | None = None
+    #: False when no bound holds for the plan kept (a start taken when the run found nothing): the
+    #: solver's bound is of another problem, so none is reported.
+    bound_known: bool = True
 
 
 #: A stage that the run's deadline leaves less time than this is not started (loading the model
@@ -2290,7 +2293,8 @@ def _start_with_floors_inert(model: AllocationModel, start: Mapping[str, float],
             short.upBound = upper
         return run
     _floors_made_inert(model, filled)
-    return replace(run, status="feasible", bound=None)
+    # The run's bound is of the problem with the floors, which this plan does not meet.
+    return replace(run, status="feasible", bound=None, bound_known=False)
 
 
 def _relaxed_coverage_stage(
@@ -2443,6 +2447,8 @@ def solve_model(
     bound, gap = _bound_and_gap(problem, status, stage_objective)
     if first.bound is not None:  # proven by the run itself (relax and fix), not read from the solver
         bound, gap = first.bound, _relative_gap(first.bound, stage_objective)
+    if not first.bound_known:
+        bound, gap = None, None
     if weighted and bound is not None:
         bound = bound + objective - stage_objective  # report the bound of the coverage part only
     values = solution_values(problem)

@@ -185,8 +185,10 @@ def test_when_the_run_with_floors_finds_nothing_in_time_the_start_is_the_plan(
     monkeypatch.setattr(RELAXED, 0)
     monkeypatch.setattr("planner.relax.worth_relaxing", lambda *args: False)
 
-    def nothing_in_time(model: Any, settings: Any, objective: Any, *args: Any) -> Any:
-        model.problem.setObjective(objective)
+    relaxed_run = planner.allocation._relaxed_run
+
+    def nothing_in_time(*args: Any) -> Any:
+        relaxed_run(*args)  # HiGHS runs, and holds a bound of the problem with the floor
         return planner.allocation.StageRun("error", 1.0, False, timed_out=True)
 
     monkeypatch.setattr(planner.allocation, "_relaxed_run", nothing_in_time)
@@ -201,6 +203,7 @@ def test_when_the_run_with_floors_finds_nothing_in_time_the_start_is_the_plan(
     # Every row holds but the floor's, which the plan misses (and lists).
     assert [row for row in violations(model, outcome.values) if not row.startswith("floor")] == []
     assert outcome.unfloored_values is None and not outcome.floors_cost_measured
+    assert outcome.bound is None and outcome.gap is None  # no bound holds for a plan that misses the floor
 
 
 def test_with_no_time_for_the_plan_without_floors_their_cost_is_said_unmeasured(
