@@ -2208,7 +2208,7 @@ def _relaxed_run(
 
     problem = model.problem
     # Only a start that keeps every row and bound may become the plan without HiGHS checking it.
-    complete = feasible_plan(model, start)
+    complete = feasible_plan(model, start) if relax else None
     begin = time.perf_counter()
     relaxed = (
         relax_and_fix(model, objective, settings, limit_s, deadline, monitor, complete) if relax else None
@@ -2278,16 +2278,21 @@ def _relaxed_run(
 
 
 def _start_with_floors_inert(model: AllocationModel, start: Mapping[str, float], run: StageRun) -> StageRun:
-    """The start as the plan, its floors made inert, if it keeps every other row and bound (else ``run``).
+    """The start as the plan, if it keeps every row and bound but the floors' (else ``run``).
 
-    For a run with the floors stopped before it found a plan: the plan then lists the floors it misses.
+    For a run with the floors stopped before it found a plan. A start that meets the floors, or misses
+    only soft ones (their shortfalls priced), is a plan of the problem as it is. One that misses a hard
+    floor is kept with the floors made inert: the plan then lists the floors it misses, with no bound.
     """
     from planner.starts import feasible_plan
 
+    filled, _ = floor_values(model, start)
+    if feasible_plan(model, filled) is not None:  # soft floors: the start is a plan of this problem
+        _set_values(model.problem, filled)
+        return replace(run, status="feasible")
     held = {short: short.upBound for short in model.floor_short.values()}
     for short in held:
         short.upBound = None
-    filled, _ = floor_values(model, start)
     if feasible_plan(model, filled) is None:
         for short, upper in held.items():
             short.upBound = upper

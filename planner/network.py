@@ -357,8 +357,9 @@ MIN_EDGE_TIME_S = 1e-6
 #: Sources per shortest-path run: bounds the (sources x nodes) arrays a run holds at once.
 SOURCES_PER_RUN = 64
 #: Bytes of predecessor rows a :class:`LazyTravelMatrix` keeps for drawing paths (recomputed when
-#: dropped): every site's tree of a 20,000-node national graph (40 kB each), 300 of a 100,000-node one.
-KEPT_PATH_TREE_BYTES = 128 * 2**20
+#: dropped): 1,200 trees of a 20,000-node national graph (40 kB each), 120 of a 100,000-node one. An
+#: explorer worker keeps several matrices (``pipeline._TRAVEL_CACHE``), so this is per matrix.
+KEPT_PATH_TREE_BYTES = 48 * 2**20
 
 
 @dataclass(frozen=True)
@@ -750,8 +751,9 @@ class LazyTravelMatrix:
             time_s = np.atleast_2d(time_s)[:, self._target_positions]
             trees = _compact_predecessors(np.atleast_2d(predecessors), len(self.road.node_ids))
             for row, source in enumerate(block):
-                self._times[source] = time_s[row]
-                self._keep_tree(source, trees[row])
+                self._times[source] = time_s[row].copy()
+                # A copy: a view would keep its whole block alive, beyond the bytes counted.
+                self._keep_tree(source, trees[row].copy())
 
     def _compute_lengths(self, places: Iterable[str]) -> None:
         """The route lengths of the rows of ``places`` not known yet, along their trees."""

@@ -22,7 +22,7 @@ from test_needs import two_sites as kinds_of_site
 
 import planner.allocation
 import planner.relax
-from planner.allocation import solve_model, value_at, value_expression
+from planner.allocation import AllocationModel, SolveOutcome, solve_model, value_at, value_expression
 from planner.deadline import Deadline
 from planner.greedy import greedy_plan, violations
 from planner.relax import (
@@ -175,16 +175,15 @@ def test_a_large_model_without_time_to_relax_still_plans_with_its_floors_first(
     assert relaxed == []
 
 
-def test_when_the_run_with_floors_finds_nothing_in_time_the_start_is_the_plan(
-    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The deadline stops the run with the hard floor before any plan: the start (here, every dose
-    to a) is the plan, its floors made inert and listed as missed, rather than no plan at all."""
+def solved_with_nothing_found_in_time(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, penalty: float | None
+) -> tuple[AllocationModel, SolveOutcome]:
+    """The floor by site kind (``penalty`` per person short; None: hard) from a start that gives every
+    dose to a, the large-model way with the run with the floor stopped before it found a plan."""
     without_floors = solve_model(model_of(kinds_of_site(instance, 90)), EXACT)
     start = dict(without_floors.values)  # every dose to a: the start misses the floor
     monkeypatch.setattr(RELAXED, 0)
     monkeypatch.setattr("planner.relax.worth_relaxing", lambda *args: False)
-
     relaxed_run = planner.allocation._relaxed_run
 
     def nothing_in_time(*args: Any) -> Any:
@@ -192,9 +191,30 @@ def test_when_the_run_with_floors_finds_nothing_in_time_the_start_is_the_plan(
         return planner.allocation.StageRun("error", 1.0, False, timed_out=True)
 
     monkeypatch.setattr(planner.allocation, "_relaxed_run", nothing_in_time)
-    floors = [{"by": "site_kind", "min_ratio_to_best": 0.5, "penalty_per_person": None}]
+    floors = [{"by": "site_kind", "min_ratio_to_best": 0.5, "penalty_per_person": penalty}]
     model = model_of(kinds_of_site(instance, 90, fairness={"floors": floors}))
-    outcome = solve_model(model, EXACT, start=start, deadline=Deadline.after(3600.0))
+    return model, solve_model(model, EXACT, start=start, deadline=Deadline.after(3600.0))
+
+
+def test_when_the_run_with_a_soft_floor_finds_nothing_in_time_the_start_is_the_plan_with_its_penalty(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A soft floor (0.5 a person short): the start is a plan of the problem as it is. b lacks half
+    a's 90% of its 100 people plus the ratio row's 2 people a cell (0.9 x (50 + 2) = 46.8), so the
+    plan is worth 2 x 90 - 0.5 x 46.8 = 156.6, and every row holds."""
+    model, outcome = solved_with_nothing_found_in_time(instance, monkeypatch, 0.5)
+    assert outcome.status == "feasible"
+    assert outcome.objective == pytest.approx(156.6, abs=1e-3)
+    assert violations(model, outcome.values) == []
+    assert outcome.bound is not None and outcome.bound >= outcome.objective - 1e-6
+
+
+def test_when_the_run_with_floors_finds_nothing_in_time_the_start_is_the_plan(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline stops the run with the hard floor before any plan: the start (here, every dose
+    to a) is the plan, its floors made inert and listed as missed, rather than no plan at all."""
+    model, outcome = solved_with_nothing_found_in_time(instance, monkeypatch, None)
     assert outcome.status == "feasible"
     given = {
         s: sum(outcome.values[y.name] for (site, _g, _a), y in model.y.items() if site == s) for s in "ab"
