@@ -331,8 +331,9 @@ class DeliveryBuilder(WarningLog):
         pieces = [piece for drop in drops for piece in self.fit_vehicle(drop)]
         # In the solver's whole seconds, so that each near drop alone is a feasible trip.
         day_s = math.floor(self.working_s)
-        far = [p for p in pieces if self._round_trip_s(store_id, p.place_id) > day_s]
-        near = [p for p in pieces if self._round_trip_s(store_id, p.place_id) <= day_s]
+        beyond_day = [self._round_trip_s(store_id, p.place_id) > day_s for p in pieces]
+        far = [p for p, beyond in zip(pieces, beyond_day, strict=True) if beyond]
+        near = [p for p, beyond in zip(pieces, beyond_day, strict=True) if not beyond]
         trips: list[list[Drop]] = [[p] for p in far]
         if len(near) <= 1:
             return trips + [[p] for p in near]

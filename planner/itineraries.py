@@ -363,8 +363,9 @@ class ItineraryBuilder(WarningLog):
         base = self.inputs.pools[pool_id].base_id
         # A visit that fills the day in the solver's whole seconds goes alone; the others fit alone too.
         day_s = math.floor(self.working_s)
-        full = [v for v in visits if self._round_trip_s(base, v) >= day_s]
-        short = [v for v in visits if self._round_trip_s(base, v) < day_s]
+        fills_day = [self._round_trip_s(base, v) >= day_s for v in visits]
+        full = [v for v, fills in zip(visits, fills_day, strict=True) if fills]
+        short = [v for v, fills in zip(visits, fills_day, strict=True) if not fills]
         routes = [DayRoute(pool_id, [v]) for v in full]
         if len(short) <= 1:
             return routes + [DayRoute(pool_id, [v]) for v in short]

@@ -644,14 +644,20 @@ def _compact_predecessors(predecessors: np.ndarray, nodes: int) -> np.ndarray:
     return predecessors.astype(dtype)
 
 
-def path_tree(road: RoadArrays, root: int) -> np.ndarray:
-    """Predecessors of the fastest routes from ``root`` (a position), compacted: all a path needs.
+def times_and_trees(road: RoadArrays, roots: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Times to every node and compacted predecessor trees from each of ``roots`` (positions), a row each.
 
-    The same tree as :func:`shortest_path_trees` from that root, without the route lengths, which
-    take as long again as the search and which drawing a path never reads.
+    The same trees as :func:`shortest_path_trees`, without the route lengths, which take as long
+    again as the search and which drawing a path never reads.
     """
-    _, predecessors = dijkstra(road.time_s, directed=True, indices=[root], return_predecessors=True)
-    return _compact_predecessors(np.atleast_2d(predecessors)[0], len(road.node_ids))
+    time_s, predecessors = dijkstra(road.time_s, directed=True, indices=list(roots), return_predecessors=True)
+    return np.atleast_2d(time_s), _compact_predecessors(np.atleast_2d(predecessors), len(road.node_ids))
+
+
+def path_tree(road: RoadArrays, root: int) -> np.ndarray:
+    """Predecessors of the fastest routes from ``root`` (a position), compacted: all a path needs."""
+    tree: np.ndarray = times_and_trees(road, [root])[1][0]
+    return tree
 
 
 def travel_matrix(
@@ -745,11 +751,8 @@ class LazyTravelMatrix:
         for start in range(0, len(missing), SOURCES_PER_RUN):
             block = missing[start : start + SOURCES_PER_RUN]
             roots = [self.road.position[self._node[place]] for place in block]
-            time_s, predecessors = dijkstra(
-                self.road.time_s, directed=True, indices=roots, return_predecessors=True
-            )
-            time_s = np.atleast_2d(time_s)[:, self._target_positions]
-            trees = _compact_predecessors(np.atleast_2d(predecessors), len(self.road.node_ids))
+            time_s, trees = times_and_trees(self.road, roots)
+            time_s = time_s[:, self._target_positions]
             for row, source in enumerate(block):
                 self._times[source] = time_s[row].copy()
                 # A copy: a view would keep its whole block alive, beyond the bytes counted.

@@ -219,9 +219,9 @@ def _whole_trips_days(days: int, min_trip: int, max_trip: int) -> int:
 #: What one USD of the plan's cost takes off the fixed MILP's objective (a person is worth about 1):
 #: between plans of equal coverage it picks the cheaper (the nearest store, fewer vehicle trips), and
 #: gives up a person only for more than 10,000 USD. The cost stage may get no time at national scale;
-#: without this the plan then shipped vaccine from any store in reach (a field read of the nation under
-#: a 60 s limit found vehicle trips of up to 24.6 h). The bound and the reported value are of
-#: ``objective`` alone.
+#: without this the plan then shipped vaccine from any store in reach (the nation under a 60 s limit:
+#: 250 vehicle trips and 1,190 h of driving, against 121 trips and 605 h with it). The bound and the
+#: reported value are of ``objective`` alone.
 FIXED_RUN_USD_WEIGHT = 1e-4
 
 
