@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from models import Plan, Scenario, SolverSettings
 from planner.edits import set_teams
-from planner.jobs import SolveRequest, quick_settings, run_request
+from planner.jobs import SolveRequest, prepare_worker, quick_settings, run_request
 from planner.loading import load_scenario
 from tests.explorer_server import (
     APP,
@@ -118,7 +118,7 @@ def timed_plan(
 
 def worker_bench(path: Path, repeat: int, pool_id: str | None) -> None:
     """Open a scenario as the explorer does, then re-solve it after one change, ``repeat`` times."""
-    import planner.engine  # noqa: F401  (a worker imports the engine when it starts, not in a solve)
+    prepare_worker()  # as a worker starts: the engine imported, relaxations' bases kept
 
     scenario = load_scenario(path)
     settings = quick_settings(scenario.solver)

@@ -427,6 +427,12 @@ class SolverSettings(StrictModel):
     )
     threads: int | None = Field(default=None, ge=1)
     msg: bool = False
+    full_search: bool = Field(
+        default=True,
+        description="on a large model, after relax and fix's first plan, let HiGHS search the whole model"
+        " for a better plan and a tighter bound, and measure what the equity floors cost (false: the first"
+        " plan with the relaxation's bound, as the explorer's quick mode does)",
+    )
 
 
 class LogisticsChecks(StrictModel):

@@ -650,6 +650,10 @@ class ArrayProblem(pulp.LpProblem):  # type: ignore[misc]  # pulp is untyped
         for variable in columns:
             self.rows.add_column(variable)
 
+    def row_names(self) -> list[str]:
+        """Every row's name in the order HiGHS gets them: the array rows, then PuLP's constraints."""
+        return [*self.rows.names, *self._constraints]
+
     def numConstraints(self) -> int:  # noqa: N802  # PuLP's name
         """Rows: the array rows and PuLP's constraints."""
         return len(self.rows) + int(super().numConstraints())
@@ -1667,10 +1671,13 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
         monitor: SolveMonitor | None,
         stage: SolveStage,
         deadline: Deadline | None = None,
+        basis: highspy.HighsBasis | None = None,
         **options: Any,
     ) -> None:
         super().__init__(**options)
         self.start = start
+        #: A simplex basis to start a linear programme from (:func:`solve_relaxation`).
+        self.basis = basis
         self.monitor = monitor
         self.stage = stage
         self.deadline = deadline
@@ -1746,6 +1753,8 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
 
     def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802  # PuLP's name
         highs = lp.solverModel
+        if self.basis is not None and highs.setBasis(self.basis) == highspy.HighsStatus.kOk:
+            highs.setOptionValue("solver", "simplex")  # only the simplex method starts from a basis
         if self.start:
             variables = lp.variables()
             if all(var.name in self.start for var in variables):
@@ -1810,15 +1819,18 @@ def solve_relaxation(
     threads: int | None = None,
     method: str | None = None,
     monitor: SolveMonitor | None = None,
+    basis: highspy.HighsBasis | None = None,
 ) -> bool:
     """Maximise ``objective`` over the linear relaxation of ``problem`` (every integer continuous).
 
     HiGHS through :class:`_HighsWithStart`, which loads the problem in array calls (PuLP's own makes
     one call a column). The LP gets at most ``time_limit_s`` and the time ``deadline`` leaves (HiGHS
     checks its own limit in an LP); ``method`` is HiGHS's ``solver`` option (``"ipm"``, ``"simplex"``;
-    None: HiGHS chooses). ``monitor`` may cancel it (it gets no progress reports). The variables hold
-    the solution afterwards, and the problem keeps the objective and sense. Returns whether the
-    solution is optimal.
+    None: HiGHS chooses). ``basis``, one of a problem with the same columns and rows in the same order
+    (:func:`relaxation_basis`), starts HiGHS's simplex method from it instead (a re-solve after one
+    change); a basis HiGHS refuses leaves ``method``. ``monitor`` may cancel it (it gets no progress
+    reports). The variables hold the solution afterwards, and the problem keeps the objective and
+    sense. Returns whether the solution is optimal.
     """
     problem.sense = pulp.LpMaximize
     problem.setObjective(objective)
@@ -1832,6 +1844,7 @@ def solve_relaxation(
         msg=msg,
         timeLimit=stage_limit(time_limit_s, deadline),
         threads=threads,
+        basis=basis,
         **options,
     )
     try:
@@ -1839,6 +1852,15 @@ def solve_relaxation(
     except pulp.PulpSolverError:
         return False
     return bool(problem.sol_status == pulp.LpSolutionOptimal)
+
+
+def relaxation_basis(problem: pulp.LpProblem) -> highspy.HighsBasis | None:
+    """The optimal basis of the relaxation :func:`solve_relaxation` last solved in ``problem``, if valid."""
+    highs = getattr(problem, "solverModel", None)
+    if not isinstance(highs, highspy.Highs):
+        return None
+    basis = highs.getBasis()
+    return basis if basis.valid else None
 
 
 def _make_solver(
@@ -2200,8 +2222,10 @@ def _relaxed_run(
 
     The better of the relax-and-fix plan and a complete ``start`` starts HiGHS; the relaxation's bound
     is the certificate, tightened by HiGHS's own. Where the plan is already within ``mip_gap`` of the
-    bound it is the answer (``optimal``, as HiGHS says of a plan within its gap) and HiGHS is not run.
-    Without ``relax`` (no time for a relaxation), HiGHS alone runs from ``start``.
+    bound it is the answer (``optimal``, as HiGHS says of a plan within its gap) and HiGHS is not run;
+    nor is it without ``settings.full_search`` (the explorer's quick mode): the plan is then the better
+    of the two, ``feasible`` with the relaxation's bound. Without ``relax`` (no time for a relaxation),
+    HiGHS alone runs from ``start``.
     """
     from planner.relax import relax_and_fix
     from planner.starts import feasible_plan
@@ -2245,7 +2269,8 @@ def _relaxed_run(
     left_s = None if limit_s is None else limit_s - relaxed.seconds
     if best is not None:
         proven = _relative_gap(relaxed.bound, value_at(objective, best)) <= settings.mip_gap
-        if proven or (left_s is not None and left_s < MIN_STAGE_S) or (deadline and deadline.passed()):
+        no_time = (left_s is not None and left_s < MIN_STAGE_S) or (deadline and deadline.passed())
+        if proven or no_time or not settings.full_search:
             _set_values(problem, best)
             timed_out = deadline is not None and deadline.passed()
             status: SolveStatus = "optimal" if proven else "feasible"
@@ -2315,12 +2340,13 @@ def _relaxed_coverage_stage(
 
     The reverse of the small model's order (:func:`_coverage_stage`): each run of a large model is
     costly, so the plan comes first and the run without floors, which only measures their cost, is
-    made when the time left holds :data:`FREE_RUNS_IN_TIME_LEFT` runs as long (else the third value
-    is False). When no plan meets a hard floor, the run without floors gives the plan, the floors
-    made inert; when there is no time for that run either, the ``start`` does (the hand plan keeps
-    every row but the floors'). ``relax``: whether each run starts with relax and fix (else HiGHS
-    alone: a short time limit). So a plan that can meet a hard floor in the time does, where the small
-    model's order would return the plan without floors when the deadline stopped it.
+    made when the time left holds :data:`FREE_RUNS_IN_TIME_LEFT` runs as long and
+    ``settings.full_search`` asks for it (else the third value is False). When no plan meets a hard
+    floor, the run without floors gives the plan, the floors made inert; when there is no time for
+    that run either, the ``start`` does (the hand plan keeps every row but the floors'). ``relax``:
+    whether each run starts with relax and fix (else HiGHS alone: a short time limit). So a plan that
+    can meet a hard floor in the time does, where the small model's order would return the plan
+    without floors when the deadline stopped it.
     """
     problem = model.problem
     limit_s = settings.time_limit_s
@@ -2332,6 +2358,7 @@ def _relaxed_coverage_stage(
     if (
         floored.interrupted
         or floored.timed_out
+        or (planned and not settings.full_search)
         or (planned and deadline is not None and deadline.left_s() < FREE_RUNS_IN_TIME_LEFT * floored.seconds)
     ):
         if not planned and start is not None:

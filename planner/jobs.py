@@ -43,6 +43,10 @@ JobState = Literal["queued", "running", "done", "failed"]
 #: stage stopped at its limit, so nothing is hidden. Since issue 10 (post teams stay, trips and links in
 #: the cost) the cost stage rarely proves its gap on the Burundi baseline within seconds: the quick plan
 #: reports a cost gap of about 3.6% there, against the scenario's own 30 s (docs/BENCHMARKS.md).
+#: On a large model (relax and fix, :mod:`planner.relax`) the quick plan is relax and fix's first plan
+#: with the relaxation's bound (``full_search`` off): HiGHS's search of the whole model after it, and
+#: the run without equity floors that measures their cost, took the province instance's re-solve from
+#: about 10 s to 37 s for a gap of 0.26% instead of about 0.6% (docs/BENCHMARKS.md).
 QUICK_MIP_GAP = 1e-3
 QUICK_COST_MIP_GAP = 5e-3
 QUICK_COST_TIME_LIMIT_S = 1.0
@@ -57,6 +61,7 @@ def quick_settings(settings: SolverSettings) -> SolverSettings:
         update={
             "mip_gap": max(settings.mip_gap, QUICK_MIP_GAP),
             "cost_mip_gap": max(settings.cost_mip_gap, QUICK_COST_MIP_GAP),
+            "full_search": False,
             "cost_time_limit_s": QUICK_COST_TIME_LIMIT_S
             if cost_limit is None
             else min(cost_limit, QUICK_COST_TIME_LIMIT_S),
@@ -138,9 +143,16 @@ def _worker_job(
     return run_request(request, _SharedMonitor(job_id, progress, cancels))
 
 
-def _warm_up() -> None:
-    """Start a worker: import the engine now, so that the first solve does not pay for it."""
+def prepare_worker() -> None:
+    """Start a worker: import the engine, and keep relaxations' bases for the re-solves that follow.
+
+    The engine is imported now so that the first solve does not pay for it; the bases
+    (:func:`planner.relax.keep_bases`) start a re-solve's relaxation from the one before it.
+    """
     import planner.engine  # noqa: F401
+    from planner.relax import keep_bases
+
+    keep_bases()
 
 
 @dataclass
@@ -164,7 +176,7 @@ class SolveService:
         self._manager = context.Manager()
         self._progress: MutableMapping[str, Any] = self._manager.dict()
         self._cancels: MutableMapping[str, bool] = self._manager.dict()
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up)
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=prepare_worker)
         self._jobs: dict[str, _Job] = {}
         self._ids = itertools.count(1)
 

@@ -30,19 +30,22 @@ from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import highspy
 import pulp
 
 from models import SolverSettings
 from planner.allocation import (
     AllocationModel,
+    ArrayProblem,
     SolveMonitor,
     StageRun,
     cost_expression,
+    relaxation_basis,
     run_stage,
     solution_values,
     solve_relaxation,
@@ -73,6 +76,52 @@ LP_NONZERO_POWER = 1.5
 #: relax and fix gives a plan that meets the equity floors at a 2.2% gap against the relaxation, where
 #: HiGHS alone (the run without floors first) stopped at 3.4% with a plan that misses a hard floor.
 RELAXATIONS_IN_TIME_LEFT = 1.5
+
+
+#: Relaxation bases this process keeps once :func:`keep_bases` is called (the explorer's workers), the
+#: newest last: a re-solve after one change starts HiGHS's simplex method from the basis of the
+#: relaxation of the same shape before it. On the province instance, one more team in a pool: 0.27 s
+#: (106 simplex iterations) against 3.1 s for interior point from nothing. A command-line run solves each
+#: relaxation once and keeps none.
+KEPT_BASES = 4
+_kept_bases: OrderedDict[tuple[int, int, int], highspy.HighsBasis] = OrderedDict()
+_keeping_bases = False
+
+
+def keep_bases(keep: bool = True) -> None:
+    """Keep relaxations' bases in this process for later ones of the same shape (False: forget them)."""
+    global _keeping_bases
+    _keeping_bases = keep
+    if not keep:
+        _kept_bases.clear()
+
+
+def _shape(problem: ArrayProblem, objective: Any) -> tuple[int, int, int]:
+    """What a kept basis must match: the columns and rows by name, in order, and the objective's columns.
+
+    Names are positional (``n_3_5``), so a change that adds or drops a site, pool or store changes
+    the shape, and a change of numbers (teams, stock, days) does not. A basis of another problem of the
+    same shape is still a valid start: the simplex method ends at this problem's optimum from any.
+    """
+    return (
+        hash(tuple(variable.name for variable in problem.variables())),
+        hash(tuple(problem.row_names())),
+        hash(tuple(sorted(variable.name for variable in objective))),
+    )
+
+
+def _kept_basis(shape: tuple[int, int, int] | None) -> highspy.HighsBasis | None:
+    return None if shape is None else _kept_bases.get(shape)
+
+
+def _keep_basis(shape: tuple[int, int, int] | None, problem: pulp.LpProblem) -> None:
+    basis = None if shape is None else relaxation_basis(problem)
+    if shape is None or basis is None:
+        return
+    _kept_bases[shape] = basis
+    _kept_bases.move_to_end(shape)
+    while len(_kept_bases) > KEPT_BASES:
+        _kept_bases.popitem(last=False)
 
 
 def expected_relaxation_s(model: AllocationModel) -> float:
@@ -154,6 +203,7 @@ def relax_and_fix(
     """
     begin = time.perf_counter()
     problem = model.problem
+    shape = _shape(problem, objective) if _keeping_bases else None
     if not solve_relaxation(
         problem,
         objective,
@@ -163,8 +213,10 @@ def relax_and_fix(
         threads=settings.threads,
         method=LP_METHOD,
         monitor=monitor,
+        basis=_kept_basis(shape),
     ):
         return None
+    _keep_basis(shape, problem)
     bound = float(pulp.value(problem.objective) or 0.0)
     worth = None if start is None else value_at(objective, start)
     if worth is not None and bound - worth <= settings.mip_gap * abs(worth):

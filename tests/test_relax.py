@@ -35,6 +35,8 @@ from planner.relax import (
 )
 from planner.render import plan_summary
 
+from conftest import NEAR, NEAR_EDGES
+
 RELAXED = "planner.relax.RELAX_MIN_TEAM_LINKS"
 
 
@@ -400,3 +402,103 @@ def test_the_fixed_milp_ships_from_the_cheaper_store_when_coverage_is_equal(
     shipped = {d: result.values.get(v.name, 0.0) for (d, _s, _a), v in model.v.items()}
     assert shipped == {"far": 0.0, "near": 50.0}
     assert violations(model, result.values) == []
+
+
+def test_without_full_search_the_first_plan_is_kept_with_the_relaxations_bound(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relax and fix finds the one team-day at b (1200) against the relaxation's 1600: with the full
+    search HiGHS then runs and proves 1200 optimal; without it (the explorer's quick mode) the plan is
+    the same 1200, ``feasible``, with the relaxation's 1600 as its bound, and HiGHS never runs."""
+    monkeypatch.setattr(RELAXED, 0)
+    stages: list[str] = []
+    run = planner.allocation.run_stage
+
+    def recorded(
+        problem: object, settings: object, time_limit_s: float | None, *args: object, **kwargs: object
+    ) -> object:
+        stages.append(str(args[1]))
+        return run(problem, settings, time_limit_s, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(planner.allocation, "run_stage", recorded)
+    monkeypatch.setattr("planner.relax.run_stage", recorded)
+    full = solve_model(model_of(two_sites(instance)), EXACT)
+    assert full.status == "optimal" and full.bound == pytest.approx(1200, abs=1e-3)
+    assert stages.count("coverage") == 2
+    stages.clear()
+    quick = solve_model(model_of(two_sites(instance)), EXACT.model_copy(update={"full_search": False}))
+    assert stages.count("coverage") == 1  # the MILP with the team-days fixed, no search after it
+    assert quick.status == "feasible"
+    assert quick.objective == pytest.approx(1200, abs=1e-3)
+    assert quick.bound == pytest.approx(1600, abs=1e-3)
+
+
+def test_without_full_search_the_floors_cost_is_not_measured(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same floored instance as above, with time to spare: the run without floors, which only says
+    what the floors cost, is left out when the full search is off; the plan with floors is the same."""
+    monkeypatch.setattr(RELAXED, 0)
+    floors = [{"by": "site_kind", "min_ratio_to_best": 0.5, "penalty_per_person": None}]
+    quick = EXACT.model_copy(update={"full_search": False})
+    model = model_of(kinds_of_site(instance, 90, fairness={"floors": floors}))
+    outcome = solve_model(model, quick)
+    assert outcome.objective == pytest.approx(149, abs=1e-3)
+    assert outcome.unfloored_values is None and not outcome.floors_cost_measured
+    measured = solve_model(model_of(kinds_of_site(instance, 90, fairness={"floors": floors})), EXACT)
+    assert measured.floors_cost_measured
+
+
+def test_a_relaxation_starts_from_a_basis_given_and_ends_where_it_would_cold(
+    instance: Callable[..., Path],
+) -> None:
+    """Solved again from its own optimal basis, a relaxation takes no simplex iteration and ends at the
+    same optimum (1600: the team-day's 1000 people split 600 at b, worth 1200, and 400 at a)."""
+    model = model_of(two_sites(instance))
+    problem, objective = model.problem, value_expression(model)
+    assert planner.allocation.solve_relaxation(problem, objective, method="ipm")
+    assert pulp.value(problem.objective) == pytest.approx(1600, abs=1e-6)
+    basis = planner.allocation.relaxation_basis(problem)
+    assert basis is not None
+    assert planner.allocation.solve_relaxation(problem, objective, basis=basis)
+    assert problem.solverModel.getInfo().simplex_iteration_count == 0
+    assert pulp.value(problem.objective) == pytest.approx(1600, abs=1e-6)
+
+
+def test_a_kept_basis_starts_the_next_relaxation_of_the_same_shape_only(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept bases (the explorer's workers) start a relaxation of the same columns and rows (three days
+    instead of one: other bounds, same names), which ends at its own optimum (2000, as from nothing);
+    a model of one site has another shape and starts from nothing."""
+    given: list[object] = []
+    solve_relaxation = planner.relax.solve_relaxation
+
+    def recorded(*args: Any, **kwargs: Any) -> bool:
+        given.append(kwargs.get("basis"))
+        return solve_relaxation(*args, **kwargs)
+
+    monkeypatch.setattr(planner.relax, "solve_relaxation", recorded)
+    planner.relax.keep_bases()
+    try:
+        one_day = model_of(two_sites(instance))
+        assert relax_and_fix(one_day, value_expression(one_day), EXACT, 60) is not None
+        three_days = model_of(two_sites(instance, days=3))
+        result = relax_and_fix(three_days, value_expression(three_days), EXACT, 60)
+        assert result is not None and result.bound == pytest.approx(2000, abs=1e-6)
+        other = model_of(
+            instance(
+                nodes=NEAR,
+                edges=NEAR_EDGES,
+                stores=[{"store_id": "depot", "at": "hq"}],
+                stock=[("depot", "X", 10_000)],
+                sites=[{"site_id": "a", "population": 800}],
+                pools=[{"pool_id": "team", "base_id": "depot"}],
+                campaign={"days": 1},
+            )
+        )
+        assert relax_and_fix(other, value_expression(other), EXACT, 60) is not None
+    finally:
+        planner.relax.keep_bases(False)
+    assert given[0] is None and given[1] is not None and given[2] is None
+    assert not planner.relax._kept_bases
