@@ -570,11 +570,15 @@ class ConstraintRows:
         below = activity <= upper + tolerance * np.maximum(1.0, np.abs(upper))
         return bool(np.all(above & below))
 
-    def constraint(self, name: str) -> pulp.LpConstraint | None:
-        """The row named ``name`` as a PuLP constraint, or None if there is none."""
+    def index(self, name: str) -> int | None:
+        """The position of the row named ``name`` (as in :meth:`matrix`), or None if there is none."""
         if len(self._row_of) != len(self.names):
             self._row_of = {row_name: row for row, row_name in enumerate(self.names)}
-        row = self._row_of.get(name)
+        return self._row_of.get(name)
+
+    def constraint(self, name: str) -> pulp.LpConstraint | None:
+        """The row named ``name`` as a PuLP constraint, or None if there is none."""
+        row = self.index(name)
         if row is None:
             return None
         matrix = self.matrix()

@@ -8,7 +8,9 @@ a table changes. A start for a new model is then *repaired* to that model (:func
    ``y`` and ``reach`` to the new reachable people;
 2. team-days are brought within each pool's team-days (posts held at theirs), trips to fit them;
 3. where a site's people then need more team minutes than its team-days give (team output by
-   package, :mod:`planner.workload`), all its people are scaled down alike to fit;
+   package, :mod:`planner.workload`), all its people are scaled down alike to fit; where fewer
+   team-days catch fewer travellers at a flow site (§6.4), a group's people are scaled down to that;
+   a delivery link whose teams now carry less gets the vehicle trips the rest needs;
 4. the shortfall of each site and antigen is recomputed from its people;
 5. if the result satisfies every constraint of the new model, it is the start; otherwise only the
    repaired team-days and trips are kept, and HiGHS completes them (a partial start; with nothing
@@ -76,14 +78,20 @@ def repaired_start(model: AllocationModel, start: Mapping[str, float] | None) ->
         return None
     keys = variable_keys(model)
     values = {var.name: _clipped(var, start.get(keys[var.name], 0.0)) for var in model.problem.variables()}
-    _fit_team_days(model, values)
-    _fit_people_to_team_minutes(model, values)
-    _recompute_shortfalls(model, values)
-    _recompute_measures(model, values)
+    _fit(model, values)
     if satisfies(model, values):
         return values
     team_decisions = [*model.n.values(), *model.m.values()]
     return {var.name: values[var.name] for var in team_decisions}
+
+
+def _fit(model: AllocationModel, values: dict[str, float]) -> None:
+    """Steps 2-4 of the repair (module docstring): team-days, people, trips, then what follows from them."""
+    _fit_team_days(model, values)
+    _fit_people_to_team_minutes(model, values)
+    _fit_people_to_flows_and_vials_to_trips(model, values)
+    _recompute_shortfalls(model, values)
+    _recompute_measures(model, values)
 
 
 def satisfies(model: AllocationModel, values: Mapping[str, float]) -> bool:
@@ -246,6 +254,41 @@ def _fit_people_to_team_minutes(model: AllocationModel, values: dict[str, float]
             factor = max(0.0, capacity[s]) / spent * (1.0 - 1e-9)
             for var in people[s]:
                 values[var.name] *= factor
+
+
+def _fit_people_to_flows_and_vials_to_trips(model: AllocationModel, values: dict[str, float]) -> None:
+    """Lower the people a flow row (§6.4) no longer admits, and add the vehicle trips vials now need.
+
+    Fewer team-days at a flow site catch fewer travellers: a group's contacts and people given each
+    antigen are scaled down alike to what its flow row allows. Fewer team-days of a pool based at a
+    site's store carry less there: the link's trips (§6.11) rise to carry the rest, within their bound
+    (else the row stays broken, and the start with it).
+    """
+    rows = model.problem.rows
+    activity = rows.activity(values)
+
+    def over(name: str) -> float:
+        row = rows.index(name)
+        return 0.0 if row is None else float(activity[row]) - rows.upper[row]
+
+    people: dict[tuple[str, str], list[pulp.LpVariable]] = defaultdict(list)
+    for (s, g, _a), y in model.y.items():
+        people[s, g].append(y)
+    for (s, g), reach in model.reach.items():
+        excess = over(f"flow_{reach.name}")
+        if excess > FEASIBILITY_TOLERANCE and values[reach.name] > 0:
+            factor = max(0.0, values[reach.name] - excess) / values[reach.name] * (1.0 - 1e-9)
+            for var in (reach, *people[s, g]):
+                values[var.name] *= factor
+    for link, used in model.u.items():
+        trips = model.z.get(link)
+        excess = over(f"trips_{used.name}")
+        if trips is None or excess <= FEASIBILITY_TOLERANCE:
+            continue
+        needed = values[trips.name] + math.ceil(excess / model.data.vehicle_capacity_l - 1e-9)
+        if needed <= (trips.upBound if trips.upBound is not None else math.inf):
+            values[trips.name] = float(needed)
+            values[used.name] = 1.0
 
 
 def holds(

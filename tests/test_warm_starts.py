@@ -13,16 +13,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_greedy import EXACT
 
 import planner
 from models import Allocation, RoadClosure, Scenario, SolverSettings
-from planner.allocation import build_model
+from planner.allocation import AllocationModel, build_model, solve_model
 from planner.edits import set_campaign, set_closures, set_rainy_season, set_stock, set_teams
 from planner.engine import PlanResult
 from planner.jobs import quick_settings
 from planner.loading import load_inputs, load_scenario
 from planner.pipeline import prepare_allocation
-from planner.starts import repaired_start
+from planner.starts import feasible_plan, keyed_values, repaired_start
+
+from conftest import NEAR, NEAR_EDGES
 
 NODES = [("hq", 0.0), ("a", 0.1), ("b", 0.2), ("c", 0.3), ("d", 0.4)]
 EDGES = [("hq", "a", 11.0, 40.0), ("a", "b", 11.0, 40.0), ("b", "c", 11.0, 40.0), ("c", "d", 11.0, 40.0)]
@@ -111,3 +114,67 @@ def test_a_start_from_other_tables_cannot_point_at_other_pools_or_sites(base: Sc
     clean = repaired_start(model, {"n|out|a": 3.0})
     assert clean is not None and len(clean) == len(model.problem.variables())  # all zero but n: complete
     assert quick.mip_gap > 0
+
+
+def _one_site_model(
+    instance: Callable[..., Path], site: dict[str, object], pool: dict[str, object]
+) -> AllocationModel:
+    path = instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=[{"store_id": "depot", "at": "hq"}],
+        stock=[("depot", "X", 100_000)],
+        sites=[site],
+        pools=[{"pool_id": "team", "base_id": "depot", **pool}],
+        campaign={"days": 2},
+    )
+    return build_model(prepare_allocation(load_inputs(load_scenario(path))))
+
+
+def test_a_start_with_fewer_team_days_catches_fewer_travellers_and_stays_whole(
+    instance: Callable[..., Path],
+) -> None:
+    """A transit centre where 500 people arrive a day, all new (1,000 over 2 days), one team of 1,000
+    a day: the plan serves it both days, 1,000 people as they pass. Given one team-day, the start's
+    flow row (§6.4) admits half of them: the repaired start catches 500 and holds every row (a whole
+    start, not only its team-days), where the plan with only its team-days changed breaks that row."""
+    site = {"site_id": "tc", "kind": "transit_centre", "travellers_per_day": 500, "at": "a"}
+    pool = {"team_type": "outreach", "output_per_day": 1000}
+    model = _one_site_model(instance, site, pool)
+    plan = solve_model(model, EXACT).values
+    reach = {key: plan[var.name] for key, var in model.reach.items()}
+    (n,) = model.n.values()
+    assert plan[n.name] == 2.0 and sum(reach.values()) == pytest.approx(1000, rel=1e-6)
+    fresh = _one_site_model(instance, site, pool)  # no cost stage's row: the start is one of this model
+    assert feasible_plan(fresh, {**plan, n.name: 1.0}) is None
+    halved = repaired_start(fresh, {**keyed_values(fresh, plan), "n|team|tc": 1.0})
+    assert halved is not None and len(halved) == len(fresh.problem.variables())
+    assert feasible_plan(fresh, halved) is not None
+    for key, var in fresh.reach.items():
+        assert halved[var.name] == pytest.approx(reach[key] / 2, rel=1e-6)
+    for (s, g, _a), y in fresh.y.items():
+        assert halved[y.name] <= halved[fresh.reach[s, g].name] + 1e-9
+
+
+def test_a_start_whose_teams_carry_less_gets_the_vehicle_trip_the_rest_needs(
+    instance: Callable[..., Path],
+) -> None:
+    """1,500 people, one outreach team of 1,000 a day from the store: two team-days carry the 150 vials
+    (1.5 L) with the teams (1.01 L a team-day: a day's people and a vial), no vehicle needed. Given one
+    team-day the team serves 1,000 and carries 1.01 L: the repaired start keeps its vials and sends one
+    vehicle trip (82.8 L) for the rest, a whole start that holds every row."""
+    site, pool = {"site_id": "a", "population": 1500}, {"team_type": "outreach", "output_per_day": 1000}
+    model = _one_site_model(instance, site, pool)
+    plan = solve_model(model, EXACT).values
+    fresh = _one_site_model(instance, site, pool)
+    ((link, trips),) = fresh.z.items()
+    (n,) = fresh.n.values()
+    v = fresh.v[(*link, "X")]
+    assert plan[n.name] == 2.0 and plan[v.name] == 150.0
+    by_teams = feasible_plan(fresh, {**plan, trips.name: 0.0})
+    assert by_teams is not None  # the teams carry it all
+    one_day = repaired_start(fresh, {**keyed_values(fresh, by_teams), "n|team|a": 1.0})
+    assert one_day is not None and feasible_plan(fresh, one_day) is not None
+    assert one_day[trips.name] == 1.0 and one_day[fresh.u[link].name] == 1.0
+    assert one_day[v.name] == 150.0
+    assert sum(one_day[y.name] for y in fresh.y.values()) == pytest.approx(1000, rel=1e-6)
