@@ -249,6 +249,11 @@ class FairnessReport(StrictModel):
         default=True,
         description="the plan without floors was solved; False when the time limit left no time for it",
     )
+    floors_cost_skipped: bool = Field(
+        default=False,
+        description="the plan without floors was not solved because the solver settings leave it out"
+        " (full_search off: the explorer's quick mode), not for want of time",
+    )
 
 
 class Allocation(StrictModel):

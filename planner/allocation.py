@@ -1587,6 +1587,10 @@ class SolveOutcome:
         default=True,
         metadata={"doc": "the plan without equity floors was solved (False: no time was left for it)"},
     )
+    floors_cost_skipped: bool = field(
+        default=False,
+        metadata={"doc": "the plan without equity floors was left out by the settings (full_search off)"},
+    )
     message_parts: tuple[ReasonPart, ...] = ()
     timed_out: bool = field(
         default=False, metadata={"doc": "the run's time limit (a deadline) stopped the search"}
@@ -2499,6 +2503,7 @@ def solve_model(
         values,
         unfloored_values=unfloored,
         floors_cost_measured=floors_measured,
+        floors_cost_skipped=not floors_measured and not settings.full_search,
         timed_out=first.timed_out,
     )
     coverage_message = "solver_time_limit_coverage" if first.timed_out else None

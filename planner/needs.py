@@ -168,4 +168,5 @@ def fairness_report(
         people_given_up=round(given_up[0]),
         vaccinations_given_up=round(given_up[1]),
         floors_cost_measured=outcome.floors_cost_measured,
+        floors_cost_skipped=outcome.floors_cost_skipped,
     )

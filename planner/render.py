@@ -375,6 +375,11 @@ def plan_summary(plan: Allocation, lang: Lang = "en") -> str:
                 f"  equity floors     cost {fairness.people_given_up:,} people"
                 f" ({fairness.vaccinations_given_up:,} vaccinations) against the plan without them"
             )
+        elif fairness.floors_cost_skipped:
+            lines.append(
+                "  equity floors     cost not measured: the quick solve (solver.full_search off) leaves"
+                " out the plan without them"
+            )
         elif not fairness.floors_cost_measured:
             lines.append(
                 "  equity floors     cost not measured: the time limit left no time for the plan without them"

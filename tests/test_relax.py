@@ -247,6 +247,7 @@ def test_with_no_time_for_the_plan_without_floors_their_cost_is_said_unmeasured(
     assert outcome.status == "optimal"
     assert outcome.objective == pytest.approx(149, abs=1e-3)
     assert outcome.unfloored_values is None and not outcome.floors_cost_measured
+    assert not outcome.floors_cost_skipped  # the time left it out
 
     monkeypatch.undo()
     plan = solve(kinds_of_site(instance, 90, fairness={"floors": floors}), "highs")
@@ -445,8 +446,23 @@ def test_without_full_search_the_floors_cost_is_not_measured(
     outcome = solve_model(model, quick)
     assert outcome.objective == pytest.approx(149, abs=1e-3)
     assert outcome.unfloored_values is None and not outcome.floors_cost_measured
+    assert outcome.floors_cost_skipped  # the settings left it out, not the time
     measured = solve_model(model_of(kinds_of_site(instance, 90, fairness={"floors": floors})), EXACT)
-    assert measured.floors_cost_measured
+    assert measured.floors_cost_measured and not measured.floors_cost_skipped
+    plan = solve(kinds_of_site(instance, 90, fairness={"floors": floors}), "highs")
+    assert plan.fairness is not None
+    skipped = plan.model_copy(
+        update={
+            "fairness": plan.fairness.model_copy(
+                update={
+                    "floors_changed_plan": False,
+                    "floors_cost_measured": False,
+                    "floors_cost_skipped": True,
+                }
+            )
+        }
+    )
+    assert "cost not measured: the quick solve (solver.full_search off)" in plan_summary(skipped)
 
 
 def test_a_relaxation_starts_from_a_basis_given_and_ends_where_it_would_cold(

@@ -114,6 +114,8 @@ def needs_section(plan: Plan) -> None:
                 },
             )
             st.caption(render_reason(cost, lang()))
+        elif plan.fairness.floors_cost_skipped:
+            st.caption(render_reason(ReasonPart(key="equity_cost_not_measured_quick"), lang()))
         elif not plan.fairness.floors_cost_measured:
             st.caption(render_reason(ReasonPart(key="equity_cost_not_measured"), lang()))
         show_frame(compare.equity_table(plan, lang()))
