@@ -295,11 +295,14 @@ def _held_elsewhere(index: PlanIndex, linked: list[str], a: str) -> list[ReasonP
     named = list(itertools.islice(elsewhere, MAX_NAMED_STORES))
     if not named:
         return []
-    doses = index.held_doses[a] - sum(left[d, a] for d in supplying if left[d, a] >= dpv)
+    within = [d for d in supplying if left[d, a] >= dpv]
+    doses = index.held_doses[a] - sum(left[d, a] for d in within)
     return [
         _part(
             "reason_stock_elsewhere",
             stores=tuple(inputs.stores[d].name for d in named),
+            # The doses are those of every store elsewhere: the stores not named are counted too.
+            more_stores=len(index.holding[a]) - len(within) - len(named),
             doses=int(doses),
             antigen=a,
             mode=mode,

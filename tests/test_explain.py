@@ -260,3 +260,26 @@ def test_explaining_a_plan_twice_as_large_visits_twice_as_many_entries(instance:
     assert (one_shortfalls, two_shortfalls) == (3, 6)
     assert one["team_links"] > 0 and one["vaccinated"] > 0
     assert two == {name: 2 * entries for name, entries in one.items()}
+
+
+def test_stock_held_elsewhere_counts_the_stores_it_does_not_name(instance: Callable[..., Path]) -> None:
+    """Four stores at b hold 400, 300, 200 and 100 doses of X and supply other areas; north, the
+    nearest to a, holds none. a's reason names three of them and counts the fourth, whose doses are
+    in the 1,000 it cites (it named three stores and counted four stores' doses)."""
+    path = instance(
+        nodes=NODES,
+        edges=EDGES,
+        stores=[{"store_id": "north", "at": "a"}, *({"store_id": f"s{i}", "at": "b"} for i in range(1, 5))],
+        stock=[(f"s{i}", "X", 100 * (5 - i)) for i in range(1, 5)],
+        sites=[{"site_id": "a", "population": 300}],
+        pools=[{"pool_id": "team", "base_id": "north"}],
+        campaign={"days": 1},
+        extra={"supply": {"mode": "nearest"}},
+    )
+    model = build_model(validate(path))
+    (shortfall,) = explain(hand_plan(model, {}), gap=0.01)
+    assert shortfall_reason(shortfall) == (
+        "Stock: north, which supplies this site, and the stores above it hold no X. s1, s2, s3 and "
+        "1 other store still hold 1,000 doses of X but supply other areas (supply.mode nearest); "
+        "supply.outside_area (hierarchy) or supply.mode any would let them serve this site."
+    )
