@@ -50,6 +50,22 @@ def fake_model(relaxed_days: dict[str, float], upper: dict[str, float]) -> Simpl
     return SimpleNamespace(data=data, n=n, m={})
 
 
+def recorded_stages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float | None]]:
+    """Each run of a solve stage from here on, as (stage, time limit), in the list returned."""
+    limits: list[tuple[str, float | None]] = []
+    run = planner.allocation.run_stage
+
+    def recorded(
+        problem: object, settings: object, time_limit_s: float | None, *args: object, **kwargs: object
+    ) -> object:
+        limits.append((str(args[1]), time_limit_s))
+        return run(problem, settings, time_limit_s, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(planner.allocation, "run_stage", recorded)
+    monkeypatch.setattr("planner.relax.run_stage", recorded)
+    return limits
+
+
 def test_team_days_round_down_then_the_pools_spare_days_go_to_the_largest_fractions() -> None:
     """3.4 + 2.7 + 3.9 = 10 days of 10: down to 3, 2, 3 leaves 2 spare days, which go to c (0.9) and b
     (0.7); a (0.4) stays at 3. Whole days stay whole."""
@@ -312,17 +328,7 @@ def test_under_a_deadline_highs_gets_half_the_time_left_after_relax_and_fix(
     """Relax and fix finds the one team-day at b (1200) against the relaxation's 1600, so HiGHS runs to
     prove it; under a deadline 100 s away it gets at most half of that, the cost stage the rest."""
     monkeypatch.setattr(RELAXED, 0)
-    limits: list[tuple[str, float | None]] = []
-    run = planner.allocation.run_stage
-
-    def recorded(
-        problem: object, settings: object, time_limit_s: float | None, *args: object, **kwargs: object
-    ) -> object:
-        limits.append((str(args[1]), time_limit_s))
-        return run(problem, settings, time_limit_s, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(planner.allocation, "run_stage", recorded)
-    monkeypatch.setattr("planner.relax.run_stage", recorded)
+    limits = recorded_stages(monkeypatch)
     outcome = solve_model(model_of(two_sites(instance)), EXACT, deadline=Deadline.after(100.0))
     assert outcome.status == "optimal"
     coverage = [limit for stage, limit in limits if stage == "coverage"]
@@ -412,23 +418,13 @@ def test_without_full_search_the_first_plan_is_kept_with_the_relaxations_bound(
     search HiGHS then runs and proves 1200 optimal; without it (the explorer's quick mode) the plan is
     the same 1200, ``feasible``, with the relaxation's 1600 as its bound, and HiGHS never runs."""
     monkeypatch.setattr(RELAXED, 0)
-    stages: list[str] = []
-    run = planner.allocation.run_stage
-
-    def recorded(
-        problem: object, settings: object, time_limit_s: float | None, *args: object, **kwargs: object
-    ) -> object:
-        stages.append(str(args[1]))
-        return run(problem, settings, time_limit_s, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(planner.allocation, "run_stage", recorded)
-    monkeypatch.setattr("planner.relax.run_stage", recorded)
+    limits = recorded_stages(monkeypatch)
     full = solve_model(model_of(two_sites(instance)), EXACT)
     assert full.status == "optimal" and full.bound == pytest.approx(1200, abs=1e-3)
-    assert stages.count("coverage") == 2
-    stages.clear()
+    assert [stage for stage, _ in limits].count("coverage") == 2
+    limits.clear()
     quick = solve_model(model_of(two_sites(instance)), EXACT.model_copy(update={"full_search": False}))
-    assert stages.count("coverage") == 1  # the MILP with the team-days fixed, no search after it
+    assert [stage for stage, _ in limits].count("coverage") == 1  # the fixed MILP, no search after it
     assert quick.status == "feasible"
     assert quick.objective == pytest.approx(1200, abs=1e-3)
     assert quick.bound == pytest.approx(1600, abs=1e-3)
