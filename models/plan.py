@@ -247,7 +247,8 @@ class FairnessReport(StrictModel):
     vaccinations_given_up: int = 0
     floors_cost_measured: bool = Field(
         default=True,
-        description="the plan without floors was solved; False when the time limit left no time for it",
+        description="the plan without floors was solved; False when the time limit (or a cancel) left no"
+        " time for it, or the settings left it out (floors_cost_skipped)",
     )
     floors_cost_skipped: bool = Field(
         default=False,

@@ -1585,7 +1585,7 @@ class SolveOutcome:
     )
     floors_cost_measured: bool = field(
         default=True,
-        metadata={"doc": "the plan without equity floors was solved (False: no time was left for it)"},
+        metadata={"doc": "the plan without equity floors was solved (False: no time for it, or skipped)"},
     )
     floors_cost_skipped: bool = field(
         default=False,
@@ -2119,6 +2119,11 @@ def _floored_start(
     return filled
 
 
+#: Whether a coverage stage measured what the equity floors cost (the plan without them): it did, the
+#: time or a cancel left no run for it, or the settings leave it out (``full_search`` off).
+FloorsCost = Literal["measured", "not_measured", "skipped"]
+
+
 def _coverage_stage(
     model: AllocationModel,
     settings: SolverSettings,
@@ -2126,13 +2131,13 @@ def _coverage_stage(
     monitor: SolveMonitor | None,
     objective: Callable[[bool], Any],
     deadline: Deadline | None = None,
-) -> tuple[StageRun, dict[str, float] | None, bool]:
+) -> tuple[StageRun, dict[str, float] | None, FloorsCost]:
     """Maximise ``objective(floors)``; with equity floors, first without them, then with them.
 
     The plan without floors says what the floors cost, and is the plan when it meets them. Returns
     the run (its solution is in the problem's variables), the plan without floors when the floors
-    changed it (else None), and whether the floors' cost was measured. Each run gets at most the
-    time ``deadline`` leaves. A large model (HiGHS, at least
+    changed it (else None), and whether the floors' cost was measured (:data:`FloorsCost`). Each run
+    gets at most the time ``deadline`` leaves. A large model (HiGHS, at least
     :data:`planner.relax.RELAX_MIN_TEAM_LINKS` team-day links) with the time for it
     (:func:`planner.relax.worth_relaxing`) starts each run with relax and fix and takes its plan
     first (:func:`_relaxed_coverage_stage`).
@@ -2152,7 +2157,7 @@ def _coverage_stage(
 
     if not model.floor_short:
         problem.setObjective(objective(False))
-        return run(limit_s, start), None, True
+        return run(limit_s, start), None, "measured"
     held = {short: short.upBound for short in model.floor_short.values()}
     for short in held:
         short.upBound = None
@@ -2164,18 +2169,19 @@ def _coverage_stage(
             short.upBound = upper
     problem.setObjective(objective(True))
     if free.status not in ("optimal", "feasible") or free.interrupted or free.timed_out:
-        return free, None, True
+        return free, None, "measured"
     unfloored = solution_values(problem)
     filled, hold = floor_values(model, unfloored)
     if hold:
         _set_values(problem, filled)
-        return free, None, True
+        return free, None, "measured"
     left_s = None if limit_s is None else max(limit_s / 4, limit_s - free.seconds)
     floored = run(left_s, _floored_start(model, objective(True), filled, start))
     if floored.status not in ("optimal", "feasible"):
         _floors_made_inert(model, filled)
-        return replace(free, seconds=free.seconds + floored.seconds, timed_out=floored.timed_out), None, True
-    return replace(floored, seconds=free.seconds + floored.seconds), unfloored, True
+        both = replace(free, seconds=free.seconds + floored.seconds, timed_out=floored.timed_out)
+        return both, None, "measured"
+    return replace(floored, seconds=free.seconds + floored.seconds), unfloored, "measured"
 
 
 def _set_values(problem: pulp.LpProblem, values: Mapping[str, float]) -> None:
@@ -2343,7 +2349,7 @@ def _relaxed_coverage_stage(
     objective: Callable[[bool], Any],
     deadline: Deadline | None,
     relax: bool = True,
-) -> tuple[StageRun, dict[str, float] | None, bool]:
+) -> tuple[StageRun, dict[str, float] | None, FloorsCost]:
     """The coverage stage of a large model: the plan with its floors first, then what the floors cost.
 
     The reverse of the small model's order (:func:`_coverage_stage`): each run of a large model is
@@ -2361,17 +2367,18 @@ def _relaxed_coverage_stage(
     floors = bool(model.floor_short)
     floored = _relaxed_run(model, settings, objective(floors), start, monitor, deadline, limit_s, relax)
     if not floors:
-        return floored, None, True
+        return floored, None, "measured"
     planned = floored.status in ("optimal", "feasible")
+    if planned and not settings.full_search:
+        return floored, None, "skipped"
     if (
         floored.interrupted
         or floored.timed_out
-        or (planned and not settings.full_search)
         or (planned and deadline is not None and deadline.left_s() < FREE_RUNS_IN_TIME_LEFT * floored.seconds)
     ):
         if not planned and start is not None:
-            return _start_with_floors_inert(model, start, floored), None, False
-        return floored, None, False
+            return _start_with_floors_inert(model, start, floored), None, "not_measured"
+        return floored, None, "not_measured"
     plan = solution_values(problem) if planned else None
     held = {short: short.upBound for short in model.floor_short.values()}
     for short in held:
@@ -2389,21 +2396,21 @@ def _relaxed_coverage_stage(
     free_values = solution_values(problem) if free.status in ("optimal", "feasible") else None
     if plan is None:
         if free_values is None:
-            return replace(free, seconds=seconds), None, True
+            return replace(free, seconds=seconds), None, "measured"
         filled, _ = floor_values(model, free_values)
         _floors_made_inert(model, filled)
-        return replace(free, seconds=seconds, timed_out=floored.timed_out or free.timed_out), None, True
+        return replace(free, seconds=seconds, timed_out=floored.timed_out or free.timed_out), None, "measured"
     kept = replace(floored, seconds=seconds, interrupted=free.interrupted)
     if free_values is None:
         _set_values(problem, plan)
-        return kept, None, False
+        return kept, None, "not_measured"
     filled, hold = floor_values(model, free_values)
     floored_objective = objective(True)
     if hold and value_at(floored_objective, filled) > value_at(floored_objective, plan):
         _set_values(problem, filled)  # the plan without floors meets them and is worth more: it is the plan
-        return kept, None, True
+        return kept, None, "measured"
     _set_values(problem, plan)
-    return kept, None if hold else free_values, not free.interrupted
+    return kept, None if hold else free_values, "not_measured" if free.interrupted else "measured"
 
 
 def solve_model(
@@ -2453,7 +2460,7 @@ def solve_model(
     weighted = objective_settings.mode == "weighted"
     if weighted:
         weight = objective_settings.cost_weight
-        first, unfloored, floors_measured = _coverage_stage(
+        first, unfloored, floors_cost = _coverage_stage(
             model,
             settings,
             start,
@@ -2462,7 +2469,7 @@ def solve_model(
             deadline,
         )
     else:
-        first, unfloored, floors_measured = _coverage_stage(
+        first, unfloored, floors_cost = _coverage_stage(
             model,
             settings,
             start,
@@ -2502,8 +2509,8 @@ def solve_model(
         gap,
         values,
         unfloored_values=unfloored,
-        floors_cost_measured=floors_measured,
-        floors_cost_skipped=not floors_measured and not settings.full_search,
+        floors_cost_measured=floors_cost == "measured",
+        floors_cost_skipped=floors_cost == "skipped",
         timed_out=first.timed_out,
     )
     coverage_message = "solver_time_limit_coverage" if first.timed_out else None

@@ -46,7 +46,7 @@ JobState = Literal["queued", "running", "done", "failed"]
 #: On a large model (relax and fix, :mod:`planner.relax`) the quick plan is relax and fix's first plan
 #: with the relaxation's bound (``full_search`` off): HiGHS's search of the whole model after it, and
 #: the run without equity floors that measures their cost, took the province instance's re-solve from
-#: about 10 s to 37 s for a gap of 0.26% instead of about 0.6% (docs/BENCHMARKS.md).
+#: 14 s to 38 s (medians) for a gap of 0.24-0.26% instead of 0.70-0.72% (docs/BENCHMARKS.md).
 QUICK_MIP_GAP = 1e-3
 QUICK_COST_MIP_GAP = 5e-3
 QUICK_COST_TIME_LIMIT_S = 1.0

@@ -285,7 +285,7 @@ def _fit_people_to_flows_and_vials_to_trips(model: AllocationModel, values: dict
         excess = over(f"trips_{used.name}")
         if trips is None or excess <= FEASIBILITY_TOLERANCE:
             continue
-        needed = values[trips.name] + math.ceil(excess / model.data.vehicle_capacity_l - 1e-9)
+        needed = math.ceil(values[trips.name] + excess / model.data.vehicle_capacity_l - 1e-9)
         if needed <= (trips.upBound if trips.upBound is not None else math.inf):
             values[trips.name] = float(needed)
             values[used.name] = 1.0

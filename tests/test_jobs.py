@@ -8,10 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from models import Scenario
+import planner.relax
+from models import Scenario, SolverSettings
 from planner.allocation import SolveProgress
 from planner.errors import InputError, Problem
-from planner.jobs import SolveRequest, SolveService, quick_settings, run_request
+from planner.jobs import SolveRequest, SolveService, prepare_worker, quick_settings, run_request
 from planner.loading import load_scenario
 from planner.render import solver_message
 
@@ -133,3 +134,23 @@ def test_the_service_says_when_the_time_limit_passed_with_no_plan(
     assert status.message is not None and status.message.key == "solver_time_limit_no_plan"
     assert status.error is not None and "no plan found within 0.001 s" in status.error
     assert "Traceback" not in status.error
+
+
+def test_quick_settings_loosen_the_gaps_and_leave_out_the_full_search() -> None:
+    """Quick settings never tighten the scenario's: gaps at least the quick ones, a cost stage of at most
+    1 s, and no search after relax and fix's first plan on a large model."""
+    scenario = SolverSettings(mip_gap=0.01, cost_mip_gap=1e-4, cost_time_limit_s=0.5)
+    quick = quick_settings(scenario)
+    assert (quick.mip_gap, quick.cost_mip_gap, quick.cost_time_limit_s) == (0.01, 5e-3, 0.5)
+    assert not quick.full_search and SolverSettings().full_search
+    assert quick_settings(SolverSettings(cost_time_limit_s=None)).cost_time_limit_s == 1.0
+
+
+def test_a_worker_keeps_relaxation_bases() -> None:
+    """The pool's initializer imports the engine and turns on keeping bases for the re-solves."""
+    assert not planner.relax._keeping_bases
+    try:
+        prepare_worker()
+        assert planner.relax._keeping_bases
+    finally:
+        planner.relax.keep_bases(False)

@@ -20,6 +20,7 @@ from test_greedy import EXACT, SMALL_INSTANCES, model_of, two_sites
 from test_known_optima import solve, vaccinated
 from test_needs import two_sites as kinds_of_site
 
+import planner
 import planner.allocation
 import planner.relax
 from planner.allocation import AllocationModel, SolveOutcome, solve_model, value_at, value_expression
@@ -445,20 +446,11 @@ def test_without_full_search_the_floors_cost_is_not_measured(
     assert outcome.floors_cost_skipped  # the settings left it out, not the time
     measured = solve_model(model_of(kinds_of_site(instance, 90, fairness={"floors": floors})), EXACT)
     assert measured.floors_cost_measured and not measured.floors_cost_skipped
-    plan = solve(kinds_of_site(instance, 90, fairness={"floors": floors}), "highs")
-    assert plan.fairness is not None
-    skipped = plan.model_copy(
-        update={
-            "fairness": plan.fairness.model_copy(
-                update={
-                    "floors_changed_plan": False,
-                    "floors_cost_measured": False,
-                    "floors_cost_skipped": True,
-                }
-            )
-        }
+    plan = planner.plan(
+        kinds_of_site(instance, 90, fairness={"floors": floors}), settings=quick, routes=False
     )
-    assert "cost not measured: the quick solve (solver.full_search off)" in plan_summary(skipped)
+    assert plan.plan.fairness is not None and plan.plan.fairness.floors_cost_skipped
+    assert "cost not measured: the quick solve (solver.full_search off)" in plan_summary(plan.plan)
 
 
 def test_a_relaxation_starts_from_a_basis_given_and_ends_where_it_would_cold(
@@ -514,3 +506,27 @@ def test_a_kept_basis_starts_the_next_relaxation_of_the_same_shape_only(
         planner.relax.keep_bases(False)
     assert given[0] is None and given[1] is not None and given[2] is None
     assert not planner.relax._kept_bases
+
+
+def test_a_basis_highs_refuses_leaves_the_method_asked_for(instance: Callable[..., Path]) -> None:
+    """A basis of another problem's size (one site, not two) is refused by HiGHS: the relaxation is
+    solved from nothing by the method asked for, to the same optimum (1600)."""
+    one_site = model_of(
+        instance(
+            nodes=NEAR,
+            edges=NEAR_EDGES,
+            stores=[{"store_id": "depot", "at": "hq"}],
+            stock=[("depot", "X", 10_000)],
+            sites=[{"site_id": "a", "population": 800}],
+            pools=[{"pool_id": "team", "base_id": "depot"}],
+            campaign={"days": 1},
+        )
+    )
+    assert planner.allocation.solve_relaxation(one_site.problem, value_expression(one_site), method="ipm")
+    other = planner.allocation.relaxation_basis(one_site.problem)
+    model = model_of(two_sites(instance))
+    assert planner.allocation.solve_relaxation(
+        model.problem, value_expression(model), method="ipm", basis=other
+    )
+    assert pulp.value(model.problem.objective) == pytest.approx(1600, abs=1e-6)
+    assert model.problem.solverModel.getOptionValue("solver")[1] == "ipm"
