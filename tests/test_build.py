@@ -28,6 +28,7 @@ from test_highs_model import array_loader, loaded_lp
 from models import SolverSettings
 from planner.allocation import (
     AllocationModel,
+    ArrayProblem,
     build_model,
     cost_expression,
     coverage_expression,
@@ -261,3 +262,16 @@ def test_array_rows_are_checked_at_values_as_their_pulp_constraints_are(
 
 if __name__ == "__main__":  # print the fingerprints of the current build (see PULP_BUILD_FINGERPRINTS)
     json.dump(fingerprints(build_model(validate(BASELINE), prune=False)), sys.stdout, indent=1)
+
+
+def test_a_models_variables_stay_sorted_by_name_as_pulp_gives_them() -> None:
+    """The model's problem sorts its variables only when one was added, and lists them as PuLP does:
+    every variable once, sorted by name, one added later (PuLP's own, in a constraint) too."""
+    problem = ArrayProblem("sorted", pulp.LpMaximize)
+    b, a = problem.add_column("b", 0, 1), problem.add_column("a", 0, 1)
+    problem.setObjective(pulp.LpAffineExpression([(a, 1.0), (b, 2.0)]))
+    assert [v.name for v in problem.variables()] == ["a", "b"]
+    assert problem.variables() is problem.variables()  # the same list, not sorted again into a copy
+    late = problem.add_variable("aa", 0, 1)
+    problem += late + a <= 1, "late"
+    assert [v.name for v in problem.variables()] == ["a", "aa", "b"]
