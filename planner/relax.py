@@ -101,12 +101,12 @@ def _shape(problem: ArrayProblem, objective: Any) -> tuple[int, int, int]:
 
     Names are positional (``n_3_5``), so a change that adds or drops a site, pool or store changes
     the shape, and a change of numbers (teams, stock, days) does not. A basis of another problem of the
-    same shape is still a valid start: the simplex method ends at this problem's optimum from any, with
-    the same value and bound, but where the optimum is not unique at another of its vertices than a
-    solve from nothing, and the team-days rounded from it may differ (the district instance, a pool's
-    teams cut by 10 and put back: 35 of 867 rounded team-days differed, relax and fix's plan 76,178
-    against 76,254 from nothing). A plan in the explorer depends on what its worker solved before, as
-    it does through the start.
+    same shape is still a valid start: the simplex method ends at an optimum of this problem, with the
+    value and bound a solve from nothing finds. Where that optimum is not unique it may end at another
+    vertex, and the team-days rounded from it may differ (the district instance, a pool's teams cut by
+    10 and put back: 35 of 867 rounded team-days differed, relax and fix's plan 76,178 against 76,254
+    from nothing). So a plan in the explorer depends on what its worker solved before, as it already
+    did through the start.
     """
     return (
         hash(tuple(variable.name for variable in problem.variables())),
