@@ -51,6 +51,19 @@ def fake_model(relaxed_days: dict[str, float], upper: dict[str, float]) -> Simpl
     return SimpleNamespace(data=data, n=n, m={})
 
 
+def one_site(instance: Callable[..., Path]) -> Path:
+    """Site a of :func:`two_sites` alone: a model of another shape."""
+    return instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=[{"store_id": "depot", "at": "hq"}],
+        stock=[("depot", "X", 10_000)],
+        sites=[{"site_id": "a", "population": 800}],
+        pools=[{"pool_id": "team", "base_id": "depot"}],
+        campaign={"days": 1},
+    )
+
+
 def recorded_stages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float | None]]:
     """Each run of a solve stage from here on, as (stage, time limit), in the list returned."""
     limits: list[tuple[str, float | None]] = []
@@ -490,17 +503,7 @@ def test_a_kept_basis_starts_the_next_relaxation_of_the_same_shape_only(
         three_days = model_of(two_sites(instance, days=3))
         result = relax_and_fix(three_days, value_expression(three_days), EXACT, 60)
         assert result is not None and result.bound == pytest.approx(2000, abs=1e-6)
-        other = model_of(
-            instance(
-                nodes=NEAR,
-                edges=NEAR_EDGES,
-                stores=[{"store_id": "depot", "at": "hq"}],
-                stock=[("depot", "X", 10_000)],
-                sites=[{"site_id": "a", "population": 800}],
-                pools=[{"pool_id": "team", "base_id": "depot"}],
-                campaign={"days": 1},
-            )
-        )
+        other = model_of(one_site(instance))
         assert relax_and_fix(other, value_expression(other), EXACT, 60) is not None
     finally:
         planner.relax.keep_bases(False)
@@ -511,19 +514,9 @@ def test_a_kept_basis_starts_the_next_relaxation_of_the_same_shape_only(
 def test_a_basis_highs_refuses_leaves_the_method_asked_for(instance: Callable[..., Path]) -> None:
     """A basis of another problem's size (one site, not two) is refused by HiGHS: the relaxation is
     solved from nothing by the method asked for, to the same optimum (1600)."""
-    one_site = model_of(
-        instance(
-            nodes=NEAR,
-            edges=NEAR_EDGES,
-            stores=[{"store_id": "depot", "at": "hq"}],
-            stock=[("depot", "X", 10_000)],
-            sites=[{"site_id": "a", "population": 800}],
-            pools=[{"pool_id": "team", "base_id": "depot"}],
-            campaign={"days": 1},
-        )
-    )
-    assert planner.allocation.solve_relaxation(one_site.problem, value_expression(one_site), method="ipm")
-    other = planner.allocation.relaxation_basis(one_site.problem)
+    single = model_of(one_site(instance))
+    assert planner.allocation.solve_relaxation(single.problem, value_expression(single), method="ipm")
+    other = planner.allocation.relaxation_basis(single.problem)
     model = model_of(two_sites(instance))
     assert planner.allocation.solve_relaxation(
         model.problem, value_expression(model), method="ipm", basis=other
