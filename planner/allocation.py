@@ -2373,12 +2373,12 @@ def _relaxed_coverage_stage(
     The reverse of the small model's order (:func:`_coverage_stage`): each run of a large model is
     costly, so the plan comes first and the run without floors, which only measures their cost, is
     made when the time left holds :data:`FREE_RUNS_IN_TIME_LEFT` runs as long and
-    ``settings.full_search`` asks for it (else the third value is False). When no plan meets a hard
-    floor, the run without floors gives the plan, the floors made inert; when there is no time for
-    that run either, the ``start`` does (the hand plan keeps every row but the floors'). ``relax``:
-    whether each run starts with relax and fix (else HiGHS alone: a short time limit). So a plan that
-    can meet a hard floor in the time does, where the small model's order would return the plan
-    without floors when the deadline stopped it.
+    ``settings.full_search`` asks for it (the third value says which: :data:`FloorsCost`). When no
+    plan meets a hard floor, the run without floors gives the plan, the floors made inert; when there
+    is no time for that run either, the ``start`` does (the hand plan keeps every row but the
+    floors'). ``relax``: whether each run starts with relax and fix (else HiGHS alone: a short time
+    limit). So a plan that can meet a hard floor in the time does, where the small model's order would
+    return the plan without floors when the deadline stopped it.
     """
     problem = model.problem
     limit_s = settings.time_limit_s
