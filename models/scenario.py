@@ -433,6 +433,14 @@ class SolverSettings(StrictModel):
         " for a better plan and a tighter bound, and measure what the equity floors cost (false: the first"
         " plan with the relaxation's bound, as the explorer's quick mode does)",
     )
+    first_plan_gap: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="on a large model, the relative gap (against its own bound) at which relax and fix's"
+        " MILP with the team-days fixed stops (null: mip_gap); the explorer's quick mode loosens it to find"
+        " its first plan sooner",
+    )
 
 
 class LogisticsChecks(StrictModel):

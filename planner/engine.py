@@ -211,10 +211,11 @@ def plan(
     solve_by, route_by = stage_deadlines(deadline, data, routes)
     with interrupt_at(deadline, "model"):
         model = build_model(data)
-        first = first_plan(model, start, solve_by)
+        solver = settings or data.inputs.scenario.solver
+        first = first_plan(model, start, solve_by, hand_plan_beside_start=solver.full_search)
     if deadline is not None:
         deadline.check("model")
-    outcome = solve_model(model, settings or data.inputs.scenario.solver, first, monitor, solve_by)
+    outcome = solve_model(model, solver, first, monitor, solve_by)
     if deadline is not None and outcome.timed_out and outcome.status not in ("optimal", "feasible"):
         raise TimeLimitReached("solve", deadline.limit_s, outcome.status)
     allocation = build_plan(model, outcome)

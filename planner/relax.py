@@ -300,10 +300,9 @@ def _fixed_team_days_plan(
     for n in held:
         n.lowBound = n.upBound = team_days[n.name]
     model.problem.setObjective(objective - FIXED_RUN_USD_WEIGHT * cost_expression(model))
+    gap = settings.mip_gap if settings.first_plan_gap is None else settings.first_plan_gap
     try:
-        run = run_stage(
-            model.problem, settings, time_limit_s, settings.mip_gap, "coverage", None, monitor, None, deadline
-        )
+        run = run_stage(model.problem, settings, time_limit_s, gap, "coverage", None, monitor, None, deadline)
     finally:
         model.problem.setObjective(objective)
         for n, (low, high) in held.items():

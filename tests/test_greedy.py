@@ -307,3 +307,33 @@ def test_a_large_model_starts_from_the_hand_plan_unless_the_start_is_worth_more(
     assert best is not None and not violations(model, best)
     assert best[model.n["team", "b"].name] == 1.0
     assert value_at(value_expression(model), best) >= value_at(value_expression(model), hand)
+
+
+def test_a_quick_re_solve_keeps_a_complete_start_and_makes_no_hand_plan(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same two sites, as if large: without the hand plan beside the start (the explorer's quick
+    re-solve), a complete start that serves a (worth 800) is the start as it is, though the hand plan
+    (b, 1200) is worth more, and no hand plan is made; a start that breaks a row (people without
+    vials) keeps only its team-days, so the hand plan is made and taken."""
+    model = model_of(two_sites(instance))
+    hand = greedy_plan(model).values
+    monkeypatch.setattr("planner.starts.HAND_START_MIN_TEAM_LINKS", 0)
+    serves_a = {
+        **{"n|team|a": 1.0, "m|team|a": 1.0, "v|depot|a|X": 80.0, "u|depot|a": 1.0},
+        **{"y|a|all|X": 800.0, "reach|a|all": 800.0},
+    }
+    no_vials = {"n|team|a": 1.0, "m|team|a": 1.0, "y|a|all|X": 800.0, "reach|a|all": 800.0}
+    made: list[object] = []
+
+    def counted(*args: object) -> dict[str, float]:
+        made.append(args)
+        return hand
+
+    monkeypatch.setattr("planner.greedy.greedy_values", counted)
+    quick = first_plan(model, serves_a, hand_plan_beside_start=False)
+    assert quick == repaired_start(model, serves_a) and len(quick) == len(hand)  # complete
+    assert not violations(model, quick)
+    assert made == []
+    assert first_plan(model, no_vials, hand_plan_beside_start=False) == hand and len(made) == 1
+    assert first_plan(model, serves_a) == hand and len(made) == 2

@@ -444,6 +444,43 @@ def test_without_full_search_the_first_plan_is_kept_with_the_relaxations_bound(
     assert quick.bound == pytest.approx(1600, abs=1e-3)
 
 
+def test_without_full_search_a_small_model_takes_relax_and_fix_too(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same two sites at the real threshold (a model far below it): the full search solves it with
+    HiGHS alone, to the optimum 1200; without it (the explorer's quick mode) relax and fix gives the
+    same plan with the relaxation's bound, 1600."""
+    limits = recorded_stages(monkeypatch)
+    full = solve_model(model_of(two_sites(instance)), EXACT)
+    assert full.status == "optimal" and full.bound == pytest.approx(1200, abs=1e-3)
+    limits.clear()
+    quick = solve_model(model_of(two_sites(instance)), EXACT.model_copy(update={"full_search": False}))
+    assert [stage for stage, _ in limits].count("coverage") == 1
+    assert quick.status == "feasible" and quick.objective == pytest.approx(1200, abs=1e-3)
+    assert quick.bound == pytest.approx(1600, abs=1e-3)
+
+
+def test_the_fixed_milp_stops_at_the_first_plan_gap(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Relax and fix's MILP with the team-days fixed runs at ``first_plan_gap`` where one is set, else
+    at ``mip_gap``; its plan keeps every row either way."""
+    gaps: list[float] = []
+    run = planner.relax.run_stage
+
+    def recorded(problem: Any, settings: Any, time_limit_s: Any, gap: float, *args: Any) -> Any:
+        gaps.append(gap)
+        return run(problem, settings, time_limit_s, gap, *args)
+
+    monkeypatch.setattr("planner.relax.run_stage", recorded)
+    for settings in (EXACT, EXACT.model_copy(update={"first_plan_gap": 0.05})):
+        model = model_of(two_sites(instance))
+        result = relax_and_fix(model, value_expression(model), settings, 60)
+        assert result is not None and result.values is not None
+        assert violations(model, result.values) == []
+    assert gaps == [EXACT.mip_gap, 0.05]
+
+
 def test_without_full_search_the_floors_cost_is_not_measured(
     instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
