@@ -1533,6 +1533,23 @@ def coverage_slack(coverage: float) -> float:
 RESOURCE_TIE_BREAK = 1e-6
 
 
+def cost_stage_objective(model: AllocationModel) -> Any:
+    r"""What the cost stage minimises: cost, the resource tie-break and the reserve not positioned.
+
+    .. math::
+        cost + \epsilon \cdot resources + b_{usd} \sum bshort
+
+    with :math:`\epsilon` = :data:`RESOURCE_TIE_BREAK` and :math:`b_{usd}` the scenario's
+    ``objective.buffer_short_usd_per_dose`` (the reserve is priced here, never in the reported cost).
+    """
+    price = model.data.inputs.scenario.objective.buffer_short_usd_per_dose
+    return (
+        cost_expression(model)
+        + RESOURCE_TIE_BREAK * resources_expression(model)
+        + price * buffer_short_expression(model)
+    )
+
+
 def resources_expression(model: AllocationModel) -> Any:
     r"""Team-days and doses moved: :math:`\sum n + \sum dpv_a v + \sum dpv_a t` (the last tie-break)."""
     vaccines = model.data.inputs.vaccines
@@ -2474,11 +2491,7 @@ def solve_model(
     objective_settings = model.data.inputs.scenario.objective
     problem = model.problem
     coverage = value_expression(model)
-    cost = (
-        cost_expression(model)
-        + RESOURCE_TIE_BREAK * resources_expression(model)
-        + objective_settings.buffer_short_usd_per_dose * buffer_short_expression(model)
-    )
+    cost = cost_stage_objective(model)
     weighted = objective_settings.mode == "weighted"
     if weighted:
         weight = objective_settings.cost_weight

@@ -481,6 +481,30 @@ def test_the_fixed_milp_stops_at_the_first_plan_gap(
     assert gaps == [EXACT.mip_gap, 0.05]
 
 
+def test_the_first_plan_positions_the_reserve_where_stock_allows(instance: Callable[..., Path]) -> None:
+    """tests/test_needs.py's site A alone: 100 people, 1-dose vials at 1 USD a dose, a 25% reserve held
+    at the site and 200 doses in stock. Relax and fix's plan vaccinates the 100 and ships the 125
+    doses the reserve wants, not only the 100 it gives (25 USD cheaper): its MILP with the team-days
+    fixed prices the reserve not positioned as the cost stage does, so a plan whose cost stage gets
+    no time still holds it."""
+    path = instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=[{"store_id": "depot", "at": "hq"}],
+        stock=[("depot", "X", 200)],
+        sites=[{"site_id": "a", "population": 100, "priority": 2.0}],
+        pools=[{"pool_id": "team", "base_id": "depot", "teams": 2}],
+        vaccines=[{"antigen": "X", "doses_per_vial": 1, "price_usd_per_dose": 1.0}],
+        campaign={"buffer_rate": 0.25},
+    )
+    model = model_of(path)
+    result = relax_and_fix(model, value_expression(model), EXACT, 60)
+    assert result is not None and result.values is not None
+    assert value_at(value_expression(model), result.values) == pytest.approx(200, abs=1e-6)  # priority 2
+    assert sum(result.values[v.name] for v in model.v.values()) == pytest.approx(125, abs=1e-6)
+    assert violations(model, result.values) == []
+
+
 def test_without_full_search_the_floors_cost_is_not_measured(
     instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
