@@ -9,7 +9,8 @@ A shortfall of antigen a at site s is blamed on each limit that is binding there
 - ``carrier``: the teams' carriers at the site are full;
 - ``cold_chain_site``: the site's fridge is full;
 - ``no_store``: no store within delivery reach can hold antigen a;
-- ``stock``: every store within reach that holds antigen a has less than a vial of it left;
+- ``stock``: the stores within reach, and what their parents could still send them, hold fewer doses
+  of antigen a than the shortfall needs (none, or a few vials: the reason then says how many);
 - ``cold_chain_store``: a store within reach could take more from its parent but has no spare litres;
 - ``vehicles``: every store that may supply the site has no vehicle hours left for one more trip there.
 
@@ -247,30 +248,39 @@ def _stock_reasons(index: PlanIndex, s: str, a: str, people_short: int) -> Reaso
             ]
         hours = inputs.scenario.network.max_delivery_time_h
         return ["no_store"], [_part("reason_no_store", antigen=a, hours=float(hours))]
-    if any(left[d, a] >= vaccine.doses_per_vial for d in stores):
+    # Stock limits the site when the stores within reach, and what their parents could still send
+    # them, hold less than its shortfall needs: a few vials left over (the Burundi stock-shortage
+    # plan's 20 doses of MR at Gitega against 5,760 people short at Musenyi) limit it as surely as none.
+    lacking = math.ceil(people_short * vaccine.doses_per_person * vaccine.wastage_factor)
+    dpv = vaccine.doses_per_vial
+    within = sum(_whole_vials(left[d, a], dpv) for d in stores)
+    if within >= lacking:
         return [], []
     refillable = [d for d in stores if _parent_has_some(figures, d, a)]
     full = [d for d in refillable if _store_is_full(index, d, a)]
-    if len(full) < len(refillable):
-        return [], []  # a parent could still send more: stock is not what limits this site
-    if full:
+    sendable = _parents_doses(figures, [d for d in refillable if d not in full], a)
+    if within + sendable >= lacking:
+        return [], []  # a parent could still send enough: stock is not what limits this site
+    if full and within + _parents_doses(figures, refillable, a) >= lacking:
         return ["cold_chain_store"], [
             _part("reason_cold_chain_store", stores=tuple(inputs.stores[d].name for d in full), antigen=a)
         ]
-    lacking = math.ceil(people_short * vaccine.doses_per_person * vaccine.wastage_factor)
     reserve = figures.reserve_by_antigen[a] - figures.reserve_doses(s, a)
-    if reserve >= lacking:
+    if within < dpv and reserve >= lacking:
         # The cost stage positions the reserve only after the people are held: that stock was no use to
         # anyone the plan could vaccinate, so it is not what limits this site.
         return [], [_part("reason_stock_in_reserve", reserve=int(reserve), antigen=a)]
     held = [d for d in stores if inputs.stock.get((d, a), 0) > 0] or stores
+    little = within + sendable >= dpv
+    key = "reason_stock_one" if len(held) == 1 else "reason_stock_many"
     reasons = [
         _part(
-            "reason_stock_one" if len(held) == 1 else "reason_stock_many",
+            f"{key}_little" if little else key,
             stores=tuple(inputs.stores[d].name for d in held[:MAX_NAMED_STORES]),
             more_stores=max(len(held) - MAX_NAMED_STORES, 0),
-            lacking=int(lacking),
+            lacking=int(lacking - within - sendable),
             antigen=a,
+            **({"left": int(within + sendable)} if little else {}),
         )
     ]
     reasons.extend(_held_elsewhere(index, linked, a))
@@ -329,6 +339,19 @@ def _vehicle_reasons(index: PlanIndex, s: str) -> Reasons:
             hours=float(sum(data.vehicle_hours(d) for d in short)),
         )
     ]
+
+
+def _whole_vials(doses: float, dpv: int) -> float:
+    """The doses of ``doses`` that whole vials hold: a part vial cannot be shipped (§6.7)."""
+    return math.floor(doses / dpv + 1e-9) * dpv
+
+
+def _parents_doses(figures: PlanFigures, stores: list[str], a: str) -> float:
+    """Doses of ``a`` in whole vials the parents of ``stores`` still hold (each parent once)."""
+    inputs = figures.data.inputs
+    parents = {inputs.stores[d].parent_store_id for d in stores} - {None}
+    dpv = inputs.vaccines[a].doses_per_vial
+    return sum(_whole_vials(figures.stock_left[parent, a], dpv) for parent in parents if parent is not None)
 
 
 def _parent_has_some(figures: PlanFigures, d: str, a: str) -> bool:

@@ -283,3 +283,39 @@ def test_stock_held_elsewhere_counts_the_stores_it_does_not_name(instance: Calla
         "1 other store still hold 1,000 doses of X but supply other areas (supply.mode nearest); "
         "supply.outside_area (hierarchy) or supply.mode any would let them serve this site."
     )
+
+
+def test_a_few_vials_left_do_not_hide_a_stock_shortfall(instance: Callable[..., Path]) -> None:
+    """The hand plan of the first test with 830 doses in stock: a (1000 people) gets its 80 vials and
+    the depot keeps 30 doses, 3 vials. a is still short of 200, for want of team-days and of doses:
+    3 vials cannot cover 200 people, so stock limits it as surely as none would (the reason said
+    "team-days" alone, and a planner adding teams would have found no vaccine for them). With 300
+    doses left, enough for the 200, stock is not a reason."""
+
+    def reasons(doses: int) -> list[tuple[str, str, int, tuple[str, ...], str]]:
+        path = instance(
+            nodes=NODES,
+            edges=EDGES,
+            stores=[{"store_id": "depot", "at": "hq"}],
+            stock=[("depot", "X", doses)],
+            sites=[{"site_id": "a", "population": 1000}],
+            pools=[{"pool_id": "team", "base_id": "depot", "output_per_day": 800}],
+            campaign={"days": 1},
+        )
+        model = build_model(validate(path))
+        plan = {("n", ("team", "a")): 1, ("v", ("depot", "a", "X")): 80, ("y", ("a", "all", "X")): 800}
+        return words(explain(hand_plan(model, plan)))
+
+    assert reasons(830) == [
+        (
+            "a",
+            "X",
+            200,
+            ("team_days", "stock"),
+            "Teams: every pool within reach has used all its team-days (team 1/1); about 1 more team-day "
+            "would be needed. Stock: depot lacks about 170 doses of X for this site (the stores within "
+            "reach, and what their parents could send, have only 30 doses left).",
+        )
+    ]
+    ((_, _, _, causes, _),) = reasons(1100)
+    assert causes == ("team_days",)
