@@ -37,19 +37,16 @@ if TYPE_CHECKING:
 
 JobState = Literal["queued", "running", "done", "failed"]
 
-#: Solver settings for exploring: a plan within 0.1% of the best coverage, then at most 1 s to bring
-#: cost within 0.5% (or ``cost_abs_gap_usd``) of the least. The cost stage starts from the coverage plan,
-#: so stopping it early still leaves a full plan; the plan reports both gaps and says when the cost
-#: stage stopped at its limit, so nothing is hidden. Since issue 10 (post teams stay, trips and links in
-#: the cost) the cost stage rarely proves its gap on the Burundi baseline within seconds: the quick plan
-#: reports a cost gap of about 3.6% there, against the scenario's own 30 s (docs/BENCHMARKS.md).
-#: The quick plan is relax and fix's first plan with the relaxation's bound (``full_search`` off, on a
-#: model of any size, :mod:`planner.relax`): HiGHS's search of the whole model after it, and the run
-#: without equity floors that measures their cost, took the province instance's re-solve from 14 s to
-#: 38 s (medians) for a gap of 0.24-0.26% instead of 0.70-0.72%, and the Burundi stock-shortage
-#: scenario's from about 2 s to 28-117 s. Its MILP with the team-days fixed stops at
-#: :data:`QUICK_FIRST_PLAN_GAP` of its own bound: 1.2 s instead of 9 s on the province, the plan 1.0%
-#: from the relaxation's bound instead of 0.7%, with as many people (docs/BENCHMARKS.md).
+#: Solver settings for exploring. The quick plan is relax and fix's first plan with the relaxation's
+#: bound (``full_search`` off, on a model of any size, :mod:`planner.relax`), typically 0.3-0.8% from
+#: it: HiGHS's search of the whole model after it, and the run without equity floors that measures
+#: their cost, took the province instance's re-solve from 14 s to 38 s (medians) for a gap of 0.25%
+#: instead of 0.7%, and the Burundi stock-shortage scenario's from under 2 s to 28-117 s. Its MILP with
+#: the team-days fixed stops at :data:`QUICK_FIRST_PLAN_GAP` of its own bound (2-4 s instead of 10 s on
+#: the province). ``mip_gap`` then says when that plan, or the earlier plan repaired (which then needs
+#: no rounding), is close enough to its bound to count as optimal. The cost stage follows for at most
+#: 1 s, from the coverage plan, so stopping it early still leaves a full plan; the plan reports both
+#: gaps and says when the cost stage stopped at its limit, so nothing is hidden (docs/BENCHMARKS.md).
 QUICK_MIP_GAP = 1e-3
 QUICK_FIRST_PLAN_GAP = 5e-3
 QUICK_COST_MIP_GAP = 5e-3
