@@ -630,16 +630,27 @@ class ArrayProblem(pulp.LpProblem):  # type: ignore[misc]  # pulp is untyped
         super().__init__(name, sense)
         self.rows = ConstraintRows()
         self._sorted_variables = 0
+        #: The objective (held, so that its identity stays its own) and its length when its variables
+        #: were last registered.
+        self._registered_objective: tuple[Any, int] | None = None
 
     def variables(self) -> list[pulp.LpVariable]:
         """PuLP's list of the problem's variables, sorted by name, sorted again only when one was added.
 
         PuLP sorts all of them on every call, and a solve asks often: 29 calls and 0.9 s of a province
         re-solve in the explorer (39,000 variables). Variables enter only by registration, which this
-        counts, so an unchanged count is an unchanged, still sorted list.
+        counts, so an unchanged count is an unchanged, still sorted list. The objective's variables
+        are registered again only when it is another expression or has more terms (PuLP walks its
+        40,000 terms on each call: 0.3 s of a province re-solve).
         """
-        if self.objective:
-            self._add_variables(self.objective.keys())
+        objective = self.objective
+        if objective and (
+            self._registered_objective is None
+            or self._registered_objective[0] is not objective
+            or self._registered_objective[1] != len(objective)
+        ):
+            self._add_variables(objective.keys())
+            self._registered_objective = (objective, len(objective))
         for constraint in self._constraints.values():
             self._add_variables(constraint.keys())
         variables: list[pulp.LpVariable] = self._variables

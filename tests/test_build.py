@@ -275,3 +275,18 @@ def test_a_models_variables_stay_sorted_by_name_as_pulp_gives_them() -> None:
     late = problem.add_variable("aa", 0, 1)
     problem += late + a <= 1, "late"
     assert [v.name for v in problem.variables()] == ["a", "aa", "b"]
+
+
+def test_a_variable_only_in_a_new_or_longer_objective_is_listed() -> None:
+    """The objective's variables are registered again when it is another expression or grows: a
+    variable PuLP made outside the problem's columns and used only in the objective is listed."""
+    problem = ArrayProblem("objective", pulp.LpMaximize)
+    a = problem.add_column("a", 0, 1)
+    problem.setObjective(pulp.LpAffineExpression([(a, 1.0)]))
+    assert [v.name for v in problem.variables()] == ["a"]
+    outside = problem.add_variable("c", 0, 1)  # PuLP's own: no column, not registered
+    problem.objective += outside  # the same expression, one term longer
+    assert [v.name for v in problem.variables()] == ["a", "c"]
+    other = problem.add_variable("b", 0, 1)
+    problem.setObjective(pulp.LpAffineExpression([(other, 1.0)]))  # another expression
+    assert [v.name for v in problem.variables()] == ["a", "b", "c"]

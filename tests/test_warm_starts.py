@@ -1,5 +1,5 @@
 """Warm starts never leak the previous plan: after any explorer edit, the quick solve started from the
-previous plan matches an exact cold solve of the edited scenario within the gaps it reports.
+previous plan is a plan of the edited scenario and within the gap it reports of an exact cold solve.
 
 The instance: a depot with two outreach teams and one mobile team, four IDP sites along road R1
 (40 km/h), one antigen in 10-dose vials with 10 % wastage and a price, so that cost depends on doses
@@ -23,7 +23,7 @@ from planner.engine import PlanResult
 from planner.jobs import quick_settings
 from planner.loading import load_inputs, load_scenario
 from planner.pipeline import prepare_allocation
-from planner.starts import feasible_plan, keyed_values, repaired_start
+from planner.starts import feasible_plan, keyed_values, repaired_start, variable_keys
 
 from conftest import NEAR, NEAR_EDGES
 
@@ -75,25 +75,41 @@ EDITS: dict[str, Callable[[Scenario], Scenario]] = {
 }
 
 
-def _within(warm: float, cold: float, gap: float) -> bool:
-    return abs(warm - cold) <= gap * max(abs(cold), 1.0) + 1e-6
-
-
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_quick_solve_from_the_previous_plan_matches_a_cold_solve(base: Scenario, edit: str) -> None:
+    """The warm quick plan is a plan of the edited scenario (it keeps every row and bound of its model),
+    is worth no more than the exact optimum, and is within the gap it reports of it: its bound is at
+    least the optimum. A plan that kept the previous shipments or team-days would break a row or
+    beat the optimum. (The quick plan is relax and fix's, within about 1% of its bound: its people and
+    cost are those of another plan than the optimum's, so they are not compared.)"""
     quick = quick_settings(base.solver)
     previous = solve(base, quick, None)
     edited = EDITS[edit](base)
-    warm = solve(edited, quick, previous).plan
-    exact = quick.model_copy(update={"mip_gap": 0.0, "cost_mip_gap": 0.0, "cost_abs_gap_usd": 0.0})
+    result = solve(edited, quick, previous)
+    warm = result.plan
+    exact = quick.model_copy(
+        update={
+            "mip_gap": 0.0,
+            "cost_mip_gap": 0.0,
+            "cost_abs_gap_usd": 0.0,
+            "full_search": True,
+            "first_plan_gap": None,
+        }
+    )
     cold = solve(edited, exact, None).plan
-    assert warm.status in ("optimal", "feasible") and cold.status in ("optimal", "feasible")
-    coverage_gap = max(warm.solver.gap or 0.0, cold.solver.gap or 0.0, quick.mip_gap)
-    cost_gap = max(warm.solver.cost_stage_gap or 0.0, cold.solver.cost_stage_gap or 0.0, quick.cost_mip_gap)
-    assert _within(warm.kpis.people_vaccinated, cold.kpis.people_vaccinated, coverage_gap)
-    assert _within(warm.kpis.cost, cold.kpis.cost, cost_gap), (warm.kpis.cost, cold.kpis.cost)
-    assert _within(warm.kpis.doses_shipped, cold.kpis.doses_shipped, cost_gap)
-    assert _within(warm.kpis.team_days_used, cold.kpis.team_days_used, cost_gap)
+    assert warm.status in ("optimal", "feasible") and cold.status == "optimal"
+    optimum = cold.solver.objective
+    assert optimum is not None and warm.solver.objective is not None and warm.solver.bound is not None
+    tolerance = 1e-6 * max(1.0, abs(optimum))
+    assert warm.solver.objective <= optimum + tolerance
+    assert warm.solver.bound >= optimum - tolerance
+    assert (
+        optimum - warm.solver.objective <= (warm.solver.gap or 0.0) * abs(warm.solver.objective) + tolerance
+    )
+    model = build_model(prepare_allocation(load_inputs(edited)))
+    keys = variable_keys(model)
+    values = {var.name: result.values.get(keys[var.name], 0.0) for var in model.problem.variables()}
+    assert feasible_plan(model, values) is not None
     assert warm.kpis.team_days_used <= warm.kpis.team_days_available
     stock = {o.store_id: o.doses for o in edited.overrides.stock}
     assert warm.kpis.doses_shipped <= stock.get("depot", 6000)
