@@ -460,6 +460,24 @@ def test_without_full_search_a_small_model_takes_relax_and_fix_too(
     assert quick.bound == pytest.approx(1600, abs=1e-3)
 
 
+def test_without_full_search_the_cost_stage_is_its_pass_with_the_people_held(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same two sites: the full search's cost stage makes two runs (the people held, then the whole
+    model) and proves its gap; without it, only the first, whose bound is of plans with those people
+    alone, so the plan reports no cost gap and says how its cost was lowered."""
+    limits = recorded_stages(monkeypatch)
+    full = solve_model(model_of(two_sites(instance)), EXACT)
+    assert [stage for stage, _ in limits].count("cost") == 2
+    assert full.cost_stage_gap is not None and full.message_parts == ()
+    limits.clear()
+    quick = solve_model(model_of(two_sites(instance)), EXACT.model_copy(update={"full_search": False}))
+    assert [stage for stage, _ in limits].count("cost") == 1
+    assert quick.cost_stage_gap is None and quick.status == "feasible"
+    assert [part.key for part in quick.message_parts] == ["solver_cost_people_held"]
+    assert quick.values[model_of(two_sites(instance)).n["team", "b"].name] == 1.0  # the same plan
+
+
 def test_the_fixed_milp_stops_at_the_first_plan_gap(
     instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
