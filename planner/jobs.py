@@ -45,8 +45,9 @@ JobState = Literal["queued", "running", "done", "failed"]
 #: the team-days fixed stops at :data:`QUICK_FIRST_PLAN_GAP` of its own bound (2-4 s instead of 10 s on
 #: the province). ``mip_gap`` then says when that plan, or the earlier plan repaired (which then needs
 #: no rounding), is close enough to its bound to count as optimal. The cost stage follows for at most
-#: 1 s, from the coverage plan, so stopping it early still leaves a full plan; the plan reports both
-#: gaps and says when the cost stage stopped at its limit, so nothing is hidden (docs/BENCHMARKS.md).
+#: 1 s, from the coverage plan, with every group's people held (its first pass only: the whole-model
+#: pass after it found nothing more on the generated instances or the Burundi scenarios), so stopping
+#: it early still leaves a full plan; the plan says how its cost was lowered (docs/BENCHMARKS.md).
 QUICK_MIP_GAP = 1e-3
 QUICK_FIRST_PLAN_GAP = 5e-3
 QUICK_COST_MIP_GAP = 5e-3
