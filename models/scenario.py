@@ -429,17 +429,19 @@ class SolverSettings(StrictModel):
     msg: bool = False
     full_search: bool = Field(
         default=True,
-        description="on a large model, after relax and fix's first plan, let HiGHS search the whole model"
-        " for a better plan and a tighter bound, and measure what the equity floors cost (false: the first"
-        " plan with the relaxation's bound, as the explorer's quick mode does)",
+        description="let HiGHS search the whole model for a better plan and a tighter bound (on a large"
+        " model after relax and fix's first plan), measure what the equity floors cost and minimise cost"
+        " over the whole model (false: on a model of any size, relax and fix's first plan with the"
+        " relaxation's bound, its cost lowered with every group's people held, as the explorer's quick"
+        " mode does)",
     )
     first_plan_gap: float | None = Field(
         default=None,
         ge=0,
         le=1,
-        description="on a large model, the relative gap (against its own bound) at which relax and fix's"
-        " MILP with the team-days fixed stops (null: mip_gap); the explorer's quick mode loosens it to find"
-        " its first plan sooner",
+        description="the relative gap (against its own bound) at which relax and fix's MILP with the"
+        " team-days fixed stops (null: mip_gap); the explorer's quick mode loosens it to find its first"
+        " plan sooner",
     )
 
 
