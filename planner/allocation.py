@@ -2400,7 +2400,7 @@ def _relaxed_coverage_stage(
     deadline: Deadline | None,
     relax: bool = True,
 ) -> tuple[StageRun, dict[str, float] | None, FloorsCost]:
-    """The coverage stage of a large model: the plan with its floors first, then what the floors cost.
+    """The coverage stage of a large model, or of any model in quick mode: the plan with its floors first.
 
     The reverse of the small model's order (:func:`_coverage_stage`): each run of a large model is
     costly, so the plan comes first and the run without floors, which only measures their cost, is
@@ -2585,20 +2585,22 @@ def solve_model(
     # A first pass with every group's people held at the coverage plan's finds a good plan fast (the
     # model then presolves to team-days, vials and trips); the whole cost stage starts from it. Under a
     # deadline, each pass needs at least the time HiGHS took to first check its limit in the run before.
+    # Without the full search (the explorer's quick mode) the first pass is the whole cost stage, with
+    # all its time: on the generated district and province and the Burundi scenarios the second pass
+    # found nothing the first had not, and took 0.3-0.5 s of a re-solve.
+    people_only = not settings.full_search
     people_run, people_values = _run_with_people_held(
         model,
         settings,
         values,
         monitor,
-        None if budget_s is None else budget_s / 2,
+        None if budget_s is None else (budget_s if people_only else budget_s / 2),
         cost_by,
         first.first_check_s or MIN_STAGE_S,
     )
-    # Without the full search (the explorer's quick mode) the first pass is the whole cost stage: on the
-    # generated district and province and the Burundi scenarios the second pass found nothing the first
-    # had not, and took 0.3-0.5 s of a re-solve.
-    people_only = not settings.full_search and people_values is not None
-    if (people_run.interrupted or people_only) and people_values is not None:
+    if people_only:
+        second, found = people_run, (values if people_values is None else people_values)
+    elif people_run.interrupted and people_values is not None:
         second, found = people_run, people_values
     else:
         start = values if people_values is None else _cheaper(cost, people_values, values)

@@ -9,8 +9,9 @@ A shortfall of antigen a at site s is blamed on each limit that is binding there
 - ``carrier``: the teams' carriers at the site are full;
 - ``cold_chain_site``: the site's fridge is full;
 - ``no_store``: no store within delivery reach can hold antigen a;
-- ``stock``: the stores within reach, and what their parents could still send them, hold fewer doses
-  of antigen a than the shortfall needs (none, or a few vials: the reason then says how many);
+- ``stock``: the stores within reach, and the stores above them that could still send them some, hold
+  fewer doses of antigen a than the shortfall needs (none, or a few vials: the reason then says how
+  many);
 - ``cold_chain_store``: a store within reach could take more from its parent but has no spare litres;
 - ``vehicles``: every store that may supply the site has no vehicle hours left for one more trip there.
 
@@ -258,10 +259,11 @@ def _stock_reasons(index: PlanIndex, s: str, a: str, people_short: int) -> Reaso
         return [], []
     refillable = [d for d in stores if _parent_has_some(figures, d, a)]
     full = [d for d in refillable if _store_is_full(index, d, a)]
-    sendable = _parents_doses(figures, [d for d in refillable if d not in full], a)
+    resupplied = [d for d in stores if _resupplied(figures, d) and d not in full]
+    sendable = _doses_above(figures, resupplied, stores, a)
     if within + sendable >= lacking:
-        return [], []  # a parent could still send enough: stock is not what limits this site
-    if full and within + _parents_doses(figures, refillable, a) >= lacking:
+        return [], []  # the stores above could still send enough: stock is not what limits this site
+    if full and within + _doses_above(figures, refillable, stores, a) >= lacking:
         return ["cold_chain_store"], [
             _part("reason_cold_chain_store", stores=tuple(inputs.stores[d].name for d in full), antigen=a)
         ]
@@ -346,12 +348,23 @@ def _whole_vials(doses: float, dpv: int) -> float:
     return math.floor(doses / dpv + 1e-9) * dpv
 
 
-def _parents_doses(figures: PlanFigures, stores: list[str], a: str) -> float:
-    """Doses of ``a`` in whole vials the parents of ``stores`` still hold (each parent once)."""
+def _resupplied(figures: PlanFigures, d: str) -> bool:
+    """Whether store d may receive from its parent (a resupply link, §6.7)."""
+    data = figures.data
+    parent = data.inputs.stores[d].parent_store_id
+    return parent is not None and (parent, d) in data.resupply_links
+
+
+def _doses_above(figures: PlanFigures, stores: list[str], reach: list[str], a: str) -> float:
+    """Doses of ``a`` in whole vials the stores up the chains of ``stores`` still hold.
+
+    Each store above is counted once, and none of ``reach`` (their doses are counted as in reach):
+    stock passes down more than one level (§6.7), and a site is often linked to a store and its parent.
+    """
     inputs = figures.data.inputs
-    parents = {inputs.stores[d].parent_store_id for d in stores} - {None}
+    above = {u for d in stores for u in inputs.store_ancestors(d)} - set(reach)
     dpv = inputs.vaccines[a].doses_per_vial
-    return sum(_whole_vials(figures.stock_left[parent, a], dpv) for parent in parents if parent is not None)
+    return sum(_whole_vials(figures.stock_left[u, a], dpv) for u in above)
 
 
 def _parent_has_some(figures: PlanFigures, d: str, a: str) -> bool:

@@ -155,8 +155,10 @@ def first_plan(
 
     Without ``hand_plan_beside_start`` (the explorer's quick re-solve, ``solver.full_search`` off), a
     complete repaired start is the start as it is and no hand plan is made: the re-solve is then never
-    worth less than its earlier plan (which was worth at least its own hand plan), and saves the hand
-    plan's time (1.2-1.7 s on the 600-site province instance, a quarter of its quick re-solve).
+    worth less than the earlier plan repaired to the changed scenario, but may be worth less than the
+    changed scenario's hand plan (after more teams or stock the hand rules may use them better than
+    the repaired plan does, though relax and fix's plan usually uses them better still); it saves the
+    hand plan's time (1.2-1.7 s on the 600-site province instance, a quarter of its quick re-solve).
     """
     repaired = repaired_start(model, start)
     if len(model.n) < HAND_START_MIN_TEAM_LINKS:

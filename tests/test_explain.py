@@ -314,8 +314,32 @@ def test_a_few_vials_left_do_not_hide_a_stock_shortfall(instance: Callable[..., 
             ("team_days", "stock"),
             "Teams: every pool within reach has used all its team-days (team 1/1); about 1 more team-day "
             "would be needed. Stock: depot lacks about 170 doses of X for this site (the stores within "
-            "reach, and what their parents could send, have only 30 doses left).",
+            "reach, and the stores above them, have only 30 doses left).",
         )
     ]
     ((_, _, _, causes, _),) = reasons(1100)
     assert causes == ("team_days",)
+
+
+def test_a_store_and_its_parent_both_in_reach_are_counted_once(instance: Callable[..., Path]) -> None:
+    """depot (at a) and its parent prov (at hq) both supply a; after the hand plan depot keeps 30 doses
+    and prov 90: 120 in all for a's 200 people short, so stock limits it. Counted once as a store in
+    reach and again as depot's parent, prov's 90 made it 210 and hid the stock reason."""
+    path = instance(
+        nodes=NODES,
+        edges=EDGES,
+        stores=[
+            {"store_id": "prov", "at": "hq", "parent_store_id": ""},
+            {"store_id": "depot", "at": "a", "parent_store_id": "prov"},
+        ],
+        stock=[("depot", "X", 830), ("prov", "X", 90)],
+        sites=[{"site_id": "a", "population": 1000}],
+        pools=[{"pool_id": "team", "base_id": "depot", "output_per_day": 800}],
+        campaign={"days": 1},
+    )
+    model = build_model(validate(path))
+    assert {d for d, _s in model.data.supply_links} == {"depot", "prov"}
+    plan = {("n", ("team", "a")): 1, ("v", ("depot", "a", "X")): 80, ("y", ("a", "all", "X")): 800}
+    ((_, _, people, causes, reason),) = words(explain(hand_plan(model, plan)))
+    assert (people, causes) == (200, ("team_days", "stock"))
+    assert "lack about 80 doses of X" in reason and "have only 120 doses left" in reason

@@ -138,12 +138,13 @@ def test_the_service_says_when_the_time_limit_passed_with_no_plan(
 
 def test_quick_settings_loosen_the_gaps_and_leave_out_the_full_search() -> None:
     """Quick settings never tighten the scenario's: gaps at least the quick ones, a cost stage of at most
-    1 s, and no search after relax and fix's first plan."""
-    scenario = SolverSettings(mip_gap=0.01, cost_mip_gap=1e-4, cost_time_limit_s=0.5)
+    0.5 s, and no search after relax and fix's first plan."""
+    scenario = SolverSettings(mip_gap=0.01, cost_mip_gap=1e-4, cost_time_limit_s=0.2)
     quick = quick_settings(scenario)
-    assert (quick.mip_gap, quick.cost_mip_gap, quick.cost_time_limit_s) == (0.01, 5e-3, 0.5)
+    assert (quick.mip_gap, quick.cost_mip_gap, quick.cost_time_limit_s) == (0.01, 5e-3, 0.2)
     assert not quick.full_search and SolverSettings().full_search
-    assert quick_settings(SolverSettings(cost_time_limit_s=None)).cost_time_limit_s == 1.0
+    assert quick_settings(SolverSettings(cost_time_limit_s=None)).cost_time_limit_s == 0.5
+    assert quick_settings(SolverSettings(cost_time_limit_s=30.0)).cost_time_limit_s == 0.5
     # Relax and fix's MILP with the team-days fixed stops at 0.5% (never tighter than the gaps given).
     assert quick.first_plan_gap == 0.01 and SolverSettings().first_plan_gap is None
     assert quick_settings(SolverSettings()).first_plan_gap == 5e-3

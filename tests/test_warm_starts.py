@@ -110,6 +110,9 @@ def test_quick_solve_from_the_previous_plan_matches_a_cold_solve(base: Scenario,
     keys = variable_keys(model)
     values = {var.name: result.values.get(keys[var.name], 0.0) for var in model.problem.variables()}
     assert feasible_plan(model, values) is not None
+    # The cost stage starts from the coverage plan and never returns a dearer one.
+    assert warm.solver.coverage_stage_cost_usd is not None
+    assert warm.kpis.cost <= warm.solver.coverage_stage_cost_usd + 0.01  # the cost is to the cent
     assert warm.kpis.team_days_used <= warm.kpis.team_days_available
     stock = {o.store_id: o.doses for o in edited.overrides.stock}
     assert warm.kpis.doses_shipped <= stock.get("depot", 6000)
