@@ -444,6 +444,11 @@ class SolverSettings(StrictModel):
         " plan sooner",
     )
 
+    @property
+    def first_plan_stop_gap(self) -> float:
+        """Where relax and fix's MILP with the team-days fixed stops: ``first_plan_gap``, else ``mip_gap``."""
+        return self.mip_gap if self.first_plan_gap is None else self.first_plan_gap
+
 
 class LogisticsChecks(StrictModel):
     """Thresholds of the logistics sanity checks a district EPI logistician makes first.

@@ -372,8 +372,8 @@ def _parent_has_some(figures: PlanFigures, d: str, a: str) -> bool:
     data = figures.data
     parent = data.inputs.stores[d].parent_store_id
     return (
-        parent is not None
-        and (parent, d) in data.resupply_links
+        _resupplied(figures, d)
+        and parent is not None
         and figures.stock_left[parent, a] >= data.inputs.vaccines[a].doses_per_vial
     )
 

@@ -65,10 +65,7 @@ def quick_settings(settings: SolverSettings) -> SolverSettings:
             "mip_gap": max(settings.mip_gap, QUICK_MIP_GAP),
             "cost_mip_gap": max(settings.cost_mip_gap, QUICK_COST_MIP_GAP),
             "full_search": False,
-            "first_plan_gap": max(
-                settings.mip_gap if settings.first_plan_gap is None else settings.first_plan_gap,
-                QUICK_FIRST_PLAN_GAP,
-            ),
+            "first_plan_gap": max(settings.first_plan_stop_gap, QUICK_FIRST_PLAN_GAP),
             "cost_time_limit_s": QUICK_COST_TIME_LIMIT_S
             if cost_limit is None
             else min(cost_limit, QUICK_COST_TIME_LIMIT_S),

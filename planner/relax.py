@@ -304,7 +304,7 @@ def _fixed_team_days_plan(
     for n in held:
         n.lowBound = n.upBound = team_days[n.name]
     model.problem.setObjective(objective - FIXED_RUN_USD_WEIGHT * cost_stage_objective(model))
-    gap = settings.mip_gap if settings.first_plan_gap is None else settings.first_plan_gap
+    gap = settings.first_plan_stop_gap
     try:
         run = run_stage(model.problem, settings, time_limit_s, gap, "coverage", None, monitor, None, deadline)
     finally:
