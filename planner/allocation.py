@@ -113,7 +113,9 @@ class AllocationData:
     team_links: dict[tuple[str, str], TeamLink]
     supply_links: dict[tuple[str, str], tuple[float, float]]
     resupply_links: dict[tuple[str, str], float]
-    holdable: dict[str, set[str]]
+    #: Antigens each store can hold, in the vaccine table's order (a set's order changes from one
+    #: process to the next with string hashing, and sums over it with the last bits of a float).
+    holdable: dict[str, tuple[str, ...]]
     pool_to_site: TravelMatrix
     resupply_times_s: dict[tuple[str, str], float] = field(default_factory=dict)
     supply_areas: dict[str, str] = field(
@@ -351,15 +353,17 @@ def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: fl
     )
 
 
-def _holdable(inputs: CampaignInputs) -> dict[str, set[str]]:
+def _holdable(inputs: CampaignInputs) -> dict[str, tuple[str, ...]]:
     """Antigens each store can hold: its own stock or stock somewhere up its parent chain."""
     return {
-        store_id: {
+        store_id: tuple(
             a
-            for current in (store_id, *inputs.store_ancestors(store_id))
             for a in inputs.vaccines
-            if inputs.stock.get((current, a), 0) > 0
-        }
+            if any(
+                inputs.stock.get((current, a), 0) > 0
+                for current in (store_id, *inputs.store_ancestors(store_id))
+            )
+        )
         for store_id in inputs.stores
     }
 
@@ -1926,6 +1930,7 @@ def _make_solver(
     monitor: SolveMonitor | None = None,
     abs_gap: float | None = None,
     deadline: Deadline | None = None,
+    highs_options: Mapping[str, Any] | None = None,
 ) -> Any:
     if settings.name == "cbc":
         with warnings.catch_warnings():
@@ -1950,6 +1955,7 @@ def _make_solver(
         gapAbs=abs_gap,
         threads=settings.threads,
         **(COST_STAGE_HIGHS_OPTIONS if stage == "cost" else {}),
+        **(highs_options or {}),
     )
 
 
@@ -2018,18 +2024,21 @@ def run_stage(
     abs_gap: float | None = None,
     deadline: Deadline | None = None,
     least_s: float = MIN_STAGE_S,
+    highs_options: Mapping[str, Any] | None = None,
 ) -> StageRun:
     """Run the solver on ``problem`` for at most ``time_limit_s`` and the time ``deadline`` leaves.
 
     The run counts as stopped by the time limit (``timed_out``) when the deadline set its limit (or
     interrupted it) and it proved nothing. A run the deadline leaves less than ``least_s`` is not
     started: it would overrun (HiGHS presolves before it first checks its limit) and find nothing.
+    ``highs_options`` are HiGHS options of this run alone (CBC ignores them; a HiGHS older than an
+    option ignores it).
     """
     limit_s = stage_limit(time_limit_s, deadline)
     by_deadline = deadline is not None and (time_limit_s is None or (limit_s or 0.0) < time_limit_s)
     if by_deadline and (limit_s or 0.0) < max(least_s, MIN_STAGE_S):
         return StageRun("error", 0.0, False, timed_out=True)
-    solver = _make_solver(settings, limit_s, gap, stage, start, monitor, abs_gap, deadline)
+    solver = _make_solver(settings, limit_s, gap, stage, start, monitor, abs_gap, deadline, highs_options)
     begin = time.perf_counter()
     try:
         problem.solve(solver)

@@ -130,6 +130,10 @@ def antigen_need(demand: SiteDemand, vaccine: Vaccine, buffer_rate: float) -> An
     )
 
 
-def targeted_groups(inputs: CampaignInputs) -> set[str]:
-    """Groups targeted by at least one antigen of the campaign."""
-    return {g for v in inputs.vaccines.values() for g in v.target_groups}
+def targeted_groups(inputs: CampaignInputs) -> tuple[str, ...]:
+    """Groups targeted by at least one antigen of the campaign, each once, in the vaccine table's order.
+
+    A tuple, not a set: sums over a set of strings take its order, which changes from one process to
+    the next with string hashing, and with it the last bits of the model's coefficients.
+    """
+    return tuple(dict.fromkeys(g for v in inputs.vaccines.values() for g in v.target_groups))

@@ -26,8 +26,11 @@ internal client index.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -313,6 +316,38 @@ def _problem_data(
     )
 
 
+#: Results of searches that ended on their own (``no_improvement`` iterations without a better
+#: solution, inside their time budget), by everything PyVRP was given: the same inputs and seed give
+#: the same search, so a long-lived process (the explorer's worker) routes again only what an edit
+#: changed. The least recently used go first beyond :data:`SOLVED_ROUTES_KEPT`.
+_SOLVED_ROUTES: OrderedDict[bytes, RoutingResult] = OrderedDict()
+
+#: Searches kept in :data:`_SOLVED_ROUTES` (a few hundred bytes each).
+SOLVED_ROUTES_KEPT = 1024
+
+
+def _search_key(
+    problem: RoutingProblem,
+    matrices: tuple[np.ndarray, np.ndarray],
+    seed: int,
+    no_improvement: int,
+    initial_routes: Sequence[Sequence[int]] | None,
+) -> bytes:
+    """A digest of a search's inputs: the problem, its integer matrices, seed, stop and start."""
+    digest = hashlib.blake2b(digest_size=20)
+    for matrix in matrices:
+        digest.update(repr(matrix.shape).encode())
+        digest.update(matrix.tobytes())
+    fields = {
+        f.name: getattr(problem, f.name)
+        for f in dataclasses.fields(problem)
+        if f.name not in ("distance", "duration")
+    }
+    start = None if initial_routes is None else tuple(map(tuple, initial_routes))
+    digest.update(repr((fields, seed, no_improvement, start)).encode())
+    return digest.digest()
+
+
 def solve_routes(
     problem: RoutingProblem,
     max_seconds: float,
@@ -388,7 +423,14 @@ def solve_routes(
             iterations=0,
         )
 
+    key = None
+    if no_improvement is not None:
+        key = _search_key(problem, (distance, duration), seed, no_improvement, initial_routes)
+        if key in _SOLVED_ROUTES:
+            _SOLVED_ROUTES.move_to_end(key)
+            return dataclasses.replace(_SOLVED_ROUTES[key], seconds=time.perf_counter() - start)
     data = _problem_data(problem, distance, duration, used_types)
+    clock = stop
     if no_improvement is not None:
         stop = MultipleCriteria([stop, NoImprovement(no_improvement)])
     initial = None
@@ -423,7 +465,7 @@ def solve_routes(
     # Computed from the parts rather than CostEvaluator.cost, which returns a huge sentinel for an
     # infeasible solution; for a feasible one the two are equal.
     cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost() + best.uncollected_prizes()
-    return RoutingResult(
+    solved = RoutingResult(
         routes=tuple(routes),
         cost=int(cost),
         distance=int(best.distance()),
@@ -432,3 +474,8 @@ def solve_routes(
         seconds=time.perf_counter() - start,
         iterations=int(result.num_iterations),
     )
+    if key is not None and not clock(0):  # ended on its own, not by the clock: the same every time
+        _SOLVED_ROUTES[key] = solved
+        while len(_SOLVED_ROUTES) > SOLVED_ROUTES_KEPT:
+            _SOLVED_ROUTES.popitem(last=False)
+    return solved

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -99,3 +103,41 @@ def test_solving_through_the_array_load_gives_the_hand_optimum(sense: int) -> No
     assert pulp.LpStatus[problem.status] == "Optimal"
     assert pulp.value(problem.objective) == (3 if sense == pulp.LpMaximize else 0)
     assert x.varValue + 2 * y.varValue <= 4
+
+
+#: Loads the Burundi baseline's allocation into HiGHS as a run does, and prints a digest of every
+#: array HiGHS holds (columns, rows, matrix, objective).
+_MODEL_DIGEST = """
+import hashlib, pulp
+from planner.allocation import _HighsWithStart, build_model, value_expression
+from planner.loading import load_inputs, load_scenario
+from planner.pipeline import prepare_allocation
+from conftest import REPO
+from test_highs_model import lp_arrays, array_loader, loaded_lp
+scenario = load_scenario(REPO / "scenarios" / "burundi_baseline.yaml")
+model = build_model(prepare_allocation(load_inputs(scenario)))
+model.problem.setObjective(value_expression(model, True))
+arrays = lp_arrays(loaded_lp(array_loader(), model.problem))
+print(hashlib.sha256(b"".join(arrays[name].tobytes() for name in sorted(arrays))).hexdigest())
+"""
+
+
+def test_the_model_is_the_same_in_every_process_whatever_the_string_hashing() -> None:
+    # Python orders a set of strings by their hashes, which change from one process to the next: a
+    # sum over such a set (the antigens a store can hold, the groups the campaign targets) changed
+    # the last bits of the baseline's coefficients, and with them the plan a new process found.
+    def digest(hash_seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(REPO / "tests")}
+        process = subprocess.run(
+            [sys.executable, "-c", _MODEL_DIGEST],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=env,
+            check=True,
+        )
+        return process.stdout.strip().splitlines()[-1]
+
+    digests = {digest(seed) for seed in ("1", "2", "3")}
+    assert len(digests) == 1, digests
+    assert len(hashlib.sha256().hexdigest()) == len(digests.pop())

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import highspy
 import pulp
 import pytest
 from test_greedy import EXACT, SMALL_INSTANCES, model_of, two_sites
@@ -482,13 +483,19 @@ def test_the_fixed_milp_stops_at_the_first_plan_gap(
     instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Relax and fix's MILP with the team-days fixed runs at ``first_plan_gap`` where one is set, else
-    at ``mip_gap``; its plan keeps every row either way."""
+    at ``mip_gap``, and without HiGHS's feasibility jump; its plan keeps every row either way."""
     gaps: list[float] = []
+    jumps: list[bool] = []
     run = planner.relax.run_stage
 
-    def recorded(problem: Any, settings: Any, time_limit_s: Any, gap: float, *args: Any) -> Any:
+    def recorded(
+        problem: Any, settings: Any, time_limit_s: Any, gap: float, *args: Any, **kwargs: Any
+    ) -> Any:
         gaps.append(gap)
-        return run(problem, settings, time_limit_s, gap, *args)
+        stage_run = run(problem, settings, time_limit_s, gap, *args, **kwargs)
+        status, jump = problem.solverModel.getOptionValue("mip_heuristic_run_feasibility_jump")
+        jumps.append(jump if status == highspy.HighsStatus.kOk else None)  # None: a HiGHS without it
+        return stage_run
 
     monkeypatch.setattr("planner.relax.run_stage", recorded)
     for settings in (EXACT, EXACT.model_copy(update={"first_plan_gap": 0.05})):
@@ -497,6 +504,7 @@ def test_the_fixed_milp_stops_at_the_first_plan_gap(
         assert result is not None and result.values is not None
         assert violations(model, result.values) == []
     assert gaps == [EXACT.mip_gap, 0.05]
+    assert jumps in ([False, False], [None, None])
 
 
 def test_the_first_plan_positions_the_reserve_where_stock_allows(instance: Callable[..., Path]) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from bench import cvrplib
+from planner import routing
 from planner.deadline import Deadline
 from planner.routing import RoutingProblem, RoutingResult, VehicleType, solve_routes, whole_round_trip_s
 
@@ -108,6 +109,38 @@ def test_the_search_starts_from_the_routes_given() -> None:
     searched = solve_routes(problem, SECONDS, seed=1, initial_routes=singletons)
     assert searched.feasible
     assert searched.cost == 8
+
+
+def test_a_search_that_ended_on_its_own_is_not_run_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The capacity instance: a search stopped by its iterations without improvement is kept and
+    given back for the same inputs without PyVRP; one stopped by the clock is not kept, and other
+    inputs (a seed, a service time) are searched."""
+    monkeypatch.setattr(routing, "_SOLVED_ROUTES", routing.OrderedDict())
+    problem = line_problem([0, 1, 2, 3], [1, 1, 1], [VehicleType(depot=0, count=3, capacity=2)])
+    singletons = [[1], [2], [3]]
+
+    def search(problem: RoutingProblem, seed: int = 1, deadline: Deadline | None = None) -> RoutingResult:
+        return solve_routes(
+            problem, SECONDS, seed=seed, no_improvement=50, deadline=deadline, initial_routes=singletons
+        )
+
+    assert search(problem, deadline=Deadline.after(0.0)).cost == 12  # the clock stopped it: not kept
+    first = search(problem)
+    assert first.cost == 8 and len(routing._SOLVED_ROUTES) == 1
+
+    def no_pyvrp(*args: object, **kwargs: object) -> None:
+        raise AssertionError("PyVRP was run again")
+
+    monkeypatch.setattr(routing.pyvrp, "solve", no_pyvrp)
+    again = search(problem)
+    assert (again.routes, again.cost, again.feasible) == (first.routes, first.cost, first.feasible)
+    with pytest.raises(AssertionError, match="run again"):
+        search(problem, seed=2)
+    longer = line_problem(
+        [0, 1, 2, 3], [1, 1, 1], [VehicleType(depot=0, count=3, capacity=2)], service=[1, 0, 0]
+    )
+    with pytest.raises(AssertionError, match="run again"):
+        search(longer)
 
 
 def test_a_round_trip_is_counted_in_the_whole_seconds_pyvrp_sees() -> None:
