@@ -145,9 +145,10 @@ def test_quick_settings_loosen_the_gaps_and_leave_out_the_full_search() -> None:
     assert not quick.full_search and SolverSettings().full_search
     assert quick_settings(SolverSettings(cost_time_limit_s=None)).cost_time_limit_s == 0.5
     assert quick_settings(SolverSettings(cost_time_limit_s=30.0)).cost_time_limit_s == 0.5
-    # Relax and fix's MILP with the team-days fixed stops at 0.5% (never tighter than the gaps given).
-    assert quick.first_plan_gap == 0.01 and SolverSettings().first_plan_gap is None
-    assert quick_settings(SolverSettings()).first_plan_gap == 5e-3
+    # Relax and fix's MILP with the team-days fixed stops at 1% (never tighter than the gaps given).
+    assert quick_settings(SolverSettings(mip_gap=0.015)).first_plan_gap == 0.015
+    assert SolverSettings().first_plan_gap is None
+    assert quick_settings(SolverSettings()).first_plan_gap == quick.first_plan_gap == 0.01
     assert quick_settings(SolverSettings(first_plan_gap=0.02)).first_plan_gap == 0.02
 
 
