@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import pickle
 import time
 from collections.abc import Iterator
@@ -12,7 +13,14 @@ import planner.relax
 from models import Scenario, SolverSettings
 from planner.allocation import SolveProgress
 from planner.errors import InputError, Problem
-from planner.jobs import SolveRequest, SolveService, prepare_worker, quick_settings, run_request
+from planner.jobs import (
+    WORKER_GC_THRESHOLDS,
+    SolveRequest,
+    SolveService,
+    prepare_worker,
+    quick_settings,
+    run_request,
+)
 from planner.loading import load_scenario
 from planner.render import solver_message
 
@@ -152,11 +160,15 @@ def test_quick_settings_loosen_the_gaps_and_leave_out_the_full_search() -> None:
     assert quick_settings(SolverSettings(first_plan_gap=0.02)).first_plan_gap == 0.02
 
 
-def test_a_worker_keeps_relaxation_bases() -> None:
-    """The pool's initializer imports the engine and turns on keeping bases for the re-solves."""
+def test_a_worker_keeps_relaxation_bases_and_collects_garbage_less_often() -> None:
+    """The pool's initializer imports the engine, turns on keeping bases for the re-solves and sets
+    the collector's thresholds of a worker."""
     assert not planner.relax._keeping_bases
+    thresholds = gc.get_threshold()
     try:
         prepare_worker()
         assert planner.relax._keeping_bases
+        assert gc.get_threshold() == WORKER_GC_THRESHOLDS != thresholds
     finally:
         planner.relax.keep_bases(False)
+        gc.set_threshold(*thresholds)
