@@ -28,9 +28,11 @@ from planner.allocation import AllocationModel, SolveOutcome, solve_model, value
 from planner.deadline import Deadline
 from planner.greedy import greedy_plan, violations
 from planner.relax import (
+    HURRIED_FIRST_PLAN_GAP,
     RELAXATIONS_IN_TIME_LEFT,
     _whole_trips_days,
     expected_relaxation_s,
+    fixed_run_gap,
     relax_and_fix,
     rounded_team_days,
     worth_relaxing,
@@ -610,3 +612,42 @@ def test_a_basis_highs_refuses_leaves_the_method_asked_for(instance: Callable[..
     )
     assert pulp.value(model.problem.objective) == pytest.approx(1600, abs=1e-6)
     assert model.problem.solverModel.getOptionValue("solver")[1] == "ipm"
+
+
+def test_the_fixed_milp_stops_sooner_when_the_time_left_holds_fewer_than_two_relaxations() -> None:
+    """HiGHS checks no time limit in its root's cut loop: with less than two relaxations' time left the
+    fixed MILP stops at its first plan within 0.5% (never tighter than the settings ask)."""
+    assert fixed_run_gap(EXACT, 20.0, None) == EXACT.first_plan_stop_gap  # no limit
+    assert fixed_run_gap(EXACT, 20.0, 40.0) == EXACT.first_plan_stop_gap  # two relaxations' time
+    assert fixed_run_gap(EXACT, 20.0, 39.9) == HURRIED_FIRST_PLAN_GAP == 5e-3
+    loose = EXACT.model_copy(update={"first_plan_gap": 0.02})
+    assert fixed_run_gap(loose, 20.0, 14.0) == 0.02
+
+
+def test_relax_and_fix_hurries_its_fixed_milp_when_the_deadline_is_near(
+    instance: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gap relax and fix's fixed MILP gets comes from the relaxation's time and the time left."""
+    asked: list[tuple[float, float | None]] = []
+    gap_of = planner.relax.fixed_run_gap
+
+    def recorded(settings: Any, relaxation_s: float, time_left_s: float | None) -> float:
+        asked.append((relaxation_s, time_left_s))
+        return gap_of(settings, 1e6, time_left_s)  # as if the relaxation had taken very long
+
+    monkeypatch.setattr("planner.relax.fixed_run_gap", recorded)
+    gaps: list[float] = []
+    run = planner.relax.run_stage
+
+    def spied(problem: Any, settings: Any, time_limit_s: Any, gap: float, *args: Any, **kwargs: Any) -> Any:
+        gaps.append(gap)
+        return run(problem, settings, time_limit_s, gap, *args, **kwargs)
+
+    monkeypatch.setattr("planner.relax.run_stage", spied)
+    model = model_of(two_sites(instance))
+    result = relax_and_fix(model, value_expression(model), EXACT, 60, Deadline.after(50.0))
+    assert result is not None and result.values is not None
+    assert violations(model, result.values) == []
+    ((relaxation_s, left_s),) = asked
+    assert 0 < relaxation_s < 50 and left_s is not None and 0 < left_s <= 50
+    assert gaps == [HURRIED_FIRST_PLAN_GAP]

@@ -382,3 +382,37 @@ def test_a_tiny_limit_gives_a_plan_with_its_status_or_the_no_plan_message(
         record = json.loads((out / "plan.json").read_text())
         assert record["status"] in ("optimal", "feasible")
         assert "status" in result.stdout
+
+
+def test_a_highs_run_that_never_called_back_counts_its_whole_run_as_unchecked(small: Path) -> None:
+    """With no deadline and no monitor HiGHS is given no callback: the run reports its whole time as
+    the time before its first check, which a later run under a deadline must be left (the nation's cost
+    pass, given 2 s after a coverage run that never called back in 5.6 s, took 6 s)."""
+    model = build_model(validate(small))
+    settings = load_scenario(small).solver
+    model.problem.setObjective(allocation.coverage_expression(model))
+    run = allocation.run_stage(model.problem, settings, 10.0, 0.0, "coverage")
+    assert run.status == "optimal"
+    assert run.first_check_s is not None
+    assert run.first_check_s == pytest.approx(model.problem.solverModel.getRunTime())
+    assert 0.0 < run.first_check_s <= run.seconds
+
+
+@pytest.mark.parametrize(("presolve_s", "stages"), [(0.0, ["coverage", "cost"]), (25.0, ["coverage"])])
+def test_the_cost_stage_is_not_started_with_less_time_left_than_its_presolve(
+    small: Path, monkeypatch: pytest.MonkeyPatch, presolve_s: float, stages: list[str]
+) -> None:
+    """HiGHS's presolve of the cost stage checks no limit: with 20 s left and a presolve expected to
+    take 25 s the stage is not started, and the plan says it was not."""
+    clock = FakeClock()
+    deadline = Deadline.after(20.0, clock)
+    calls = record_solver_limits(monkeypatch, deadline, clock, spend_s=0.0)
+    monkeypatch.setattr(allocation, "cost_presolve_s", lambda model: presolve_s)
+    model = build_model(validate(small))
+    outcome = solve_model(model, load_scenario(small).solver, deadline=deadline)
+    assert [stage for stage, _, _ in calls][:2] == stages
+    assert outcome.values and outcome.objective == pytest.approx(500.0)
+    if presolve_s:
+        assert outcome.status == "feasible"
+        assert outcome.timed_out
+        assert [part.key for part in outcome.message_parts] == ["solver_time_limit_no_cost"]
