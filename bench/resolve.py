@@ -1,7 +1,7 @@
 """Time a re-solve after one change: in the explorer's worker (any scenario), or click to map (Burundi).
 
-Usage: ``python -m bench.resolve [SCENARIO] [--repeat N] [--pool ID] [--app PATH]`` (from the
-repository root).
+Usage: ``python -m bench.resolve [SCENARIO] [--repeat N] [--pool ID] [--forget-routes] [--app PATH]``
+(from the repository root).
 
 **With a SCENARIO path** (for example ``/tmp/inst/province/scenario.yaml``): what the explorer's solve
 worker does, in this process, with no browser. It opens the scenario as the explorer does
@@ -11,8 +11,10 @@ explorer's quick settings (:func:`planner.jobs.quick_settings`), routes included
 travel times in memory after it). Then N times (default 3) it changes one number, the teams of one
 pool (``--pool``, default the pool with the most teams), to one more team and back again in turn, and
 re-plans from the previous result's values (``start``), as the explorer does after an edit: that is a
-``re-solve``. Prints each run's seconds by stage, status and gaps, then ``open_s`` and the re-solves'
-median ``median_s``.
+``re-solve``. From the third re-solve on, the worker has routed the same visits before and gives its
+kept routing searches back (:mod:`planner.routing`); ``--forget-routes`` drops them before each
+re-solve, as if every edit were new. Prints each run's seconds by stage, status and gaps, then
+``open_s`` and the re-solves' median ``median_s``.
 
 **Without a SCENARIO** (the Burundi baseline): "click to updated map" in a real browser. Starts the
 explorer on 127.0.0.1, opens it in Debian's chromium (headless, software WebGL), waits for the first plan,
@@ -52,6 +54,7 @@ from models import Plan, Scenario, SolverSettings
 from planner.edits import set_teams
 from planner.jobs import SolveRequest, prepare_worker, quick_settings, run_request
 from planner.loading import load_scenario
+from planner.routing import forget_solved_routes
 from tests.explorer_server import (
     APP,
     ScriptRuns,
@@ -116,8 +119,13 @@ def timed_plan(
     return time.perf_counter() - begin, planned
 
 
-def worker_bench(path: Path, repeat: int, pool_id: str | None) -> None:
-    """Open a scenario as the explorer does, then re-solve it after one change, ``repeat`` times."""
+def worker_bench(path: Path, repeat: int, pool_id: str | None, forget_routes: bool = False) -> None:
+    """Open a scenario as the explorer does, then re-solve it after one change, ``repeat`` times.
+
+    The change alternates (one team more, back), so from the third re-solve on the worker has routed
+    the same visits before and gives its kept searches back (:mod:`planner.routing`); with
+    ``forget_routes`` they are dropped before each re-solve, as if every edit were new.
+    """
     prepare_worker()  # as a worker starts: the engine imported, relaxations' bases kept
 
     scenario = load_scenario(path)
@@ -132,6 +140,8 @@ def worker_bench(path: Path, repeat: int, pool_id: str | None) -> None:
     for run in range(repeat):
         changed_teams = teams + 1 if run % 2 == 0 else teams
         changed = set_teams(scenario, pool_id, changed_teams)
+        if forget_routes:
+            forget_solved_routes()
         seconds, result = timed_plan(changed, settings, result)
         resolves.append(seconds)
         print(run_line(f"re-solve {run + 1} ({pool_id} teams {changed_teams})", seconds, result), flush=True)
@@ -149,9 +159,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, help="re-solves to time (default 3 with a scenario, else 7)")
     parser.add_argument("--pool", help="the pool whose teams change (with a scenario; default the largest)")
     parser.add_argument("--app", default=str(APP), help="the app script (default: the repository's)")
+    parser.add_argument(
+        "--forget-routes", action="store_true", help="drop the routing searches kept before each re-solve"
+    )
     args = parser.parse_args()
     if args.scenario is not None:
-        worker_bench(args.scenario, args.repeat or 3, args.pool)
+        worker_bench(args.scenario, args.repeat or 3, args.pool, args.forget_routes)
     else:
         browser_bench(args.repeat or 7, args.app)
 

@@ -1954,8 +1954,7 @@ def _make_solver(
         gapRel=gap,
         gapAbs=abs_gap,
         threads=settings.threads,
-        **(COST_STAGE_HIGHS_OPTIONS if stage == "cost" else {}),
-        **(highs_options or {}),
+        **{**(COST_STAGE_HIGHS_OPTIONS if stage == "cost" else {}), **(highs_options or {})},
     )
 
 
@@ -1999,8 +1998,9 @@ class StageRun:
     interrupted: bool
     timed_out: bool = False
     overhead_s: float = 0.0
-    #: HiGHS's time when it first called back, or its whole run's if it never did (a MILP): how long
-    #: a later run on the same model may go before it checks a limit. None for other solvers and LPs.
+    #: HiGHS's time when it first called back, or its whole run's if it never did or had no callback
+    #: (a MILP): how long a later run on the same model may go before it checks a limit. Read under a
+    #: deadline only. None for other solvers and LPs.
     first_check_s: float | None = None
     #: The bound this run proved for its objective where it proved one itself (relax and fix: the
     #: linear relaxation's, tightened by HiGHS's own); None to read the solver's.
@@ -2054,9 +2054,9 @@ def run_stage(
     solver_s = solver_model.getRunTime() if isinstance(solver_model, highspy.Highs) else seconds
     first_check_s = getattr(solver, "first_check_s", None)
     if first_check_s is None and isinstance(solver_model, highspy.Highs) and solver.mip:
-        # HiGHS never called back: it checked no limit in its whole run (presolve, root LP, cuts).
-        # A later run on this model may need as long before its first check (the nation's cost
-        # pass, given 2 s, took 6 s when the coverage run before it never called back in 5.6 s).
+        # HiGHS never called back (or was given no callback: no deadline, no monitor, where nothing
+        # reads this): as far as is known it checked no limit in its whole run (presolve, root LP,
+        # cuts), and a later run on this model may need as long before its first check.
         first_check_s = solver_s
     return StageRun(status, seconds, interrupted, timed_out, max(0.0, seconds - solver_s), first_check_s)
 
@@ -2089,8 +2089,8 @@ def _cheaper(cost: Any, candidate: dict[str, float], incumbent: dict[str, float]
 #: HiGHS's presolve of the cost stage's pass with the people held, which checks no time limit, took
 #: about this share of the model's expected relaxation (:func:`planner.relax.expected_relaxation_s`):
 #: 0.84 s on the province (relaxation about 3 s), 6 s on the nation (about 21 s). Under a deadline the
-#: cost stage is not started with less time left: given 1.6 s, the nation's pass took 6 s, and its plan
-#: then had no time left for its routes.
+#: cost stage is not started with less time left: given 1.6-2 s (two runs), the nation's pass took 6 s,
+#: and its plan then had no time left for its routes.
 COST_PRESOLVE_SHARE_OF_RELAXATION = 0.3
 
 

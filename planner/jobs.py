@@ -44,7 +44,7 @@ JobState = Literal["queued", "running", "done", "failed"]
 #: their cost, took the province instance's re-solve from 14 s to 38 s (medians) for a gap of 0.25%
 #: instead of 0.7%, and the Burundi stock-shortage scenario's from under 2 s to 28-117 s. Its MILP with
 #: the team-days fixed stops at :data:`QUICK_FIRST_PLAN_GAP` of its own bound: 1%, where HiGHS's first
-#: plan after its root LP lands (0.3 s on the district, whose plan at 0.5% took 3.7 s more, for 0.3%
+#: plan after its root LP lands (0.3 s on the district, whose plan at 0.5% took 3.6 s more, for 0.3%
 #: more people; the province's and the Burundi scenarios' first plans are within 0.5% already).
 #: ``mip_gap`` then says when that plan, or the earlier plan repaired (which then needs no rounding),
 #: is close enough to its bound to count as optimal. The cost stage follows for at most

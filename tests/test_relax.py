@@ -487,7 +487,7 @@ def test_the_fixed_milp_stops_at_the_first_plan_gap(
     """Relax and fix's MILP with the team-days fixed runs at ``first_plan_gap`` where one is set, else
     at ``mip_gap``, and without HiGHS's feasibility jump; its plan keeps every row either way."""
     gaps: list[float] = []
-    jumps: list[bool] = []
+    jumps: list[bool | None] = []
     run = planner.relax.run_stage
 
     def recorded(

@@ -115,7 +115,7 @@ def test_a_search_that_ended_on_its_own_is_not_run_again(monkeypatch: pytest.Mon
     """The capacity instance: a search stopped by its iterations without improvement is kept and
     given back for the same inputs without PyVRP; one stopped by the clock is not kept, and other
     inputs (a seed, a service time) are searched."""
-    monkeypatch.setattr(routing, "_SOLVED_ROUTES", routing.OrderedDict())
+    routing.forget_solved_routes()
     problem = line_problem([0, 1, 2, 3], [1, 1, 1], [VehicleType(depot=0, count=3, capacity=2)])
     singletons = [[1], [2], [3]]
 
@@ -127,6 +127,9 @@ def test_a_search_that_ended_on_its_own_is_not_run_again(monkeypatch: pytest.Mon
     assert search(problem, deadline=Deadline.after(0.0)).cost == 12  # the clock stopped it: not kept
     first = search(problem)
     assert first.cost == 8 and len(routing._SOLVED_ROUTES) == 1
+    routing.forget_solved_routes()
+    assert not routing._SOLVED_ROUTES
+    assert search(problem).cost == 8  # searched again, and kept again
 
     def no_pyvrp(*args: object, **kwargs: object) -> None:
         raise AssertionError("PyVRP was run again")

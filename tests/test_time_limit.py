@@ -386,8 +386,7 @@ def test_a_tiny_limit_gives_a_plan_with_its_status_or_the_no_plan_message(
 
 def test_a_highs_run_that_never_called_back_counts_its_whole_run_as_unchecked(small: Path) -> None:
     """With no deadline and no monitor HiGHS is given no callback: the run reports its whole time as
-    the time before its first check, which a later run under a deadline must be left (the nation's cost
-    pass, given 2 s after a coverage run that never called back in 5.6 s, took 6 s)."""
+    the time before its first check, which a later run under a deadline must be left."""
     model = build_model(validate(small))
     settings = load_scenario(small).solver
     model.problem.setObjective(allocation.coverage_expression(model))
