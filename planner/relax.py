@@ -323,11 +323,11 @@ def _fixed_team_days_plan(
     time_limit_s: float | None,
     deadline: Deadline | None,
     monitor: SolveMonitor | None,
-    gap: float | None = None,
+    gap: float,
 ) -> tuple[dict[str, float] | None, StageRun]:
     """The best plan found with every ``n`` held at ``team_days`` (None if none in time), and the run.
 
-    It stops at ``gap`` of its own bound (None: ``settings.first_plan_stop_gap``).
+    It stops at ``gap`` of its own bound (:func:`fixed_run_gap`).
 
     It maximises ``objective`` less :data:`FIXED_RUN_USD_WEIGHT` per USD of what the cost stage
     minimises (:func:`planner.allocation.cost_stage_objective`: cost, and the reserve not positioned
@@ -340,7 +340,6 @@ def _fixed_team_days_plan(
     for n in held:
         n.lowBound = n.upBound = team_days[n.name]
     model.problem.setObjective(objective - FIXED_RUN_USD_WEIGHT * cost_stage_objective(model))
-    gap = settings.first_plan_stop_gap if gap is None else gap
     try:
         run = run_stage(
             model.problem,

@@ -108,8 +108,8 @@ def test_solving_through_the_array_load_gives_the_hand_optimum(sense: int) -> No
 #: Loads the Burundi baseline's allocation into HiGHS as a run does, and prints a digest of every
 #: array HiGHS holds (columns, rows, matrix, objective).
 _MODEL_DIGEST = """
-import hashlib, pulp
-from planner.allocation import _HighsWithStart, build_model, value_expression
+import hashlib
+from planner.allocation import build_model, value_expression
 from planner.loading import load_inputs, load_scenario
 from planner.pipeline import prepare_allocation
 from conftest import REPO
