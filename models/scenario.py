@@ -259,7 +259,10 @@ class Network(StrictModel):
     )
     travel_time_factor: dict[str, float] = Field(
         default_factory=dict,
-        description="multiplier of travel times by highway class (rainy season); key '*' applies to all",
+        description=(
+            "multiplier of travel times (rainy season) by highway class ('track'), surface ('unpaved' or"
+            " 'paved'), or both ('secondary:unpaved'); the most specific key applies, '*' to the rest"
+        ),
     )
     closures: tuple[RoadClosure, ...] = ()
     max_delivery_time_h: float = Field(

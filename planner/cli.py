@@ -1,8 +1,8 @@
-"""Command line: ``python -m planner validate|solve|export|build-roads``.
+"""Command line: ``python -m planner validate|solve|export|build-roads|roads import|info|fetch``.
 
 Exit codes: 0 success (a plan with shortfalls is a success), 2 bad input (every problem listed on
 stderr, nothing written), 1 an internal fault, 3 no plan found within ``--time-limit`` (what stage the
-run reached on stderr, nothing written).
+run reached on stderr, nothing written), 4 no internet where ``roads fetch`` needs it.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ app = typer.Typer(
 EXIT_BAD_INPUT = 2
 EXIT_FAULT = 1
 EXIT_NO_PLAN_IN_TIME = 3
+EXIT_OFFLINE = 4
 
 
 class SolverName(StrEnum):
@@ -212,6 +213,99 @@ def build_roads_command(
     except Exception as exc:
         raise _fail_fault(exc) from exc
     typer.echo(f"wrote {out}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
+
+
+roads_app = typer.Typer(
+    no_args_is_help=True,
+    help="Road networks from OpenStreetMap: import an extract offline, fetch an area online, sum one up.",
+)
+app.add_typer(roads_app, name="roads")
+
+
+@roads_app.command("import")
+def roads_import_command(
+    source: Annotated[
+        Path, typer.Argument(help="OpenStreetMap extract: .osm, .osm.bz2, .osm.gz or .osm.pbf")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="GraphML file to write")],
+    tolerance_m: Annotated[
+        float, typer.Option(min=0, help="nodes of one junction closer than this (m) become one; 0 keeps all")
+    ] = 10.0,
+) -> None:
+    """Import the roads of an OpenStreetMap extract, offline, with a speed and travel time on every edge."""
+    from planner.roads import RoadsFormatError, import_roads, road_summary, save_graph
+
+    if not source.is_file():
+        typer.echo(f"error: {source}: no such file", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        graph = import_roads(source, tolerance_m)
+        save_graph(graph, out)
+    except RoadsFormatError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    except Exception as exc:
+        raise _fail_fault(exc) from exc
+    typer.echo(f"wrote {out}")
+    typer.echo(road_summary(graph).summary())
+
+
+@roads_app.command("info")
+def roads_info_command(
+    source: Annotated[Path, typer.Argument(help="road network: GraphML or an OpenStreetMap extract")],
+) -> None:
+    """Sum up a road network: nodes, edges, km by class and surface, connected components, bounding box."""
+    from planner.network import load_road_graph
+    from planner.roads import road_summary
+
+    try:
+        graph = load_road_graph(source)
+    except InputError as exc:
+        raise _fail_input(exc) from exc
+    typer.echo(road_summary(graph).summary())
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """Parse ``W,S,E,N`` in degrees; refuse what is not four numbers of a box on the globe."""
+    if text is None:
+        return None
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError as exc:
+        msg = f"{text!r} is not W,S,E,N: four numbers in degrees, such as 29.3,-3.5,29.5,-3.3"
+        raise typer.BadParameter(msg) from exc
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        msg = f"{text!r} is not a box: west < east within -180..180 and south < north within -90..90"
+        raise typer.BadParameter(msg)
+    return west, south, east, north
+
+
+@roads_app.command("fetch")
+def roads_fetch_command(
+    out: Annotated[Path, typer.Option("--out", help="GraphML file to write")],
+    place: Annotated[str | None, typer.Option(help='place name, such as "Makamba, Burundi"')] = None,
+    bbox: Annotated[str | None, typer.Option(help="bounding box W,S,E,N in degrees", callback=_bbox)] = None,
+    tolerance_m: Annotated[
+        float, typer.Option(min=0, help="nodes of one junction closer than this (m) become one; 0 keeps all")
+    ] = 10.0,
+) -> None:
+    """Download the roads of a place or a bounding box (needs internet; osmnx keeps a cache of downloads)."""
+    from planner.roads import RoadsOfflineError, fetch_roads, road_summary, save_graph
+
+    box = cast("tuple[float, float, float, float] | None", bbox)
+    if (place is None) == (box is None):
+        typer.echo("error: give either --place or --bbox", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        graph = fetch_roads(place=place, bbox=box, tolerance_m=tolerance_m)
+        save_graph(graph, out)
+    except RoadsOfflineError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_OFFLINE) from exc
+    except Exception as exc:
+        raise _fail_fault(exc) from exc
+    typer.echo(f"wrote {out}")
+    typer.echo(road_summary(graph).summary())
 
 
 def main() -> None:

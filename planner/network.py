@@ -33,22 +33,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from models import Network, RoadClosure, RoadEdge, RoadNode
+from planner import roads
 from planner.errors import InputError, Problem, display_path
 from planner.loading import read_table
-
-#: Average speeds (km/h) by highway class where an edge gives none: rural roads rarely carry maxspeed.
-FALLBACK_SPEED_KPH: dict[str, float] = {
-    "motorway": 80.0,
-    "trunk": 55.0,
-    "primary": 50.0,
-    "secondary": 40.0,
-    "tertiary": 35.0,
-    "unclassified": 25.0,
-    "residential": 20.0,
-    "track": 15.0,
-    "path": 5.0,
-}
-DEFAULT_SPEED_KPH = 25.0
 
 
 def graph_from_tables(nodes_csv: Path, edges_csv: Path) -> nx.MultiDiGraph:
@@ -60,7 +47,8 @@ def graph_from_tables(nodes_csv: Path, edges_csv: Path) -> nx.MultiDiGraph:
         Columns of :class:`models.RoadNode`.
     edges_csv
         Columns of :class:`models.RoadEdge`; each row becomes an edge in both directions. A missing
-        ``speed_kph`` takes the fallback speed of its highway class.
+        ``speed_kph`` takes the speed of its highway class and surface
+        (:func:`planner.roads.table_speed_kph`).
 
     Returns
     -------
@@ -106,7 +94,7 @@ def graph_from_tables(nodes_csv: Path, edges_csv: Path) -> nx.MultiDiGraph:
             node.node_id, x=node.lon, y=node.lat, name=node.name, coords_approximate=node.coords_approximate
         )
     for edge in edges.values():
-        speed = edge.speed_kph or FALLBACK_SPEED_KPH.get(edge.highway, DEFAULT_SPEED_KPH)
+        speed = edge.speed_kph or roads.table_speed_kph(edge.highway, edge.surface)
         length_m = edge.length_km * 1000.0
         attrs = {
             "length": length_m,
@@ -124,7 +112,11 @@ def graph_from_tables(nodes_csv: Path, edges_csv: Path) -> nx.MultiDiGraph:
 
 
 def load_road_graph(path: Path) -> nx.MultiDiGraph:
-    """Load a road graph from GraphML or OSM XML, offline, adding speeds and travel times if absent.
+    """Load a road graph from GraphML or an OpenStreetMap extract, offline, with travel times.
+
+    An extract (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``) is imported by
+    :func:`planner.roads.import_roads`; a GraphML edge without a travel time gets one from its
+    ``maxspeed`` or its class and surface (:func:`planner.roads.add_speeds`).
 
     Raises
     ------
@@ -135,18 +127,17 @@ def load_road_graph(path: Path) -> nx.MultiDiGraph:
     if not path.is_file():
         raise InputError([Problem.of(shown, "input_roads_not_found")])
     try:
-        if path.suffix.lower() == ".osm":
-            graph = ox.graph_from_xml(path)
+        if roads.is_osm_file(path):
+            graph = roads.import_roads(path)
         else:
             graph = ox.load_graphml(path, node_dtypes={"coords_approximate": _to_bool})
-    except Exception as exc:  # osmnx and the XML parser raise many types for a bad file
+    except Exception as exc:  # osmnx, pyosmium and the XML parser raise many types for a bad file
         problem = Problem.of(shown, "input_unreadable_roads", error=str(exc))
         raise InputError([problem]) from exc
     if graph.number_of_edges() == 0:
         raise InputError([Problem.of(shown, "input_roads_no_edges")])
     if any("travel_time" not in data for _, _, data in graph.edges(data=True)):
-        graph = ox.routing.add_edge_speeds(graph, hwy_speeds=FALLBACK_SPEED_KPH, fallback=DEFAULT_SPEED_KPH)
-        graph = ox.routing.add_edge_travel_times(graph)
+        graph = roads.add_speeds(graph)
     return graph
 
 
@@ -169,13 +160,6 @@ def _to_bool(value: str) -> bool:
     return value.strip().lower() in ("true", "1", "yes")
 
 
-def _highway_class(value: object) -> str:
-    # osmnx keeps a list where merged ways disagree; the first class is representative.
-    if isinstance(value, list):
-        return str(value[0]) if value else ""
-    return str(value or "")
-
-
 def _node_by_name(graph: nx.MultiDiGraph) -> dict[str, int]:
     names: dict[str, int] = {}
     for node, data in graph.nodes(data=True):
@@ -190,6 +174,10 @@ def apply_road_conditions(
 ) -> nx.MultiDiGraph:
     """Return a copy of ``graph`` with travel-time factors applied and closed sections removed.
 
+    Each edge's factor is the most specific of ``network.travel_time_factor`` that names it
+    (:func:`planner.roads.condition_factor`): its class and surface kind (``track:unpaved``), its
+    class, its surface kind (``unpaved``), then ``*``.
+
     A closure removes every edge, both directions, on the shortest path between its two places using
     only roads with its ``ref`` (any road if no ref is given).
 
@@ -201,11 +189,13 @@ def apply_road_conditions(
     result = graph.copy()
     factors = network.travel_time_factor
     if factors:
-        default = factors.get("*", 1.0)
         for _, _, data in result.edges(data=True):
-            factor = factors.get(_highway_class(data.get("highway")), default)
+            factor = roads.condition_factor(
+                factors, roads.highway_class(data.get("highway")), data.get("surface")
+            )
             data["travel_time"] = float(data["travel_time"]) * factor
-            data["speed_kph"] = float(data.get("speed_kph", DEFAULT_SPEED_KPH)) / factor
+            if "speed_kph" in data:
+                data["speed_kph"] = float(data["speed_kph"]) / factor
     names = _node_by_name(graph)
     problems: list[Problem] = []
     for index, closure in enumerate(network.closures):
@@ -298,7 +288,7 @@ def road_sections(graph: nx.MultiDiGraph) -> list[RoadSection]:
         key = (min(ends), max(ends), ref if isinstance(ref, str) and ref else None)
         length = float(data["length"])
         if key not in shortest or length < shortest[key][0]:
-            shortest[key] = (length, _highway_class(data.get("highway")))
+            shortest[key] = (length, roads.highway_class(data.get("highway")))
     sections = [
         RoadSection((a, b), ref, highway, length / 1000.0)
         for (a, b, ref), (length, highway) in shortest.items()

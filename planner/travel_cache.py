@@ -28,7 +28,7 @@ import joblib
 import osmnx as ox
 
 from models import Network
-from planner import network
+from planner import network, roads
 from planner.network import (
     RoadArrays,
     TravelMatrix,
@@ -49,11 +49,11 @@ CACHE_VERSION = 1
 def code_version() -> str:
     """What cached results depend on besides their inputs, as one key part.
 
-    This cache's version, osmnx's version and the source of :mod:`planner.network` (speeds, road
-    conditions, shortest paths): a change to any of them misses the old entries instead of serving
-    stale travel times.
+    This cache's version, osmnx's version and the source of :mod:`planner.network` and
+    :mod:`planner.roads` (speeds, road conditions, shortest paths): a change to any of them misses the
+    old entries instead of serving stale travel times.
     """
-    source = Path(network.__file__).read_bytes()
+    source = Path(network.__file__).read_bytes() + Path(roads.__file__).read_bytes()
     return f"{CACHE_VERSION}-{ox.__version__}-{hashlib.sha256(source).hexdigest()[:16]}"
 
 
