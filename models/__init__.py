@@ -17,6 +17,8 @@ from models.inputs import (
     Vaccine,
 )
 from models.plan import (
+    AccessMode,
+    AccessReport,
     Allocation,
     BufferShortfall,
     CostBreakdown,
@@ -59,6 +61,7 @@ from models.scenario import (
     Delivery,
     EquityFloor,
     Fairness,
+    LastLeg,
     Network,
     Objective,
     Overrides,
@@ -74,6 +77,8 @@ from models.scenario import (
 )
 
 __all__ = [
+    "AccessMode",
+    "AccessReport",
     "Allocation",
     "BufferShortfall",
     "Campaign",
@@ -96,6 +101,7 @@ __all__ = [
     "KitLine",
     "KitPickup",
     "Kpis",
+    "LastLeg",
     "LonLat",
     "Network",
     "Objective",

@@ -134,6 +134,25 @@ class SiteResult(StrictModel):
     coverage: float
     team_days: int
     doses_shipped: int
+    road_distance_km: float = Field(default=0.0, description="straight line to the nearest road node")
+    pools_reaching: int = Field(default=0, description="team pools that can work at the site")
+    pools_lost: int = Field(
+        default=0, description="pools that could without the road conditions, not with them"
+    )
+    stores_reaching: int = Field(default=0, description="stores within network.max_delivery_time_h")
+    stores_lost: int = Field(
+        default=0, description="stores within it without the road conditions, not with them"
+    )
+    access: AccessMode = Field(
+        default="road",
+        description=(
+            "road: within the snap distance; last_leg: reached on foot or off-road; off_network: not reached"
+        ),
+    )
+
+
+#: How a place meets the roads: at its nearest node, by a last leg on foot or off-road, or not at all.
+AccessMode = Literal["road", "last_leg", "off_network"]
 
 
 class SiteAntigenResult(StrictModel):
@@ -284,10 +303,63 @@ class Allocation(StrictModel):
         default=(), description="antigens at sites expected to waste more than planned, and why"
     )
     fairness: FairnessReport | None = Field(default=None, description="equity floors and what they cost")
+    access: AccessReport | None = Field(
+        default=None, description="places the roads reach, and what the scenario's road conditions took away"
+    )
 
     def with_routes(self, routes: RoutePlan) -> Plan:
         """The plan that carries out this allocation by ``routes`` (logistics not yet measured)."""
         return Plan(**{name: getattr(self, name) for name in Allocation.model_fields}, routes=routes)
+
+
+class AccessReport(StrictModel):
+    """Which sites the roads reach, under the scenario's road conditions and without them.
+
+    A team pair is a (pool, site) a pool's teams can work at within their travel limits; a store pair a
+    (store, site) within ``network.max_delivery_time_h``. "Without conditions" is the same roads with no
+    travel-time factor and no closure (the same counts when the scenario has none).
+    """
+
+    team_pairs: int
+    store_pairs: int
+    team_pairs_without_conditions: int
+    store_pairs_without_conditions: int
+    mean_store_time_h: float = Field(
+        description="mean drive (h) over the store pairs reachable without the conditions, joined by road"
+    )
+    mean_store_time_h_without_conditions: float
+    last_leg_sites: tuple[str, ...] = Field(
+        default=(), description="sites reached by a last leg, off the roads"
+    )
+    off_network_sites: tuple[str, ...] = Field(
+        default=(), description="sites too far from any road: not reached"
+    )
+    unreachable_sites: tuple[str, ...] = Field(
+        default=(), description="sites on the roads that no pool and no store can reach under the conditions"
+    )
+    sites_losing_access: tuple[str, ...] = Field(
+        default=(),
+        description="sites that a pool or a store reached without the road conditions and does not with them",
+    )
+    people_short_losing_access: int = Field(
+        default=0, description="people targeted at sites_losing_access whom the plan leaves unvaccinated"
+    )
+    cut_off_sites: tuple[str, ...] = Field(
+        default=(),
+        description="sites that lost every pool, or every store, that reached them without the conditions",
+    )
+    people_short_cut_off: int = Field(
+        default=0, description="people targeted at cut_off_sites whom the plan leaves unvaccinated"
+    )
+
+    @property
+    def conditions_changed(self) -> bool:
+        """Whether the road conditions changed which pairs are reachable or how long the drives are."""
+        return (
+            self.team_pairs != self.team_pairs_without_conditions
+            or self.store_pairs != self.store_pairs_without_conditions
+            or abs(self.mean_store_time_h - self.mean_store_time_h_without_conditions) > 1e-9
+        )
 
 
 class Plan(Allocation):

@@ -251,11 +251,42 @@ class RoadClosure(StrictModel):
     reason: str = ""
 
 
+class LastLeg(StrictModel):
+    """How a place beyond ``network.max_snap_distance_m`` from the roads is reached: on foot or off-road."""
+
+    mode: Literal["foot", "offroad"] = Field(
+        default="foot",
+        description="on foot (porters, teams walking) or off-road (motorbike, 4x4 across country)",
+    )
+    speed_kph: float = Field(
+        default=4.0, gt=0, le=60, description="average speed of the last leg: about 4 on foot, 10-20 off-road"
+    )
+    max_km: float = Field(
+        default=10.0,
+        gt=0,
+        description="a place farther than this from the roads is off the network, not reached",
+    )
+
+
 class Network(StrictModel):
     """Road network settings."""
 
     max_snap_distance_m: float = Field(
-        default=3000.0, gt=0, description="a site or store farther than this from the road graph is an error"
+        default=3000.0,
+        gt=0,
+        description=(
+            "a site or store within this of the road graph is on it (at its nearest node); one farther is"
+            " reached by its last leg (network.last_leg) or, without one, is off the network: not reached"
+        ),
+    )
+    max_off_network_km: float = Field(
+        default=50.0,
+        gt=0,
+        description="a site or store farther than this from any road is a data error (wrong coordinates)",
+    )
+    last_leg: LastLeg | None = Field(
+        default=None,
+        description="the walk or off-road drive to places beyond max_snap_distance_m (none: not reached)",
     )
     travel_time_factor: dict[str, float] = Field(
         default_factory=dict,

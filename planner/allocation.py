@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import highspy
 import numpy as np
@@ -50,6 +50,10 @@ from planner.kits import vial_volume_l
 from planner.loading import CampaignInputs
 from planner.network import TravelMatrix, TravelTimes
 from planner.workload import antigen_minutes, package_factor, reference_minutes
+
+if TYPE_CHECKING:
+    # planner.access builds on this module (team_link).
+    from planner.access import AccessFacts
 
 SolveStatus = PlanStatus
 
@@ -134,6 +138,9 @@ class AllocationData:
     )
     place_to_place: TravelTimes | None = field(
         default=None, metadata={"doc": "every site and store to every other, with road paths"}
+    )
+    access: AccessFacts | None = field(
+        default=None, metadata={"doc": "how each place meets the roads, and the pairs the roads reach"}
     )
 
     @property

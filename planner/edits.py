@@ -34,9 +34,15 @@ from planner.loading import (
 from planner.network import apply_road_conditions, road_graph
 from planner.outputs import write_files
 
-#: Travel-time factors of the rainy season by highway class ('*': every other class), as in
-#: scenarios/burundi_rainy_season.yaml: unpaved roads and tracks are much slower, paved roads somewhat.
-RAINY_SEASON_FACTORS: dict[str, float] = {"*": 1.2, "tertiary": 1.4, "unclassified": 1.6, "track": 2.0}
+#: Travel-time factors of the rainy season by highway class or surface ('*': every other road), as in the
+#: shipped rainy-season scenario: unpaved roads and tracks are much slower, paved roads somewhat.
+RAINY_SEASON_FACTORS: dict[str, float] = {
+    "*": 1.2,
+    "unpaved": 1.5,
+    "tertiary": 1.4,
+    "unclassified": 1.6,
+    "track": 2.0,
+}
 
 
 def _name(scenario: Scenario) -> str:

@@ -125,7 +125,30 @@ def _part(key: str, **values: ReasonValue) -> ReasonPart:
 
 
 def _no_team_reasons(figures: PlanFigures, s: str) -> Reasons:
-    """``no_team``: which pools could reach the site but stay at their posts, or how far the nearest is."""
+    """``no_team``: which pools could reach the site but stay at their posts, or how far the nearest is.
+
+    A site off the road network says so first (how far it is from the roads); a site the scenario's
+    road conditions cut off from every pool says that without them one could reach it.
+    """
+    causes, parts = _no_team_reasons_on_roads(figures, s)
+    data = figures.data
+    access = data.access
+    if access is None:
+        return causes, parts
+    place = access.places[s]
+    if place.mode == "off_network":
+        network = data.inputs.scenario.network
+        limit_km = network.last_leg.max_km if network.last_leg else network.max_snap_distance_m / 1000.0
+        off = _part("reason_off_network", km=place.distance_m / 1000.0, limit_km=limit_km)
+        return ["no_team"], [off]
+    reached_without = {site for _, site in access.team_pairs_without_conditions}
+    reached_with = {site for _, site in access.team_pairs}
+    if s in reached_without and s not in reached_with:
+        parts = [*parts, _part("reason_conditions_cut")]
+    return causes, parts
+
+
+def _no_team_reasons_on_roads(figures: PlanFigures, s: str) -> Reasons:
     data = figures.data
     inputs = data.inputs
     kept = [

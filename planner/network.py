@@ -303,12 +303,9 @@ def road_sections(graph: nx.MultiDiGraph) -> list[RoadSection]:
 
 
 def snap_places(
-    graph: nx.MultiDiGraph,
-    places: Mapping[str, tuple[float, float]],
-    max_distance_m: float,
-    where: Mapping[str, tuple[str, int | None]],
-) -> dict[str, int]:
-    """Map each place id to its nearest graph node; places farther than ``max_distance_m`` are errors.
+    graph: nx.MultiDiGraph, places: Mapping[str, tuple[float, float]]
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Map each place id to its nearest graph node, and say how far it is from it.
 
     Parameters
     ----------
@@ -316,28 +313,23 @@ def snap_places(
         The road graph (lon/lat).
     places
         (lat, lon) by place id.
-    max_distance_m
-        Farthest a place may lie from its nearest node.
-    where
-        The table and row each place id comes from, to name them in messages.
+
+    Returns
+    -------
+    nodes, distances_m
+        The nearest node of each place, and the great-circle distance to it in metres. How a place
+        beyond the snap distance is reached (a last leg, or not at all) is :mod:`planner.access`'s to say.
     """
     ids = list(places)
     if not ids:
-        return {}
+        return {}, {}
     lats = [places[i][0] for i in ids]
     lons = [places[i][1] for i in ids]
     nodes, dists = ox.distance.nearest_nodes(graph, lons, lats, return_dist=True)
-    problems = []
-    for place_id, dist in zip(ids, dists, strict=True):
-        if dist > max_distance_m:
-            file, row = where.get(place_id, ("data", None))
-            km, limit_km = float(dist) / 1000, max_distance_m / 1000
-            problems.append(
-                Problem.of(file, "input_off_road", "lat/lon", row, place=place_id, km=km, limit_km=limit_km)
-            )
-    if problems:
-        raise InputError(problems)
-    return {place_id: int(node) for place_id, node in zip(ids, nodes, strict=True)}
+    return (
+        {place_id: int(node) for place_id, node in zip(ids, nodes, strict=True)},
+        {place_id: float(dist) for place_id, dist in zip(ids, dists, strict=True)},
+    )
 
 
 LonLat = tuple[float, float]
@@ -706,9 +698,18 @@ class LazyTravelMatrix:
         Node of every place (the sources and targets both).
     known
         Rows already computed, from some of ``nodes`` to all of them in the same order, with paths.
+    last_legs
+        Places off the roads (:mod:`planner.access`): their last leg's seconds, metres and (lon, lat),
+        added at both ends of every trip to or from them (``inf`` seconds: not reached at all).
     """
 
-    def __init__(self, road: RoadArrays, nodes: Mapping[str, int], known: TravelMatrix | None = None) -> None:
+    def __init__(
+        self,
+        road: RoadArrays,
+        nodes: Mapping[str, int],
+        known: TravelMatrix | None = None,
+        last_legs: Mapping[str, tuple[float, float, LonLat]] | None = None,
+    ) -> None:
         self.road = road
         self.sources: tuple[str, ...] = tuple(nodes)
         self.targets: tuple[str, ...] = self.sources
@@ -720,13 +721,29 @@ class LazyTravelMatrix:
         self._trees: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tree_bytes = 0
         self._known = known
+        self._last_legs = dict(last_legs or {})
+        self._leg_s = np.zeros(len(self.targets))
+        self._leg_m = np.zeros(len(self.targets))
+        for place, (seconds, metres, _) in self._last_legs.items():
+            self._leg_s[self._column[place]] = seconds
+            self._leg_m[self._column[place]] = metres
         if known is not None:
             if known.targets != self.targets:
                 msg = "known rows must reach every place, in the order of nodes"
                 raise ValueError(msg)
             for row, source in enumerate(known.sources):
-                self._times[source] = known.travel_time_s[row]
-                self._lengths[source] = known.length_m[row]
+                self._times[source] = self._with_legs(source, known.travel_time_s[row], self._leg_s)
+                self._lengths[source] = self._with_legs(source, known.length_m[row], self._leg_m)
+
+    def _with_legs(self, source: str, row: np.ndarray, legs: np.ndarray) -> np.ndarray:
+        """A row of road times or lengths with the last legs at both ends; nothing from a place to itself."""
+        if not self._last_legs:
+            return row
+        column = self._column[source]
+        with np.errstate(invalid="ignore"):
+            total: np.ndarray = row + legs[column] + legs
+        total[column] = 0.0
+        return total
 
     def rows_computed(self) -> int:
         """Sources whose row is known (computed or given)."""
@@ -744,7 +761,7 @@ class LazyTravelMatrix:
             time_s, trees = times_and_trees(self.road, roots)
             time_s = time_s[:, self._target_positions]
             for row, source in enumerate(block):
-                self._times[source] = time_s[row].copy()
+                self._times[source] = self._with_legs(source, time_s[row].copy(), self._leg_s)
                 # A copy: a view would keep its whole block alive, beyond the bytes counted.
                 self._keep_tree(source, trees[row].copy())
 
@@ -754,7 +771,7 @@ class LazyTravelMatrix:
         for source in self._missing(places, self._lengths):
             tree = self._tree(source)
             length_m = route_lengths_m(self.road, tree[None, :].astype(np.int32))[0]
-            row = length_m[self._target_positions]
+            row = self._with_legs(source, length_m[self._target_positions], self._leg_m)
             row[~np.isfinite(self._times[source])] = math.inf
             self._lengths[source] = row
 
@@ -804,8 +821,13 @@ class LazyTravelMatrix:
         """(lon, lat) points of the fastest route from ``source`` to ``target`` along the roads."""
         known = self._known.routes if self._known is not None else None
         if known is not None and source in known.source_row:
-            return known.path(source, target)
-        return self.road.route_points(self._tree(source), self.road.position[self._node[target]])
+            points = known.path(source, target)
+        else:
+            points = self.road.route_points(self._tree(source), self.road.position[self._node[target]])
+        # A last leg is drawn straight, from the place to its road node and from the road to the place.
+        start = (self._last_legs[source][2],) if source in self._last_legs else ()
+        end = (self._last_legs[target][2],) if target in self._last_legs else ()
+        return (*start, *points, *end)
 
     @property
     def travel_time_s(self) -> np.ndarray:

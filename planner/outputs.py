@@ -36,6 +36,12 @@ PLAN_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "coverage",
             "team_days",
             "doses_shipped",
+            "road_distance_km",
+            "access",
+            "pools_reaching",
+            "pools_lost",
+            "stores_reaching",
+            "stores_lost",
         ),
     ),
     "site_antigens.csv": (

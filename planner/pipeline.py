@@ -11,19 +11,30 @@ from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
-from models import Allocation, RoutePlan
+from models import Allocation, Network, RoutePlan
+from planner.access import (
+    AccessFacts,
+    PlaceAccess,
+    far_place_problems,
+    last_legs,
+    mean_time_h,
+    place_access,
+    reachable_pairs,
+)
 from planner.allocation import AllocationData, prepare
 from planner.deadline import Deadline
 from planner.deliveries import plan_deliveries
-from planner.errors import display_path
+from planner.errors import InputError, display_path
 from planner.itineraries import plan_itineraries
 from planner.loading import CampaignInputs, load_inputs, load_scenario
 from planner.network import LazyTravelMatrix, graph_key
 from planner.travel_cache import cached_travel_matrix, conditioned_road
 
-#: Snapped nodes and travel times by (road file version, road conditions, places): a scenario
+#: Places' access and travel times by (road file version, road conditions, places): a scenario
 #: explorer re-solves the same places over the same roads many times, and a lazy matrix's rows stay.
-_TRAVEL_CACHE: OrderedDict[tuple[object, ...], tuple[dict[str, int], LazyTravelMatrix]] = OrderedDict()
+_TRAVEL_CACHE: OrderedDict[tuple[object, ...], tuple[dict[str, PlaceAccess], LazyTravelMatrix]] = (
+    OrderedDict()
+)
 TRAVEL_CACHE_SIZE = 16
 
 
@@ -33,41 +44,46 @@ def model_sources(inputs: CampaignInputs) -> list[str]:
 
 
 def place_travel(
-    inputs: CampaignInputs, scenario_file: str = "scenario"
-) -> tuple[dict[str, int], LazyTravelMatrix]:
+    inputs: CampaignInputs, scenario_file: str = "scenario", network: Network | None = None
+) -> tuple[dict[str, PlaceAccess], LazyTravelMatrix]:
     """Snap every site and store to the road graph and time the roads between them.
 
     The rows the MILP reads (from every store and base to every place, with their predecessor trees)
     are computed at once, through the disk cache (:mod:`planner.travel_cache`); the rows routing reads
-    from sites are computed when first read. Kept in memory per road file version, road conditions
-    (``scenario.network``) and set of places.
+    from sites are computed when first read. A place off the roads counts its last leg at both ends
+    (:mod:`planner.access`). Kept in memory per road file version, road conditions (``network``,
+    the scenario's by default) and set of places.
 
     Raises
     ------
     InputError
-        If a closure is unknown or a site or store lies off the road network.
+        If a closure is unknown, or a site or store is farther from any road than
+        ``network.max_off_network_km`` (its coordinates are wrong).
     """
     scenario = inputs.scenario
+    network = network or scenario.network
     places = {
         **{s: inputs.location(s) for s in inputs.sites},
         **{d: inputs.location(d) for d in inputs.stores},
     }
-    network_json = scenario.network.model_dump_json()
+    network_json = network.model_dump_json()
     key = (graph_key(scenario.data.roads), network_json, tuple(places.items()))
     if key in _TRAVEL_CACHE:
         _TRAVEL_CACHE.move_to_end(key)
         return _TRAVEL_CACHE[key]
+    nodes, distances_m, road = conditioned_road(scenario.data.roads, network_json, places, scenario_file)
     # Tables that passed validation hold every row, in file order: a place's row is its position.
     sites_file, stores_file = display_path(scenario.data.sites), display_path(scenario.data.stores)
     where: dict[str, tuple[str, int | None]] = {
         **{s: (sites_file, row) for row, s in enumerate(inputs.sites, start=1)},
         **{d: (stores_file, row) for row, d in enumerate(inputs.stores, start=1)},
     }
-    nodes, road = conditioned_road(
-        scenario.data.roads, network_json, places, scenario.network.max_snap_distance_m, where, scenario_file
-    )
+    problems = far_place_problems(distances_m, network, where)
+    if problems:
+        raise InputError(problems)
+    access = place_access(distances_m, network)
     known = cached_travel_matrix(road, {p: nodes[p] for p in model_sources(inputs)}, nodes)
-    result = nodes, LazyTravelMatrix(road, nodes, known)
+    result = access, LazyTravelMatrix(road, nodes, known, last_legs(access, places))
     _TRAVEL_CACHE[key] = result
     if len(_TRAVEL_CACHE) > TRAVEL_CACHE_SIZE:
         _TRAVEL_CACHE.popitem(last=False)
@@ -80,18 +96,39 @@ def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") 
     Raises
     ------
     InputError
-        If a closure is unknown or a site or store lies off the road network.
+        If a closure is unknown.
     """
-    _, place_to_place = place_travel(inputs, scenario_file)
+    access, place_to_place = place_travel(inputs, scenario_file)
     sites = list(inputs.sites)
     stores = {d: d for d in inputs.stores}
+    bases = {p: pool.base_id for p, pool in inputs.pools.items()}
+    pool_to_site = place_to_place.select(bases, sites)
+    store_to_site = place_to_place.select(stores, sites)
     data = prepare(
         inputs,
-        pool_to_site=place_to_place.select({p: pool.base_id for p, pool in inputs.pools.items()}, sites),
-        store_to_site=place_to_place.select(stores, sites),
+        pool_to_site=pool_to_site,
+        store_to_site=store_to_site,
         store_to_store=place_to_place.select(stores, list(stores)),
     )
-    return replace(data, place_to_place=place_to_place)
+    teams, supplies = reachable_pairs(inputs, pool_to_site, store_to_site)
+    network = inputs.scenario.network
+    if network.travel_time_factor or network.closures:
+        open_roads = network.model_copy(update={"travel_time_factor": {}, "closures": ()})
+        _, open_travel = place_travel(inputs, scenario_file, open_roads)
+        open_to_site = open_travel.select(stores, sites)
+        teams_open, supplies_open = reachable_pairs(inputs, open_travel.select(bases, sites), open_to_site)
+    else:
+        open_to_site, teams_open, supplies_open = store_to_site, teams, supplies
+    facts = AccessFacts(
+        places=access,
+        team_pairs=teams,
+        store_pairs=supplies,
+        team_pairs_without_conditions=teams_open,
+        store_pairs_without_conditions=supplies_open,
+        mean_store_time_h=mean_time_h(store_to_site, supplies_open, stores),
+        mean_store_time_h_without_conditions=mean_time_h(open_to_site, supplies_open, stores),
+    )
+    return replace(data, place_to_place=place_to_place, access=facts)
 
 
 def validate(path: str | Path) -> AllocationData:

@@ -352,6 +352,7 @@ def plan_summary(plan: Allocation, lang: Lang = "en") -> str:
         f"  team-days         {k.team_days_used:,} of {k.team_days_available:,}",
         f"  cost              USD {k.cost:,.0f}",
         *_goal_lines(plan),
+        *_access_lines(plan),
         *_shortfall_lines(plan, lang),
     ]
     if plan.buffer_shortfalls:
@@ -395,6 +396,51 @@ def plan_summary(plan: Allocation, lang: Lang = "en") -> str:
         if plan.logistics is not None:
             lines.append(logistics_summary(plan.logistics, lang))
     return "\n".join(lines)
+
+
+#: Sites named on one line of the summary's access lines.
+SUMMARY_ACCESS_SITES = 8
+
+
+def _named_sites(plan: Allocation, site_ids: tuple[str, ...]) -> str:
+    names = {row.site_id: row.name for row in plan.sites}
+    shown = ", ".join(names.get(s, s) for s in site_ids[:SUMMARY_ACCESS_SITES])
+    more = len(site_ids) - SUMMARY_ACCESS_SITES
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _access_lines(plan: Allocation) -> list[str]:
+    """What the road conditions changed, and the sites off the roads or cut off (plan.access)."""
+    access = plan.access
+    if access is None:
+        return []
+    lines = []
+    if access.conditions_changed:
+        before, after = access.mean_store_time_h_without_conditions, access.mean_store_time_h
+        lines.append(
+            f"  road conditions   team pairs {access.team_pairs:,} ({access.team_pairs_without_conditions:,}"
+            f" without them), store pairs {access.store_pairs:,} ({access.store_pairs_without_conditions:,}),"
+            f" mean store drive {after:.1f} h ({before:.1f} h)"
+        )
+    named = (
+        (
+            "cut off",
+            access.cut_off_sites,
+            f"; {access.people_short_cut_off:,} people there left unvaccinated",
+        ),
+        (
+            "access reduced",
+            tuple(s for s in access.sites_losing_access if s not in access.cut_off_sites),
+            " (fewer pools or stores reach them: sites.csv pools_lost, stores_lost)",
+        ),
+        ("no road access", access.unreachable_sites, ""),
+        ("off the network", access.off_network_sites, ""),
+        ("last leg", access.last_leg_sites, " (reached on foot or off-road)"),
+    )
+    for label, site_ids, tail in named:
+        if site_ids:
+            lines.append(f"  {label:<18}{len(site_ids)} sites: {_named_sites(plan, site_ids)}{tail}")
+    return lines
 
 
 def _goal_lines(plan: Allocation) -> list[str]:

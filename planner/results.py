@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from models import (
+    AccessReport,
     Allocation,
     CostBreakdown,
     Kpis,
@@ -18,7 +19,7 @@ from models import (
     Transfer,
 )
 from models.messages import ReasonPart
-from planner.allocation import AllocationModel, SolveOutcome, cost_terms
+from planner.allocation import AllocationData, AllocationModel, SolveOutcome, cost_terms
 from planner.demand import antigen_need, targeted_groups
 from planner.explain import explain_shortfalls
 from planner.figures import EPS, PlanFigures, floor_people
@@ -101,7 +102,8 @@ def build_plan(
     sites = site_results(figures)
     antigens = site_antigen_results(figures)
     solved = outcome.status in ("optimal", "feasible")
-    parts = plan_warnings(model, warnings)
+    access = access_report(figures, sites)
+    parts = plan_warnings(model, (*access_warnings(figures.data, access, sites), *warnings))
     return Allocation(
         scenario_name=scenario.name,
         scenario_title=scenario.title,
@@ -118,6 +120,7 @@ def build_plan(
         transfers=transfers(figures),
         team_days=team_day_rows(figures),
         warnings=parts,
+        access=access,
     )
 
 
@@ -127,10 +130,25 @@ def site_results(figures: PlanFigures) -> tuple[SiteResult, ...]:
     inputs = data.inputs
     people, shipped = figures.people_by_site_group, figures.doses_shipped
     groups = targeted_groups(inputs)
+    places = data.access.places if data.access is not None else {}
+    facts = data.access
+
+    def reaching(site_id: str) -> dict[str, int]:
+        if facts is None:
+            return {}
+        pools, pools_lost, stores, stores_lost = facts.reaching(site_id)
+        return {
+            "pools_reaching": pools,
+            "pools_lost": pools_lost,
+            "stores_reaching": stores,
+            "stores_lost": stores_lost,
+        }
+
     rows = []
     for s, site in inputs.sites.items():
         target = sum(n for g, n in data.demands[s].target_by_group.items() if g in groups)
         done = sum(people[s, g] for g in groups)
+        place = places.get(s)
         rows.append(
             SiteResult(
                 site_id=s,
@@ -143,9 +161,100 @@ def site_results(figures: PlanFigures) -> tuple[SiteResult, ...]:
                 coverage=done / target if target else 0.0,
                 team_days=figures.sessions.get(s, 0),
                 doses_shipped=sum(shipped[s, a] for a in inputs.vaccines),
+                road_distance_km=round(place.distance_m / 1000.0, 3) if place is not None else 0.0,
+                access=place.mode if place is not None else "road",
+                **reaching(s),
             )
         )
     return tuple(rows)
+
+
+def access_report(figures: PlanFigures, sites: Sequence[SiteResult]) -> AccessReport | None:
+    """Which sites the roads reach, with and without the road conditions (:mod:`planner.access`).
+
+    The people short at the sites that lost access are those this plan leaves unvaccinated there; at a
+    site cut off they are what the road conditions cost, at one that lost some pools or stores they are
+    an upper bound on it (the plan of the same scenario without the conditions tells the rest).
+    """
+    data = figures.data
+    facts = data.access
+    if facts is None:
+        return None
+    inputs = data.inputs
+    losing, cut_off = facts.sites_losing_access(inputs), facts.cut_off_sites(inputs)
+    by_id = {row.site_id: row for row in sites}
+
+    def short(site_ids: tuple[str, ...]) -> int:
+        return sum(by_id[s].target_people - by_id[s].people_vaccinated for s in site_ids)
+
+    return AccessReport(
+        team_pairs=len(facts.team_pairs),
+        store_pairs=len(facts.store_pairs),
+        team_pairs_without_conditions=len(facts.team_pairs_without_conditions),
+        store_pairs_without_conditions=len(facts.store_pairs_without_conditions),
+        mean_store_time_h=facts.mean_store_time_h,
+        mean_store_time_h_without_conditions=facts.mean_store_time_h_without_conditions,
+        last_leg_sites=facts.sites(inputs, "last_leg"),
+        off_network_sites=facts.sites(inputs, "off_network"),
+        unreachable_sites=facts.unreachable_sites(inputs),
+        sites_losing_access=losing,
+        people_short_losing_access=short(losing),
+        cut_off_sites=cut_off,
+        people_short_cut_off=short(cut_off),
+    )
+
+
+#: Sites a warning names; the count says how many there are in all.
+NAMED_SITES = 8
+
+
+def access_warnings(
+    data: AllocationData, access: AccessReport | None, sites: Sequence[SiteResult]
+) -> tuple[ReasonPart, ...]:
+    """Name every place off the network, every site nothing reaches, and every site the conditions cut off."""
+    if access is None or data.access is None:
+        return ()
+    inputs = data.inputs
+    network = inputs.scenario.network
+    limit_km = network.last_leg.max_km if network.last_leg else network.max_snap_distance_m / 1000.0
+    by_id = {row.site_id: row for row in sites}
+
+    def left(site_id: str) -> int:
+        return by_id[site_id].target_people - by_id[site_id].people_vaccinated
+
+    parts = [
+        ReasonPart(
+            key="warning_off_network",
+            values={
+                "place": inputs.sites[s].name if s in inputs.sites else inputs.stores[s].name,
+                "km": entry.distance_m / 1000.0,
+                "limit_km": limit_km,
+            },
+        )
+        for s, entry in data.access.places.items()
+        if entry.mode == "off_network"
+    ]
+    lost = set(access.cut_off_sites)
+    parts += [
+        ReasonPart(
+            key="warning_lost_access",
+            values={
+                "site": inputs.sites[s].name,
+                "people": by_id[s].target_people - by_id[s].people_vaccinated,
+            },
+        )
+        for s in access.cut_off_sites
+    ]
+    reduced = [s for s in access.sites_losing_access if s not in lost]
+    if reduced:
+        names = tuple(inputs.sites[s].name for s in reduced[:NAMED_SITES])
+        parts.append(ReasonPart(key="warning_access_reduced", values={"count": len(reduced), "sites": names}))
+    parts += [
+        ReasonPart(key="warning_site_unreachable", values={"site": inputs.sites[s].name})
+        for s in access.unreachable_sites
+        if s not in lost
+    ]
+    return tuple(parts)
 
 
 def site_antigen_results(figures: PlanFigures) -> tuple[SiteAntigenResult, ...]:

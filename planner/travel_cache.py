@@ -42,7 +42,7 @@ from planner.network import (
 #: Environment variable naming the cache folder.
 CACHE_DIR_ENV = "MICROPLANNER_CACHE_DIR"
 #: Bumped whenever what a cached function returns changes shape: old entries are then ignored.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @functools.lru_cache(maxsize=1)
@@ -112,44 +112,38 @@ def _condition_and_snap(
     version: str,
     network_json: str,
     places: Mapping[str, tuple[float, float]],
-    max_snap_distance_m: float,
-    where: Mapping[str, tuple[str, int | None]],
     scenario_file: str,
-) -> tuple[dict[str, int], RoadArrays]:
+) -> tuple[dict[str, int], dict[str, float], RoadArrays]:
     network = Network.model_validate_json(network_json)
     graph = apply_road_conditions(road_graph(roads), network, scenario_file)
-    nodes = snap_places(graph, places, max_snap_distance_m, where)
-    return nodes, road_arrays(graph)
+    nodes, distances_m = snap_places(graph, places)
+    return nodes, distances_m, road_arrays(graph)
 
 
 def conditioned_road(
     roads: Path,
     network_json: str,
     places: Mapping[str, tuple[float, float]],
-    max_snap_distance_m: float,
-    where: Mapping[str, tuple[str, int | None]],
     scenario_file: str = "scenario",
-) -> tuple[dict[str, int], RoadArrays]:
-    """Each place's node and the compiled road graph under ``network_json``'s conditions.
+) -> tuple[dict[str, int], dict[str, float], RoadArrays]:
+    """Each place's node and its distance (m), and the road graph compiled under ``network_json``'s roads.
 
     Keyed by the road file's content, the conditions and the places (ids and coordinates); errors
-    (unknown closures, places off the road) are raised every time, never cached.
+    (unknown closures) are raised every time, never cached.
 
     Raises
     ------
     InputError
-        If a closure is unknown or a place lies off the road network.
+        If a closure is unknown.
     """
     return _through_cache(
         _condition_and_snap,
-        ["roads", "where", "scenario_file"],
+        ["roads", "scenario_file"],
         roads=roads,
         content=file_sha256(roads),
         version=code_version(),
         network_json=network_json,
         places=dict(places),
-        max_snap_distance_m=max_snap_distance_m,
-        where=dict(where),
         scenario_file=scenario_file,
     )
 

@@ -458,20 +458,27 @@ def test_site_off_the_road_network(burundi: BurundiCopy, tmp_path: Path) -> None
     assert line.startswith(f"{burundi.data / 'sites.csv'}, row 6 (line 7), field lat/lon: ")
     km = float(re.search(r"is ([\d.]+) km from the nearest road node", line).group(1))  # type: ignore[union-attr]
     assert km > 3000
-    assert "(limit 3.0 km)" in line
+    assert "(network.max_off_network_km: 50.0 km)" in line and "check its coordinates" in line
 
 
-def test_site_just_beyond_snap_distance(burundi: BurundiCopy, tmp_path: Path) -> None:
+def test_site_just_beyond_snap_distance_is_off_the_network_not_an_error(burundi: BurundiCopy) -> None:
+    """Beyond the snap distance a place is off the network (named by the plan), or reached by a last leg."""
+    from planner.pipeline import validate
+
     burundi.edit_scenario(lambda s: s["network"].update(max_snap_distance_m=10.0))
-    lines = assert_bad_input(burundi.scenario, tmp_path)
+    assert invoke("validate", burundi.scenario).exit_code == 0
     # Coordinates are approximate town centres: some places are more than 10 m from their node.
-    assert all("off the road network" in line and "(limit 0.0 km)" in line for line in lines)
-    assert any(
-        re.match(
-            rf"{re.escape(str(burundi.data / 'sites.csv'))}, row \d+ \(line \d+\), field lat/lon: ", line
-        )
-        for line in lines
+    data = validate(burundi.scenario)
+    assert data.access is not None
+    off = {p for p, entry in data.access.places.items() if entry.mode == "off_network"}
+    assert off and all(data.access.places[p].distance_m > 10.0 for p in off)
+    assert not any(link[1] in off for link in data.team_links)
+    burundi.edit_scenario(
+        lambda s: s["network"].update(last_leg={"mode": "foot", "speed_kph": 4, "max_km": 2})
     )
+    walked = validate(burundi.scenario)
+    assert walked.access is not None
+    assert {p for p, entry in walked.access.places.items() if entry.mode == "last_leg"} == off
 
 
 def test_missing_required_column(burundi: BurundiCopy, tmp_path: Path) -> None:

@@ -192,14 +192,16 @@ def test_a_site_off_the_road_network(instance: Callable[..., Path]) -> None:
     english = str(problem)
     assert re.fullmatch(
         rf"{re.escape(str(path.parent / 'sites.csv'))}, row 2 \(line 3\), field lat/lon: "
-        r"'b' is \d+\.\d km from the nearest road node \(limit 3\.0 km\): it is off the road network",
+        r"'b' is \d+\.\d km from the nearest road node \(network\.max_off_network_km: 50\.0 km\):"
+        r" it is off the road network; check its coordinates",
         english,
     ), english
     km = re.search(r"is (\d+)\.(\d) km", english)
     assert km is not None
     assert problem_text(problem, "fr") == (
         f"{path.parent / 'sites.csv'}, ligne 2 (ligne 3 du fichier), champ lat/lon : 'b' est à "
-        f"{km[1]},{km[2]} km du nœud routier le plus proche (limite 3,0 km) : il est hors du réseau routier"
+        f"{km[1]},{km[2]} km du nœud routier le plus proche (network.max_off_network_km : 50,0 km) : il est"
+        " hors du réseau routier ; vérifiez ses coordonnées"
     )
     assert_english_unchanged(problem)
 

@@ -175,30 +175,11 @@ def test_select_and_whole_seconds() -> None:
 
 
 def test_snap_places_to_the_nearest_node(graph: nx.MultiDiGraph) -> None:
-    """A place 0.004 degrees (about 445 m) east of a snaps to a; one at 0.016 to c (0.02)."""
-    snapped = snap_places(graph, {"near_a": (0.0, 0.004), "near_c": (0.0, 0.016)}, 1000.0, {})
-    assert snapped == {"near_a": 1, "near_c": 3}
-    assert snap_places(graph, {}, 1000.0, {}) == {}
-
-
-def test_a_place_off_the_road_network_is_an_error_naming_its_row() -> None:
-    """Node e is removed: a place at lon 0.5 lies 0.47 degrees (about 52.3 km) from d, beyond 1 km."""
-    graph = places_graph()
-    graph.remove_node(5)
-    places = {"ok": (0.0, 0.0), "far": (0.0, 0.5)}
-    with pytest.raises(InputError) as caught:
-        snap_places(graph, places, 1000.0, {"far": ("sites.csv", 7)})
-    [problem] = caught.value.problems
-    assert (problem.file, problem.row, problem.field, problem.key) == (
-        "sites.csv",
-        7,
-        "lat/lon",
-        "input_off_road",
-    )
-    assert (
-        problem.message
-        == "'far' is 52.3 km from the nearest road node (limit 1.0 km): it is off the road network"
-    )
+    """A place 0.004 degrees (about 445 m) east of a snaps to a; one at 0.016 to c (0.02), 445 m off."""
+    nodes, distances_m = snap_places(graph, {"near_a": (0.0, 0.004), "near_c": (0.0, 0.016)})
+    assert nodes == {"near_a": 1, "near_c": 3}
+    assert distances_m == pytest.approx({"near_a": 444.8, "near_c": 444.8}, abs=0.5)
+    assert snap_places(graph, {}) == ({}, {})
 
 
 def test_travel_time_factors_by_highway_class() -> None:

@@ -1,0 +1,187 @@
+"""Access: how each site and store meets the roads, and which pairs the roads reach.
+
+A place within ``network.max_snap_distance_m`` of its nearest road node is on the roads (at that node).
+A place beyond it is reached by its last leg (``network.last_leg``: on foot or off-road at a set speed,
+up to ``max_km``), whose time and length count at both ends of every trip to or from it; without a last
+leg, or beyond its ``max_km``, the place is off the network: the plan names it with its distance and
+reaches it from nowhere (a site there is left unvaccinated, with that reason).
+
+:func:`access_facts` counts the (pool, site) and (store, site) pairs the roads reach under the
+scenario's road conditions and without them, so that a plan says which sites the rainy season or a
+closure cut off.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from models import AccessMode, Network
+from planner.allocation import team_link
+from planner.errors import Problem
+from planner.loading import CampaignInputs
+from planner.network import LonLat, TravelTimes
+
+
+@dataclass(frozen=True)
+class PlaceAccess:
+    """How one place meets the roads.
+
+    Attributes
+    ----------
+    distance_m
+        Straight line to its nearest road node.
+    mode
+        ``road`` within the snap distance, ``last_leg`` reached on foot or off-road, ``off_network``.
+    leg_s
+        The last leg one way, in seconds: 0 on the road, ``inf`` off the network.
+    """
+
+    distance_m: float
+    mode: AccessMode
+    leg_s: float
+
+
+def place_access(distances_m: Mapping[str, float], network: Network) -> dict[str, PlaceAccess]:
+    """Each place's access, from its distance to the roads and the scenario's network settings."""
+    leg = network.last_leg
+    access = {}
+    for place, distance_m in distances_m.items():
+        if distance_m <= network.max_snap_distance_m:
+            access[place] = PlaceAccess(distance_m, "road", 0.0)
+        elif leg is not None and distance_m <= leg.max_km * 1000.0:
+            access[place] = PlaceAccess(distance_m, "last_leg", distance_m / (leg.speed_kph / 3.6))
+        else:
+            access[place] = PlaceAccess(distance_m, "off_network", math.inf)
+    return access
+
+
+def far_place_problems(
+    distances_m: Mapping[str, float], network: Network, where: Mapping[str, tuple[str, int | None]]
+) -> list[Problem]:
+    """A problem for each place farther than ``network.max_off_network_km`` from any road.
+
+    A site tens of kilometres from every road of the area is, far more often than not, a slipped
+    decimal point or swapped coordinates; refusing it names the row to fix instead of planning around
+    a place that does not exist. ``where`` gives each place's table and row.
+    """
+    limit_km = network.max_off_network_km
+    problems = []
+    for place, distance_m in distances_m.items():
+        if distance_m > limit_km * 1000.0:
+            file, row = where.get(place, ("data", None))
+            km = distance_m / 1000.0
+            problems.append(
+                Problem.of(file, "input_off_road", "lat/lon", row, place=place, km=km, limit_km=limit_km)
+            )
+    return problems
+
+
+def last_legs(
+    access: Mapping[str, PlaceAccess], locations: Mapping[str, tuple[float, float]]
+) -> dict[str, tuple[float, float, LonLat]]:
+    """The legs :class:`~planner.network.LazyTravelMatrix` adds: seconds, metres, (lon, lat) of the place.
+
+    ``locations`` are (lat, lon). A place off the network gets an endless leg: nothing reaches it.
+    """
+    return {
+        place: (entry.leg_s, entry.distance_m, (locations[place][1], locations[place][0]))
+        for place, entry in access.items()
+        if entry.mode != "road"
+    }
+
+
+@dataclass(frozen=True)
+class AccessFacts:
+    """Access of every place and the pairs the roads reach, with and without the road conditions.
+
+    The plan's :class:`models.AccessReport` is these, with the people its plan leaves unvaccinated at
+    the sites that lost access (:func:`planner.results.access_report`).
+    """
+
+    places: dict[str, PlaceAccess]
+    team_pairs: frozenset[tuple[str, str]]
+    store_pairs: frozenset[tuple[str, str]]
+    team_pairs_without_conditions: frozenset[tuple[str, str]]
+    store_pairs_without_conditions: frozenset[tuple[str, str]]
+    mean_store_time_h: float
+    mean_store_time_h_without_conditions: float
+
+    def sites(self, inputs: CampaignInputs, mode: AccessMode) -> tuple[str, ...]:
+        """Sites whose access is ``mode``, in the sites table's order."""
+        return tuple(s for s in inputs.sites if self.places[s].mode == mode)
+
+    def unreachable_sites(self, inputs: CampaignInputs) -> tuple[str, ...]:
+        """Sites on the roads (or reached by a last leg) that no pool and no store reaches."""
+        reached = {s for _, s in self.team_pairs | self.store_pairs}
+        return tuple(s for s in inputs.sites if s not in reached and self.places[s].mode != "off_network")
+
+    def reaching(self, site_id: str) -> tuple[int, int, int, int]:
+        """Pools and stores reaching a site, and those the conditions took: (pools, lost, stores, lost)."""
+        return (
+            self._count(self.team_pairs).get(site_id, 0),
+            self._count(self.team_pairs_without_conditions - self.team_pairs).get(site_id, 0),
+            self._count(self.store_pairs).get(site_id, 0),
+            self._count(self.store_pairs_without_conditions - self.store_pairs).get(site_id, 0),
+        )
+
+    @staticmethod
+    def _count(pairs: frozenset[tuple[str, str]]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for _, site_id in pairs:
+            counts[site_id] = counts.get(site_id, 0) + 1
+        return counts
+
+    def sites_losing_access(self, inputs: CampaignInputs) -> tuple[str, ...]:
+        """Sites that some pool or store reached without the road conditions and does not with them."""
+        lost = {s for _, s in self.team_pairs_without_conditions - self.team_pairs}
+        lost |= {s for _, s in self.store_pairs_without_conditions - self.store_pairs}
+        return tuple(s for s in inputs.sites if s in lost)
+
+    def cut_off_sites(self, inputs: CampaignInputs) -> tuple[str, ...]:
+        """Sites that lost every pool, or every store, that reached them without the road conditions."""
+
+        def sites_of(pairs: frozenset[tuple[str, str]]) -> set[str]:
+            return {s for _, s in pairs}
+
+        lost_teams = sites_of(self.team_pairs_without_conditions) - sites_of(self.team_pairs)
+        lost_stores = sites_of(self.store_pairs_without_conditions) - sites_of(self.store_pairs)
+        return tuple(s for s in inputs.sites if s in lost_teams | lost_stores)
+
+
+def reachable_pairs(
+    inputs: CampaignInputs, pool_to_site: TravelTimes, store_to_site: TravelTimes
+) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+    """The (pool, site) pairs a pool's teams can work at and the (store, site) pairs within a drive.
+
+    A pool reaches a site where :func:`planner.allocation.team_link` gives a link (a pool that stays at
+    its post, at its post only); a store, where the drive is within ``network.max_delivery_time_h``.
+    """
+    limit_s = inputs.scenario.network.max_delivery_time_h * 3600.0
+    teams = frozenset(
+        (pool_id, site_id)
+        for pool_id, pool in inputs.pools.items()
+        if pool.teams > 0
+        for site_id in (inputs.sites if inputs.post_of(pool_id) is None else [inputs.post_of(pool_id)])
+        if site_id is not None and _team_reaches(inputs, pool_to_site, pool_id, site_id)
+    )
+    stores = frozenset(
+        (store_id, site_id)
+        for store_id in inputs.stores
+        for site_id in inputs.sites
+        if store_to_site.time_s(store_id, site_id) <= limit_s
+    )
+    return teams, stores
+
+
+def _team_reaches(inputs: CampaignInputs, pool_to_site: TravelTimes, pool_id: str, site_id: str) -> bool:
+    time_s, km = pool_to_site.time_s(pool_id, site_id), pool_to_site.km(pool_id, site_id)
+    return team_link(inputs, pool_id, time_s, km) is not None
+
+
+def mean_time_h(travel: TravelTimes, pairs: frozenset[tuple[str, str]], sources: Mapping[str, str]) -> float:
+    """Mean travel time (h) over ``pairs`` (source id, site) still joined by road; 0 if none is."""
+    times = [travel.time_s(sources[a], s) for a, s in pairs]
+    finite = [t for t in times if math.isfinite(t)]
+    return sum(finite) / len(finite) / 3600.0 if finite else 0.0

@@ -1,0 +1,193 @@
+"""Access (planner.access): the last leg, places off the network, and what road conditions cut off.
+
+Tiny instances on the line hq - a - b (1 km apart, driving takes no time): what the roads reach and the
+times of a last leg are worked out by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import osmnx as ox
+import pytest
+import yaml
+
+import planner
+from models import Allocation
+from planner.errors import InputError
+from planner.network import graph_from_tables
+from planner.pipeline import validate
+from planner.render import plan_summary
+
+from conftest import NEAR, NEAR_EDGES
+
+#: Metres in a degree of latitude on osmnx's sphere (radius 6,371,009 m).
+M_PER_DEGREE = 6_371_009 * 3.141592653589793 / 180
+
+
+def _scenario(instance: Callable[..., Path], **extra: Any) -> Path:
+    """Sites a (500 people) and b (800) at their nodes; one mobile team of 100 a day for 5 days at hq."""
+    return instance(
+        nodes=NEAR,
+        edges=NEAR_EDGES,
+        stores=[{"store_id": "depot", "at": "hq"}],
+        stock=[("depot", "X", 2000)],
+        sites=[{"site_id": "a", "population": 500}, {"site_id": "b", "population": 800}],
+        pools=[{"pool_id": "mob", "base_id": "depot", "output_per_day": 100}],
+        campaign={"days": 5},
+        extra=extra,
+    )
+
+
+def _move_north(scenario: Path, site_id: str, metres: float) -> None:
+    """Put ``site_id`` ``metres`` due north of its road node."""
+    table = scenario.parent / "sites.csv"
+    with table.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["site_id"] == site_id:
+            row["lat"] = str(metres / M_PER_DEGREE)
+    with table.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _plan(scenario: Path) -> Allocation:
+    return planner.plan(scenario, routes=False).plan
+
+
+def test_last_leg_counts_at_both_ends(instance: Callable[..., Path]) -> None:
+    """Site a 5 km north of its node, walked at 5 km/h: one hour each way, 5 km more each way."""
+    scenario = _scenario(
+        instance,
+        network={"max_snap_distance_m": 1000, "last_leg": {"mode": "foot", "speed_kph": 5, "max_km": 10}},
+    )
+    _move_north(scenario, "a", 5000.0)
+    data = validate(scenario)
+    assert data.access is not None
+    place = data.access.places["a"]
+    assert (place.mode, place.distance_m, place.leg_s) == (
+        "last_leg",
+        pytest.approx(5000.0),
+        pytest.approx(3600.0),
+    )
+    assert data.pool_to_site.time_s("mob", "a") == pytest.approx(3600.0, abs=1.0)
+    assert data.pool_to_site.km("mob", "a") == pytest.approx(6.0, abs=0.01)  # 1 km of road, 5 on foot
+    assert data.pool_to_site.time_s("mob", "b") == pytest.approx(0.0, abs=1.0)
+    assert data.place_to_place is not None
+    assert data.place_to_place.time_s("a", "a") == 0.0
+    assert data.place_to_place.time_s("a", "b") == pytest.approx(3600.0, abs=1.0)
+    # The leg is drawn straight from the site to its node.
+    assert data.place_to_place.path("depot", "a")[-1] == pytest.approx((0.01, 5000.0 / M_PER_DEGREE))
+    plan = _plan(scenario)
+    row = next(site for site in plan.sites if site.site_id == "a")
+    assert (row.access, row.road_distance_km) == ("last_leg", pytest.approx(5.0, abs=0.001))
+    assert plan.access is not None and plan.access.last_leg_sites == ("a",)
+
+
+def test_a_site_off_the_network_is_named_and_not_reached(instance: Callable[..., Path]) -> None:
+    """Without a last leg, a site 5 km from the roads (snap 1 km) is off the network: b alone is served."""
+    scenario = _scenario(instance, network={"max_snap_distance_m": 1000})
+    _move_north(scenario, "a", 5000.0)
+    plan = _plan(scenario)
+    assert plan.access is not None and plan.access.off_network_sites == ("a",)
+    served = {site.site_id: site.people_vaccinated for site in plan.sites}
+    assert served == {"a": 0, "b": 500}  # 5 team-days of 100: all at b
+    [short_a] = [s for s in plan.shortfalls if s.site_id == "a"]
+    assert short_a.reason[0].key == "reason_off_network"
+    assert short_a.reason[0].values["km"] == pytest.approx(5.0, abs=0.01)
+    [warning] = [w for w in plan.warnings if w.key == "warning_off_network"]
+    assert warning.values["place"] == "a" and warning.values["limit_km"] == 1.0
+    assert "off the network   1 sites: a" in plan_summary(plan)
+
+
+def test_a_place_far_from_every_road_is_a_data_error(instance: Callable[..., Path]) -> None:
+    scenario = _scenario(instance, network={"max_off_network_km": 20})
+    _move_north(scenario, "b", 25_000.0)
+    with pytest.raises(InputError) as caught:
+        validate(scenario)
+    [problem] = caught.value.problems
+    assert (problem.key, problem.row, problem.field) == ("input_off_road", 2, "lat/lon")
+    assert "check its coordinates" in problem.message
+
+
+def test_a_closure_cuts_a_site_off_and_the_plan_says_so(instance: Callable[..., Path]) -> None:
+    """Closing the only road a-b leaves b unreachable: b lost access, its 800 people stay unvaccinated."""
+    closure = {"closures": [{"between": ["a", "b"], "ref": "R1", "reason": "bridge down"}]}
+    scenario = _scenario(instance, network=closure)
+    plan = _plan(scenario)
+    access = plan.access
+    assert access is not None
+    assert (access.team_pairs, access.team_pairs_without_conditions) == (1, 2)
+    assert (access.store_pairs, access.store_pairs_without_conditions) == (1, 2)
+    assert access.cut_off_sites == access.sites_losing_access == ("b",) and access.people_short_cut_off == 800
+    assert access.unreachable_sites == ("b",)
+    [warning] = [w for w in plan.warnings if w.key == "warning_lost_access"]
+    assert warning.values == {"site": "b", "people": 800}
+    assert not [w for w in plan.warnings if w.key == "warning_site_unreachable"]  # named once, as lost
+    [short_b] = [s for s in plan.shortfalls if s.site_id == "b"]
+    assert "reason_conditions_cut" in [part.key for part in short_b.reason]
+    summary = plan_summary(plan)
+    assert "team pairs 1 (2 without them), store pairs 1 (2)" in summary
+    assert "cut off           1 sites: b; 800 people there left unvaccinated" in summary
+    row = next(site for site in plan.sites if site.site_id == "b")
+    assert (row.pools_reaching, row.pools_lost, row.stores_reaching, row.stores_lost) == (0, 1, 0, 1)
+
+
+def test_without_conditions_the_counts_agree(instance: Callable[..., Path]) -> None:
+    plan = _plan(_scenario(instance))
+    access = plan.access
+    assert access is not None and not access.conditions_changed
+    assert (access.team_pairs, access.store_pairs) == (2, 2)
+    assert access.cut_off_sites == access.unreachable_sites == access.off_network_sites == ()
+    assert access.sites_losing_access == ()
+
+
+def test_slower_roads_lengthen_the_mean_drive(instance: Callable[..., Path]) -> None:
+    """The tiny roads are instant; give them 60 km/h, then a rainy factor of 2: the mean drive doubles."""
+    scenario = _scenario(instance, network={"travel_time_factor": {"*": 2.0}})
+    edges = scenario.parent / "road_edges.csv"
+    edges.write_text(edges.read_text(encoding="utf-8").replace("1000000000.0", "60"), encoding="utf-8")
+    raw = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    scenario.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    ox.save_graphml(
+        graph_from_tables(scenario.parent / "road_nodes.csv", edges), scenario.parent / "roads.graphml"
+    )
+    data = validate(scenario)
+    assert data.access is not None
+    # Depot at hq: 1 km (60 s) to a and 2 km (120 s) to b; mean 90 s = 0.025 h, doubled by the rain.
+    assert data.access.mean_store_time_h_without_conditions == pytest.approx(0.025, rel=1e-3)
+    assert data.access.mean_store_time_h == pytest.approx(0.05, rel=1e-3)
+
+
+def test_rain_takes_one_pool_of_two_and_the_plan_names_the_site(instance: Callable[..., Path]) -> None:
+    """Roads at 60 km/h: b is 2 min from hq. Rain x20 makes it 40 min, beyond the outreach pool's 30:
+    the mobile pool still reaches b, so b lost a pool (access reduced) but is not cut off."""
+    scenario = instance(
+        nodes=NEAR,
+        edges=[(u, v, km, 60.0) for u, v, km, _ in NEAR_EDGES],
+        stores=[{"store_id": "depot", "at": "hq"}],
+        stock=[("depot", "X", 2000)],
+        sites=[{"site_id": "a", "population": 500}, {"site_id": "b", "population": 800}],
+        pools=[
+            {"pool_id": "mob", "base_id": "depot", "output_per_day": 100},
+            {"pool_id": "out", "base_id": "depot", "team_type": "outreach", "max_travel_time_min": 30},
+        ],
+        campaign={"days": 5},
+        extra={"network": {"travel_time_factor": {"*": 20.0}}},
+    )
+    plan = _plan(scenario)
+    access = plan.access
+    assert access is not None
+    # Without rain both pools reach both sites; with it a is 20 min away (kept), b 40 min (lost to out).
+    assert (access.team_pairs, access.team_pairs_without_conditions) == (3, 4)
+    assert access.sites_losing_access == ("b",) and access.cut_off_sites == ()
+    row = next(site for site in plan.sites if site.site_id == "b")
+    assert (row.pools_reaching, row.pools_lost, row.stores_lost) == (1, 1, 0)
+    [warning] = [w for w in plan.warnings if w.key == "warning_access_reduced"]
+    assert warning.values == {"count": 1, "sites": ("b",)}
+    assert "access reduced    1 sites: b" in plan_summary(plan)
