@@ -106,7 +106,7 @@ class TeamDay(StrictModel):
     starts the first day at its base, sleeps at its last stop, and ends the trip's last day at base.
     """
 
-    team_id: str = Field(description="pool id and team number, e.g. or_rumonge_2")
+    team_id: str = Field(description="pool id and team number, e.g. or_town_2")
     pool_id: str
     team_type: str
     day: int = Field(ge=1)
@@ -159,7 +159,7 @@ class DeliveryTrip(StrictModel):
     """One vehicle trip from a store and back, on one day, within the vehicle's cold-box litres."""
 
     trip_id: str
-    vehicle_id: str = Field(description="store id and vehicle number, e.g. bujumbura_national_v1")
+    vehicle_id: str = Field(description="store id and vehicle number, e.g. national_store_v1")
     store_id: str
     day: int = Field(description="campaign day; 0 or less is before the campaign")
     departure_s: float

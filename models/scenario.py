@@ -15,8 +15,9 @@ from pydantic import Field, field_validator, model_validator
 from models.base import Identifier, StrictModel, invalid
 from models.inputs import SiteKind, shares_sum_to_at_most_one
 
-#: Default age structure of resident populations, as shares of the total (approximate: Burundi, UN World
-#: Population Prospects 2024, about 45% under 15 and 10% aged 50 or more; see data/README.md). The groups
+#: Default age structure of resident populations, as shares of the total: a young population, as in much
+#: of sub-Saharan Africa (approximate: about 45% under 15 and 10% aged 50 or more; the source is named in
+#: data/README.md, "Age groups"). The groups
 #: are disjoint: infants of 0-8 months (``m0_8``, not yet eligible for MR) and 9-11 months (``m9_11``),
 #: children of 12-59 months, children of 5-14 years, women of 15-49, men of 15-49 and everyone of 50 or
 #: more (``a50plus``).
@@ -40,8 +41,8 @@ DEFAULT_TRAVELLER_STRUCTURE: dict[str, float] = {
     "a50plus": 0.10,
 }
 #: Default age structure of displaced people (IDP sites, refugee camps): younger than the national one,
-#: with fewer men of 15-49 (approximate, authors' estimate after UNICEF Burundi, Flash Update No. 4, April
-#: 2025: an estimated 53% of the 70,174 people arrived from the DRC are children; see data/README.md).
+#: with fewer men of 15-49 (approximate, authors' estimate after a UNICEF flash update on a refugee influx:
+#: about 53% of the arrivals were children; the source is named in data/README.md, "Age groups").
 DEFAULT_DISPLACED_STRUCTURE: dict[str, float] = {
     "m0_8": 0.03,
     "m9_11": 0.01,
@@ -243,12 +244,54 @@ class Campaign(StrictModel):
         return rates
 
 
-class RoadClosure(StrictModel):
-    """A closed road section: every edge on the road ``ref`` between two named places."""
+#: A point of a closure's polygon: (lon, lat) in degrees.
+LonLatPoint = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
 
-    between: tuple[str, str]
+
+_CLOSURE_KINDS = (
+    "a road closure needs exactly one of between, ref (alone), polygon, area or edges; got {kinds}"
+)
+
+
+class RoadClosure(StrictModel):
+    """A closed road: a section, a whole road, the roads of an area, or edges by their node ids.
+
+    - ``between`` two named places (with ``ref``: on that road; without: on any road): the section;
+    - ``ref`` alone: every edge of that road;
+    - ``polygon`` (a ring of [lon, lat] points, e.g. a flooded area drawn on a map; or ``area``, a
+      GeoJSON file of polygons, relative to the scenario file): every edge inside or crossing it;
+    - ``edges``: pairs of node ids of the road graph, both directions.
+    """
+
+    between: tuple[str, str] | None = None
     ref: str | None = Field(default=None, description="road reference such as RN3; any road if omitted")
+    polygon: tuple[LonLatPoint, ...] | None = Field(
+        default=None, description="a closed area as [lon, lat] points (at least 3; the ring closes itself)"
+    )
+    area: Path | None = Field(default=None, description="a GeoJSON file of the closed area's polygons")
+    edges: tuple[tuple[int, int], ...] = Field(default=(), description="closed edges as [node, node] ids")
     reason: str = ""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RoadClosure:
+        kinds = [
+            name
+            for name, given in (
+                ("between", self.between is not None),
+                ("polygon", self.polygon is not None),
+                ("area", self.area is not None),
+                ("edges", bool(self.edges)),
+            )
+            if given
+        ]
+        if len(kinds) > 1 or (not kinds and self.ref is None):
+            raise invalid("closure_kind", _CLOSURE_KINDS, kinds=", ".join(kinds) or "none")
+        if kinds and kinds[0] in ("polygon", "area", "edges") and self.ref is not None:
+            raise invalid("closure_kind", _CLOSURE_KINDS, kinds=f"ref, {kinds[0]}")
+        if self.polygon is not None and len(self.polygon) < 3:
+            msg = "a closure's polygon needs at least 3 points, got {points}"
+            raise invalid("closure_polygon_points", msg, points=len(self.polygon))
+        return self
 
 
 class LastLeg(StrictModel):

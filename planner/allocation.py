@@ -434,10 +434,10 @@ def supply_areas(inputs: CampaignInputs, store_to_site: TravelMatrix) -> dict[st
 
     The site's ``supply_store_id`` where the sites table gives one; else the store nearest by road
     among the stores of the site's old province, then of its province; else the nearest store at the
-    top of the hierarchy (no parent). Health data in Burundi still use the 18 old provinces, the level
-    at which provincial stores sit, so the old province is tried first; the sites of a province whose
-    only store is the national one (Bujumbura) are that store's. A site no store reaches by road has
-    no area.
+    top of the hierarchy (no parent). Health data may still use older provinces (the shipped data: 18
+    old provinces, 5 new), the level at which provincial stores sit, so the old province is tried
+    first; the sites of a province whose only store is the national one are that store's. A site no
+    store reaches by road has no area.
     """
     stores = inputs.stores
     roots = [d for d, store in stores.items() if store.parent_store_id is None]
@@ -1724,7 +1724,7 @@ class _HighsWithStart(pulp.HiGHS):  # type: ignore[misc]  # pulp is untyped
     takes time its clock does not count. An interrupt keeps the incumbent and the bound, as a cancel does.
 
     It also loads the model in array calls (:meth:`buildSolverModel`) where PuLP makes one
-    highspy call per column, per integer column and per row: on the Burundi baseline that took about
+    highspy call per column, per integer column and per row: on the shipped baseline that took about
     0.1 s of each stage, a tenth of an interactive re-solve. The rows of an :class:`ArrayProblem` go
     in as the sparse matrix they are kept in, never through PuLP constraints.
     """
@@ -2226,7 +2226,7 @@ def _coverage_stage(
     (:func:`planner.relax.worth_relaxing`) starts each run with relax and fix and takes its plan
     first (:func:`_relaxed_coverage_stage`). So does a model of any size without
     ``settings.full_search`` (the explorer's quick mode): HiGHS alone took 35-117 s to 0.1% on the
-    40-site Burundi stock-shortage scenario (two runs, with and without the equity floor, each hard
+    40-site shipped stock-shortage scenario (two runs, with and without the equity floor, each hard
     for its mobile round trips), relax and fix 1.5-1.9 s to 0.7%, with as many people.
     """
     from planner.relax import RELAX_MIN_TEAM_LINKS, worth_relaxing  # planner.relax builds on this module
@@ -2627,7 +2627,7 @@ def solve_model(
     # model then presolves to team-days, vials and trips); the whole cost stage starts from it. Under a
     # deadline, each pass needs at least the time HiGHS took to first check its limit in the run before.
     # Without the full search (the explorer's quick mode) the first pass is the whole cost stage, with
-    # all its time: on the generated district and province and the Burundi scenarios the second pass
+    # all its time: on the generated district and province and the shipped scenarios the second pass
     # found nothing the first had not, and took 0.3-0.5 s of a re-solve.
     people_only = not settings.full_search
     people_run, people_values = _run_with_people_held(

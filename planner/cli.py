@@ -283,7 +283,9 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
 @roads_app.command("fetch")
 def roads_fetch_command(
     out: Annotated[Path, typer.Option("--out", help="GraphML file to write")],
-    place: Annotated[str | None, typer.Option(help='place name, such as "Makamba, Burundi"')] = None,
+    place: Annotated[
+        str | None, typer.Option(help="a place name OpenStreetMap knows: a district and its country")
+    ] = None,
     bbox: Annotated[str | None, typer.Option(help="bounding box W,S,E,N in degrees", callback=_bbox)] = None,
     tolerance_m: Annotated[
         float, typer.Option(min=0, help="nodes of one junction closer than this (m) become one; 0 keeps all")

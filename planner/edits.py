@@ -7,7 +7,7 @@ site or antigen check it against the scenario's data tables, with the messages o
 :func:`planner.loading.load_inputs`. Closable road sections for a picker are
 :func:`planner.network.road_sections`.
 
->>> scenario = set_teams(scenario, "mob_bujumbura", 4)           # doctest: +SKIP
+>>> scenario = set_teams(scenario, "mob_capital", 4)           # doctest: +SKIP
 >>> scenario = set_closures(scenario, [section.closure("flood")])  # doctest: +SKIP
 """
 

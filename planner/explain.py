@@ -273,8 +273,9 @@ def _stock_reasons(index: PlanIndex, s: str, a: str, people_short: int) -> Reaso
         hours = inputs.scenario.network.max_delivery_time_h
         return ["no_store"], [_part("reason_no_store", antigen=a, hours=float(hours))]
     # Stock limits the site when the stores within reach, and the stores above them that could still
-    # send them some, hold less than its shortfall needs: a few vials left over (the Burundi stock-shortage
-    # plan's 20 doses of MR at Gitega against 5,760 people short at Musenyi) limit it as surely as none.
+    # send them some, hold less than its shortfall needs: a few vials left over (the shipped stock-shortage
+    # plan's 20 doses of MR at a provincial store against 5,760 people short at a camp) limit it as surely
+    # as none.
     lacking = math.ceil(people_short * vaccine.doses_per_person * vaccine.wastage_factor)
     dpv = vaccine.doses_per_vial
     within = sum(_whole_vials(left[d, a], dpv) for d in stores)

@@ -42,14 +42,14 @@ JobState = Literal["queued", "running", "done", "failed"]
 #: bound (``full_search`` off, on a model of any size, :mod:`planner.relax`), typically 0.3-0.8% from
 #: it: HiGHS's search of the whole model after it, and the run without equity floors that measures
 #: their cost, took the province instance's re-solve from 14 s to 38 s (medians) for a gap of 0.25%
-#: instead of 0.7%, and the Burundi stock-shortage scenario's from under 2 s to 28-117 s. Its MILP with
+#: instead of 0.7%, and the shipped stock-shortage scenario's from under 2 s to 28-117 s. Its MILP with
 #: the team-days fixed stops at :data:`QUICK_FIRST_PLAN_GAP` of its own bound: 1%, where HiGHS's first
 #: plan after its root LP lands (0.3 s on the district, whose plan at 0.5% took 3.6 s more, for 0.3%
-#: more people; the province's and the Burundi scenarios' first plans are within 0.5% already).
+#: more people; the province's and the shipped scenarios' first plans are within 0.5% already).
 #: ``mip_gap`` then says when that plan, or the earlier plan repaired (which then needs no rounding),
 #: is close enough to its bound to count as optimal. The cost stage follows for at most
 #: 0.5 s, from the coverage plan, with every group's people held (its first pass only: the whole-model
-#: pass after it found nothing more on the generated instances or the Burundi scenarios, and the
+#: pass after it found nothing more on the generated instances or the shipped scenarios, and the
 #: district's whole saving came in the first pass's 0.5 s), so stopping it early still leaves a full
 #: plan; the plan says how its cost stage ran (docs/BENCHMARKS.md).
 QUICK_MIP_GAP = 1e-3

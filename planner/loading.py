@@ -205,7 +205,7 @@ def _with_suggestions(problems: list[Problem], model: type[BaseModel], prefix: s
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file; data paths are resolved against the file's folder.
+    """Read and validate a scenario YAML file; data paths (and closed areas) are resolved against its folder.
 
     Parameters
     ----------
@@ -236,12 +236,18 @@ def load_scenario(path: str | Path) -> Scenario:
         raise InputError([problem]) from exc
     if not isinstance(raw, dict):
         raise InputError([Problem.of(shown, "input_not_mapping")])
+    base = path.parent
     if isinstance(raw.get("data"), dict):
-        base = path.parent
         raw["data"] = {
             key: str((base / value).resolve()) if isinstance(value, str) else value
             for key, value in raw["data"].items()
         }
+    network = raw.get("network")
+    closures = network.get("closures") if isinstance(network, dict) else None
+    for closure in closures if isinstance(closures, list) else []:
+        # A closed area's GeoJSON file is named relative to the scenario file, as its data are.
+        if isinstance(closure, dict) and isinstance(closure.get("area"), str):
+            closure["area"] = str((base / closure["area"]).resolve())
     return validate_scenario(raw, shown)
 
 

@@ -34,9 +34,6 @@ from planner.exports import (
 from planner.exports.common import natural_key
 from planner.i18n import Lang, format_number, format_percent, t
 
-#: Province outlines of the built-in Burundi data (approximate, for orientation only).
-BURUNDI_PROVINCES = Path(__file__).resolve().parent.parent / "data" / "burundi" / "provinces.geojson"
-
 #: Layer ids, bottom to top; ``show`` in :func:`map_layers` picks among them.
 LAYER_IDS = ("provinces", "delivery_routes", "team_routes", "stores", "sites")
 DEFAULT_SHOW = frozenset(LAYER_IDS)
@@ -77,7 +74,7 @@ def load_provinces(path: Path) -> gpd.GeoDataFrame:
     Parameters
     ----------
     path
-        The file, e.g. :data:`BURUNDI_PROVINCES`; it needs a ``province`` column and polygons.
+        The file (a scenario's ``data.provinces``); it needs a ``province`` column and polygons.
 
     Returns
     -------
@@ -332,7 +329,7 @@ def team_route_records(plan: Plan, places: Mapping[str, Place], lang: Lang = "en
 
     Team-days on which a team drives the same road path (a fixed team at the same sites every day)
     share one record that lists its days (``days``; ``day`` is the first). Drawing each of them
-    would lay identical lines on top of each other: nothing more to see, and on the Burundi baseline
+    would lay identical lines on top of each other: nothing more to see, and on the shipped baseline
     it made the browser's redraw after a re-solve about three times longer in software WebGL
     (docs/BENCHMARKS.md). Teams take :func:`planner.exports.team_colour` in their natural order, as
     in the KML export.

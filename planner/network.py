@@ -178,13 +178,16 @@ def apply_road_conditions(
     (:func:`planner.roads.condition_factor`): its class and surface kind (``track:unpaved``), its
     class, its surface kind (``unpaved``), then ``*``.
 
-    A closure removes every edge, both directions, on the shortest path between its two places using
-    only roads with its ``ref`` (any road if no ref is given).
+    A closure (:class:`models.RoadClosure`) removes: between two places, every edge, both directions,
+    on the shortest path between them using only roads with its ``ref`` (any road if no ref is given);
+    a ``ref`` alone, every edge of that road; a ``polygon`` or ``area``, every edge whose road meets
+    it; ``edges``, those edges both ways.
 
     Raises
     ------
     InputError
-        If a closure names an unknown place, or no road with that ref joins its places.
+        If a closure names an unknown place, road, edge or unreadable area, or no road with its ref
+        joins its places.
     """
     result = graph.copy()
     factors = network.travel_time_factor
@@ -198,37 +201,129 @@ def apply_road_conditions(
                 data["speed_kph"] = float(data["speed_kph"]) / factor
     names = _node_by_name(graph)
     problems: list[Problem] = []
+    closed: set[tuple[int, int, int]] = set()
     for index, closure in enumerate(network.closures):
-        for position, place in enumerate(closure.between):
-            if place not in names:
-                field = f"network.closures[{index}].between[{position}]"
-                problems.append(Problem.of(scenario_file, "input_unknown_place", field, place=place))
-        start, end = (names.get(place) for place in closure.between)
-        if start is None or end is None:
-            continue
-        try:
-            path = _closed_path(graph, start, end, closure.ref)
-        except nx.NetworkXNoPath:
-            field = f"network.closures[{index}]"
-            ends = {"start": closure.between[0], "end": closure.between[1]}
-            problems.append(
-                Problem.of(scenario_file, "input_closure_no_road", field, ref=closure.ref, **ends)
-                if closure.ref
-                else Problem.of(scenario_file, "input_closure_no_path", field, **ends)
-            )
-            continue
-        for u, v in itertools.pairwise(path):
-            for a, b in ((u, v), (v, u)):
-                keys = [
-                    k
-                    for k, d in result.get_edge_data(a, b, default={}).items()
-                    if closure.ref is None or d.get("ref") == closure.ref
-                ]
-                for key in keys:
-                    result.remove_edge(a, b, key)
+        field = f"network.closures[{index}]"
+        if closure.between is not None:
+            found, wrong = _section_edges(graph, names, closure, field, scenario_file)
+        elif closure.polygon is not None or closure.area is not None:
+            found, wrong = _area_edges(graph, closure, field, scenario_file)
+        elif closure.edges:
+            found, wrong = _listed_edges(graph, closure, field, scenario_file)
+        else:
+            found, wrong = _road_edges(graph, closure, field, scenario_file)
+        closed |= found
+        problems += wrong
     if problems:
         raise InputError(problems)
+    result.remove_edges_from(closed)
     return result
+
+
+ClosedEdges = tuple[set[tuple[int, int, int]], list[Problem]]
+
+
+def _both_ways(graph: nx.MultiDiGraph, u: int, v: int, ref: str | None = None) -> set[tuple[int, int, int]]:
+    """Every edge u -> v and v -> u (on road ``ref`` only, if given)."""
+    return {
+        (a, b, key)
+        for a, b in ((u, v), (v, u))
+        for key, data in graph.get_edge_data(a, b, default={}).items()
+        if ref is None or _on_road(data.get("ref"), ref)
+    }
+
+
+def _on_road(value: object, ref: str) -> bool:
+    """Whether an edge's ``ref`` names road ``ref``: OSM joins several with ';', osmnx keeps lists."""
+    refs = value if isinstance(value, list) else str(value or "").split(";")
+    return ref in (str(item).strip() for item in refs)
+
+
+def _section_edges(
+    graph: nx.MultiDiGraph, names: Mapping[str, int], closure: RoadClosure, field: str, scenario_file: str
+) -> ClosedEdges:
+    """A section: the edges, both ways, of the shortest way between two places on road ``ref`` (any road)."""
+    assert closure.between is not None
+    problems = [
+        Problem.of(scenario_file, "input_unknown_place", f"{field}.between[{position}]", place=place)
+        for position, place in enumerate(closure.between)
+        if place not in names
+    ]
+    if problems:
+        return set(), problems
+    start, end = (names[place] for place in closure.between)
+    try:
+        path = _closed_path(graph, start, end, closure.ref)
+    except nx.NetworkXNoPath:
+        ends = {"start": closure.between[0], "end": closure.between[1]}
+        problem = (
+            Problem.of(scenario_file, "input_closure_no_road", field, ref=closure.ref, **ends)
+            if closure.ref
+            else Problem.of(scenario_file, "input_closure_no_path", field, **ends)
+        )
+        return set(), [problem]
+    return {edge for u, v in itertools.pairwise(path) for edge in _both_ways(graph, u, v, closure.ref)}, []
+
+
+def _road_edges(graph: nx.MultiDiGraph, closure: RoadClosure, field: str, scenario_file: str) -> ClosedEdges:
+    """A whole road: every edge whose ``ref`` names it."""
+    assert closure.ref is not None
+    edges = {
+        (u, v, key) for u, v, key, ref in graph.edges(keys=True, data="ref") if _on_road(ref, closure.ref)
+    }
+    if not edges:
+        return set(), [
+            Problem.of(scenario_file, "input_closure_no_road_ref", f"{field}.ref", ref=closure.ref)
+        ]
+    return edges, []
+
+
+def _listed_edges(
+    graph: nx.MultiDiGraph, closure: RoadClosure, field: str, scenario_file: str
+) -> ClosedEdges:
+    """Edges by their nodes' ids, both ways."""
+    edges: set[tuple[int, int, int]] = set()
+    problems = []
+    for position, (u, v) in enumerate(closure.edges):
+        found = _both_ways(graph, u, v) if graph.has_node(u) and graph.has_node(v) else set()
+        if not found:
+            problems.append(
+                Problem.of(
+                    scenario_file, "input_closure_unknown_edge", f"{field}.edges[{position}]", u=u, v=v
+                )
+            )
+        edges |= found
+    return edges, problems
+
+
+def _area_edges(graph: nx.MultiDiGraph, closure: RoadClosure, field: str, scenario_file: str) -> ClosedEdges:
+    """An area: every edge whose road (its geometry, else the straight line of its ends) meets the polygon."""
+    import geopandas as gpd  # only closures by area need it
+    from shapely.geometry import LineString, Polygon
+    from shapely.ops import unary_union
+
+    if closure.polygon is not None:
+        shape = Polygon(closure.polygon)
+    else:
+        assert closure.area is not None
+        try:
+            shape = unary_union(list(gpd.read_file(closure.area).geometry))
+        except Exception as exc:  # pyogrio raises several types for a missing or bad file
+            area = display_path(closure.area)
+            return set(), [
+                Problem.of(
+                    scenario_file, "input_closure_area_unreadable", f"{field}.area", area=area, error=str(exc)
+                )
+            ]
+    edges = set()
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        line = data.get("geometry")
+        if line is None:
+            ends = [(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (u, v)]
+            line = LineString(ends)
+        if line.intersects(shape):
+            edges.add((u, v, key))
+    return edges, []
 
 
 def _closed_path(graph: nx.MultiDiGraph, start: int, end: int, ref: str | None) -> list[int]:

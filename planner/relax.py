@@ -54,7 +54,7 @@ from planner.allocation import (
 from planner.deadline import Deadline, stage_limit
 
 #: Team-day links from which the coverage stage starts with relax and fix (HiGHS only). Below this
-#: HiGHS alone is quick (the Burundi scenarios have about 100 links and prove their optimum in
+#: HiGHS alone is quick (the shipped scenarios have about 100 links and prove their optimum in
 #: seconds); the district instance has 867.
 RELAX_MIN_TEAM_LINKS = 500
 
@@ -332,7 +332,7 @@ def _fixed_team_days_plan(
     It maximises ``objective`` less :data:`FIXED_RUN_USD_WEIGHT` per USD of what the cost stage
     minimises (:func:`planner.allocation.cost_stage_objective`: cost, and the reserve not positioned
     at its price), so that the first plan positions the reserve wherever stock allows even when the
-    cost stage gets too little time to (the quick solve: 685 of the Burundi baseline's 41,632 reserve
+    cost stage gets too little time to (the quick solve: 685 of the shipped baseline's 41,632 reserve
     doses positioned when only cost was priced here); the problem's objective is ``objective`` again
     afterwards.
     """

@@ -43,8 +43,8 @@ from planner.deadline import Deadline, stage_limit
 __all__ = ["Route", "RoutingProblem", "RoutingResult", "VehicleType", "solve_routes"]
 
 #: The planner's routing problems (one base's team-day, one store's deliveries of a day) stop after
-#: this many PyVRP iterations without a better solution. They are small: on the three Burundi
-#: scenarios, 100 gives the same routes as 300 (the earlier value) in half the time, which the
+#: this many PyVRP iterations without a better solution. They are small: on the three shipped
+#: scenarios measured, 100 gives the same routes as 300 (the earlier value) in half the time, which the
 #: explorer's re-solve needs (docs/BENCHMARKS.md).
 NO_IMPROVEMENT_ITERATIONS = 100
 #: PyVRP's own "no limit" value for durations.

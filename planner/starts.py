@@ -39,7 +39,7 @@ FEASIBILITY_TOLERANCE = 1e-6
 
 
 def variable_keys(model: AllocationModel) -> dict[str, str]:
-    """Each variable's name mapped to its key by meaning, e.g. ``n_3_5`` -> ``n|or_rumonge|gitaza_site``."""
+    """Each variable's name mapped to its key by meaning, e.g. ``n_3_5`` -> ``n|or_town|camp_site``."""
     families: dict[str, Mapping[Any, pulp.LpVariable]] = {
         "y": model.y,
         "short": model.short,
@@ -134,7 +134,7 @@ def feasible_plan(model: AllocationModel, values: Mapping[str, float] | None) ->
 #: Team-day links from which a solve with no complete start of its own starts from the hand plan
 #: (:func:`planner.greedy.greedy_values`): a large model's first incumbent is then at least as good as a
 #: careful planner's, whenever the time limit stops it (the district instance has 867 links; the
-#: Burundi scenarios about 100, where HiGHS finds a better plan than the hand rules within a second).
+#: shipped scenarios about 100, where HiGHS finds a better plan than the hand rules within a second).
 HAND_START_MIN_TEAM_LINKS = 500
 
 

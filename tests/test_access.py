@@ -7,6 +7,7 @@ times of a last leg are worked out by hand.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -191,3 +192,20 @@ def test_rain_takes_one_pool_of_two_and_the_plan_names_the_site(instance: Callab
     [warning] = [w for w in plan.warnings if w.key == "warning_access_reduced"]
     assert warning.values == {"count": 1, "sites": ("b",)}
     assert "access reduced    1 sites: b" in plan_summary(plan)
+
+
+def test_a_flooded_area_named_by_file_beside_the_scenario_cuts_b_off(instance: Callable[..., Path]) -> None:
+    """The closure's GeoJSON is named relative to the scenario file; the box around b (lon 0.015-0.025)
+    floods the road a-b, so b loses its pool and its store."""
+    scenario = _scenario(
+        instance, network={"closures": [{"area": "flood.geojson", "reason": "river in spate"}]}
+    )
+    ring = [[0.015, -0.01], [0.025, -0.01], [0.025, 0.01], [0.015, 0.01], [0.015, -0.01]]
+    geometry = {"type": "Polygon", "coordinates": [ring]}
+    feature = {"type": "Feature", "properties": {}, "geometry": geometry}
+    (scenario.parent / "flood.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8"
+    )
+    data = validate(scenario)
+    assert data.access is not None
+    assert data.access.cut_off_sites(data.inputs) == ("b",)

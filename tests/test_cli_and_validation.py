@@ -805,6 +805,16 @@ def test_engine_never_imports_streamlit(package: str) -> None:
         assert not any(m == "streamlit" or m.startswith("streamlit.") for m in _imported_modules(path)), path
 
 
+@pytest.mark.parametrize("package", ["planner", "models"])
+def test_engine_names_no_country(package: str) -> None:
+    """The engine is for any country: the built-in settings (Burundi, Siguiri in Guinea) live in data/."""
+    pattern = re.compile(r"burundi|guin[eé]e?a?|bujumbura|siguiri|conakry", re.IGNORECASE)
+    files = [*_sources(package), *(REPO / package).rglob("*.po"), *(REPO / package).rglob("*.pot")]
+    for path in files:
+        found = pattern.findall(path.read_text(encoding="utf-8"))
+        assert not found, (path, found)
+
+
 def test_models_import_nothing_from_planner() -> None:
     for path in _sources("models"):
         modules = _imported_modules(path)

@@ -24,7 +24,6 @@ from models import Plan
 from planner.errors import InputError
 from planner.exports import DELIVERY_RGB, team_colour
 from planner.mapview import (
-    BURUNDI_PROVINCES,
     COVERAGE_HIGH_RGB,
     COVERAGE_LOW_RGB,
     COVERAGE_MID_RGB,
@@ -42,6 +41,8 @@ from planner.mapview import (
 from conftest import REPO
 
 BURUNDI = REPO / "data" / "burundi"
+#: Province outlines of the built-in Burundi data (approximate, for orientation only).
+BURUNDI_PROVINCES = BURUNDI / "provinces.geojson"
 PROVINCES = ("Buhumuza", "Bujumbura", "Burunga", "Butanyerera", "Gitega")
 
 

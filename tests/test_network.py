@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pytest
+from pydantic import ValidationError
 from shapely.geometry import LineString
 
 from models import Network, RoadClosure
@@ -232,6 +234,81 @@ def test_closures_naming_unknown_places_or_roads_are_errors() -> None:
         ("rainy.yaml", "network.closures[0].between[1]", "unknown place 'nowhere' in the road network"),
         ("rainy.yaml", "network.closures[1]", "no road R2 joins 'a' and 'b'"),
     ]
+
+
+def test_a_whole_road_closes_by_its_ref_alone() -> None:
+    """ref R1 alone: a-b and b-c close both ways; the bypass R2 stays. OSM's 'R2;R9' names R9 too."""
+    graph = closable_graph()
+    closed = apply_road_conditions(graph, Network(closures=(RoadClosure(ref="R1"),)))
+    assert sorted(closed.edges()) == [(1, 3), (3, 1)]
+    graph.edges[1, 3, 0]["ref"] = "R2;R9"
+    assert sorted(apply_road_conditions(graph, Network(closures=(RoadClosure(ref="R9"),))).edges()) == [
+        (1, 2),
+        (2, 1),
+        (2, 3),
+        (3, 1),
+        (3, 2),
+    ]  # only the one-way a -> c named 'R2;R9' closes
+
+
+def test_an_area_closes_the_roads_inside_or_crossing_it(tmp_path: Path) -> None:
+    """A flooded box around b (lon 0.005-0.015) cuts a-b and b-c on R1 (their lines cross it) and the
+    straight bypass a-c, which passes under b at lat 0 too; a box north of the line closes nothing."""
+    flood = ((0.005, -0.01), (0.015, -0.01), (0.015, 0.01), (0.005, 0.01))
+    closed = apply_road_conditions(closable_graph(), Network(closures=(RoadClosure(polygon=flood),)))
+    assert closed.number_of_edges() == 0
+    north = ((0.005, 0.01), (0.015, 0.01), (0.015, 0.02))
+    kept = apply_road_conditions(closable_graph(), Network(closures=(RoadClosure(polygon=north),)))
+    assert kept.number_of_edges() == 6
+    # The bypass drawn north of b (its geometry) escapes a flood that covers b alone.
+    graph = closable_graph()
+    graph.edges[1, 3, 0]["geometry"] = LineString([(0.0, 0.0), (0.01, 0.05), (0.02, 0.0)])
+    graph.edges[3, 1, 0]["geometry"] = LineString([(0.02, 0.0), (0.01, 0.05), (0.0, 0.0)])
+    area = tmp_path / "flood.geojson"
+    ring = [[*point] for point in (*flood, flood[0])]
+    area.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        f'"geometry": {{"type": "Polygon", "coordinates": [{ring}]}}}}]}}',
+        encoding="utf-8",
+    )
+    closed = apply_road_conditions(graph, Network(closures=(RoadClosure(area=area),)))
+    assert sorted(closed.edges()) == [(1, 3), (3, 1)]
+
+
+def test_edges_close_by_node_ids_both_ways() -> None:
+    closed = apply_road_conditions(closable_graph(), Network(closures=(RoadClosure(edges=((2, 3),)),)))
+    assert sorted(closed.edges()) == [(1, 2), (1, 3), (2, 1), (3, 1)]
+
+
+def test_closures_of_unknown_roads_edges_or_areas_are_errors(tmp_path: Path) -> None:
+    closures = (
+        RoadClosure(ref="RN99"),
+        RoadClosure(edges=((1, 2), (1, 4))),
+        RoadClosure(area=tmp_path / "missing.geojson"),
+    )
+    with pytest.raises(InputError) as caught:
+        apply_road_conditions(closable_graph(), Network(closures=closures), "rainy.yaml")
+    assert [(p.field, p.key) for p in caught.value.problems] == [
+        ("network.closures[0].ref", "input_closure_no_road_ref"),
+        ("network.closures[1].edges[1]", "input_closure_unknown_edge"),
+        ("network.closures[2].area", "input_closure_area_unreadable"),
+    ]
+    assert caught.value.problems[1].message == "no road joins nodes 1 and 4 in the road network"
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({}, "got none"),
+        ({"between": ("a", "b"), "edges": ((1, 2),)}, "got between, edges"),
+        ({"ref": "R1", "polygon": ((0, 0), (1, 0), (1, 1))}, "got ref, polygon"),
+        ({"polygon": ((0, 0), (1, 0))}, "at least 3 points, got 2"),
+        ({"polygon": ((200, 0), (1, 0), (1, 1))}, "less than or equal to 180"),
+    ],
+)
+def test_a_closure_is_of_one_kind(fields: dict[str, object], error: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(error)):
+        RoadClosure.model_validate(fields)
 
 
 def test_road_sections_list_what_one_closure_closes() -> None:

@@ -84,7 +84,9 @@ def scenario_page() -> None:
     closed = [s.label for s in sections if any(closes_section(c, s) for c in scenario.network.closures)]
     picked = st.multiselect(_("road_closures"), list(by_label), default=closed, key=widget_key("closures"))
     if picked != closed:
-        new = edits.set_closures(new, [by_label[label].closure() for label in picked])
+        # Closures the picker does not show (a whole road, an area, edges) stay as they are.
+        others = [c for c in scenario.network.closures if not any(closes_section(c, s) for s in sections)]
+        new = edits.set_closures(new, [*others, *(by_label[label].closure() for label in picked)])
 
     tabs = st.tabs([_("teams"), _("stock"), _("sites"), _("wastage")])
     with tabs[0]:
@@ -125,7 +127,11 @@ def rename() -> None:
 
 def closes_section(closure: RoadClosure, section: Any) -> bool:
     """Whether a closure in the scenario closes this road section (either direction)."""
-    return set(closure.between) == set(section.between) and closure.ref == section.ref
+    return (
+        closure.between is not None
+        and set(closure.between) == set(section.between)
+        and closure.ref == section.ref
+    )
 
 
 def edited_rows(
