@@ -17,11 +17,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import networkx as nx
+
 from models import AccessMode, Network
-from planner.allocation import team_link
 from planner.errors import Problem
 from planner.loading import CampaignInputs
-from planner.network import LonLat, TravelTimes
+from planner.network import LonLat, TravelTimes, apply_road_conditions, road_graph, snap_places
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,9 @@ def reachable_pairs(
 
 
 def _team_reaches(inputs: CampaignInputs, pool_to_site: TravelTimes, pool_id: str, site_id: str) -> bool:
+    # Imported here: the explorer previews access (:func:`road_preview`) without the solver stack.
+    from planner.allocation import team_link
+
     time_s, km = pool_to_site.time_s(pool_id, site_id), pool_to_site.km(pool_id, site_id)
     return team_link(inputs, pool_id, time_s, km) is not None
 
@@ -185,3 +189,37 @@ def mean_time_h(travel: TravelTimes, pairs: frozenset[tuple[str, str]], sources:
     times = [travel.time_s(sources[a], s) for a, s in pairs]
     finite = [t for t in times if math.isfinite(t)]
     return sum(finite) / len(finite) / 3600.0 if finite else 0.0
+
+
+@dataclass(frozen=True)
+class RoadPreview:
+    """The roads of a scenario under its conditions and where its places join them, before any solve.
+
+    Attributes
+    ----------
+    graph
+        The road graph with the scenario's road conditions (read-only).
+    nodes
+        Each site's and store's nearest road node.
+    places
+        Each site's and store's access (:class:`PlaceAccess`).
+    """
+
+    graph: nx.MultiDiGraph
+    nodes: dict[str, int]
+    places: dict[str, PlaceAccess]
+
+
+def road_preview(inputs: CampaignInputs) -> RoadPreview:
+    """The scenario's roads and its places' access, without travel times (a map before solving).
+
+    Raises
+    ------
+    InputError
+        If a closure is unknown.
+    """
+    network = inputs.scenario.network
+    graph = apply_road_conditions(road_graph(inputs.scenario.data.roads), network)
+    locations = {place: inputs.location(place) for place in (*inputs.sites, *inputs.stores)}
+    nodes, distances_m = snap_places(graph, locations)
+    return RoadPreview(graph, nodes, place_access(distances_m, network))

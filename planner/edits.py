@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from models import RoadClosure, Scenario, Site
+from models import RoadClosure, Scenario, Site, Vaccine
 from planner.errors import InputError, Problem
 from planner.loading import (
     TABLE_SUFFIXES,
@@ -31,8 +31,9 @@ from planner.loading import (
     reference_problems,
     validate_scenario,
 )
-from planner.network import apply_road_conditions, road_graph
+from planner.network import apply_road_conditions, load_road_graph, road_graph
 from planner.outputs import write_files
+from planner.roads import OSM_SUFFIXES
 
 #: Travel-time factors of the rainy season by highway class or surface ('*': every other road), as in the
 #: shipped rainy-season scenario: unpaved roads and tracks are much slower, paved roads somewhat.
@@ -43,6 +44,10 @@ RAINY_SEASON_FACTORS: dict[str, float] = {
     "unclassified": 1.6,
     "track": 2.0,
 }
+
+
+#: File endings a road network upload may have: GraphML, or an OpenStreetMap extract.
+ROAD_SUFFIXES: tuple[str, ...] = (".graphml", *OSM_SUFFIXES)
 
 
 def _name(scenario: Scenario) -> str:
@@ -194,8 +199,9 @@ def set_campaign(
     days: int | None = None,
     uptake: float | None = None,
     wastage_rates: Mapping[str, float] | None = None,
+    antigens: Sequence[str] | None = None,
 ) -> Scenario:
-    """Set campaign days, uptake and wastage rates; ``None`` leaves a setting as it is.
+    """Set campaign days, uptake, wastage rates and antigens; ``None`` leaves a setting as it is.
 
     Parameters
     ----------
@@ -208,6 +214,8 @@ def set_campaign(
     wastage_rates
         Wastage rate by antigen (0..1, 1 excluded), replacing the scenario's; antigens left out take
         the vaccines table's rate.
+    antigens
+        The antigens the campaign gives (at least one, each in the vaccines table).
 
     Returns
     -------
@@ -226,6 +234,8 @@ def set_campaign(
         values["uptake"] = uptake
     if wastage_rates is not None:
         values["wastage_rates"] = dict(wastage_rates)
+    if antigens is not None:
+        values["antigens"] = list(antigens)
     return _with_section(scenario, "campaign", values, "vaccines")
 
 
@@ -363,20 +373,23 @@ def named_as_uploaded(error: InputError, folder: Path) -> InputError:
 def with_uploaded_tables(
     scenario: Scenario, uploads: Mapping[str, tuple[str, bytes]], folder: Path
 ) -> Scenario:
-    """Use uploaded CSV or XLSX tables in place of the scenario's.
+    """Use uploaded CSV or XLSX tables, and a road network, in place of the scenario's.
 
     Each file is saved in ``folder`` under its own name and checked row by row, so messages name the
     file the planner knows (``sites_upload.xlsx, row 4 (line 5), field lat: ...``; an XLSX table's rows
     are counted like a CSV's). References between tables are checked by
     :func:`planner.loading.load_inputs`, whose problems :func:`named_as_uploaded` names the same way.
+    A road network (GraphML or an OpenStreetMap extract, :data:`ROAD_SUFFIXES`) is read as a solve
+    would read it. A vaccines table the campaign's antigens are not all in gives the campaign its
+    antigens instead (the settings naming the others are dropped: :func:`_antigens_kept`).
 
     Parameters
     ----------
     scenario
         The scenario.
     uploads
-        Table kind (``sites``, ``stores``, ``stock``, ``teams`` or ``vaccines``) -> (file name as
-        uploaded, content).
+        Table kind (``sites``, ``stores``, ``stock``, ``teams``, ``vaccines``) or ``roads`` -> (file
+        name as uploaded, content).
     folder
         Where to keep the files (created if needed).
 
@@ -396,13 +409,14 @@ def with_uploaded_tables(
     names: dict[str, str] = {}
     for kind, (uploaded, content) in uploads.items():
         name = PureWindowsPath(uploaded).name  # a browser may send a whole path, with either slash
-        if kind not in TABLES:
-            problems.append(
-                Problem.of(uploaded, "input_unknown_table_kind", kind=kind, kinds=", ".join(TABLES))
-            )
-        elif Path(name).suffix.lower() not in TABLE_SUFFIXES:
-            options, last = ", ".join(TABLE_SUFFIXES[:-1]), TABLE_SUFFIXES[-1]
-            problems.append(Problem.of(uploaded, "input_not_a_table", options=options, last=last))
+        suffixes = ROAD_SUFFIXES if kind == "roads" else TABLE_SUFFIXES
+        if kind not in (*TABLES, "roads"):
+            kinds = ", ".join((*TABLES, "roads"))
+            problems.append(Problem.of(uploaded, "input_unknown_table_kind", kind=kind, kinds=kinds))
+        elif not name.lower().endswith(suffixes):
+            options, last = ", ".join(suffixes[:-1]), suffixes[-1]
+            key = "input_not_a_road_file" if kind == "roads" else "input_not_a_table"
+            problems.append(Problem.of(uploaded, key, options=options, last=last))
         elif name in files:
             problems.append(Problem.of(uploaded, "input_same_upload_name"))
         else:
@@ -411,12 +425,77 @@ def with_uploaded_tables(
     if problems:
         raise InputError(problems)
     written = write_files(files, folder)
+    antigens: list[str] = []
     for kind, name in names.items():
-        read_table(Path(folder) / name, TABLES[kind][0], problems)
+        if kind == "roads":
+            try:
+                load_road_graph(Path(folder) / name)
+            except InputError as error:
+                problems += error.problems
+            continue
+        rows = read_table(Path(folder) / name, TABLES[kind][0], problems)
+        if kind == "vaccines":
+            antigens = [row.antigen for row in rows.values() if isinstance(row, Vaccine)]
     if problems:
         for path in written:
             path.unlink(missing_ok=True)
         raise named_as_uploaded(InputError(problems), folder)
     raw = scenario.model_dump()
     raw["data"].update({kind: (Path(folder) / name).resolve() for kind, name in names.items()})
+    if antigens:
+        _antigens_kept(raw, antigens)
     return validate_scenario(raw, _name(scenario))
+
+
+def _antigens_kept(raw: dict[str, Any], antigens: Sequence[str]) -> None:
+    """Keep the settings of a dumped scenario that name only ``antigens`` (a new vaccines table's).
+
+    When the campaign's antigens are not all in the table, the campaign gives every antigen of the
+    table; wastage rates, target and priority groups, stock overrides and equity floors naming another
+    antigen are dropped, as a planner who brings their own vaccines table would expect.
+    """
+    known = set(antigens)
+    campaign = raw["campaign"]
+    if campaign.get("antigens") is not None and not set(campaign["antigens"]) <= known:
+        campaign["antigens"] = list(antigens)
+    for key in ("wastage_rates", "target_groups", "priority_groups"):
+        campaign[key] = {a: value for a, value in campaign.get(key, {}).items() if a in known}
+    raw["overrides"]["stock"] = [o for o in raw["overrides"]["stock"] if o["antigen"] in known]
+    floors = []
+    for floor in raw["fairness"]["floors"]:
+        if floor.get("antigens") is None:
+            floors.append(floor)
+        elif kept := [a for a in floor["antigens"] if a in known]:
+            floors.append({**floor, "antigens": kept})
+    raw["fairness"]["floors"] = floors
+
+
+def scenario_zip(scenario: Scenario, name: str | None = None) -> bytes:
+    """The whole scenario folder as a zip the command line runs: ``NAME.yaml`` and its files in ``data/``.
+
+    Every data file and closed area goes in ``data/`` under its own name (a second file of the same
+    name gets its kind in front); the YAML names them relatively, so ``unzip`` then
+    ``python -m planner solve NAME.yaml --out plan`` plans the same scenario.
+    """
+    import io
+    import zipfile
+
+    stem = name or scenario.name
+    packed: dict[str, Path] = {}
+
+    def pack(kind: str, path: Path) -> str:
+        file = path.name if path.name not in packed else f"{kind}_{path.name}"
+        packed[file] = path
+        return f"data/{file}"
+
+    raw = scenario.model_dump(mode="json", exclude_defaults=True)
+    raw["data"] = {kind: pack(kind, path) for kind, path in scenario.data if path is not None}
+    for index, closure in enumerate(scenario.network.closures):
+        if closure.area is not None:
+            raw["network"]["closures"][index]["area"] = pack("area", closure.area)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{stem}.yaml", yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
+        for file, path in packed.items():
+            archive.write(path, f"data/{file}")
+    return buffer.getvalue()

@@ -537,3 +537,117 @@ def _province_layers(provinces: gpd.GeoDataFrame) -> list[pdk.Layer]:
             pickable=False,
         ),
     ]
+
+
+#: Road colours of the network preview: paved, unpaved (OSM surface, or its class when untagged).
+PAVED_RGB = (110, 110, 110)
+UNPAVED_RGB = (181, 137, 84)
+#: How a place meets the roads: on them, by a last leg, off the network (Okabe-Ito colours).
+ACCESS_RGB: dict[str, tuple[int, int, int]] = {
+    "road": COVERAGE_HIGH_RGB,
+    "last_leg": COVERAGE_MID_RGB,
+    "off_network": COVERAGE_LOW_RGB,
+}
+
+
+def road_records(graph: Any, lang: Lang = "en") -> list[dict[str, Any]]:
+    """A record per road of a graph (a two-way road once): its points, colour and tooltip texts."""
+    from planner.roads import highway_class, surface_kind  # the plan's maps need no road classes
+
+    records = []
+    seen: set[tuple[int, int, str]] = set()
+    for u, v, data in graph.edges(data=True):
+        geometry = data.get("geometry")
+        if geometry is not None:
+            path = [[round(x, 6), round(y, 6)] for x, y in geometry.coords]
+        else:
+            path = [[round(graph.nodes[n]["x"], 6), round(graph.nodes[n]["y"], 6)] for n in (u, v)]
+        highway = highway_class(data.get("highway"))
+        key = (min(u, v), max(u, v), highway)
+        if key in seen:
+            continue
+        seen.add(key)
+        kind = surface_kind(highway, data.get("surface"))
+        ref = data.get("ref")
+        name = f"{ref} ({highway})" if isinstance(ref, str) and ref else highway
+        speed = format_number(float(data.get("speed_kph", 0.0)), lang)
+        km = format_number(float(data["length"]) / 1000.0, lang, decimals=1)
+        records.append(
+            {
+                "name": name,
+                "path": path,
+                "color": list(PAVED_RGB if kind == "paved" else UNPAVED_RGB),
+                "details": f"{t(kind, lang)} · {km} km · {speed} km/h",
+            }
+        )
+    return records
+
+
+def access_records(
+    places: Mapping[str, Place],
+    nodes: Mapping[str, int],
+    access: Mapping[str, Any],
+    graph: Any,
+    lang: Lang = "en",
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Records of each site and store with its access (colour, tooltip), and of each leg to its road node."""
+    points, legs = [], []
+    for place in places.values():
+        entry = access[place.place_id]
+        node = graph.nodes[nodes[place.place_id]]
+        km = format_number(entry.distance_m / 1000.0, lang, decimals=1)
+        kind = t(place.site_kind, lang) if place.kind == "site" else t("store", lang)
+        colour = list(ACCESS_RGB[entry.mode])
+        points.append(
+            {
+                "name": place.name,
+                "position": [place.lon, place.lat],
+                "color": colour,
+                "details": f"{kind} · {km} km {t('from_road', lang)} · {t('access_' + entry.mode, lang)}",
+            }
+        )
+        legs.append(
+            {
+                "name": place.name,
+                "path": [[place.lon, place.lat], [float(node["x"]), float(node["y"])]],
+                "color": colour,
+                "details": f"{km} km {t('from_road', lang)}",
+            }
+        )
+    return points, legs
+
+
+def network_deck(
+    graph: Any,
+    places: Mapping[str, Place],
+    nodes: Mapping[str, int],
+    access: Mapping[str, Any],
+    lang: Lang = "en",
+) -> pdk.Deck:
+    """The roads and where each site and store joins them, before any solve (no basemap).
+
+    Roads are grey where paved and brown where not; each place is coloured by its access (on the
+    roads, by a last leg, off the network) and joined to its road node by a line.
+    """
+    points, legs = access_records(places, nodes, access, graph, lang)
+    layers = [
+        _path_layer("roads", road_records(graph, lang), 2),
+        _path_layer("legs", legs, 2),
+        pdk.Layer(
+            "ScatterplotLayer",
+            points,
+            id="places",
+            get_position="position",
+            get_fill_color="color",
+            get_radius=STORE_RADIUS_M,
+            radius_min_pixels=4,
+            radius_max_pixels=9,
+            stroked=True,
+            get_line_color=[60, 60, 60],
+            line_width_min_pixels=1,
+            pickable=True,
+        ),
+    ]
+    return CompactDeck(
+        map_provider=None, layers=layers, initial_view_state=view_state(places), tooltip=TOOLTIP
+    )

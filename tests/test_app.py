@@ -129,6 +129,16 @@ def test_scenario_edits_resolve_and_compare(app: AppTest) -> None:
     assert any("Δ" in str(c) for c in tables[1].value.columns)
 
 
+def test_scenario_page_previews_roads_and_antigens_before_solving(app: AppTest) -> None:
+    goto(app, "scenario")
+    generation = app.session_state["generation"]
+    antigens = app.multiselect(key=f"antigens_{generation}_en")
+    assert list(antigens.value) == list(app.session_state["scenario"].campaign.antigens)
+    decks = [chart for chart in app.get("deck_gl_json_chart") if "roads" in str(chart.proto.json)]
+    assert len(decks) == 1  # the network preview: roads, legs and places
+    assert t("network_preview_caption", "en") in texts(app)
+
+
 def test_french_covers_every_page(app: AppTest) -> None:
     app.radio(key="language_widget").set_value("fr")
     app.run()

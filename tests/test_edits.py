@@ -352,7 +352,9 @@ def test_uploaded_xlsx_cross_reference_problem_names_it(baseline: Scenario, tmp_
 @pytest.mark.parametrize(
     ("kind", "name", "content", "message"),
     [
-        ("roads", "roads.csv", b"a,b\n", "unknown table kind 'roads'"),
+        ("road", "roads.csv", b"a,b\n", "unknown table kind 'road'"),
+        ("roads", "roads.csv", b"a,b\n", "not a road network file: upload .graphml, .osm"),
+        ("roads", "roads.osm.pbf", b"not protobuf", "cannot read the road network"),
         ("sites", "sites.txt", b"site_id\n", "not a table file"),
         ("sites", "sites.xlsx", b"not a workbook", "cannot read as an XLSX workbook"),
         ("sites", "sites.csv", b"\xff\xfe\x00bad", "cannot read as a UTF-8 CSV table"),
@@ -366,6 +368,48 @@ def test_bad_upload_names_the_file(
     line = only_problem(error)
     assert name in line and message in line, line
     assert not any((tmp_path / "uploads").glob("*"))
+
+
+def test_uploaded_road_network_and_vaccines_of_ones_own_area(baseline: Scenario, tmp_path: Path) -> None:
+    """An extract of one's own roads, and a vaccines table without the baseline's antigens: the campaign
+    gives the table's antigens, and the settings naming the others are dropped."""
+    mini = Path(__file__).parent / "data" / "roads" / "mini.osm"
+    vaccines = (
+        b"antigen,name,doses_per_vial,doses_per_person,target_groups,wastage_rate,packed_volume_cm3,"
+        b"diluent_volume_cm3,price_usd_per_dose,priority\n"
+        b"YF,Yellow fever,10,1,m9_11 m12_59 y5_14,0.25,2.99,0,1.0,1.0\n"
+        b"MR,Measles-rubella,10,1,m9_11 m12_59,0.15,2.11,0,0.6,1.0\n"
+    )
+    uploads = {"roads": ("mini.osm", mini.read_bytes()), "vaccines": ("my_vaccines.csv", vaccines)}
+    edited = edits.with_uploaded_tables(baseline, uploads, tmp_path)
+    assert edited.data.roads == (tmp_path / "mini.osm").resolve()
+    assert edited.campaign.antigens == ("YF", "MR")
+    assert set(edited.campaign.priority_groups) == set()  # COVID19's weights went with it
+    assert all(set(floor.antigens or ()) <= {"YF", "MR"} for floor in edited.fairness.floors)
+
+
+def test_the_antigens_of_a_campaign_are_an_edit(baseline: Scenario) -> None:
+    edited = edits.set_campaign(baseline, antigens=["MR", "bOPV"])
+    assert edited.campaign.antigens == ("MR", "bOPV")
+    with pytest.raises(InputError) as error:
+        edits.set_campaign(baseline, antigens=["MR", "XYZ"])
+    assert "XYZ" in only_problem(error)
+
+
+def test_the_scenario_folder_zip_runs_from_the_command_line(baseline: Scenario, tmp_path: Path) -> None:
+    """Unzipped anywhere, the YAML names its data in data/ and loads the same scenario."""
+    import zipfile
+
+    closed = edits.set_closures(baseline, [RoadClosure(between=("gitaza", "magara"), ref="RN3")])
+    archive = zipfile.ZipFile(io.BytesIO(edits.scenario_zip(closed, "my_district")))
+    names = sorted(archive.namelist())
+    assert "my_district.yaml" in names and "data/roads.graphml" in names and "data/sites.csv" in names
+    archive.extractall(tmp_path)
+    loaded = load_scenario(tmp_path / "my_district.yaml")
+    assert loaded.data.sites == (tmp_path / "data" / "sites.csv").resolve()
+    assert loaded.model_dump(exclude={"data"}) == closed.model_dump(exclude={"data"})
+    assert (tmp_path / "data" / "stock.csv").read_bytes() == (DATA / "stock.csv").read_bytes()
+    prepare_allocation(load_inputs(loaded))  # the whole scenario loads, roads and closure included
 
 
 # --- road sections and closures -----------------------------------------------------------------

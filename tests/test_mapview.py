@@ -296,3 +296,43 @@ def test_no_layer_setting_becomes_an_accessor_by_mistake(plan: Plan, provinces: 
         for prop, value in layer.items():
             if isinstance(value, str) and value.startswith("@@="):
                 assert prop.startswith("get"), (layer["id"], prop, value)
+
+
+def test_the_network_preview_draws_roads_by_surface_and_places_by_access() -> None:
+    """The hand-written extract: 8 roads (a two-way road once, not once per direction);
+    a place on the roads is green, one walked to is orange, one off the network red, each with its leg."""
+    from planner.access import PlaceAccess
+    from planner.exports.common import Place
+    from planner.mapview import ACCESS_RGB, PAVED_RGB, UNPAVED_RGB, network_deck
+    from planner.roads import import_roads
+
+    graph = import_roads(Path(__file__).parent / "data" / "roads" / "mini.osm")
+    node = next(iter(graph.nodes))
+    places = {
+        "on": Place("on", "On the road", "site", -9.2, 11.4, "host_community"),
+        "walk": Place("walk", "Camp", "site", -9.2, 11.45, "mining_site"),
+        "far": Place("far", "Far camp", "site", -9.2, 11.5, "mining_site"),
+    }
+    access = {
+        "on": PlaceAccess(0.0, "road", 0.0),
+        "walk": PlaceAccess(5500.0, "last_leg", 4950.0),
+        "far": PlaceAccess(11000.0, "off_network", math.inf),
+    }
+    deck = json.loads(network_deck(graph, places, dict.fromkeys(places, node), access, "fr").to_json())
+    layers = {layer["id"]: layer for layer in deck["layers"]}
+    roads = layers["roads"]["data"]
+    # A-B, B-C (asphalt primary), B-D twice (tertiary, track), D->C one way, C-H, C-J, F-G: each once.
+    assert len(roads) == 8
+    assert sorted(tuple(r["color"]) == PAVED_RGB for r in roads).count(True) == 2  # the asphalt primary
+    assert all(tuple(r["color"]) in (PAVED_RGB, UNPAVED_RGB) for r in roads)
+    points = {p["name"]: p for p in layers["places"]["data"]}
+    assert [tuple(points[p.name]["color"]) for p in places.values()] == [
+        ACCESS_RGB["road"],
+        ACCESS_RGB["last_leg"],
+        ACCESS_RGB["off_network"],
+    ]
+    assert (
+        "5,5 km de la route" in points["Camp"]["details"]
+        and "à pied ou hors piste" in points["Camp"]["details"]
+    )
+    assert len(layers["legs"]["data"]) == 3

@@ -19,6 +19,7 @@ from explorer.state import (
     _,
     inputs_of,
     labels,
+    lang,
     load_into_state,
     sections_for,
     session,
@@ -26,10 +27,10 @@ from explorer.state import (
     widget_key,
 )
 from explorer.widgets import show_input_error
-from models import RoadClosure, Scenario
+from models import RoadClosure, Scenario, Vaccine
 from planner import edits
 from planner.errors import InputError
-from planner.loading import CampaignInputs, load_inputs
+from planner.loading import CampaignInputs, load_inputs, read_table
 
 #: What the table uploads are called in the scenario's data section.
 TABLE_KINDS = ("sites", "stores", "stock", "teams", "vaccines")
@@ -78,6 +79,11 @@ def scenario_page() -> None:
     new = edits.set_campaign(new, days=int(days), uptake=float(uptake))
     new = edits.set_objective(new, mode)
     new = edits.set_rainy_season(new, rainy)
+    known = table_antigens(scenario)
+    given = list(scenario.campaign.antigens or known)
+    antigens = st.multiselect(_("campaign_antigens"), known, default=given, key=widget_key("antigens"))
+    if antigens and antigens != given:
+        new = edits.set_campaign(new, antigens=antigens)
 
     sections = sections_for(str(scenario.data.roads))
     by_label = {s.label: s for s in sections}
@@ -106,13 +112,46 @@ def scenario_page() -> None:
         if session.get("name_error"):
             st.error(session.name_error)
 
-    st.download_button(
+    preview_network(session.scenario)
+    left, right = st.columns(2)
+    left.download_button(
         _("save_yaml"),
         data=edits.scenario_yaml(session.scenario, SCENARIOS),
         file_name=f"{session.scenario.name}.yaml",
         mime="application/x-yaml",
         key="save_yaml",
     )
+    right.download_button(
+        _("save_zip"),
+        data=lambda: edits.scenario_zip(session.scenario),
+        file_name=f"{session.scenario.name}.zip",
+        mime="application/zip",
+        key="save_zip",
+    )
+
+
+def table_antigens(scenario: Scenario) -> list[str]:
+    """Every antigen of the scenario's vaccines table, in its order (the campaign may give fewer)."""
+    return [row.antigen for row in read_table(scenario.data.vaccines, Vaccine, []).values()]
+
+
+def preview_network(scenario: Scenario) -> None:
+    """The roads and where the sites and stores join them, before any solve (planner.access)."""
+    with st.expander(_("network_preview")):
+        from planner.access import road_preview
+        from planner.exports import places_from_inputs
+        from planner.mapview import network_deck
+
+        inputs = inputs_of(scenario)
+        try:
+            preview = road_preview(inputs)
+        except InputError as error:
+            show_input_error(error)
+            return
+        places = places_from_inputs(inputs)
+        deck = network_deck(preview.graph, places, preview.nodes, preview.places, lang())
+        st.pydeck_chart(deck, key=widget_key("network_map"), height=450)
+        st.caption(_("network_preview_caption"))
 
 
 def rename() -> None:
@@ -241,6 +280,11 @@ def upload_tables() -> None:
             kind: st.file_uploader(_(kind), type=["csv", "xlsx"], key=widget_key(f"upload_{kind}"))
             for kind in TABLE_KINDS
         }
+        uploads["roads"] = st.file_uploader(
+            _("roads"),
+            type=[s.lstrip(".").split(".")[-1] for s in edits.ROAD_SUFFIXES],
+            key=widget_key("upload_roads"),
+        )
         files = {kind: (f.name, f.getvalue()) for kind, f in uploads.items() if f is not None}
         if st.button(_("use_uploads"), disabled=not files, key="use_uploads"):
             # An upload is checked as a solve would check it (travel times included): only then is the
