@@ -144,6 +144,13 @@ class Site(StrictModel):
         description="the site's own age structure, 'group:share ...' (every group of the campaign); "
         "the scenario's structure for its kind if empty",
     )
+    catchment_km: float | None = Field(
+        default=None,
+        ge=0,
+        le=50,
+        description="radius (km) within which the site's people live when dispersed (displaced people with "
+        "host families, a mining area): the team walks out to them, which takes from its session time",
+    )
     source: str = ""
 
     @field_validator("age_structure", mode="before")

@@ -150,6 +150,12 @@ class Campaign(StrictModel):
         default=None, description="rounds of a campaign with vaccines of several doses; the plan is one round"
     )
     working_day_h: float = Field(default=8.0, gt=0, le=24, description="travel plus work, per team per day")
+    catchment_walk_kph: float = Field(
+        default=4.0,
+        gt=0,
+        le=60,
+        description="how fast a team moves within a dispersed site's catchment (on foot)",
+    )
     day_start_h: float = Field(default=7.0, ge=0, lt=24, description="clock time teams and vehicles leave")
     min_session_h: float = Field(
         default=2.0, ge=0, description="teams returning daily need at least this much session time at a site"

@@ -181,7 +181,7 @@ def _team_reaches(inputs: CampaignInputs, pool_to_site: TravelTimes, pool_id: st
     from planner.allocation import team_link
 
     time_s, km = pool_to_site.time_s(pool_id, site_id), pool_to_site.km(pool_id, site_id)
-    return team_link(inputs, pool_id, time_s, km) is not None
+    return team_link(inputs, pool_id, time_s, km, inputs.catchment_walk_s(site_id)) is not None
 
 
 def mean_time_h(travel: TravelTimes, pairs: frozenset[tuple[str, str]], sources: Mapping[str, str]) -> float:

@@ -311,16 +311,21 @@ class AllocationData:
         return {}
 
 
-def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: float) -> TeamLink | None:
+def team_link(
+    inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: float, catchment_s: float = 0.0
+) -> TeamLink | None:
     """Return what a pool achieves per team-day at a site this far away, or None if out of reach.
 
     A pool reaches a site if the one-way time is within its ``max_travel_time_min``. Teams that return
     daily lose the round trip from their working day: people per day are
-    ``output_per_day * (working_day - 2 * travel) / working_day``, and the site is out of reach if less
-    than ``min_session_h`` is left. Mobile teams stay overnight: a trip of ``k`` days works
+    ``output_per_day * (working_day - 2 * travel - catchment) / working_day``, and the site is out of
+    reach if less than ``min_session_h`` is left. Mobile teams stay overnight: a trip of ``k`` days works
     ``k * working_day - 2 * travel`` (the first day starts with the drive out, the last ends with the
     drive back), so each trip loses ``output_per_day * 2 * travel / working_day`` people and needs at
-    least ``ceil(2 * travel / working_day)`` days; a site farther than one working day is out of reach.
+    least ``ceil(2 * travel / working_day)`` days; a site farther than one working day is out of reach;
+    each of its days gives ``output_per_day * (working_day - catchment) / working_day``.
+    ``catchment_s`` is the walk within a dispersed site each day
+    (:meth:`planner.loading.CampaignInputs.catchment_walk_s`); a day it fills leaves no session.
     These people get the reference package; ``reference_minutes`` turns them into team minutes.
     """
     pool = inputs.pools[pool_id]
@@ -330,7 +335,7 @@ def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: fl
         return None
     working_s = campaign.working_day_h * 3600.0
     if pool.team_type.returns_daily:
-        session_s = working_s - 2.0 * travel_time_s
+        session_s = working_s - 2.0 * travel_time_s - catchment_s
         if session_s < campaign.min_session_h * 3600.0 or session_s <= 0:
             return None
         return TeamLink(
@@ -343,14 +348,14 @@ def team_link(inputs: CampaignInputs, pool_id: str, travel_time_s: float, km: fl
         )
     longest = max_trip_days(inputs)
     shortest = max(1, math.ceil(2.0 * travel_time_s / working_s - 1e-9))
-    if travel_time_s >= working_s or shortest > longest:
+    if travel_time_s >= working_s or shortest > longest or catchment_s >= working_s:
         return None
     return TeamLink(
         travel_time_s,
         km,
-        pool.output_per_day,
+        pool.output_per_day * (working_s - catchment_s) / working_s,
         0.0,
-        working_s,
+        working_s - catchment_s,
         trip_loss_people=pool.output_per_day * 2.0 * travel_time_s / working_s,
         travel_cost_usd_per_trip=pool.cost_per_km_usd * 2.0 * km,
         min_trip_days=shortest,
@@ -391,9 +396,8 @@ def prepare(
             continue
         post = inputs.post_of(pool_id)
         for site_id in inputs.sites if post is None else [post]:
-            link = team_link(
-                inputs, pool_id, pool_to_site.time_s(pool_id, site_id), pool_to_site.km(pool_id, site_id)
-            )
+            time_s, km = pool_to_site.time_s(pool_id, site_id), pool_to_site.km(pool_id, site_id)
+            link = team_link(inputs, pool_id, time_s, km, inputs.catchment_walk_s(site_id))
             if link is not None:
                 team_links[pool_id, site_id] = link
     areas = supply_areas(inputs, store_to_site)

@@ -156,7 +156,10 @@ def _no_team_reasons_on_roads(figures: PlanFigures, s: str) -> Reasons:
         for p in inputs.pools
         if inputs.pools[p].teams > 0
         and inputs.post_of(p) is not None
-        and team_link(inputs, p, data.pool_to_site.time_s(p, s), data.pool_to_site.km(p, s)) is not None
+        and team_link(
+            inputs, p, data.pool_to_site.time_s(p, s), data.pool_to_site.km(p, s), inputs.catchment_walk_s(s)
+        )
+        is not None
     ]
     if kept:
         return ["no_team"], [_part("reason_no_team_posts", pools=tuple(kept))]

@@ -88,6 +88,16 @@ class CampaignInputs:
         days = self.scenario.campaign.days
         return min(self.sites[site_id].days_open or days, days)
 
+    def catchment_walk_s(self, site_id: str) -> float:
+        """Seconds a team walks within a dispersed site each day: out to its people and back.
+
+        People spread evenly over a disc of radius ``catchment_km`` live on average two thirds of the
+        radius from its centre, where the team arrives: ``2 * (2/3) * catchment_km`` at
+        ``campaign.catchment_walk_kph``. 0 for a site without a catchment.
+        """
+        radius_km = self.sites[site_id].catchment_km or 0.0
+        return 2.0 * (2.0 / 3.0) * radius_km / self.scenario.campaign.catchment_walk_kph * 3600.0
+
     def hours_open(self, site_id: str) -> float:
         """Hours a site is open a day: ``hours_open_per_day``, or the campaign's working day."""
         return self.sites[site_id].hours_open_per_day or self.scenario.campaign.working_day_h

@@ -209,3 +209,32 @@ def test_a_flooded_area_named_by_file_beside_the_scenario_cuts_b_off(instance: C
     data = validate(scenario)
     assert data.access is not None
     assert data.access.cut_off_sites(data.inputs) == ("b",)
+
+
+@pytest.mark.parametrize("team_type", ["outreach", "mobile"])
+def test_a_dispersed_site_takes_the_teams_walk_from_their_day(
+    instance: Callable[..., Path], team_type: str
+) -> None:
+    """Site a's 1,000 people live within 3 km: the team walks 2 x 2 km (two thirds of the radius, out and
+    back) at 4 km/h, 1 h of its 8: 5 team-days of 100 give 5 x 87.5 = 437.5 people instead of 500."""
+
+    def people(catchment_km: float | None) -> int:
+        site = {"site_id": "a", "population": 1000}
+        if catchment_km is not None:
+            site["catchment_km"] = catchment_km
+        scenario = instance(
+            nodes=NEAR,
+            edges=NEAR_EDGES,
+            stores=[{"store_id": "depot", "at": "hq"}],
+            stock=[("depot", "X", 2000)],
+            sites=[site],
+            pools=[{"pool_id": "team", "base_id": "depot", "output_per_day": 100, "team_type": team_type}],
+            campaign={"days": 5},
+        )
+        data = validate(scenario)
+        link = data.team_links["team", "a"]
+        assert link.people_per_day == pytest.approx(100.0 * (8.0 - 4.0 / 4.0 * (catchment_km or 0) / 3) / 8.0)
+        return _plan(scenario).kpis.people_vaccinated
+
+    assert people(None) == 500
+    assert people(3.0) == 437

@@ -21,7 +21,18 @@ from pydantic import Field, ValidationError, field_validator
 from streamlit.testing.v1 import AppTest
 from test_cli_and_validation import TINY
 
-from models import Campaign, Fairness, Identifier, Network, Scenario, Site, SiteKind, StrictModel, TeamPool
+from models import (
+    Campaign,
+    Fairness,
+    Identifier,
+    Network,
+    RoadClosure,
+    Scenario,
+    Site,
+    SiteKind,
+    StrictModel,
+    TeamPool,
+)
 from planner import edits
 from planner.errors import InputError, Problem
 from planner.i18n import LABELS, LANGUAGES
@@ -242,12 +253,21 @@ def test_a_bad_closure(
             "sites.txt : pas un fichier de tableau : importez un fichier .csv ou .xlsx",
         ),
         (
+            "road",
+            "roads.csv",
+            b"a,b\n",
+            "roads.csv: unknown table kind 'road' (one of sites, stores, stock, teams, vaccines, roads)",
+            "roads.csv : type de tableau inconnu 'road' "
+            "(types possibles : sites, stores, stock, teams, vaccines, roads)",
+        ),
+        (
             "roads",
             "roads.csv",
             b"a,b\n",
-            "roads.csv: unknown table kind 'roads' (one of sites, stores, stock, teams, vaccines)",
-            "roads.csv : type de tableau inconnu 'roads' "
-            "(types possibles : sites, stores, stock, teams, vaccines)",
+            "roads.csv: not a road network file: upload .graphml, .osm, .osm.bz2, .osm.gz, .osm.pbf,"
+            " .pbf or .xml",
+            "roads.csv : pas un fichier de réseau routier : importez un fichier .graphml, .osm, .osm.bz2,"
+            " .osm.gz, .osm.pbf, .pbf ou .xml",
         ),
     ],
 )
@@ -381,6 +401,8 @@ def model_check_cases() -> list[tuple[Any, Problem]]:
         (Site, {**site, "kind": "idp_site", "population": 5, "age_structure": "a=1"}),
         (Campaign, {"days": 5, "contact_minutes": {"base": 0, "injection": 0}}),
         (Network, {"travel_time_factor": {"track": 0.5}}),
+        (RoadClosure, {"between": ["a", "b"], "edges": [[1, 2]]}),
+        (RoadClosure, {"polygon": [[0, 0], [1, 1]]}),
         (Fairness, {"value_steps": [{"above": 0.8, "value": 0.5}, {"above": 0.5, "value": 0.3}]}),
         *((Scenario, {**baseline, "overrides": {table: rows}}) for table, rows in twice.items()),
     ]
