@@ -229,20 +229,55 @@ def is_osm_file(path: Path) -> bool:
     return any(name.endswith(suffix) for suffix in OSM_SUFFIXES)
 
 
+def _longest_run(refs: list[int], present: set[int]) -> list[int]:
+    """The longest stretch of consecutive ``refs`` that are all ``present``."""
+    best: list[int] = []
+    run: list[int] = []
+    for ref in refs:
+        run = [*run, ref] if ref in present else []
+        if len(run) > len(best):
+            best = run
+    return best
+
+
 def _write_roads_xml(source: Path, target: Path) -> int:
-    """Write the road ways of ``source`` and the nodes they use to ``target`` (OSM XML); the ways written."""
+    """Write the road ways of ``source`` and the nodes they use to ``target`` (OSM XML); the ways written.
+
+    An extract clipped to a box (as many export tools make them) holds ways whose nodes outside the
+    box are missing, which osmnx refuses: each way keeps its longest stretch of nodes the file holds,
+    and a way with less than two is left out.
+    """
     import osmium  # only imports of extracts need it
 
     roads = frozenset(ROAD_CLASSES)
-    written = 0
-    with osmium.BackReferenceWriter(str(target), ref_src=str(source), overwrite=True) as writer:
+
+    def road_ways() -> Iterator[tuple[osmium.osm.Way, list[int]]]:
+        """Each road way and its node ids."""
         ways = osmium.FileProcessor(str(source), osmium.osm.WAY).with_filter(
             osmium.filter.KeyFilter("highway")
         )
         for way in ways:
-            if way.tags.get("highway") in roads and way.tags.get("area") != "yes":
-                writer.add_way(way)
-                written += 1
+            if (
+                isinstance(way, osmium.osm.Way)
+                and way.tags.get("highway") in roads
+                and way.tags.get("area") != "yes"
+            ):
+                yield way, [node.ref for node in way.nodes]
+
+    used = {ref for _, refs in road_ways() for ref in refs}
+    present = {
+        node.id
+        for node in osmium.FileProcessor(str(source), osmium.osm.NODE)
+        if isinstance(node, osmium.osm.Node) and node.id in used and node.location.valid()
+    }
+    written = 0
+    with osmium.BackReferenceWriter(str(target), ref_src=str(source), overwrite=True) as writer:
+        for way, refs in road_ways():
+            kept = refs if all(ref in present for ref in refs) else _longest_run(refs, present)
+            if len(kept) < 2:
+                continue
+            writer.add_way(way if kept is refs else way.replace(nodes=kept))
+            written += 1
     return written
 
 

@@ -258,3 +258,22 @@ def test_scenario_over_an_extract_solves(small: Path, extracts: dict[str, Path],
     result = runner.invoke(app, ["solve", str(small), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "plan.json").exists()
+
+
+def test_a_clipped_extract_keeps_what_it_holds(tmp_path: Path) -> None:
+    """Extracts cut to a box hold ways whose nodes outside it are missing (osmnx refuses them): a way
+    keeps its longest stretch of nodes the file holds; a way left with fewer than two is dropped."""
+    clipped = MINI.read_text(encoding="utf-8").replace(
+        "</osm>",
+        '  <way id="200" version="1"><nd ref="1"/><tag k="highway" v="residential"/></way>\n'
+        '  <way id="201" version="1"><nd ref="998"/><nd ref="2"/><nd ref="4"/><nd ref="999"/>'
+        '<tag k="highway" v="residential"/></way>\n'
+        '  <way id="202" version="1"><nd ref="6"/><nd ref="997"/><tag k="highway" v="residential"/></way>\n'
+        "</osm>",
+    )
+    path = tmp_path / "clipped.osm"
+    path.write_text(clipped, encoding="utf-8")
+    edges, original = _edges(import_roads(path)), _edges(import_roads(MINI))
+    # Way 201 keeps its stretch 2-4 (both ways); 200 (one node) and 202 (6 and a missing node) are dropped.
+    assert set(edges) - set(original) == {("2", "4", "residential"), ("4", "2", "residential")}
+    assert set(original) <= set(edges)
