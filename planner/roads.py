@@ -5,9 +5,9 @@ one of those formats itself: the ways of the road classes in :data:`ROAD_CLASSES
 nodes they use, to a plain OSM XML file (:class:`osmium.BackReferenceWriter`), which osmnx turns into
 its graph (:func:`osmnx.graph_from_xml`: one-way streets, simplification). Reading the formats is
 pyosmium's job and building the graph is osmnx's; neither is written here. The graph then keeps one
-node per junction (:func:`osmnx.consolidate_intersections`), every component (an unreachable road is
-reported by the plan, never dropped), and gets a speed and a travel time on every edge
-(:func:`add_speeds`).
+node per junction (:func:`consolidate_junctions`, osmnx's rule without its cost), every component
+(an unreachable road is reported by the plan, never dropped), and gets a speed and a travel time on
+every edge (:func:`add_speeds`).
 
 Speeds (km/h) follow OSM ``maxspeed`` where it is given; otherwise :data:`SPEED_KPH` by highway class
 and surface, paved or unpaved (:func:`surface_kind`). Rural roads in East and West Africa rarely carry
@@ -30,7 +30,10 @@ from pathlib import Path
 from typing import Literal
 
 import networkx as nx
+import numpy as np
 import osmnx as ox
+from scipy.spatial import cKDTree
+from shapely.geometry import LineString
 
 #: OSM ``highway`` values read as roads a vehicle can take (``*_link`` ramps take their road's speed).
 #: Tracks are kept: in rural Africa they are often the only way to a village. Footways, paths and
@@ -111,7 +114,9 @@ UNPAVED_SURFACES = frozenset(
         "wood",
     }
 )
-#: Distance (m) within which osmnx merges the nodes of one junction (dual carriageways, roundabouts).
+#: Metres in a radian of a great circle (osmnx's Earth radius).
+EARTH_RADIUS_M = 6_371_009.0
+#: Distance (m) within which the nodes of one junction merge (dual carriageways, roundabouts).
 JUNCTION_TOLERANCE_M = 10.0
 #: OSM way tags osmnx keeps on edges, besides its own list: the surface sets the speed.
 EXTRA_WAY_TAGS: tuple[str, ...] = ("surface",)
@@ -309,20 +314,75 @@ def read_osm(path: Path) -> nx.MultiDiGraph:
     return graph
 
 
-def finish_graph(graph: nx.MultiDiGraph, tolerance_m: float = JUNCTION_TOLERANCE_M) -> nx.MultiDiGraph:
-    """One node per junction, in lon/lat, with a speed and a travel time on every edge.
+def consolidate_junctions(graph: nx.MultiDiGraph, tolerance_m: float) -> nx.MultiDiGraph:
+    """Merge the nodes of each junction: nodes closer than ``tolerance_m`` that roads among them join.
 
-    Nodes of one junction within ``tolerance_m`` of each other (a dual carriageway, a roundabout) become
-    one (:func:`osmnx.consolidate_intersections`, on the graph projected to its UTM zone; 0 keeps every
-    node). Edge lengths stay those of the roads.
+    The rule is osmnx's (:func:`osmnx.consolidate_intersections`): nodes near each other form a cluster,
+    split where no road inside it joins its parts (two roads crossing on a bridge stay apart). Each
+    cluster becomes its first node, moved to the cluster's centroid (``osmid_original`` lists the
+    merged nodes); the roads inside it go, and a road leaving it starts at the centroid, its length
+    grown by the step from the centroid to where it started. Written here rather than called from
+    osmnx because osmnx rebuilds every edge of the graph through pandas lookups: 105 s of a 121 s
+    import of a 20,000-node extract, most nodes being in no cluster at all (bench/roads_import.py).
     """
-    if tolerance_m > 0 and graph.number_of_nodes() > 1:
-        projected = ox.project_graph(graph)
-        merged = ox.consolidate_intersections(
-            projected, tolerance=tolerance_m, rebuild_graph=True, dead_ends=True
-        )
-        graph = ox.project_graph(merged, to_latlong=True)
-    return add_speeds(graph)
+    nodes = list(graph.nodes)
+    if tolerance_m <= 0 or len(nodes) < 2:
+        return graph
+    lon = np.radians([float(graph.nodes[n]["x"]) for n in nodes])
+    lat = np.radians([float(graph.nodes[n]["y"]) for n in nodes])
+    # An equirectangular projection about the mean latitude: exact enough over a few metres.
+    xy = np.column_stack([lon * math.cos(float(lat.mean())), lat]) * EARTH_RADIUS_M
+    pairs = cKDTree(xy).query_pairs(r=tolerance_m, output_type="ndarray")
+    if len(pairs) == 0:
+        return graph
+    near = nx.Graph()
+    near.add_edges_from((nodes[i], nodes[j]) for i, j in pairs.tolist())
+    result = graph.copy()
+    for group in nx.connected_components(near):
+        for cluster in nx.weakly_connected_components(graph.subgraph(group)):
+            if len(cluster) > 1:
+                _merge_cluster(result, sorted(cluster))
+    return result
+
+
+def _merge_cluster(graph: nx.MultiDiGraph, cluster: list[int]) -> None:
+    """Merge ``cluster`` (node ids) into its first node at their centroid, in place."""
+    members = set(cluster)
+    x = sum(float(graph.nodes[n]["x"]) for n in cluster) / len(cluster)
+    y = sum(float(graph.nodes[n]["y"]) for n in cluster) / len(cluster)
+    keep = cluster[0]
+    rewired = []
+    for member in cluster:
+        step_m = float(ox.distance.great_circle(y, x, graph.nodes[member]["y"], graph.nodes[member]["x"]))
+        for _, other, data in graph.out_edges(member, data=True):
+            if other not in members:
+                rewired.append((keep, other, _from_centroid(data, step_m, (x, y), start=True)))
+        for other, _, data in graph.in_edges(member, data=True):
+            if other not in members:
+                rewired.append((other, keep, _from_centroid(data, step_m, (x, y), start=False)))
+    graph.remove_nodes_from(cluster[1:])
+    graph.remove_edges_from(list(graph.edges(keep, keys=True)) + list(graph.in_edges(keep, keys=True)))
+    graph.nodes[keep].update(x=x, y=y, osmid_original=cluster)
+    for u, v, data in rewired:
+        graph.add_edge(u, v, **data)
+
+
+def _from_centroid(
+    data: dict[str, object], step_m: float, centroid: tuple[float, float], start: bool
+) -> dict[str, object]:
+    """A road's attributes once its end in a cluster moves to the cluster's centroid."""
+    moved = dict(data)
+    moved["length"] = float(data["length"]) + step_m  # type: ignore[arg-type]
+    line = data.get("geometry")
+    if isinstance(line, LineString):
+        points = list(line.coords)
+        moved["geometry"] = LineString([centroid, *points] if start else [*points, centroid])
+    return moved
+
+
+def finish_graph(graph: nx.MultiDiGraph, tolerance_m: float = JUNCTION_TOLERANCE_M) -> nx.MultiDiGraph:
+    """One node per junction (:func:`consolidate_junctions`), with a speed and a travel time on every edge."""
+    return add_speeds(consolidate_junctions(graph, tolerance_m))
 
 
 def import_roads(path: Path, tolerance_m: float = JUNCTION_TOLERANCE_M) -> nx.MultiDiGraph:

@@ -277,3 +277,27 @@ def test_a_clipped_extract_keeps_what_it_holds(tmp_path: Path) -> None:
     # Way 201 keeps its stretch 2-4 (both ways); 200 (one node) and 202 (6 and a missing node) are dropped.
     assert set(edges) - set(original) == {("2", "4", "residential"), ("4", "2", "residential")}
     assert set(original) <= set(edges)
+
+
+def test_nodes_near_each_other_merge_only_where_a_road_joins_them() -> None:
+    """Two roads crossing on a bridge (nodes 4 m apart, no road between them) keep their nodes; the two
+    nodes of a dual carriageway's junction (4 m apart, a 4 m link between them) become one, and the
+    road leaving it grows by the 2 m from the centroid."""
+    from planner.roads import consolidate_junctions
+
+    graph = nx.MultiDiGraph(crs="EPSG:4326")
+    metre = 1 / 111_195.0
+    for node, (x, y) in {1: (0.0, 0.0), 2: (4 * metre, 0.0), 3: (0.0, 0.01), 4: (4 * metre, 0.02)}.items():
+        graph.add_node(node, x=x, y=y)
+    graph.add_edge(1, 3, length=1112.0)
+    graph.add_edge(2, 4, length=2224.0)
+    assert sorted(consolidate_junctions(graph, 10.0).nodes) == [1, 2, 3, 4]  # the bridge
+    graph.add_edge(1, 2, length=4.0)
+    merged = consolidate_junctions(graph, 10.0)
+    assert sorted(merged.nodes) == [1, 3, 4]
+    assert merged.nodes[1]["osmid_original"] == [1, 2]
+    assert merged.nodes[1]["x"] == pytest.approx(2 * metre)
+    assert sorted((u, v) for u, v in merged.edges()) == [(1, 3), (1, 4)]
+    assert merged.edges[1, 3, 0]["length"] == pytest.approx(1114.0, abs=0.01)
+    assert merged.edges[1, 4, 0]["length"] == pytest.approx(2226.0, abs=0.01)
+    assert sorted(graph.nodes) == [1, 2, 3, 4]  # the graph given is left as it was
