@@ -166,7 +166,11 @@ def test_validate_shipped_scenario(scenario: Path) -> None:
     result = invoke("validate", scenario)
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
-    assert "valid (40 sites, 11 stores, 25 team pools, 5 antigens," in result.stdout
+    sizes = {
+        "burundi": "40 sites, 11 stores, 25 team pools, 5 antigens",
+        "siguiri": "28 sites, 4 stores, 12 team pools, 4 antigens",
+    }
+    assert f"valid ({sizes[scenario.stem.split('_')[0]]}," in result.stdout
     pairs = int(re.search(r"(\d+) reachable pool-site pairs", result.stdout).group(1))  # type: ignore[union-attr]
     assert pairs > 0
 
