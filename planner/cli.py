@@ -11,9 +11,10 @@ import importlib
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -233,17 +234,24 @@ def roads_import_command(
     ] = 10.0,
 ) -> None:
     """Import the roads of an OpenStreetMap extract, offline, with a speed and travel time on every edge."""
-    from planner.roads import RoadsFormatError, import_roads, road_summary, save_graph
+    from planner.roads import RoadsFormatError, import_roads
 
     if not source.is_file():
         typer.echo(f"error: {source}: no such file", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
+    _write_roads(lambda: import_roads(source, tolerance_m), out, RoadsFormatError, EXIT_BAD_INPUT)
+
+
+def _write_roads(build: Callable[[], Any], out: Path, refused: type[Exception], exit_code: int) -> None:
+    """Build a road graph, write it to ``out`` whole, and sum it up; ``refused`` exits with ``exit_code``."""
+    from planner.roads import road_summary, save_graph
+
     try:
-        graph = import_roads(source, tolerance_m)
+        graph = build()
         save_graph(graph, out)
-    except RoadsFormatError as exc:
+    except refused as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
+        raise typer.Exit(exit_code) from exc
     except Exception as exc:
         raise _fail_fault(exc) from exc
     typer.echo(f"wrote {out}")
@@ -292,22 +300,18 @@ def roads_fetch_command(
     ] = 10.0,
 ) -> None:
     """Download the roads of a place or a bounding box (needs internet; osmnx keeps a cache of downloads)."""
-    from planner.roads import RoadsOfflineError, fetch_roads, road_summary, save_graph
+    from planner.roads import RoadsOfflineError, fetch_roads
 
     box = cast("tuple[float, float, float, float] | None", bbox)
     if (place is None) == (box is None):
         typer.echo("error: give either --place or --bbox", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
-    try:
-        graph = fetch_roads(place=place, bbox=box, tolerance_m=tolerance_m)
-        save_graph(graph, out)
-    except RoadsOfflineError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_OFFLINE) from exc
-    except Exception as exc:
-        raise _fail_fault(exc) from exc
-    typer.echo(f"wrote {out}")
-    typer.echo(road_summary(graph).summary())
+    _write_roads(
+        lambda: fetch_roads(place=place, bbox=box, tolerance_m=tolerance_m),
+        out,
+        RoadsOfflineError,
+        EXIT_OFFLINE,
+    )
 
 
 def main() -> None:

@@ -219,21 +219,8 @@ def map_layers(
         )
     if "sites" in show:
         layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                site_records(plan, places, lang),
-                id="sites",
-                get_position="position",
-                get_fill_color="color",
-                get_radius="radius",
-                radius_min_pixels=3,
-                radius_max_pixels=40,
-                opacity=0.8,
-                stroked=True,
-                get_line_color=[60, 60, 60],
-                line_width_min_pixels=1,
-                pickable=True,
-                auto_highlight=True,
+            _point_layer(
+                "sites", site_records(plan, places, lang), "radius", 3, 40, opacity=0.8, auto_highlight=True
             )
         )
     return layers
@@ -487,6 +474,27 @@ def _path(coords: Sequence[Sequence[float]]) -> list[list[float]]:
     return [[round(float(lon), COORD_DECIMALS), round(float(lat), COORD_DECIMALS)] for lon, lat, *_ in coords]
 
 
+def _point_layer(
+    layer_id: str, records: list[dict[str, Any]], radius: str | float, min_px: int, max_px: int, **extra: Any
+) -> pdk.Layer:
+    """Points coloured by their records' ``color``, outlined in dark grey, picked for the tooltip."""
+    return pdk.Layer(
+        "ScatterplotLayer",
+        records,
+        id=layer_id,
+        get_position="position",
+        get_fill_color="color",
+        get_radius=radius,
+        radius_min_pixels=min_px,
+        radius_max_pixels=max_px,
+        stroked=True,
+        get_line_color=[60, 60, 60],
+        line_width_min_pixels=1,
+        pickable=True,
+        **extra,
+    )
+
+
 def _path_layer(layer_id: str, records: list[dict[str, Any]], width_px: int) -> pdk.Layer:
     return pdk.Layer(
         "PathLayer",
@@ -633,20 +641,7 @@ def network_deck(
     layers = [
         _path_layer("roads", road_records(graph, lang), 2),
         _path_layer("legs", legs, 2),
-        pdk.Layer(
-            "ScatterplotLayer",
-            points,
-            id="places",
-            get_position="position",
-            get_fill_color="color",
-            get_radius=STORE_RADIUS_M,
-            radius_min_pixels=4,
-            radius_max_pixels=9,
-            stroked=True,
-            get_line_color=[60, 60, 60],
-            line_width_min_pixels=1,
-            pickable=True,
-        ),
+        _point_layer("places", points, STORE_RADIUS_M, 4, 9),
     ]
     return CompactDeck(
         map_provider=None, layers=layers, initial_view_state=view_state(places), tooltip=TOOLTIP
