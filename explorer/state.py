@@ -32,7 +32,7 @@ from planner.i18n import Lang, t
 from planner.jobs import SolveService
 from planner.loading import CampaignInputs, load_inputs, load_scenario
 from planner.mapview import load_provinces
-from planner.network import road_graph, road_sections
+from planner.network import road_graph, road_refs, road_sections
 
 if TYPE_CHECKING:
     from planner.engine import PlanResult
@@ -88,6 +88,12 @@ def provinces_for(path: str) -> Any:
 def sections_for(roads: str) -> list[Any]:
     """Closable road sections of a road file, for the closures picker."""
     return road_sections(road_graph(Path(roads)))
+
+
+@st.cache_resource(max_entries=4)
+def refs_for(roads: str) -> list[str]:
+    """Road references of a road file, for closing a whole road."""
+    return road_refs(road_graph(Path(roads)))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -391,10 +391,23 @@ def road_sections(graph: nx.MultiDiGraph) -> list[RoadSection]:
     ]
 
     def order(section: RoadSection) -> tuple[bool, list[str | int], tuple[str, str]]:
-        natural = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", section.ref or "")]
-        return section.ref is None, natural, section.between
+        return section.ref is None, _natural(section.ref or ""), section.between
 
     return sorted(sections, key=order)
+
+
+def road_refs(graph: nx.MultiDiGraph) -> list[str]:
+    """Every road reference of a graph (OSM's ``"N1;N2"`` counts for both), in natural order (a picker's)."""
+    refs: set[str] = set()
+    for _, _, value in graph.edges(data="ref"):
+        items = value if isinstance(value, list) else str(value or "").split(";")
+        refs.update(str(item).strip() for item in items if str(item).strip())
+    return sorted(refs, key=_natural)
+
+
+def _natural(text: str) -> list[str | int]:
+    """A sort key that puts RN2 before RN10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def snap_places(

@@ -139,6 +139,27 @@ def test_scenario_page_previews_roads_and_antigens_before_solving(app: AppTest) 
     assert t("network_preview_caption", "en") in texts(app)
 
 
+def test_the_siguiri_setting_loads_and_solves(app: AppTest) -> None:
+    """The second built-in setting is listed, loads with its roads and solves; a road closes by its ref."""
+    goto(app, "scenario")
+    app.selectbox(key="scenario_file").set_value("siguiri_mining")
+    app.button(key="load").click()
+    app.run()
+    assert app.session_state["scenario"].name == "siguiri_mining"
+    generation = app.session_state["generation"]
+    roads = app.multiselect(key=f"closed_roads_{generation}_en")
+    assert "RN6" in roads.options
+    roads.select("RN6")
+    app.run()
+    edited = app.session_state["scenario"]
+    assert [c.ref for c in edited.network.closures] == ["RN6"]
+    app.button(key="solve").click()
+    solved(app)
+    assert edited.name in app.session_state["results"]
+    access = app.session_state["results"][edited.name].plan.access
+    assert access is not None and access.store_pairs < access.store_pairs_without_conditions
+
+
 def test_french_covers_every_page(app: AppTest) -> None:
     app.radio(key="language_widget").set_value("fr")
     app.run()

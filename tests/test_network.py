@@ -26,6 +26,7 @@ from planner.network import (
     graph_from_tables,
     path_tree,
     road_arrays,
+    road_refs,
     road_sections,
     shortest_path_trees,
     snap_places,
@@ -273,6 +274,12 @@ def test_an_area_closes_the_roads_inside_or_crossing_it(tmp_path: Path) -> None:
     )
     closed = apply_road_conditions(graph, Network(closures=(RoadClosure(area=area),)))
     assert sorted(closed.edges()) == [(1, 3), (3, 1)]
+
+
+def test_road_refs_list_each_road_once_in_natural_order() -> None:
+    graph = closable_graph()
+    graph.edges[1, 3, 0]["ref"] = "RN10;RN2"
+    assert road_refs(graph) == ["R1", "R2", "RN2", "RN10"]
 
 
 def test_edges_close_by_node_ids_both_ways() -> None:

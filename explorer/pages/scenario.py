@@ -21,6 +21,7 @@ from explorer.state import (
     labels,
     lang,
     load_into_state,
+    refs_for,
     sections_for,
     session,
     set_scenario,
@@ -85,14 +86,7 @@ def scenario_page() -> None:
     if antigens and antigens != given:
         new = edits.set_campaign(new, antigens=antigens)
 
-    sections = sections_for(str(scenario.data.roads))
-    by_label = {s.label: s for s in sections}
-    closed = [s.label for s in sections if any(closes_section(c, s) for c in scenario.network.closures)]
-    picked = st.multiselect(_("road_closures"), list(by_label), default=closed, key=widget_key("closures"))
-    if picked != closed:
-        # Closures the picker does not show (a whole road, an area, edges) stay as they are.
-        others = [c for c in scenario.network.closures if not any(closes_section(c, s) for s in sections)]
-        new = edits.set_closures(new, [*others, *(by_label[label].closure() for label in picked)])
+    new = edit_closures(scenario, new)
 
     tabs = st.tabs([_("teams"), _("stock"), _("sites"), _("wastage")])
     with tabs[0]:
@@ -162,6 +156,49 @@ def rename() -> None:
         session.name_error = None
     except ValueError:
         session.name_error = _("bad_name")
+
+
+def edit_closures(scenario: Scenario, new: Scenario) -> Scenario:
+    """Closed roads: sections between two places, whole roads by reference, and a flooded area (GeoJSON)."""
+    closures = list(scenario.network.closures)
+    sections = sections_for(str(scenario.data.roads))
+    by_label = {s.label: s for s in sections}
+    closed = [s.label for s in sections if any(closes_section(c, s) for c in closures)]
+    left, right = st.columns(2)
+    picked = left.multiselect(_("road_closures"), list(by_label), default=closed, key=widget_key("closures"))
+    whole = [c.ref for c in closures if is_whole_road(c)]
+    refs = refs_for(str(scenario.data.roads))
+    roads = right.multiselect(
+        _("roads_closed_whole"), refs, default=[r for r in whole if r in refs], key=widget_key("closed_roads")
+    )
+    area = st.file_uploader(_("flooded_area"), type=["geojson", "json"], key=widget_key("flooded_area"))
+    added = []
+    if area is not None and st.button(_("close_area"), key=widget_key("close_area")):
+        folder = Path(tempfile.mkdtemp(prefix="explorer-area-"))
+        path = folder / Path(area.name).name
+        path.write_bytes(area.getvalue())
+        added = [RoadClosure(area=path, reason=_("flooded_area"))]
+    if picked == closed and roads == whole and not added:
+        return new
+    # Closures no picker shows (an area, edges) stay as they are.
+    others = [c for c in closures if not is_whole_road(c) and not any(closes_section(c, s) for s in sections)]
+    chosen = [*(by_label[label].closure() for label in picked), *(RoadClosure(ref=ref) for ref in roads)]
+    try:
+        return edits.set_closures(new, [*others, *chosen, *added])
+    except InputError as error:
+        show_input_error(error)
+        return new
+
+
+def is_whole_road(closure: RoadClosure) -> bool:
+    """Whether a closure closes a whole road by its reference."""
+    return (
+        closure.ref is not None
+        and closure.between is None
+        and closure.polygon is None
+        and closure.area is None
+        and not closure.edges
+    )
 
 
 def closes_section(closure: RoadClosure, section: Any) -> bool:
