@@ -273,6 +273,11 @@ def _stock_reasons(index: PlanIndex, s: str, a: str, people_short: int) -> Reaso
                 _part("reason_no_store_supply", stores=names, antigen=a),
                 *_held_elsewhere(index, linked, a),
             ]
+        travel = data.place_to_place
+        if travel is not None and not any(math.isfinite(travel.time_s(d, s)) for d in inputs.stores):
+            # No road joins the site to any store at all (another component, off the network): how long
+            # a drive would be allowed is beside the point.
+            return ["no_store"], [_part("reason_no_store_road")]
         hours = inputs.scenario.network.max_delivery_time_h
         return ["no_store"], [_part("reason_no_store", antigen=a, hours=float(hours))]
     # Stock limits the site when the stores within reach, and the stores above them that could still

@@ -100,6 +100,7 @@ def test_a_site_off_the_network_is_named_and_not_reached(instance: Callable[...,
     assert served == {"a": 0, "b": 500}  # 5 team-days of 100: all at b
     [short_a] = [s for s in plan.shortfalls if s.site_id == "a"]
     assert short_a.reason[0].key == "reason_off_network"
+    assert "reason_no_store_road" in [part.key for part in short_a.reason]  # not "within 8 h drive"
     assert short_a.reason[0].values["km"] == pytest.approx(5.0, abs=0.01)
     [warning] = [w for w in plan.warnings if w.key == "warning_off_network"]
     assert warning.values["place"] == "a" and warning.values["limit_km"] == 1.0
