@@ -289,9 +289,13 @@ class ItineraryBuilder(WarningLog):
         return self.inputs.is_flow(site_id)
 
     def returning_visits(self, row: TeamDays) -> list[Visit]:
-        """Visits of a pool that returns daily: full sessions first, the rest in the last one."""
+        """Visits of a pool that returns daily: full sessions first, the rest in the last one.
+
+        A session is the working day less the round trip and, at a dispersed site, the walk out to its
+        people (:meth:`planner.loading.CampaignInputs.catchment_walk_s`), as the allocation counted it.
+        """
         travel_s = self.matrix.time_s(self.inputs.pools[row.pool_id].base_id, row.site_id)
-        session_s = self.working_s - 2.0 * travel_s
+        session_s = self.working_s - 2.0 * travel_s - self.inputs.catchment_walk_s(row.site_id)
         rate = self._rate(row.pool_id, row.site_id)
         if self._is_flow(row.site_id):
             people = split_integer(row.people_vaccinated, [1.0] * row.team_days)
@@ -520,11 +524,15 @@ class ItineraryBuilder(WarningLog):
         return result
 
     def _trip_capacities(self, trip: MobileTrip, length: int) -> list[float]:
-        """Work seconds of each day of a trip: the drive out and back take from the first and last."""
+        """Work seconds of each day of a trip: the drive out and back take from the first and last.
+
+        At a dispersed site the walk out to its people takes from every day.
+        """
         travel_s = self.matrix.time_s(self.inputs.pools[trip.pool_id].base_id, trip.site_id)
+        day_s = self.working_s - self.inputs.catchment_walk_s(trip.site_id)
         if length == 1:
-            return [self.working_s - 2.0 * travel_s]
-        return [self.working_s - travel_s] + [self.working_s] * (length - 2) + [self.working_s - travel_s]
+            return [day_s - 2.0 * travel_s]
+        return [day_s - travel_s] + [day_s] * (length - 2) + [day_s - travel_s]
 
     def _trip_visits(self, trip: MobileTrip, capacities: list[float], people: int) -> list[Visit]:
         """Visits for trip days of these work capacities, people split in proportion to them.

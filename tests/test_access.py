@@ -233,9 +233,15 @@ def test_a_dispersed_site_takes_the_teams_walk_from_their_day(
             campaign={"days": 5},
         )
         data = validate(scenario)
-        link = data.team_links["team", "a"]
-        assert link.people_per_day == pytest.approx(100.0 * (8.0 - 4.0 / 4.0 * (catchment_km or 0) / 3) / 8.0)
-        return _plan(scenario).kpis.people_vaccinated
+        walk_h = (catchment_km or 0.0) / 3.0  # 2 x (2/3) x radius at 4 km/h
+        assert data.team_links["team", "a"].people_per_day == pytest.approx(100.0 * (8.0 - walk_h) / 8.0)
+        plan = planner.plan(scenario).plan
+        # The itineraries count the walk as the allocation does: 5 team-days, none freed.
+        at_a = [day for day in plan.routes.team_days if any(stop.site_id == "a" for stop in day.stops)]
+        assert len(at_a) == 5 and not plan.routes.released_team_days
+        assert sum(stop.people for day in at_a for stop in day.stops) == plan.kpis.people_vaccinated
+        assert all(day.work_s <= 3600 * (8.0 - walk_h) + 1 for day in at_a)
+        return plan.kpis.people_vaccinated
 
     assert people(None) == 500
     assert people(3.0) == 437
