@@ -325,7 +325,7 @@ class AccessReport(StrictModel):
     team_pairs_without_conditions: int
     store_pairs_without_conditions: int
     mean_store_time_h: float = Field(
-        description="mean drive (h) over the store pairs reachable without the conditions, joined by road"
+        description="mean drive (h) from each site's nearest store, over the sites a road joins to one"
     )
     mean_store_time_h_without_conditions: float
     last_leg_sites: tuple[str, ...] = Field(
@@ -339,7 +339,8 @@ class AccessReport(StrictModel):
     )
     sites_losing_access: tuple[str, ...] = Field(
         default=(),
-        description="sites that a pool or a store reached without the road conditions and does not with them",
+        description="sites that a pool or a store reached without the road conditions and does not with "
+        "them, most pools lost first, then most stores lost",
     )
     people_short_losing_access: int = Field(
         default=0, description="people targeted at sites_losing_access whom the plan leaves unvaccinated"

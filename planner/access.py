@@ -14,7 +14,7 @@ closure cut off.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -135,10 +135,16 @@ class AccessFacts:
         return counts
 
     def sites_losing_access(self, inputs: CampaignInputs) -> tuple[str, ...]:
-        """Sites that some pool or store reached without the road conditions and does not with them."""
-        lost = {s for _, s in self.team_pairs_without_conditions - self.team_pairs}
-        lost |= {s for _, s in self.store_pairs_without_conditions - self.store_pairs}
-        return tuple(s for s in inputs.sites if s in lost)
+        """Sites that some pool or store reached without the road conditions and does not with them.
+
+        Most affected first: by team pools lost (a pool gone can leave people unvaccinated), then by
+        stores lost (a farther store gone seldom matters while a nearer one still reaches the site),
+        then in the sites table's order.
+        """
+        order = {s: position for position, s in enumerate(inputs.sites)}
+        losses = {s: self.reaching(s) for s in inputs.sites}
+        lost = [s for s, (_, pools, _, stores) in losses.items() if pools or stores]
+        return tuple(sorted(lost, key=lambda s: (-losses[s][1], -losses[s][3], order[s])))
 
     def cut_off_sites(self, inputs: CampaignInputs) -> tuple[str, ...]:
         """Sites that lost every pool, or every store, that reached them without the road conditions."""
@@ -184,11 +190,17 @@ def _team_reaches(inputs: CampaignInputs, pool_to_site: TravelTimes, pool_id: st
     return team_link(inputs, pool_id, time_s, km, inputs.catchment_walk_s(site_id)) is not None
 
 
-def mean_time_h(travel: TravelTimes, pairs: frozenset[tuple[str, str]], sources: Mapping[str, str]) -> float:
-    """Mean travel time (h) over ``pairs`` (source id, site) still joined by road; 0 if none is."""
-    times = [travel.time_s(sources[a], s) for a, s in pairs]
-    finite = [t for t in times if math.isfinite(t)]
-    return sum(finite) / len(finite) / 3600.0 if finite else 0.0
+def nearest_store_h(travel: TravelTimes, stores: Sequence[str], sites: Sequence[str]) -> dict[str, float]:
+    """Each site's drive (h) from its nearest store by road (``inf`` where no road joins any)."""
+    return {s: min((travel.time_s(d, s) for d in stores), default=math.inf) / 3600.0 for s in sites}
+
+
+def mean_nearest_h(wet: Mapping[str, float], dry: Mapping[str, float]) -> tuple[float, float]:
+    """Mean drive from each site's nearest store with the conditions and without (sites both reach)."""
+    both = [s for s in wet if math.isfinite(wet[s]) and math.isfinite(dry[s])]
+    if not both:
+        return 0.0, 0.0
+    return sum(wet[s] for s in both) / len(both), sum(dry[s] for s in both) / len(both)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from planner.access import (
     PlaceAccess,
     far_place_problems,
     last_legs,
-    mean_time_h,
+    mean_nearest_h,
+    nearest_store_h,
     place_access,
     reachable_pairs,
 )
@@ -119,14 +120,18 @@ def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") 
         teams_open, supplies_open = reachable_pairs(inputs, open_travel.select(bases, sites), open_to_site)
     else:
         open_to_site, teams_open, supplies_open = store_to_site, teams, supplies
+    wet_h, dry_h = mean_nearest_h(
+        nearest_store_h(store_to_site, list(stores), sites),
+        nearest_store_h(open_to_site, list(stores), sites),
+    )
     facts = AccessFacts(
         places=access,
         team_pairs=teams,
         store_pairs=supplies,
         team_pairs_without_conditions=teams_open,
         store_pairs_without_conditions=supplies_open,
-        mean_store_time_h=mean_time_h(store_to_site, supplies_open, stores),
-        mean_store_time_h_without_conditions=mean_time_h(open_to_site, supplies_open, stores),
+        mean_store_time_h=wet_h,
+        mean_store_time_h_without_conditions=dry_h,
     )
     return replace(data, place_to_place=place_to_place, access=facts)
 

@@ -420,7 +420,7 @@ def _access_lines(plan: Allocation) -> list[str]:
         lines.append(
             f"  road conditions   team pairs {access.team_pairs:,} ({access.team_pairs_without_conditions:,}"
             f" without them), store pairs {access.store_pairs:,} ({access.store_pairs_without_conditions:,}),"
-            f" mean store drive {after:.1f} h ({before:.1f} h)"
+            f" nearest store {after:.1f} h away on average ({before:.1f} h)"
         )
     named = (
         (
