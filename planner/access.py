@@ -14,15 +14,17 @@ closure cut off.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import networkx as nx
+import numpy as np
 
 from models import AccessMode, Network
 from planner.errors import Problem
 from planner.loading import CampaignInputs
-from planner.network import LonLat, TravelTimes, apply_road_conditions, road_graph, snap_places
+from planner.network import LonLat, TravelMatrix, TravelTimes, apply_road_conditions, road_graph, snap_places
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,16 @@ class AccessFacts:
 
     def reaching(self, site_id: str) -> tuple[int, int, int, int]:
         """Pools and stores reaching a site, and those the conditions took: (pools, lost, stores, lost)."""
+        return tuple(counts.get(site_id, 0) for counts in self._counts)  # type: ignore[return-value]
+
+    @cached_property
+    def _counts(self) -> tuple[dict[str, int], ...]:
+        """Pairs by site, counted once: pools, pools lost, stores, stores lost."""
         return (
-            self._count(self.team_pairs).get(site_id, 0),
-            self._count(self.team_pairs_without_conditions - self.team_pairs).get(site_id, 0),
-            self._count(self.store_pairs).get(site_id, 0),
-            self._count(self.store_pairs_without_conditions - self.store_pairs).get(site_id, 0),
+            self._count(self.team_pairs),
+            self._count(self.team_pairs_without_conditions - self.team_pairs),
+            self._count(self.store_pairs),
+            self._count(self.store_pairs_without_conditions - self.store_pairs),
         )
 
     @staticmethod
@@ -157,42 +164,40 @@ class AccessFacts:
         return tuple(s for s in inputs.sites if s in lost_teams | lost_stores)
 
 
-def reachable_pairs(
-    inputs: CampaignInputs, pool_to_site: TravelTimes, store_to_site: TravelTimes
-) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
-    """The (pool, site) pairs a pool's teams can work at and the (store, site) pairs within a drive.
+def team_pairs(inputs: CampaignInputs, pool_to_site: TravelTimes) -> frozenset[tuple[str, str]]:
+    """The (pool, site) pairs a pool's teams can work at (:func:`planner.allocation.team_link` links them).
 
-    A pool reaches a site where :func:`planner.allocation.team_link` gives a link (a pool that stays at
-    its post, at its post only); a store, where the drive is within ``network.max_delivery_time_h``.
+    A pool without teams reaches nothing; a pool that stays at its post reaches its post only. These are
+    the pairs :func:`planner.allocation.prepare` links (``AllocationData.team_links``); this counts them
+    over other travel times (the roads without their conditions).
     """
-    limit_s = inputs.scenario.network.max_delivery_time_h * 3600.0
-    teams = frozenset(
-        (pool_id, site_id)
-        for pool_id, pool in inputs.pools.items()
-        if pool.teams > 0
-        for site_id in (inputs.sites if inputs.post_of(pool_id) is None else [inputs.post_of(pool_id)])
-        if site_id is not None and _team_reaches(inputs, pool_to_site, pool_id, site_id)
-    )
-    stores = frozenset(
-        (store_id, site_id)
-        for store_id in inputs.stores
-        for site_id in inputs.sites
-        if store_to_site.time_s(store_id, site_id) <= limit_s
-    )
-    return teams, stores
-
-
-def _team_reaches(inputs: CampaignInputs, pool_to_site: TravelTimes, pool_id: str, site_id: str) -> bool:
     # Imported here: the explorer previews access (:func:`road_preview`) without the solver stack.
     from planner.allocation import team_link
 
-    time_s, km = pool_to_site.time_s(pool_id, site_id), pool_to_site.km(pool_id, site_id)
-    return team_link(inputs, pool_id, time_s, km, inputs.catchment_walk_s(site_id)) is not None
+    pairs = set()
+    for pool_id, pool in inputs.pools.items():
+        post = inputs.post_of(pool_id)
+        for site_id in inputs.sites if post is None else [post]:
+            time_s, km = pool_to_site.time_s(pool_id, site_id), pool_to_site.km(pool_id, site_id)
+            if pool.teams > 0 and team_link(inputs, pool_id, time_s, km, inputs.catchment_walk_s(site_id)):
+                pairs.add((pool_id, site_id))
+    return frozenset(pairs)
 
 
-def nearest_store_h(travel: TravelTimes, stores: Sequence[str], sites: Sequence[str]) -> dict[str, float]:
+def store_pairs(store_to_site: TravelMatrix, limit_s: float) -> frozenset[tuple[str, str]]:
+    """The (store, site) pairs within ``limit_s`` of driving (``network.max_delivery_time_h``)."""
+    rows, columns = np.nonzero(store_to_site.travel_time_s <= limit_s)
+    return frozenset(
+        (store_to_site.sources[r], store_to_site.targets[c])
+        for r, c in zip(rows.tolist(), columns.tolist(), strict=True)
+    )
+
+
+def nearest_store_h(store_to_site: TravelMatrix) -> dict[str, float]:
     """Each site's drive (h) from its nearest store by road (``inf`` where no road joins any)."""
-    return {s: min((travel.time_s(d, s) for d in stores), default=math.inf) / 3600.0 for s in sites}
+    times = store_to_site.travel_time_s
+    nearest = times.min(axis=0) if times.shape[0] else np.full(times.shape[1], np.inf)
+    return {site: float(t) / 3600.0 for site, t in zip(store_to_site.targets, nearest.tolist(), strict=True)}
 
 
 def mean_nearest_h(wet: Mapping[str, float], dry: Mapping[str, float]) -> tuple[float, float]:

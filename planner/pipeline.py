@@ -20,7 +20,8 @@ from planner.access import (
     mean_nearest_h,
     nearest_store_h,
     place_access,
-    reachable_pairs,
+    store_pairs,
+    team_pairs,
 )
 from planner.allocation import AllocationData, prepare
 from planner.deadline import Deadline
@@ -111,19 +112,19 @@ def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") 
         store_to_site=store_to_site,
         store_to_store=place_to_place.select(stores, list(stores)),
     )
-    teams, supplies = reachable_pairs(inputs, pool_to_site, store_to_site)
     network = inputs.scenario.network
+    limit_s = network.max_delivery_time_h * 3600.0
+    teams, supplies = frozenset(data.team_links), store_pairs(store_to_site, limit_s)
     if network.travel_time_factor or network.closures:
+        # The same roads without the conditions: what the rain or a closure took away.
         open_roads = network.model_copy(update={"travel_time_factor": {}, "closures": ()})
         _, open_travel = place_travel(inputs, scenario_file, open_roads)
         open_to_site = open_travel.select(stores, sites)
-        teams_open, supplies_open = reachable_pairs(inputs, open_travel.select(bases, sites), open_to_site)
+        teams_open = team_pairs(inputs, open_travel.select(bases, sites))
+        supplies_open = store_pairs(open_to_site, limit_s)
     else:
         open_to_site, teams_open, supplies_open = store_to_site, teams, supplies
-    wet_h, dry_h = mean_nearest_h(
-        nearest_store_h(store_to_site, list(stores), sites),
-        nearest_store_h(open_to_site, list(stores), sites),
-    )
+    wet_h, dry_h = mean_nearest_h(nearest_store_h(store_to_site), nearest_store_h(open_to_site))
     facts = AccessFacts(
         places=access,
         team_pairs=teams,
