@@ -31,7 +31,7 @@ from planner.loading import (
     reference_problems,
     validate_scenario,
 )
-from planner.network import apply_road_conditions, load_road_graph, road_graph
+from planner.network import apply_road_conditions, road_graph
 from planner.outputs import write_files
 from planner.roads import OSM_SUFFIXES
 
@@ -429,7 +429,7 @@ def with_uploaded_tables(
     for kind, name in names.items():
         if kind == "roads":
             try:
-                load_road_graph(Path(folder) / name)
+                road_graph(Path(folder) / name)  # kept for the check that follows the upload
             except InputError as error:
                 problems += error.problems
             continue
@@ -473,9 +473,9 @@ def _antigens_kept(raw: dict[str, Any], antigens: Sequence[str]) -> None:
 def scenario_zip(scenario: Scenario, name: str | None = None) -> bytes:
     """The whole scenario folder as a zip the command line runs: ``NAME.yaml`` and its files in ``data/``.
 
-    Every data file and closed area goes in ``data/`` under its own name (a second file of the same
-    name gets its kind in front); the YAML names them relatively, so ``unzip`` then
-    ``python -m planner solve NAME.yaml --out plan`` plans the same scenario.
+    Every data file and closed area goes in ``data/`` under its own name (another file of the same name
+    gets its kind and a number in front; a file named twice goes in once); the YAML names them
+    relatively, so ``unzip`` then ``python -m planner solve NAME.yaml --out plan`` plans the same scenario.
     """
     import io
     import zipfile
@@ -484,7 +484,13 @@ def scenario_zip(scenario: Scenario, name: str | None = None) -> bytes:
     packed: dict[str, Path] = {}
 
     def pack(kind: str, path: Path) -> str:
-        file = path.name if path.name not in packed else f"{kind}_{path.name}"
+        for file, packed_path in packed.items():
+            if packed_path == path:
+                return f"data/{file}"
+        file, number = path.name, 1
+        while file in packed:
+            number += 1
+            file = f"{kind}{number}_{path.name}"
         packed[file] = path
         return f"data/{file}"
 

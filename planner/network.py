@@ -233,10 +233,15 @@ def _both_ways(graph: nx.MultiDiGraph, u: int, v: int, ref: str | None = None) -
     }
 
 
+def refs_of(value: object) -> set[str]:
+    """The road references an edge's ``ref`` holds: OSM joins several with ';', osmnx keeps lists."""
+    items = value if isinstance(value, list) else [value]
+    return {part.strip() for item in items for part in str(item or "").split(";") if part.strip()}
+
+
 def _on_road(value: object, ref: str) -> bool:
-    """Whether an edge's ``ref`` names road ``ref``: OSM joins several with ';', osmnx keeps lists."""
-    refs = value if isinstance(value, list) else str(value or "").split(";")
-    return ref in (str(item).strip() for item in refs)
+    """Whether an edge's ``ref`` names road ``ref`` (or is ``ref`` as written, ``"N1;N2"``)."""
+    return ref in refs_of(value) or (isinstance(value, str) and value == ref)
 
 
 def _section_edges(
@@ -306,15 +311,19 @@ def _area_edges(graph: nx.MultiDiGraph, closure: RoadClosure, field: str, scenar
         shape = Polygon(closure.polygon)
     else:
         assert closure.area is not None
+        area = display_path(closure.area)
         try:
-            shape = unary_union(list(gpd.read_file(closure.area).geometry))
+            frame = gpd.read_file(closure.area)
+            # GeoJSON is lon/lat (RFC 7946); a file of another projection is brought to it.
+            frame = frame.to_crs(4326) if frame.crs is not None and frame.crs.to_epsg() != 4326 else frame
+            shape = unary_union(list(frame.geometry))
         except Exception as exc:  # pyogrio raises several types for a missing or bad file
-            area = display_path(closure.area)
-            return set(), [
-                Problem.of(
-                    scenario_file, "input_closure_area_unreadable", f"{field}.area", area=area, error=str(exc)
-                )
-            ]
+            error = str(exc)
+        else:
+            error = "" if shape.area > 0 else "it holds no polygon"
+        if error:
+            key = "input_closure_area_unreadable"
+            return set(), [Problem.of(scenario_file, key, f"{field}.area", area=area, error=error)]
     edges = set()
     for u, v, key, data in graph.edges(keys=True, data=True):
         line = data.get("geometry")
@@ -335,7 +344,7 @@ def _closed_path(graph: nx.MultiDiGraph, start: int, end: int, ref: str | None) 
         If no such road joins them.
     """
     on_ref = nx.subgraph_view(
-        graph, filter_edge=lambda u, v, k: ref is None or graph.edges[u, v, k].get("ref") == ref
+        graph, filter_edge=lambda u, v, k: ref is None or _on_road(graph.edges[u, v, k].get("ref"), ref)
     )
     path: list[int] = nx.shortest_path(on_ref, start, end, weight="length")
     return path
@@ -400,8 +409,7 @@ def road_refs(graph: nx.MultiDiGraph) -> list[str]:
     """Every road reference of a graph (OSM's ``"N1;N2"`` counts for both), in natural order (a picker's)."""
     refs: set[str] = set()
     for _, _, value in graph.edges(data="ref"):
-        items = value if isinstance(value, list) else str(value or "").split(";")
-        refs.update(str(item).strip() for item in items if str(item).strip())
+        refs |= refs_of(value)
     return sorted(refs, key=_natural)
 
 

@@ -69,11 +69,14 @@ def place_travel(
         **{d: inputs.location(d) for d in inputs.stores},
     }
     network_json = network.model_dump_json()
-    key = (graph_key(scenario.data.roads), network_json, tuple(places.items()))
+    areas = [closure.area for closure in network.closures if closure.area is not None]
+    key = (graph_key(scenario.data.roads), network_json, tuple(places.items()), *map(graph_key, areas))
     if key in _TRAVEL_CACHE:
         _TRAVEL_CACHE.move_to_end(key)
         return _TRAVEL_CACHE[key]
-    nodes, distances_m, road = conditioned_road(scenario.data.roads, network_json, places, scenario_file)
+    nodes, distances_m, road = conditioned_road(
+        scenario.data.roads, network_json, places, scenario_file, areas
+    )
     # Tables that passed validation hold every row, in file order: a place's row is its position.
     sites_file, stores_file = display_path(scenario.data.sites), display_path(scenario.data.stores)
     where: dict[str, tuple[str, int | None]] = {

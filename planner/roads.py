@@ -213,15 +213,21 @@ def add_speeds(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return graph
 
 
+#: osmnx's settings are global: one graph is built with :data:`EXTRA_WAY_TAGS` at a time (the explorer
+#: serves several sessions from threads).
+_WAY_TAGS_LOCK = threading.Lock()
+
+
 @contextmanager
 def _way_tags_kept() -> Iterator[None]:
-    """Make osmnx keep :data:`EXTRA_WAY_TAGS` on edges while this lasts (its settings are global)."""
-    before = list(ox.settings.useful_tags_way)
-    ox.settings.useful_tags_way = before + [tag for tag in EXTRA_WAY_TAGS if tag not in before]
-    try:
-        yield
-    finally:
-        ox.settings.useful_tags_way = before
+    """Make osmnx keep :data:`EXTRA_WAY_TAGS` on edges while this lasts, one thread at a time."""
+    with _WAY_TAGS_LOCK:
+        before = list(ox.settings.useful_tags_way)
+        ox.settings.useful_tags_way = before + [tag for tag in EXTRA_WAY_TAGS if tag not in before]
+        try:
+            yield
+        finally:
+            ox.settings.useful_tags_way = before
 
 
 #: File name endings :func:`read_osm` reads.

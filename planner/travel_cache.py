@@ -20,7 +20,7 @@ import hashlib
 import os
 import tempfile
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -113,7 +113,9 @@ def _condition_and_snap(
     network_json: str,
     places: Mapping[str, tuple[float, float]],
     scenario_file: str,
+    areas: list[str],
 ) -> tuple[dict[str, int], dict[str, float], RoadArrays]:
+    # ``areas``: the closed areas' content, so that a file edited in place misses the cache.
     network = Network.model_validate_json(network_json)
     graph = apply_road_conditions(road_graph(roads), network, scenario_file)
     nodes, distances_m = snap_places(graph, places)
@@ -125,6 +127,7 @@ def conditioned_road(
     network_json: str,
     places: Mapping[str, tuple[float, float]],
     scenario_file: str = "scenario",
+    areas: Sequence[Path] = (),
 ) -> tuple[dict[str, int], dict[str, float], RoadArrays]:
     """Each place's node and its distance (m), and the road graph compiled under ``network_json``'s roads.
 
@@ -143,6 +146,7 @@ def conditioned_road(
         content=file_sha256(roads),
         version=code_version(),
         network_json=network_json,
+        areas=[file_sha256(area) if area.is_file() else "" for area in areas],
         places=dict(places),
         scenario_file=scenario_file,
     )

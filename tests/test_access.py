@@ -245,3 +245,26 @@ def test_a_dispersed_site_takes_the_teams_walk_from_their_day(
 
     assert people(None) == 500
     assert people(3.0) == 437
+
+
+def test_a_closed_area_edited_in_place_is_read_again(instance: Callable[..., Path]) -> None:
+    """The travel times are cached by the closed area's content, not its name: a flood drawn again over the
+    same file is seen (a box around b, then one far away)."""
+    scenario = _scenario(instance, network={"closures": [{"area": "flood.geojson"}]})
+
+    def flood(west: float, east: float) -> None:
+        ring = [[west, -0.01], [east, -0.01], [east, 0.01], [west, 0.01], [west, -0.01]]
+        feature = {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+        text = json.dumps({"type": "FeatureCollection", "features": [feature]})
+        (scenario.parent / "flood.geojson").write_text(text, encoding="utf-8")
+
+    flood(0.015, 0.025)
+    first = validate(scenario)
+    assert first.access is not None and first.access.cut_off_sites(first.inputs) == ("b",)
+    flood(1.015, 1.025)
+    second = validate(scenario)
+    assert second.access is not None and second.access.cut_off_sites(second.inputs) == ()

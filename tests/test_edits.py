@@ -412,6 +412,43 @@ def test_the_scenario_folder_zip_runs_from_the_command_line(baseline: Scenario, 
     prepare_allocation(load_inputs(loaded))  # the whole scenario loads, roads and closure included
 
 
+def test_the_zip_keeps_every_file_of_one_name(baseline: Scenario, tmp_path: Path) -> None:
+    """Three closed areas all called flood.geojson, one of them named twice: three files, each once."""
+    import zipfile
+
+    ring = [[29.3, -3.4], [29.4, -3.4], [29.4, -3.3], [29.3, -3.4]]
+    paths = []
+    for number in range(3):
+        folder = tmp_path / f"area{number}"
+        folder.mkdir()
+        feature = {
+            "type": "Feature",
+            "properties": {"n": number},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+        path = folder / "flood.geojson"
+        path.write_text(
+            yaml.safe_dump({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8"
+        )
+        paths.append(path)
+    closures = [RoadClosure(area=path) for path in [*paths, paths[0]]]
+    scenario = baseline.model_copy(
+        update={"network": baseline.network.model_copy(update={"closures": tuple(closures)})}
+    )
+    archive = zipfile.ZipFile(io.BytesIO(edits.scenario_zip(scenario, "floods")))
+    areas = sorted(name for name in archive.namelist() if name.endswith("flood.geojson"))
+    assert areas == ["data/area2_flood.geojson", "data/area3_flood.geojson", "data/flood.geojson"]
+    raw = yaml.safe_load(archive.read("floods.yaml"))
+    named = [closure["area"] for closure in raw["network"]["closures"]]
+    assert named == [
+        "data/flood.geojson",
+        "data/area2_flood.geojson",
+        "data/area3_flood.geojson",
+        "data/flood.geojson",
+    ]
+    assert [archive.read(name) for name in named[:3]] == [path.read_bytes() for path in paths]
+
+
 # --- road sections and closures -----------------------------------------------------------------
 
 

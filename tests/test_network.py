@@ -282,6 +282,26 @@ def test_road_refs_list_each_road_once_in_natural_order() -> None:
     assert road_refs(graph) == ["R1", "R2", "RN2", "RN10"]
 
 
+def test_a_section_of_a_road_with_two_refs_closes_by_either() -> None:
+    """OSM's b-c on 'R1;R9': the section closes by R9, and by 'R1;R9' as the picker writes it."""
+    for ref in ("R9", "R1;R9"):
+        graph = closable_graph()
+        for u, v in ((2, 3), (3, 2)):
+            graph.edges[u, v, 0]["ref"] = "R1;R9"
+        closed = apply_road_conditions(graph, Network(closures=(RoadClosure(between=("b", "c"), ref=ref),)))
+        assert not closed.has_edge(2, 3) and not closed.has_edge(3, 2), ref
+        assert closed.has_edge(1, 2)
+
+
+def test_an_area_without_a_polygon_is_refused(tmp_path: Path) -> None:
+    points = tmp_path / "points.geojson"
+    feature = '{"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [0.01, 0]}}'
+    points.write_text(f'{{"type": "FeatureCollection", "features": [{feature}]}}', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        apply_road_conditions(closable_graph(), Network(closures=(RoadClosure(area=points),)))
+    assert "it holds no polygon" in caught.value.problems[0].message
+
+
 def test_edges_close_by_node_ids_both_ways() -> None:
     closed = apply_road_conditions(closable_graph(), Network(closures=(RoadClosure(edges=((2, 3),)),)))
     assert sorted(closed.edges()) == [(1, 2), (1, 3), (2, 1), (3, 1)]
