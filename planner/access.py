@@ -111,6 +111,16 @@ class AccessFacts:
     mean_store_time_h: float
     mean_store_time_h_without_conditions: float
 
+    @cached_property
+    def cut_off_from_teams(self) -> frozenset[str]:
+        """Sites some pool reached without the road conditions and none reaches with them."""
+        return frozenset(s for _, s in self.team_pairs_without_conditions) - {s for _, s in self.team_pairs}
+
+    @cached_property
+    def cut_off_from_stores(self) -> frozenset[str]:
+        """Sites some store reached without the road conditions and none reaches with them."""
+        return frozenset(s for _, s in self.store_pairs_without_conditions) - {s for _, s in self.store_pairs}
+
     def sites(self, inputs: CampaignInputs, mode: AccessMode) -> tuple[str, ...]:
         """Sites whose access is ``mode``, in the sites table's order."""
         return tuple(s for s in inputs.sites if self.places[s].mode == mode)
@@ -155,13 +165,8 @@ class AccessFacts:
 
     def cut_off_sites(self, inputs: CampaignInputs) -> tuple[str, ...]:
         """Sites that lost every pool, or every store, that reached them without the road conditions."""
-
-        def sites_of(pairs: frozenset[tuple[str, str]]) -> set[str]:
-            return {s for _, s in pairs}
-
-        lost_teams = sites_of(self.team_pairs_without_conditions) - sites_of(self.team_pairs)
-        lost_stores = sites_of(self.store_pairs_without_conditions) - sites_of(self.store_pairs)
-        return tuple(s for s in inputs.sites if s in lost_teams | lost_stores)
+        cut_off = self.cut_off_from_teams | self.cut_off_from_stores
+        return tuple(s for s in inputs.sites if s in cut_off)
 
 
 def team_pairs(inputs: CampaignInputs, pool_to_site: TravelTimes) -> frozenset[tuple[str, str]]:

@@ -65,8 +65,9 @@ class TeamLink:
     Teams that return daily lose their round trip from every team-day (``people_per_day`` is already
     reduced). Mobile teams work from round trips of ``min_trip_days..max_trip_days`` days: a full day
     serves ``people_per_day`` and each trip loses ``trip_loss_people`` to its round trip.
-    ``session_s`` is the time a team is at the site in a team-day: the working day less the round trip
-    for teams that return daily, the whole working day for mobile teams.
+    ``session_s`` is the time a team works at the site in a team-day: the working day less the round
+    trip for teams that return daily, the whole working day for mobile teams, and at a dispersed site
+    less the walk out to its people.
 
     People here are people given the reference package (one injectable antigen, ``reference_minutes``
     team minutes each; see :mod:`planner.workload`): a team-day holds ``minutes_per_day`` team minutes
@@ -347,8 +348,11 @@ def team_link(
             reference_minutes=reference,
         )
     longest = max_trip_days(inputs)
-    shortest = max(1, math.ceil(2.0 * travel_time_s / working_s - 1e-9))
-    if travel_time_s >= working_s or shortest > longest or catchment_s >= working_s:
+    if catchment_s >= working_s:
+        return None
+    # The drive out and back comes off days already shortened by the walk.
+    shortest = max(1, math.ceil(2.0 * travel_time_s / (working_s - catchment_s) - 1e-9))
+    if travel_time_s >= working_s or shortest > longest:
         return None
     return TeamLink(
         travel_time_s,

@@ -141,9 +141,7 @@ def _no_team_reasons(figures: PlanFigures, s: str) -> Reasons:
         limit_km = network.last_leg.max_km if network.last_leg else network.max_snap_distance_m / 1000.0
         off = _part("reason_off_network", km=place.distance_m / 1000.0, limit_km=limit_km)
         return ["no_team"], [off]
-    reached_without = {site for _, site in access.team_pairs_without_conditions}
-    reached_with = {site for _, site in access.team_pairs}
-    if s in reached_without and s not in reached_with:
+    if s in access.cut_off_from_teams:
         parts = [*parts, _part("reason_conditions_cut")]
     return causes, parts
 

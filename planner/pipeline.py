@@ -101,7 +101,8 @@ def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") 
     Raises
     ------
     InputError
-        If a closure is unknown.
+        If a closure is unknown, or a site or store is farther from any road than
+        ``network.max_off_network_km``.
     """
     access, place_to_place = place_travel(inputs, scenario_file)
     sites = list(inputs.sites)

@@ -433,7 +433,7 @@ def _access_lines(plan: Allocation) -> list[str]:
             tuple(s for s in access.sites_losing_access if s not in access.cut_off_sites),
             " (fewer pools or stores reach them: sites.csv pools_lost, stores_lost)",
         ),
-        ("no road access", access.unreachable_sites, ""),
+        ("no road access", tuple(s for s in access.unreachable_sites if s not in access.cut_off_sites), ""),
         ("off the network", access.off_network_sites, ""),
         ("last leg", access.last_leg_sites, " (reached on foot or off-road)"),
     )

@@ -219,9 +219,6 @@ def access_warnings(
     limit_km = network.last_leg.max_km if network.last_leg else network.max_snap_distance_m / 1000.0
     by_id = {row.site_id: row for row in sites}
 
-    def left(site_id: str) -> int:
-        return by_id[site_id].target_people - by_id[site_id].people_vaccinated
-
     parts = [
         ReasonPart(
             key="warning_off_network",
