@@ -134,6 +134,9 @@ def test_scenario_page_previews_roads_and_antigens_before_solving(app: AppTest) 
     generation = app.session_state["generation"]
     antigens = app.multiselect(key=f"antigens_{generation}_en")
     assert list(antigens.value) == list(app.session_state["scenario"].campaign.antigens)
+    assert not [chart for chart in app.get("deck_gl_json_chart") if "roads" in str(chart.proto.json)]
+    app.toggle(key=f"show_network_{generation}_en").set_value(True)
+    app.run()
     decks = [chart for chart in app.get("deck_gl_json_chart") if "roads" in str(chart.proto.json)]
     assert len(decks) == 1  # the network preview: roads, legs and places
     assert t("network_preview_caption", "en") in texts(app)

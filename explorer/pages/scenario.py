@@ -130,8 +130,12 @@ def table_antigens(scenario: Scenario) -> list[str]:
 
 
 def preview_network(scenario: Scenario) -> None:
-    """The roads and where the sites and stores join them, before any solve (planner.access)."""
-    with st.expander(_("network_preview")):
+    """The roads and where the sites and stores join them, before any solve (planner.access).
+
+    Drawn on demand: Streamlit runs an expander's contents even when it is closed, and a national road
+    graph takes seconds to draw, on every widget change.
+    """
+    if st.toggle(_("network_preview"), key=widget_key("show_network")):
         from planner.access import road_preview
         from planner.exports import places_from_inputs
         from planner.mapview import network_deck
