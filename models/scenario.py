@@ -349,6 +349,24 @@ class Network(StrictModel):
         default=10.0, gt=0, description="one-way drive limit from a store to a site it supplies"
     )
 
+    @model_validator(mode="after")
+    def _limits_in_order(self) -> Network:
+        """The snap distance, the last leg's reach and the data-error limit grow in that order."""
+        reach_km = self.last_leg.max_km if self.last_leg is not None else self.max_snap_distance_m / 1000.0
+        if not self.max_snap_distance_m / 1000.0 <= reach_km <= self.max_off_network_km:
+            msg = (
+                "network limits must grow: max_snap_distance_m ({snap_km} km) <= last_leg.max_km"
+                " ({reach_km} km) <= max_off_network_km ({limit_km} km)"
+            )
+            raise invalid(
+                "network_limits_order",
+                msg,
+                snap_km=self.max_snap_distance_m / 1000.0,
+                reach_km=reach_km,
+                limit_km=self.max_off_network_km,
+            )
+        return self
+
     @field_validator("travel_time_factor")
     @classmethod
     def _factors_positive(cls, factors: dict[str, float]) -> dict[str, float]:

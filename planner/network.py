@@ -849,7 +849,9 @@ class LazyTravelMatrix:
                 raise ValueError(msg)
             for row, source in enumerate(known.sources):
                 self._times[source] = self._with_legs(source, known.travel_time_s[row], self._leg_s)
-                self._lengths[source] = self._with_legs(source, known.length_m[row], self._leg_m)
+                lengths = self._with_legs(source, known.length_m[row], self._leg_m)
+                # A place off the network has an endless leg: no length either, as for computed rows.
+                self._lengths[source] = np.where(np.isfinite(self._times[source]), lengths, math.inf)
 
     def _with_legs(self, source: str, row: np.ndarray, legs: np.ndarray) -> np.ndarray:
         """A row of road times or lengths with the last legs at both ends; nothing from a place to itself."""

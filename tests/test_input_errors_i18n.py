@@ -401,6 +401,7 @@ def model_check_cases() -> list[tuple[Any, Problem]]:
         (Site, {**site, "kind": "idp_site", "population": 5, "age_structure": "a=1"}),
         (Campaign, {"days": 5, "contact_minutes": {"base": 0, "injection": 0}}),
         (Network, {"travel_time_factor": {"track": 0.5}}),
+        (Network, {"max_snap_distance_m": 5000, "last_leg": {"max_km": 2}}),
         (RoadClosure, {"between": ["a", "b"], "edges": [[1, 2]]}),
         (RoadClosure, {"polygon": [[0, 0], [1, 1]]}),
         (Fairness, {"value_steps": [{"above": 0.8, "value": 0.5}, {"above": 0.5, "value": 0.3}]}),
