@@ -3,7 +3,7 @@
 This package imports nothing from ``planner``.
 """
 
-from models.base import Identifier, StrictModel
+from models.base import Identifier, InputModel, StrictModel
 from models.inputs import (
     RoadEdge,
     RoadNode,
@@ -97,6 +97,7 @@ __all__ = [
     "Fairness",
     "FairnessReport",
     "Identifier",
+    "InputModel",
     "Kit",
     "KitLine",
     "KitPickup",

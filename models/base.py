@@ -18,6 +18,17 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class InputModel(StrictModel):
+    """A model of what a planner types (scenario settings, data tables): no number may be NaN or infinite.
+
+    YAML reads ``.nan`` and ``.inf`` as numbers and CSV cells ``nan`` and ``inf`` as floats: a travel-time
+    factor of ``.inf`` or a cost weight of ``inf`` would otherwise reach the solver (issue 15). Plans
+    (:mod:`models.plan`) keep :class:`StrictModel`: they are written by the planner, not typed.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
 def invalid(error_type: str, message: str, /, **context: str | int | float) -> PydanticCustomError:
     """A validation error of a type of its own, for a validator to raise instead of ``ValueError``.
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from models.base import Identifier, StrictModel, invalid
+from models.base import Identifier, InputModel, invalid
 
 
 def shares_sum_to_at_most_one(shares: dict[str, float]) -> dict[str, float]:
@@ -95,7 +95,7 @@ class TeamType(StrEnum):
         return self is not TeamType.MOBILE
 
 
-class Site(StrictModel):
+class Site(InputModel):
     """A place where people are vaccinated.
 
     A site's demand is either a resident ``population`` or a flow: ``travellers_per_day`` people who
@@ -206,7 +206,7 @@ class Site(StrictModel):
 FLOW_KIND_NAMES = ", ".join(k.value for k in SiteKind if k.may_be_flow)
 
 
-class Store(StrictModel):
+class Store(InputModel):
     """A vaccine store (depot) with its net 2-8 °C cold-chain capacity."""
 
     store_id: Identifier
@@ -227,7 +227,7 @@ class Store(StrictModel):
     source: str = ""
 
 
-class StockLine(StrictModel):
+class StockLine(InputModel):
     """Doses of one antigen held at one store at the start of the campaign."""
 
     store_id: Identifier
@@ -235,7 +235,7 @@ class StockLine(StrictModel):
     doses: int = Field(ge=0)
 
 
-class TeamPool(StrictModel):
+class TeamPool(InputModel):
     """Identical teams of one type working from one base (a store or a site).
 
     ``stays_at_post`` keeps a fixed-post pool at the flow site (border post, transit centre, or other
@@ -271,7 +271,7 @@ class TeamPool(StrictModel):
 OpenVialPolicy = Literal["discard_after_session", "keep_in_fridge"]
 
 
-class Vaccine(StrictModel):
+class Vaccine(InputModel):
     """An antigen, its presentation and who it targets."""
 
     antigen: Identifier
@@ -307,7 +307,7 @@ class Vaccine(StrictModel):
         return 1.0 / (1.0 - self.wastage_rate)
 
 
-class RoadNode(StrictModel):
+class RoadNode(InputModel):
     """A place on the road table (a town, junction, site or store), with a unique name."""
 
     node_id: int = Field(ge=0)
@@ -317,7 +317,7 @@ class RoadNode(StrictModel):
     coords_approximate: bool = False
 
 
-class RoadEdge(StrictModel):
+class RoadEdge(InputModel):
     """A two-way road section between two named nodes."""
 
     from_name: Identifier

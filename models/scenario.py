@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from models.base import Identifier, StrictModel, invalid
+from models.base import Identifier, InputModel, invalid
 from models.inputs import SiteKind, shares_sum_to_at_most_one
 
 #: Default age structure of resident populations, as shares of the total: a young population, as in much
@@ -62,7 +62,7 @@ def _default_structure_by_kind() -> dict[str, dict[str, float]]:
     return {kind: dict(DEFAULT_DISPLACED_STRUCTURE) for kind in DISPLACED_KINDS if kind in kinds}
 
 
-class DataFiles(StrictModel):
+class DataFiles(InputModel):
     """Input files of a scenario (relative to the scenario file)."""
 
     sites: Path
@@ -74,7 +74,7 @@ class DataFiles(StrictModel):
     provinces: Path | None = Field(default=None, description="province outlines (GeoJSON) for maps")
 
 
-class Rounds(StrictModel):
+class Rounds(InputModel):
     """Rounds of a campaign that gives a vaccine of several doses per person: one dose per round.
 
     A plan is for one round; each round repeats it ``interval_days`` after the start of the previous one.
@@ -88,7 +88,7 @@ class Rounds(StrictModel):
 Shares = dict[Identifier, float]
 
 
-class ContactMinutes(StrictModel):
+class ContactMinutes(InputModel):
     """Team minutes a contact takes: base minutes per person plus minutes per antigen given.
 
     ``base`` covers what every person costs whatever they are given (registration, eligibility questions,
@@ -119,7 +119,7 @@ class ContactMinutes(StrictModel):
         return self.base + self.injection
 
 
-class Campaign(StrictModel):
+class Campaign(InputModel):
     """Campaign-wide settings."""
 
     days: int = Field(ge=1, le=366, description="campaign days every team may work")
@@ -259,7 +259,7 @@ _CLOSURE_KINDS = (
 )
 
 
-class RoadClosure(StrictModel):
+class RoadClosure(InputModel):
     """A closed road: a section, a whole road, the roads of an area, or edges by their node ids.
 
     - ``between`` two named places (with ``ref``: on that road; without: on any road): the section;
@@ -300,7 +300,7 @@ class RoadClosure(StrictModel):
         return self
 
 
-class LastLeg(StrictModel):
+class LastLeg(InputModel):
     """How a place beyond ``network.max_snap_distance_m`` from the roads is reached: on foot or off-road."""
 
     mode: Literal["foot", "offroad"] = Field(
@@ -317,7 +317,7 @@ class LastLeg(StrictModel):
     )
 
 
-class Network(StrictModel):
+class Network(InputModel):
     """Road network settings."""
 
     max_snap_distance_m: float = Field(
@@ -377,7 +377,7 @@ class Network(StrictModel):
         return factors
 
 
-class ColdChain(StrictModel):
+class ColdChain(InputModel):
     """Cold-chain settings beyond the capacities in the data files, and the kit standards.
 
     Defaults are WHO typical values (approximate): a vaccine carrier holds about 2.6 L net with 4 ice
@@ -398,7 +398,7 @@ class ColdChain(StrictModel):
     syringes_per_safety_box: int = Field(default=100, ge=1)
 
 
-class Delivery(StrictModel):
+class Delivery(InputModel):
     """Vehicles that carry vaccine from stores to lower stores, team bases and sites with fridges.
 
     A store's vehicles are the ``vehicles`` column of the stores table, or ``vehicles_per_store`` where
@@ -420,7 +420,7 @@ class Delivery(StrictModel):
 SupplyMode = Literal["hierarchy", "nearest", "any"]
 
 
-class Supply(StrictModel):
+class Supply(InputModel):
     """Who may supply whom along the cold chain.
 
     - ``hierarchy`` (the default): each site is supplied by the store of its area (the ``supply_store_id``
@@ -446,7 +446,7 @@ class Supply(StrictModel):
     )
 
 
-class StockOverride(StrictModel):
+class StockOverride(InputModel):
     """Replace the stock of one antigen at one store."""
 
     store_id: Identifier
@@ -454,14 +454,14 @@ class StockOverride(StrictModel):
     doses: int = Field(ge=0)
 
 
-class TeamOverride(StrictModel):
+class TeamOverride(InputModel):
     """Replace the number of teams of one pool."""
 
     pool_id: Identifier
     teams: int = Field(ge=0)
 
 
-class SiteOverride(StrictModel):
+class SiteOverride(InputModel):
     """Replace the priority, uptake and/or flow of one site; ``None`` keeps the sites table's value.
 
     ``travellers_per_day`` replaces the flow of a flow site (one with ``travellers_per_day`` in the
@@ -474,7 +474,7 @@ class SiteOverride(StrictModel):
     travellers_per_day: int | None = Field(default=None, ge=0, description="people per day at a flow site")
 
 
-class Overrides(StrictModel):
+class Overrides(InputModel):
     """Changes to the data files made by this scenario (what planners vary most)."""
 
     stock: tuple[StockOverride, ...] = ()
@@ -482,7 +482,7 @@ class Overrides(StrictModel):
     sites: tuple[SiteOverride, ...] = ()
 
 
-class Objective(StrictModel):
+class Objective(InputModel):
     """How coverage and cost are traded off.
 
     ``lexicographic`` first maximises priority-weighted people vaccinated, then minimises cost without
@@ -503,7 +503,7 @@ class Objective(StrictModel):
     )
 
 
-class SolverSettings(StrictModel):
+class SolverSettings(InputModel):
     """MILP solver settings."""
 
     name: Literal["highs", "cbc"] = "highs"
@@ -551,7 +551,7 @@ class SolverSettings(StrictModel):
         return self.mip_gap if self.first_plan_gap is None else self.first_plan_gap
 
 
-class LogisticsChecks(StrictModel):
+class LogisticsChecks(InputModel):
     """Thresholds of the logistics sanity checks a district EPI logistician makes first.
 
     They change no plan: ``planner.logistics`` measures each plan against them and words every breach
@@ -587,7 +587,7 @@ class LogisticsChecks(StrictModel):
     )
 
 
-class ValueStep(StrictModel):
+class ValueStep(InputModel):
     """Diminishing returns: a person beyond ``above`` of a site's reachable people is worth ``value``.
 
     ``value`` is relative to a person below the first step, for one antigen at one site.
@@ -608,7 +608,7 @@ DEFAULT_VALUE_STEPS: tuple[ValueStep, ...] = (
 EquityDimension = Literal["site_kind", "province", "age_group"]
 
 
-class EquityFloor(StrictModel):
+class EquityFloor(InputModel):
     """A floor on the coverage of each group of ``by``, relative to the best-served group and absolute.
 
     Each group reaches at least ``min_ratio_to_best`` of the best-served group's coverage of an antigen,
@@ -638,7 +638,7 @@ DEFAULT_FLOORS: tuple[EquityFloor, ...] = (
 )
 
 
-class Fairness(StrictModel):
+class Fairness(InputModel):
     """How scarce resources are shared: diminishing returns per site and antigen, and equity floors.
 
     By default (``DEFAULT_FLOORS``) every site kind reaches at least half the MR coverage of the
@@ -658,7 +658,7 @@ class Fairness(StrictModel):
         return steps
 
 
-class Scenario(StrictModel):
+class Scenario(InputModel):
     """A complete, runnable planning scenario."""
 
     name: Identifier

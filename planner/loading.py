@@ -214,6 +214,30 @@ def _with_suggestions(problems: list[Problem], model: type[BaseModel], prefix: s
     return out
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """Raised when a YAML mapping gives one key twice: YAML's own rule makes the second win, silently."""
+
+    def __init__(self, key: str, first: int, second: int) -> None:
+        self.key, self.first, self.second = key, first, second
+        msg = f"{key!r} is given twice (lines {first} and {second})"
+        super().__init__(msg)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a mapping that gives a key twice (:class:`DuplicateKeyError`)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise DuplicateKeyError(str(key), seen[key], line)
+            if isinstance(key, str | int | float | bool):
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file; data paths (and closed areas) are resolved against its folder.
 
@@ -237,7 +261,14 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         raise InputError([Problem.of(shown, "input_scenario_not_found")])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(
+            path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader
+        )  # a safe loader that refuses duplicate keys
+    except DuplicateKeyError as exc:
+        problem = Problem.of(
+            shown, "input_duplicate_yaml_key", key=exc.key, first=exc.first, second=exc.second
+        )
+        raise InputError([problem]) from exc
     except yaml.YAMLError as exc:
         problem = Problem.of(shown, "input_not_yaml", error=str(exc))
         raise InputError([problem]) from exc

@@ -836,3 +836,35 @@ def test_plan_json_matches_models(shortage: Solved) -> None:
     plan = Plan.model_validate(shortage.plan)
     assert plan.kpis.people_vaccinated == shortage.plan["kpis"]["people_vaccinated"]
     assert all(math.isfinite(v) for v in (plan.kpis.coverage, plan.kpis.cost, plan.solver.seconds))
+
+
+@pytest.mark.parametrize("factor", [float("nan"), float("inf")])
+def test_a_travel_factor_that_is_no_finite_number_is_refused(
+    burundi: BurundiCopy, tmp_path: Path, factor: float
+) -> None:
+    """YAML reads .nan and .inf as numbers: the scenario names the setting instead of planning with them."""
+    burundi.edit_scenario(lambda s: s["network"].update(travel_time_factor={"track": factor}))
+    lines = assert_bad_input(burundi.scenario, tmp_path)
+    line = find_problem(lines, "travel_time_factor")
+    assert "finite number" in line, line
+
+
+def test_a_table_cell_that_is_no_finite_number_names_its_row(burundi: BurundiCopy, tmp_path: Path) -> None:
+    def infinite(_columns: list[str], rows: list[dict[str, str]]) -> None:
+        rows[2]["cost_per_day_usd"] = "inf"
+
+    burundi.edit_table("teams.csv", infinite)
+    lines = assert_bad_input(burundi.scenario, tmp_path)
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{burundi.data / 'teams.csv'}, row 3 (line 4), field cost_per_day_usd: ")
+    assert "finite number" in lines[0]
+
+
+def test_a_key_given_twice_in_the_scenario_is_refused(burundi: BurundiCopy, tmp_path: Path) -> None:
+    """YAML lets the second of two equal keys win, silently: the scenario names the key and both lines."""
+    text = burundi.scenario.read_text(encoding="utf-8")
+    burundi.scenario.write_text(text.replace("campaign:\n", "campaign:\n  days: 30\n", 1), encoding="utf-8")
+    lines = assert_bad_input(burundi.scenario, tmp_path)
+    [line] = lines
+    assert line.startswith(f"{burundi.scenario}: 'days' is given twice in one section (lines "), line
+    assert "say it once" in line

@@ -344,6 +344,7 @@ class Everything(StrictModel):
     table: dict[str, int] = Field(default_factory=dict)
     nested: Nested = Field(default_factory=Nested)
     checked: float = 0.0
+    real: float = Field(default=0.0, allow_inf_nan=False)
     path: Path = Path()
     needed: int
 
@@ -361,6 +362,7 @@ BAD = [
     {"count": 1.5, "share": "x", "one_item": (), "few_items": ("a",), "mode": "x", "only": "x", "needed": []},
     {"one_item": ("a", "b"), "few_items": ("a",) * 4, "kind": "x", "table": 1, "nested": 1, "share": []},
     {"one_item": "a", "checked": 2, "path": 5, "single": "x", "needed": 1},
+    {"real": float("nan"), "needed": 1},
 ]
 
 
