@@ -67,6 +67,22 @@ def _fail_fault(error: Exception) -> typer.Exit:
     return typer.Exit(EXIT_FAULT)
 
 
+def _check_out(out: Path) -> None:
+    """Exit 2 before any solve when the plan could not be written to ``out``: a file, or no write access.
+
+    The nearest folder of ``out`` that exists must be writable (``out`` and its missing parents are
+    made there), so that minutes of solving never end in a failed write.
+    """
+    if out.exists() and not out.is_dir():
+        typer.echo(f"error: {out} is a file, not a folder: give --out a folder for the plan", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    existing = next((folder for folder in (out, *out.resolve().parents) if folder.exists()), None)
+    if existing is None or not os.access(existing, os.W_OK | os.X_OK):
+        where = existing or out
+        typer.echo(f"error: cannot write in {where}: give --out a folder you may write to", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
 def _check_solved(plan: Plan) -> None:
     """Exit 1 with the summary and the solver's message when the solver failed."""
     if plan.status == "error":
@@ -137,6 +153,7 @@ def solve_command(
     """Plan and route a scenario: print a summary and write plan.json, sites.csv, shipments.csv ..."""
     # First, so that the limit counts loading the engine too.
     deadline = None if time_limit is None else Deadline.after(time_limit)
+    _check_out(out)
     from planner.outputs import write_plan
 
     updates: dict[str, object] = {}
@@ -171,6 +188,7 @@ def export_command(
     ] = "en",
 ) -> None:
     """Plan and route a scenario, then write its exports for logisticians (tables, maps, GPS, PDF)."""
+    _check_out(out)
     from planner.exports import parse_formats, places_from_inputs, write_exports
 
     try:

@@ -11,6 +11,7 @@ import ast
 import csv
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -868,3 +869,26 @@ def test_a_key_given_twice_in_the_scenario_is_refused(burundi: BurundiCopy, tmp_
     [line] = lines
     assert line.startswith(f"{burundi.scenario}: 'days' is given twice in one section (lines "), line
     assert "say it once" in line
+
+
+def test_an_output_that_is_a_file_is_refused_before_any_solve(tmp_path: Path) -> None:
+    taken = tmp_path / "plan"
+    taken.write_text("not a folder", encoding="utf-8")
+    for command in ("solve", "export"):
+        result = invoke(command, SHIPPED_SCENARIOS[0], "--out", taken)
+        assert result.exit_code == 2, result.output
+        assert f"error: {taken} is a file, not a folder" in result.stderr
+        assert taken.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_an_output_in_a_folder_without_write_access_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run as root here, every folder is writable: the check is asked to see one that is not."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != locked)
+    result = invoke("solve", SHIPPED_SCENARIOS[0], "--out", locked / "new" / "plan")
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot write in {locked}" in result.stderr
+    assert not (locked / "new").exists()
