@@ -121,7 +121,8 @@ def load_road_graph(path: Path) -> nx.MultiDiGraph:
     Raises
     ------
     InputError
-        If the file is missing, unreadable, or has no edges.
+        If the file is missing, unreadable, or has no edges; if a node has no position, or an edge a
+        length or travel time that is not a finite number of at least 0.
     """
     shown = display_path(path)
     if not path.is_file():
@@ -136,9 +137,48 @@ def load_road_graph(path: Path) -> nx.MultiDiGraph:
         raise InputError([problem]) from exc
     if graph.number_of_edges() == 0:
         raise InputError([Problem.of(shown, "input_roads_no_edges")])
+    problems = _node_position_problems(graph, shown)
+    if problems:
+        raise InputError(problems)
+    if any("length" not in data for _, _, data in graph.edges(data=True)):
+        # A GraphML written by another tool may lack lengths: osmnx measures them from the nodes.
+        graph = ox.distance.add_edge_lengths(graph)
     if any("travel_time" not in data for _, _, data in graph.edges(data=True)):
         graph = roads.add_speeds(graph)
+    problems = _edge_problems(graph, shown)
+    if problems:
+        raise InputError(problems)
     return graph
+
+
+#: Nodes or edges a road-network problem names; the count says how many there are in all.
+NAMED_ROAD_ITEMS = 5
+
+
+def _node_position_problems(graph: nx.MultiDiGraph, shown: str) -> list[Problem]:
+    """A problem if some node has no finite lon/lat (``x``, ``y``): nothing could be snapped or measured."""
+    bad = [
+        str(node)
+        for node, data in graph.nodes(data=True)
+        if not all(isinstance(data.get(k), int | float) and math.isfinite(float(data[k])) for k in ("x", "y"))
+    ]
+    if not bad:
+        return []
+    named = ", ".join(bad[:NAMED_ROAD_ITEMS])
+    return [Problem.of(shown, "input_roads_node_position", count=len(bad), nodes=named)]
+
+
+def _edge_problems(graph: nx.MultiDiGraph, shown: str) -> list[Problem]:
+    """A problem if some edge's length or travel time is not a finite number of at least 0."""
+    bad = []
+    for u, v, data in graph.edges(data=True):
+        values = (data.get("length"), data.get("travel_time"))
+        if not all(isinstance(x, int | float) and math.isfinite(float(x)) and float(x) >= 0 for x in values):
+            bad.append(f"{u}->{v}")
+    if not bad:
+        return []
+    named = ", ".join(bad[:NAMED_ROAD_ITEMS])
+    return [Problem.of(shown, "input_roads_edge_values", count=len(bad), edges=named)]
 
 
 @lru_cache(maxsize=8)

@@ -24,6 +24,7 @@ from planner.network import (
     LazyTravelMatrix,
     apply_road_conditions,
     graph_from_tables,
+    load_road_graph,
     path_tree,
     road_arrays,
     road_refs,
@@ -460,3 +461,37 @@ def test_route_lengths_by_pointer_doubling_follow_a_long_chain() -> None:
     matrix = travel_matrix(graph, {"start": 0, "end": 1000}, {"start": 0, "middle": 500, "end": 1000})
     np.testing.assert_allclose(matrix.length_m, [[0.0, 5000.0, 10000.0], [10000.0, 5000.0, 0.0]])
     np.testing.assert_allclose(matrix.travel_time_s, [[0.0, 500.0, 1000.0], [1000.0, 500.0, 0.0]])
+
+
+def _saved(graph: nx.MultiDiGraph, path: Path) -> Path:
+    import osmnx as ox
+
+    ox.save_graphml(graph, path)
+    return path
+
+
+def test_a_graphml_without_lengths_gets_them_from_its_nodes(tmp_path: Path) -> None:
+    """Another tool's GraphML may lack edge lengths: osmnx measures them (a-b is 0.01 degree, 1.11 km)."""
+    graph = places_graph()
+    graph.add_edge(1, 2, highway="primary")
+    graph.add_edge(2, 1, highway="primary")
+    loaded = load_road_graph(_saved(graph, tmp_path / "roads.graphml"))
+    assert loaded.edges[1, 2, 0]["length"] == pytest.approx(1112.0, abs=1.0)
+    assert loaded.edges[1, 2, 0]["travel_time"] > 0
+
+
+def test_a_graphml_with_a_negative_travel_time_or_a_node_without_position_is_refused(tmp_path: Path) -> None:
+    graph = places_graph()
+    road(graph, 1, 2, -5.0, 1000.0)
+    with pytest.raises(InputError) as caught:
+        load_road_graph(_saved(graph, tmp_path / "negative.graphml"))
+    [problem] = caught.value.problems
+    assert problem.key == "input_roads_edge_values" and "1->2, 2->1" in problem.message
+    assert problem.message.startswith("2 roads have a length or travel time that is not a finite number")
+    graph = places_graph()
+    road(graph, 1, 2, 5.0, 1000.0)
+    del graph.nodes[3]["x"]
+    with pytest.raises(InputError) as caught:
+        load_road_graph(_saved(graph, tmp_path / "nowhere.graphml"))
+    [problem] = caught.value.problems
+    assert problem.key == "input_roads_node_position" and problem.message.endswith(": 3")
