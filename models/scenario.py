@@ -349,10 +349,15 @@ class Network(InputModel):
         default=10.0, gt=0, description="one-way drive limit from a store to a site it supplies"
     )
 
+    @property
+    def reach_km(self) -> float:
+        """How far from the roads a place is still reached: by its last leg, else within the snap distance."""
+        return self.last_leg.max_km if self.last_leg is not None else self.max_snap_distance_m / 1000.0
+
     @model_validator(mode="after")
     def _limits_in_order(self) -> Network:
         """The snap distance, the last leg's reach and the data-error limit grow in that order."""
-        reach_km = self.last_leg.max_km if self.last_leg is not None else self.max_snap_distance_m / 1000.0
+        reach_km = self.reach_km
         if not self.max_snap_distance_m / 1000.0 <= reach_km <= self.max_off_network_km:
             msg = (
                 "network limits must grow: max_snap_distance_m ({snap_km} km) <= last_leg.max_km"

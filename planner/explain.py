@@ -138,7 +138,7 @@ def _no_team_reasons(figures: PlanFigures, s: str) -> Reasons:
     place = access.places[s]
     if place.mode == "off_network":
         network = data.inputs.scenario.network
-        limit_km = network.last_leg.max_km if network.last_leg else network.max_snap_distance_m / 1000.0
+        limit_km = network.reach_km
         off = _part("reason_off_network", km=place.distance_m / 1000.0, limit_km=limit_km)
         return ["no_team"], [off]
     if s in access.cut_off_from_teams:

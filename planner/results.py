@@ -216,7 +216,7 @@ def access_warnings(
         return ()
     inputs = data.inputs
     network = inputs.scenario.network
-    limit_km = network.last_leg.max_km if network.last_leg else network.max_snap_distance_m / 1000.0
+    limit_km = network.reach_km
     by_id = {row.site_id: row for row in sites}
 
     parts = [
