@@ -222,8 +222,11 @@ def test_planner_journey_edit_solve_compare(session: Session) -> None:
     session.wait_solved(EDITED)
     grids = main.get_by_test_id("stDataFrame")
     grids.first.wait_for()
-    # The grid draws on a canvas; its accessible table (the canvas's fallback content) has the text.
-    headers = grids.first.locator("th[role=columnheader]").all_text_contents()
+    # The grid draws on a canvas; its accessible table (the canvas's fallback content) has the text,
+    # filled in a frame or more after the grid itself appears.
+    header_cells = grids.first.locator("th[role=columnheader]")
+    runs.wait(lambda: header_cells.count() > 1, "the comparison grid's headers")
+    headers = header_cells.all_text_contents()
     assert headers[1:] == [BASELINE, EDITED, f"Δ {EDITED}"], headers
     session.screenshot("compare")
 

@@ -10,6 +10,7 @@ import bz2
 import gzip
 import itertools
 import math
+import threading
 import time
 from pathlib import Path
 
@@ -216,8 +217,11 @@ def test_fetch_without_internet_says_so_quickly(monkeypatch: pytest.MonkeyPatch,
     assert "no internet connection" in result.output and "roads import" in result.output
     assert not out.exists()
 
+    released = threading.Event()
+
     def never_answers(*args: object, **kwargs: object) -> None:
-        time.sleep(30)
+        released.wait(30)
+        raise OSError("the test is over")
 
     # A network that swallows packets: the check gives up after its timeout, whatever the socket does.
     monkeypatch.setattr(roads.socket, "create_connection", never_answers)
@@ -225,6 +229,7 @@ def test_fetch_without_internet_says_so_quickly(monkeypatch: pytest.MonkeyPatch,
     with pytest.raises(RoadsOfflineError, match="no answer within"):
         fetch_roads(bbox=(29.3, -3.5, 29.5, -3.3), timeout_s=0.5)
     assert time.perf_counter() - begin < 3.0
+    released.set()  # the probe thread ends here rather than in a later test
 
 
 def test_fetch_options_refused(tmp_path: Path) -> None:
