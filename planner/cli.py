@@ -22,6 +22,7 @@ import planner
 from planner.deadline import Deadline, TimeLimitReached, interrupt_at
 from planner.errors import InputError
 from planner.i18n import LANGUAGES, Lang
+from planner.outputs import OutputFolderError, check_output_folder
 from planner.render import plan_summary, solver_message
 
 # The engine (PuLP, HiGHS, osmnx, PyVRP: seconds to import) loads inside the commands, so --help is quick.
@@ -67,6 +68,15 @@ def _fail_fault(error: Exception) -> typer.Exit:
     return typer.Exit(EXIT_FAULT)
 
 
+def _fail_write(error: Exception, out: Path) -> typer.Exit:
+    """Exit on a failed write of ``out``: 2 for a folder that is not the planner's, else 1 (a full disk)."""
+    if isinstance(error, OutputFolderError):
+        typer.echo(f"error: {error}", err=True)
+        return typer.Exit(EXIT_BAD_INPUT)
+    typer.echo(f"error: could not write to {out}: {error}; {out} is as it was before", err=True)
+    return typer.Exit(EXIT_FAULT)
+
+
 def _check_out(out: Path) -> None:
     """Exit 2 before any solve when the plan could not be written to ``out``: a file, or no write access.
 
@@ -81,6 +91,12 @@ def _check_out(out: Path) -> None:
         where = existing or out
         typer.echo(f"error: cannot write in {where}: give --out a folder you may write to", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
+    # The folder is replaced whole; the check comes before the solve, and again at the write.
+    try:
+        check_output_folder(out)
+    except OutputFolderError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
 
 
 def _check_solved(plan: Plan) -> None:
@@ -164,8 +180,8 @@ def solve_command(
     plan = _plan(scenario, updates, deadline).plan
     try:
         written = write_plan(plan, out)
-    except OSError as exc:
-        raise _fail_fault(exc) from exc
+    except (OSError, OutputFolderError) as exc:
+        raise _fail_write(exc, out) from exc
     typer.echo(plan_summary(plan))
     message = solver_message(plan)
     if message:
@@ -202,6 +218,8 @@ def export_command(
         written = write_exports(plan, places_from_inputs(result.data.inputs), out, chosen, cast(Lang, lang))
     except InputError as exc:
         raise _fail_input(exc) from exc
+    except (OSError, OutputFolderError) as exc:
+        raise _fail_write(exc, out) from exc
     except Exception as exc:
         raise _fail_fault(exc) from exc
     typer.echo(plan_summary(plan))

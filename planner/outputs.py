@@ -1,16 +1,23 @@
 """Write a plan (or an allocation alone) to a folder: plan.json and CSV tables, all or nothing.
 
-Files are written to a temporary folder beside the target first and moved in only when every one
-of them is complete, so a failure never leaves a half-written plan (:func:`write_files`, which the
-exports use too).
+An output folder is whole, current or absent (:func:`replace_folder`, which the exports use too):
+its files are written to a staging folder beside it, and the staging folder then takes the old
+folder's place in one step. ``kill -9`` at any moment leaves either the previous output or the new
+one, never a mix; what a killed run leaves beside it is removed by the next run
+(:func:`remove_stale_folders`). :func:`write_files` instead adds files to a folder that holds
+others (a scenario saved beside its tables).
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
+import errno
 import io
 import os
+import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -139,21 +146,27 @@ def plan_files(plan: Allocation) -> dict[str, bytes]:
 
 
 def write_plan(plan: Allocation, out_dir: str | Path) -> list[Path]:
-    """Write a plan's files into ``out_dir`` (created if needed), all or nothing.
+    """Make ``out_dir`` (created if needed) hold a plan's files and nothing else, in one step.
 
     Returns
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    OutputFolderError
+        If ``out_dir`` holds files the planner did not write (see :func:`replace_folder`).
     """
-    return write_files(plan_files(plan), out_dir)
+    return replace_folder(plan_files(plan), out_dir)
 
 
 def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
     """Write files (name -> bytes) into ``out_dir`` (created if needed), all or nothing.
 
     Every file is written to a staging folder beside ``out_dir`` and moved in only once all are
-    complete; files already in ``out_dir`` with other names are left alone.
+    complete; files already in ``out_dir`` with other names are left alone (a scenario saved beside
+    its tables; an output folder is replaced whole by :func:`replace_folder`).
 
     Returns
     -------
@@ -172,5 +185,154 @@ def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
             for name in files:
                 os.replace(staging / name, out_dir / name)
     finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out_dir / name for name in files]
+
+
+#: Hidden file in every folder :func:`replace_folder` writes: the mark that the folder is an output
+#: of this tool, and so may be replaced whole.
+OUTPUT_MARK = ".planner-output"
+
+#: Roles of the folders a run keeps beside its output: the new files being written, and (where the
+#: system cannot swap two folders in one step) the previous output while the new one moves in.
+_STAGING, _PREVIOUS = "staging", "previous"
+
+
+class OutputFolderError(ValueError):
+    """An output folder that holds files no run of the planner wrote: replacing it would delete them."""
+
+    def __init__(self, folder: Path) -> None:
+        msg = (
+            f"{folder} holds files that the planner did not write (it has no {OUTPUT_MARK}): "
+            "give --out a new or empty folder, or one that a plan or export was written to"
+        )
+        super().__init__(msg)
+        self.folder = folder
+
+
+def check_output_folder(out_dir: str | Path) -> None:
+    """Raise :class:`OutputFolderError` unless ``out_dir`` may be replaced whole.
+
+    It may if it does not exist, is empty, or holds :data:`OUTPUT_MARK` (an earlier output).
+    """
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir() or (out_dir / OUTPUT_MARK).is_file():
+        return
+    if any(out_dir.iterdir()):
+        raise OutputFolderError(out_dir)
+
+
+def _side_folder_pattern(out_dir: Path) -> re.Pattern[str]:
+    """Names of the folders runs keep beside ``out_dir``: ``.NAME.ROLE-PID-RANDOM``."""
+    return re.compile(rf"\.{re.escape(out_dir.name)}\.({_STAGING}|{_PREVIOUS})-(\d+)-[^/]+")
+
+
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` runs (another run writing the same folder keeps its side folders)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True
+
+
+def remove_stale_folders(out_dir: str | Path) -> list[Path]:
+    """Remove what killed runs left beside ``out_dir``; put back a previous output a kill left aside.
+
+    A staging folder of a process that no longer runs is deleted. A previous output moved aside
+    (only where folders cannot be swapped in one step) goes back to ``out_dir`` if that is missing,
+    since the kill came before the new output moved in; otherwise it is deleted.
+
+    Returns
+    -------
+    list of Path
+        The side folders removed or put back.
+    """
+    out_dir = Path(out_dir)
+    if not out_dir.parent.is_dir():
+        return []
+    pattern = _side_folder_pattern(out_dir)
+    handled: list[Path] = []
+    for entry in sorted(out_dir.parent.iterdir()):
+        match = pattern.fullmatch(entry.name)
+        if match is None or not entry.is_dir() or _running(int(match.group(2))):
+            continue
+        if match.group(1) == _PREVIOUS and not out_dir.exists():
+            entry.rename(out_dir)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+        handled.append(entry)
+    return handled
+
+
+def _side_folder(out_dir: Path, role: str) -> Path:
+    """A new empty folder beside ``out_dir`` named for ``role`` and this process."""
+    prefix = f".{out_dir.name}.{role}-{os.getpid()}-"
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir.parent))
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2`` with ``RENAME_EXCHANGE``).
+
+    The standard library has no such call, so it is made through ctypes. Returns False where the
+    system or the file system cannot (then :func:`replace_folder` moves the two in turn).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:  # a C library older than glibc 2.28
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def replace_folder(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
+    """Make ``out_dir`` hold exactly ``files`` (name -> bytes) and :data:`OUTPUT_MARK`, in one step.
+
+    The files are written to a staging folder beside ``out_dir``, which then takes its place: in
+    one swap on Linux; elsewhere the previous output moves aside, the new one in, and a kill
+    between the two is undone by the next run (:func:`remove_stale_folders`). A failure (a full
+    disk) leaves the previous output as it was. No file of an earlier output survives beside the
+    new ones.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order given (the mark aside).
+
+    Raises
+    ------
+    OutputFolderError
+        If ``out_dir`` holds files the planner did not write (nothing is changed).
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_folders(out_dir)
+    check_output_folder(out_dir)
+    staging = _side_folder(out_dir, _STAGING)
+    try:
+        for name, content in files.items():
+            (staging / name).write_bytes(content)
+        (staging / OUTPUT_MARK).write_text("written by the vaccination campaign planner\n")
+        staging.chmod(0o755)  # mkdtemp makes it private; an output folder is for others to read
+        if not out_dir.exists():
+            staging.rename(out_dir)
+        elif not _exchange(staging, out_dir):
+            previous = _side_folder(out_dir, _PREVIOUS)
+            previous.rmdir()
+            out_dir.rename(previous)
+            staging.rename(out_dir)
+            shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        # After the swap the staging folder holds the previous output.
         shutil.rmtree(staging, ignore_errors=True)
     return [out_dir / name for name in files]

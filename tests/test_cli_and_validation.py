@@ -27,12 +27,14 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from planner.cli import app
+from planner.outputs import OUTPUT_MARK
 
 from conftest import NEAR, NEAR_EDGES, REPO, write_csv
 from conftest import SCENARIOS as SHIPPED_SCENARIOS
 
 DATA = REPO / "data" / "burundi"
 PLAN_FILES = {
+    OUTPUT_MARK,
     "plan.json",
     "sites.csv",
     "site_antigens.csv",
@@ -673,16 +675,56 @@ def test_solve_tiny_with_solver_and_time_limit(
     ]
 
 
-def test_solve_into_existing_folder_replaces_plan(instance: Callable[..., Path], tmp_path: Path) -> None:
+def test_solve_into_an_earlier_output_replaces_it_whole(
+    instance: Callable[..., Path], tmp_path: Path
+) -> None:
+    """An export then a solve into one folder: the folder holds the plan only, no file of the export."""
+    path = instance(**TINY)
+    out = tmp_path / "out"
+    exported = invoke("export", path, "--out", out, "--formats", "gpx")
+    assert exported.exit_code == 0, exported.stderr
+    assert any(p.suffix == ".gpx" for p in out.iterdir())
+    result = invoke("solve", path, "--out", out, "--time-limit", "5")
+    assert result.exit_code == 0, result.stderr
+    assert {p.name for p in out.iterdir()} == PLAN_FILES
+    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["kpis"]["people_vaccinated"] == 800
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_folder_of_other_files_is_refused_before_the_solve(
+    instance: Callable[..., Path], tmp_path: Path
+) -> None:
     path = instance(**TINY)
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("keep me", encoding="utf-8")
-    (out / "plan.json").write_text("stale", encoding="utf-8")
-    result = invoke("solve", path, "--out", out, "--time-limit", "5")
-    assert result.exit_code == 0, result.stderr
-    assert {p.name for p in out.iterdir()} == PLAN_FILES | {"notes.txt"}
-    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["kpis"]["people_vaccinated"] == 800
+    for command in ("solve", "export"):
+        result = invoke(command, path, "--out", out)
+        assert result.exit_code == 2
+        assert "holds files that the planner did not write" in result.stderr, result.stderr
+        assert "Solving" not in result.stdout and "people" not in result.stdout
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_a_failed_write_says_so_and_keeps_the_previous_plan(
+    instance: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk (simulated) at the write: exit 1, a message naming the folder, no traceback."""
+    path = instance(**TINY)
+    out = tmp_path / "out"
+    assert invoke("solve", path, "--out", out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def disk_full(self: Path, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    for command in ("solve", "export"):
+        result = invoke(command, path, "--out", out)
+        assert result.exit_code == 1
+        assert f"could not write to {out}: [Errno 28] No space left on device" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

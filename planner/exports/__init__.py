@@ -31,7 +31,7 @@ from planner.exports.kml import DELIVERY_RGB, team_colour
 from planner.exports.registry import FORMATS, REGISTRY, check_formats, export_format
 from planner.exports.tables import Table, export_tables
 from planner.i18n import LANGUAGES, Lang
-from planner.outputs import write_files
+from planner.outputs import replace_folder
 
 __all__ = [
     "BUNDLE_MIME",
@@ -138,7 +138,10 @@ def write_exports(
     formats: Iterable[str],
     lang: Lang = "en",
 ) -> list[Path]:
-    """Write the files of the given formats into ``out_dir`` (created if needed), all or nothing.
+    """Make ``out_dir`` (created if needed) hold the files of the given formats and nothing else.
+
+    The folder is replaced in one step (:func:`planner.outputs.replace_folder`): no file of an
+    earlier output stays beside the new ones.
 
     Returns
     -------
@@ -147,6 +150,8 @@ def write_exports(
 
     Raises
     ------
+    OutputFolderError
+        If ``out_dir`` holds files the planner did not write (nothing is written).
     ValueError
         If a format or the language is unknown (nothing is written).
     """
@@ -156,7 +161,7 @@ def write_exports(
     files: dict[str, bytes] = {}
     for fmt in formats:
         files.update(export_files(plan, places, fmt, lang))
-    return write_files(files, out_dir)
+    return replace_folder(files, out_dir)
 
 
 def _check_lang(lang: str) -> None:
