@@ -54,6 +54,7 @@ from models.routes import (
     clock,
 )
 from models.scenario import (
+    MAX_TABLE_ROWS,
     Campaign,
     ColdChain,
     ContactMinutes,
@@ -77,6 +78,7 @@ from models.scenario import (
 )
 
 __all__ = [
+    "MAX_TABLE_ROWS",
     "AccessMode",
     "AccessReport",
     "Allocation",

@@ -114,14 +114,15 @@ class Site(InputModel):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     coords_approximate: bool = False
-    population: int | None = Field(default=None, ge=0)
+    population: int | None = Field(default=None, ge=0, le=50_000_000)
     travellers_per_day: int | None = Field(
         default=None,
         ge=0,
+        le=1_000_000,
         validate_default=True,
         description="people crossing or arriving per day (a flow site); empty for a resident site",
     )
-    days_open: int | None = Field(default=None, ge=1)
+    days_open: int | None = Field(default=None, ge=1, le=366)
     hours_open_per_day: float | None = Field(
         default=None, gt=0, le=24, description="hours a flow site is open a day; the working day if empty"
     )
@@ -132,9 +133,9 @@ class Site(InputModel):
         description="share of a flow not yet vaccinated; empty = campaign.traveller_new_share at a "
         "border post, 1 at any other flow site (arrivals come once)",
     )
-    priority: float = Field(default=1.0, ge=0)
+    priority: float = Field(default=1.0, ge=0, le=1000)
     uptake: float | None = Field(default=None, ge=0, le=1)
-    fridge_net_volume_l: float = Field(default=0.0, ge=0)
+    fridge_net_volume_l: float = Field(default=0.0, ge=0, le=100_000)
     supply_store_id: Identifier | None = Field(
         default=None,
         description="the store whose area the site is in (supply.mode hierarchy); derived if empty",
@@ -193,7 +194,9 @@ class Site(InputModel):
     @model_validator(mode="after")
     def _population_unless_flow(self) -> Site:
         if self.travellers_per_day is None and self.population is None:
-            raise invalid("site_needs_population", "a {kind} needs population", kind=self.kind.value)
+            raise invalid(
+                "site_needs_population", "a site of kind {kind} needs population", kind=self.kind.value
+            )
         return self
 
     @property
@@ -218,10 +221,11 @@ class Store(InputModel):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     coords_approximate: bool = False
-    net_volume_l: float = Field(ge=0)
+    net_volume_l: float = Field(ge=0, le=10_000_000)
     vehicles: int | None = Field(
         default=None,
         ge=0,
+        le=1000,
         description="delivery vehicles; the scenario's delivery.vehicles_per_store if empty",
     )
     source: str = ""
@@ -232,7 +236,7 @@ class StockLine(InputModel):
 
     store_id: Identifier
     antigen: Identifier
-    doses: int = Field(ge=0)
+    doses: int = Field(ge=0, le=1_000_000_000)
 
 
 class TeamPool(InputModel):
@@ -247,12 +251,16 @@ class TeamPool(InputModel):
     pool_id: Identifier
     base_id: Identifier
     team_type: TeamType
-    teams: int = Field(ge=0)
-    output_per_day: float = Field(gt=0, description="people vaccinated per team per full session day")
-    cost_per_day_usd: float = Field(default=0.0, ge=0)
-    cost_per_km_usd: float = Field(default=0.0, ge=0)
-    max_travel_time_min: float = Field(gt=0, description="one-way limit from base to site")
-    carrier_net_volume_l: float = Field(gt=0, description="vaccine litres a team can carry per team-day")
+    teams: int = Field(ge=0, le=10_000)
+    output_per_day: float = Field(
+        gt=0, le=10_000, description="people vaccinated per team per full session day"
+    )
+    cost_per_day_usd: float = Field(default=0.0, ge=0, le=100_000)
+    cost_per_km_usd: float = Field(default=0.0, ge=0, le=1000)
+    max_travel_time_min: float = Field(gt=0, le=1440, description="one-way limit from base to site")
+    carrier_net_volume_l: float = Field(
+        gt=0, le=1000, description="vaccine litres a team can carry per team-day"
+    )
     stays_at_post: bool | None = Field(
         default=None, description="teams work at their flow site every open day; empty = default rule"
     )
@@ -276,12 +284,14 @@ class Vaccine(InputModel):
 
     antigen: Identifier
     name: str = Field(min_length=1)
-    doses_per_vial: int = Field(ge=1)
-    doses_per_person: int = Field(default=1, ge=1)
+    doses_per_vial: int = Field(ge=1, le=100)
+    doses_per_person: int = Field(default=1, ge=1, le=10)
     target_groups: tuple[Identifier, ...] = Field(min_length=1)
     wastage_rate: float = Field(ge=0, lt=1)
-    packed_volume_cm3: float = Field(gt=0, description="packed volume per dose, secondary packaging")
-    diluent_volume_cm3: float = Field(default=0.0, ge=0, description="per dose; kept out of the 2-8 °C chain")
+    packed_volume_cm3: float = Field(gt=0, le=1000, description="packed volume per dose, secondary packaging")
+    diluent_volume_cm3: float = Field(
+        default=0.0, ge=0, le=1000, description="per dose; kept out of the 2-8 °C chain"
+    )
     lyophilised: bool = Field(
         default=False, description="needs a diluent ampoule and mixing syringe per vial"
     )
@@ -292,11 +302,12 @@ class Vaccine(InputModel):
         "most; lyophilised vaccines, COVID-19 AZ); keep_in_fridge: the WHO multi-dose vial policy lets an "
         "opened vial be used at later sessions where the site has a fridge (liquid OPV, penta, Td)",
     )
-    price_usd_per_dose: float = Field(default=0.0, ge=0)
-    priority: float = Field(default=1.0, ge=0)
+    price_usd_per_dose: float = Field(default=0.0, ge=0, le=10_000)
+    priority: float = Field(default=1.0, ge=0, le=1000)
     minutes_per_dose: float | None = Field(
         default=None,
         ge=0,
+        le=120,
         description="team minutes to give one dose beyond the contact's base minutes (screening, consent, "
         "the injection or drops); empty = campaign.contact_minutes by administration",
     )
@@ -307,10 +318,14 @@ class Vaccine(InputModel):
         return 1.0 / (1.0 - self.wastage_rate)
 
 
+#: Largest road node id: GraphML ids are read into 64-bit integers (OpenStreetMap's are about 1.3e10).
+MAX_NODE_ID = 2**63 - 1
+
+
 class RoadNode(InputModel):
     """A place on the road table (a town, junction, site or store), with a unique name."""
 
-    node_id: int = Field(ge=0)
+    node_id: int = Field(ge=0, le=MAX_NODE_ID)
     name: Identifier
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -324,6 +339,6 @@ class RoadEdge(InputModel):
     to_name: Identifier
     ref: str = ""
     highway: str = Field(min_length=1)
-    length_km: float = Field(gt=0)
+    length_km: float = Field(gt=0, le=2000)
     surface: str = ""
-    speed_kph: float | None = Field(default=None, gt=0)
+    speed_kph: float | None = Field(default=None, gt=0, le=200)

@@ -80,8 +80,10 @@ class Rounds(InputModel):
     A plan is for one round; each round repeats it ``interval_days`` after the start of the previous one.
     """
 
-    count: int = Field(ge=2, description="rounds, at least the doses per person of every vaccine")
-    interval_days: int = Field(ge=1, description="days from the start of one round to the start of the next")
+    count: int = Field(ge=2, le=10, description="rounds, at least the doses per person of every vaccine")
+    interval_days: int = Field(
+        ge=1, le=366, description="days from the start of one round to the start of the next"
+    )
 
 
 #: Shares of disjoint groups (0..1 each).
@@ -100,11 +102,11 @@ class ContactMinutes(InputModel):
     takes place in a waiting area: it costs space, not team minutes, and is not counted here.
     """
 
-    base: float = Field(default=1.0, ge=0, description="minutes per person contacted")
+    base: float = Field(default=1.0, ge=0, le=120, description="minutes per person contacted")
     injection: float = Field(
-        default=1.0, ge=0, description="minutes per injected dose; also the reference package's dose"
+        default=1.0, ge=0, le=120, description="minutes per injected dose; also the reference package's dose"
     )
-    oral: float = Field(default=0.25, ge=0, description="minutes per oral dose")
+    oral: float = Field(default=0.25, ge=0, le=120, description="minutes per oral dose")
 
     @model_validator(mode="after")
     def _reference_positive(self) -> ContactMinutes:
@@ -141,7 +143,7 @@ class Campaign(InputModel):
         description="groups an antigen targets in this campaign (a catch-up range), replacing the "
         "vaccines table's target_groups for that antigen",
     )
-    priority_groups: dict[Identifier, dict[Identifier, float]] = Field(
+    priority_groups: dict[Identifier, dict[Identifier, Annotated[float, Field(le=1000)]]] = Field(
         default_factory=dict,
         description="antigen -> group -> weight multiplier of a person of that group given that antigen "
         "in the objective (default 1)",
@@ -158,10 +160,13 @@ class Campaign(InputModel):
     )
     day_start_h: float = Field(default=7.0, ge=0, lt=24, description="clock time teams and vehicles leave")
     min_session_h: float = Field(
-        default=2.0, ge=0, description="teams returning daily need at least this much session time at a site"
+        default=2.0,
+        ge=0,
+        le=24,
+        description="teams returning daily need at least this much session time at a site",
     )
     mobile_trip_days: int = Field(
-        default=5, ge=1, description="team-days a mobile team works per round trip from its base"
+        default=5, ge=1, le=60, description="team-days a mobile team works per round trip from its base"
     )
     buffer_rate: float = Field(
         default=0.25, ge=0, le=1, description="reserve stock on top of the doses the plan gives (MSF: 25%)"
@@ -313,6 +318,7 @@ class LastLeg(InputModel):
     max_km: float = Field(
         default=10.0,
         gt=0,
+        le=1000,
         description="a place farther than this from the roads is off the network, not reached",
     )
 
@@ -323,6 +329,7 @@ class Network(InputModel):
     max_snap_distance_m: float = Field(
         default=3000.0,
         gt=0,
+        le=1_000_000,
         description=(
             "a site or store within this of the road graph is on it (at its nearest node); one farther is"
             " reached by its last leg (network.last_leg) or, without one, is off the network: not reached"
@@ -331,13 +338,14 @@ class Network(InputModel):
     max_off_network_km: float = Field(
         default=50.0,
         gt=0,
+        le=1000,
         description="a site or store farther than this from any road is a data error (wrong coordinates)",
     )
     last_leg: LastLeg | None = Field(
         default=None,
         description="the walk or off-road drive to places beyond max_snap_distance_m (none: not reached)",
     )
-    travel_time_factor: dict[str, float] = Field(
+    travel_time_factor: dict[str, Annotated[float, Field(le=100)]] = Field(
         default_factory=dict,
         description=(
             "multiplier of travel times (rainy season) by highway class ('track'), surface ('unpaved' or"
@@ -346,7 +354,7 @@ class Network(InputModel):
     )
     closures: tuple[RoadClosure, ...] = ()
     max_delivery_time_h: float = Field(
-        default=10.0, gt=0, description="one-way drive limit from a store to a site it supplies"
+        default=10.0, gt=0, le=168, description="one-way drive limit from a store to a site it supplies"
     )
 
     @property
@@ -391,16 +399,19 @@ class ColdChain(InputModel):
     """
 
     site_fridge_refills: int = Field(
-        default=1, ge=1, description="times a site's fridge can be filled from stores during the campaign"
+        default=1,
+        ge=1,
+        le=100,
+        description="times a site's fridge can be filled from stores during the campaign",
     )
-    vaccine_carrier_net_l: float = Field(default=2.6, gt=0)
-    vaccine_carrier_cold_life_h: float = Field(default=36.0, gt=0)
-    vaccine_carrier_ice_packs: int = Field(default=4, ge=0)
-    cold_box_net_l: float = Field(default=20.7, gt=0)
-    cold_box_cold_life_h: float = Field(default=120.0, gt=0)
-    cold_box_ice_packs: int = Field(default=24, ge=0)
-    ad_syringes_per_dose: float = Field(default=1.11, ge=1, description="injections x this, rounded up")
-    syringes_per_safety_box: int = Field(default=100, ge=1)
+    vaccine_carrier_net_l: float = Field(default=2.6, gt=0, le=50)
+    vaccine_carrier_cold_life_h: float = Field(default=36.0, gt=0, le=720)
+    vaccine_carrier_ice_packs: int = Field(default=4, ge=0, le=100)
+    cold_box_net_l: float = Field(default=20.7, gt=0, le=500)
+    cold_box_cold_life_h: float = Field(default=120.0, gt=0, le=720)
+    cold_box_ice_packs: int = Field(default=24, ge=0, le=500)
+    ad_syringes_per_dose: float = Field(default=1.11, ge=1, le=2, description="injections x this, rounded up")
+    syringes_per_safety_box: int = Field(default=100, ge=1, le=1000)
 
 
 class Delivery(InputModel):
@@ -411,15 +422,25 @@ class Delivery(InputModel):
     (defaults approximate: a 4x4's fuel and upkeep, and a driver with per diem; authors' estimate).
     """
 
-    vehicles_per_store: int = Field(default=2, ge=0, description="vehicles of a store the table leaves empty")
-    vehicle_cold_boxes: int = Field(default=4, ge=1, description="cold boxes a vehicle carries")
-    lead_days: int = Field(default=1, ge=1, description="vaccine arrives this many days before first use")
+    vehicles_per_store: int = Field(
+        default=2, ge=0, le=1000, description="vehicles of a store the table leaves empty"
+    )
+    vehicle_cold_boxes: int = Field(default=4, ge=1, le=1000, description="cold boxes a vehicle carries")
+    lead_days: int = Field(
+        default=1, ge=1, le=90, description="vaccine arrives this many days before first use"
+    )
     pre_campaign_days: int = Field(
         default=3, ge=1, le=30, description="working days before day 1 on which vehicles may deliver"
     )
-    route_seconds: float = Field(default=2.0, gt=0, description="routing solver time per delivery round")
-    cost_usd_per_km: float = Field(default=0.4, ge=0, description="vehicle running cost per km driven")
-    cost_usd_per_h: float = Field(default=5.0, ge=0, description="driver and per diem per hour on the road")
+    route_seconds: float = Field(
+        default=2.0, gt=0, le=3600, description="routing solver time per delivery round"
+    )
+    cost_usd_per_km: float = Field(
+        default=0.4, ge=0, le=100, description="vehicle running cost per km driven"
+    )
+    cost_usd_per_h: float = Field(
+        default=5.0, ge=0, le=1000, description="driver and per diem per hour on the road"
+    )
 
 
 SupplyMode = Literal["hierarchy", "nearest", "any"]
@@ -444,10 +465,16 @@ class Supply(InputModel):
     mode: SupplyMode = "hierarchy"
     outside_area: bool = Field(default=False, description="hierarchy: a store may serve other areas' sites")
     outside_area_cost_usd: float = Field(
-        default=200.0, ge=0, description="hierarchy: extra cost of each link to a site outside the area"
+        default=200.0,
+        ge=0,
+        le=10_000_000,
+        description="hierarchy: extra cost of each link to a site outside the area",
     )
     link_cost_usd: float = Field(
-        default=20.0, ge=0, description="fixed cost of each (store, site) link used (paperwork, handover)"
+        default=20.0,
+        ge=0,
+        le=10_000_000,
+        description="fixed cost of each (store, site) link used (paperwork, handover)",
     )
 
 
@@ -456,14 +483,14 @@ class StockOverride(InputModel):
 
     store_id: Identifier
     antigen: Identifier
-    doses: int = Field(ge=0)
+    doses: int = Field(ge=0, le=1_000_000_000)
 
 
 class TeamOverride(InputModel):
     """Replace the number of teams of one pool."""
 
     pool_id: Identifier
-    teams: int = Field(ge=0)
+    teams: int = Field(ge=0, le=10_000)
 
 
 class SiteOverride(InputModel):
@@ -474,9 +501,11 @@ class SiteOverride(InputModel):
     """
 
     site_id: Identifier
-    priority: float | None = Field(default=None, ge=0)
+    priority: float | None = Field(default=None, ge=0, le=1000)
     uptake: float | None = Field(default=None, ge=0, le=1)
-    travellers_per_day: int | None = Field(default=None, ge=0, description="people per day at a flow site")
+    travellers_per_day: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="people per day at a flow site"
+    )
 
 
 class Overrides(InputModel):
@@ -496,23 +525,35 @@ class Objective(InputModel):
     """
 
     mode: Literal["lexicographic", "weighted"] = "lexicographic"
-    cost_weight: float = Field(default=1e-4, ge=0)
+    cost_weight: float = Field(default=1e-4, ge=0, le=100)
     coverage_tolerance: float = Field(default=0.0, ge=0, le=0.5)
-    delivery_cost_usd_per_litre_km: float = Field(default=0.01, ge=0)
+    delivery_cost_usd_per_litre_km: float = Field(default=0.01, ge=0, le=100)
     buffer_short_usd_per_dose: float = Field(
         default=50.0,
         ge=0,
+        le=10_000,
         description="cost-stage penalty per dose of buffer not positioned (above the price of any whole "
         "vial, 30 USD for 10 doses of COVID-19, so that even one dose short is worth a vial wherever stock "
         "and cold chain allow); never in the reported cost",
     )
 
 
+#: Rows a data table may hold by default (``solver.max_table_rows``): the national test instance
+#: has 3,000 sites; a longer table is refused before the travel matrix and the model are built.
+MAX_TABLE_ROWS = 20_000
+
+
 class SolverSettings(InputModel):
-    """MILP solver settings."""
+    """MILP solver settings, and the size of problem the planner takes on."""
 
     name: Literal["highs", "cbc"] = "highs"
-    time_limit_s: float | None = Field(default=60.0, gt=0)
+    max_table_rows: int = Field(
+        default=MAX_TABLE_ROWS,
+        ge=1,
+        le=1_000_000,
+        description="a data table with more rows is refused before any work (split the area instead)",
+    )
+    time_limit_s: float | None = Field(default=60.0, gt=0, le=604_800)
     mip_gap: float = Field(default=1e-4, ge=0, le=1, description="relative gap of the coverage stage")
     cost_mip_gap: float = Field(
         default=1e-4,
@@ -523,15 +564,17 @@ class SolverSettings(InputModel):
     cost_abs_gap_usd: float = Field(
         default=50.0,
         ge=0,
+        le=1e9,
         description="absolute gap of the cost stage in USD (cost is mostly the fixed price of needed doses,"
         " so a relative gap would hide every logistics choice)",
     )
     cost_time_limit_s: float | None = Field(
         default=30.0,
         gt=0,
+        le=604_800,
         description="time limit of the cost stage, its own budget (none if null)",
     )
-    threads: int | None = Field(default=None, ge=1)
+    threads: int | None = Field(default=None, ge=1, le=1024)
     msg: bool = False
     full_search: bool = Field(
         default=True,
@@ -564,31 +607,38 @@ class LogisticsChecks(InputModel):
     """
 
     max_dose_travel_h: float = Field(
-        default=3.0, gt=0, description="a dose travelling longer than this by road, store to site, is far"
+        default=3.0,
+        gt=0,
+        le=168,
+        description="a dose travelling longer than this by road, store to site, is far",
     )
     max_dose_distance_km: float = Field(
-        default=100.0, gt=0, description="a dose shipped farther than this in a straight line is far"
+        default=100.0, gt=0, le=5000, description="a dose shipped farther than this in a straight line is far"
     )
     max_dose_share_beyond: float = Field(
         default=0.05, ge=0, le=1, description="share of doses shipped that may be far (by road time or by km)"
     )
-    max_stores_per_site: int = Field(default=2, ge=1, description="stores that may supply one site")
+    max_stores_per_site: int = Field(default=2, ge=1, le=100, description="stores that may supply one site")
     max_vehicle_trip_driving_h: float = Field(
-        default=6.0, gt=0, description="driving hours of one vehicle trip, store and back"
+        default=6.0, gt=0, le=24, description="driving hours of one vehicle trip, store and back"
     )
     max_team_driving_share: float = Field(
         default=0.4, ge=0, le=1, description="share of team working time (travel + sessions) spent driving"
     )
     min_people_per_team_day: int = Field(
-        default=50, ge=0, description="a team-day that vaccinates fewer people than this is thin"
+        default=50, ge=0, le=100_000, description="a team-day that vaccinates fewer people than this is thin"
     )
     min_people_for_every_antigen: int = Field(
         default=40,
         ge=0,
+        le=1_000_000,
         description="a stop with this many people carries a vial of every antigen its site is given",
     )
     max_idle_team_days_beside_shortfalls: int = Field(
-        default=0, ge=0, description="idle team-days allowed in pools that reach a site with a shortfall"
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="idle team-days allowed in pools that reach a site with a shortfall",
     )
 
 
@@ -629,7 +679,10 @@ class EquityFloor(InputModel):
     min_ratio_to_best: float = Field(default=0.5, ge=0, le=1)
     min_coverage: float = Field(default=0.0, ge=0, le=1)
     penalty_per_person: float | None = Field(
-        default=2.0, ge=0, description="weighted people lost per person below the floor; null makes it hard"
+        default=2.0,
+        ge=0,
+        le=1e6,
+        description="weighted people lost per person below the floor; null makes it hard",
     )
 
 

@@ -11,6 +11,7 @@ not a cascade of them).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +20,7 @@ from functools import cached_property
 
 from models import Scenario, Site, StockLine, Store, TeamPool, Vaccine
 from planner.errors import SUGGESTION, Problem, ProblemValue
+from planner.files import file_problem
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,8 @@ def missing_map_files(tables: LoadedTables) -> list[Problem]:
     """The road network file, and the provinces file if the scenario names one, must exist."""
     files, names = tables.scenario.data, tables.names
     problems = []
-    if not files.roads.is_file():
-        problems.append(Problem.of(names["roads"], "input_roads_not_found"))
+    if (problem := file_problem(files.roads, "input_roads_not_found")) is not None:
+        problems.append(dataclasses.replace(problem, file=names["roads"]))  # named as the planner knows it
     if files.provinces is not None and not files.provinces.is_file():
         problems.append(
             Problem.of(

@@ -35,6 +35,10 @@ from planner.network import apply_road_conditions, road_graph
 from planner.outputs import write_files
 from planner.roads import OSM_SUFFIXES
 
+#: Largest file the explorer takes as an upload: 20,000 rows of a table are a few MB; an
+#: OpenStreetMap extract of a district, in .osm.pbf, tens of MB.
+MAX_UPLOAD_MB = 100
+
 #: Travel-time factors of the rainy season by highway class or surface ('*': every other road), as in the
 #: shipped rainy-season scenario: unpaved roads and tracks are much slower, paved roads somewhat.
 RAINY_SEASON_FACTORS: dict[str, float] = {
@@ -401,8 +405,9 @@ def with_uploaded_tables(
     Raises
     ------
     InputError
-        For an unknown kind, a file that is neither CSV nor XLSX, two tables with one file name, an
-        unreadable file or bad rows; then no file is left in ``folder``.
+        For an unknown kind, a file that is neither CSV nor XLSX, two tables with one file name, a
+        file over :data:`MAX_UPLOAD_MB` (refused before it is written or read), an unreadable file or
+        bad rows; then no file is left in ``folder``.
     """
     problems: list[Problem] = []
     files: dict[str, bytes] = {}
@@ -419,6 +424,11 @@ def with_uploaded_tables(
             problems.append(Problem.of(uploaded, key, options=options, last=last))
         elif name in files:
             problems.append(Problem.of(uploaded, "input_same_upload_name"))
+        elif len(content) > MAX_UPLOAD_MB * 1024 * 1024:
+            size_mb = round(len(content) / 1024 / 1024)
+            problems.append(
+                Problem.of(uploaded, "input_upload_too_large", size_mb=size_mb, limit_mb=MAX_UPLOAD_MB)
+            )
         else:
             files[name] = content
             names[kind] = name
@@ -433,7 +443,7 @@ def with_uploaded_tables(
             except InputError as error:
                 problems += error.problems
             continue
-        rows = read_table(Path(folder) / name, TABLES[kind][0], problems)
+        rows = read_table(Path(folder) / name, TABLES[kind][0], problems, scenario.solver.max_table_rows)
         if kind == "vaccines":
             antigens = [row.antigen for row in rows.values() if isinstance(row, Vaccine)]
     if problems:
@@ -445,6 +455,30 @@ def with_uploaded_tables(
     if antigens:
         _antigens_kept(raw, antigens)
     return validate_scenario(raw, _name(scenario))
+
+
+def checked_uploads(scenario: Scenario, uploads: Mapping[str, tuple[str, bytes]], folder: Path) -> Scenario:
+    """:func:`with_uploaded_tables`, then the whole scenario checked as a solve checks it.
+
+    The explorer's upload path: references between tables, the road network and travel times (with
+    the scenario's road conditions) are checked before the scenario is used, and every problem names
+    the uploaded files as the planner knows them (:func:`named_as_uploaded`).
+
+    Raises
+    ------
+    InputError
+        With every problem found; the scenario given is unchanged.
+    """
+    # The preparation stage imports the solver stack: only an upload being checked loads it.
+    from planner.loading import load_inputs
+    from planner.pipeline import prepare_allocation
+
+    edited = with_uploaded_tables(scenario, uploads, folder)
+    try:
+        prepare_allocation(load_inputs(edited))
+    except InputError as error:
+        raise named_as_uploaded(error, folder) from error
+    return edited
 
 
 def _antigens_kept(raw: dict[str, Any], antigens: Sequence[str]) -> None:

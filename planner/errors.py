@@ -7,6 +7,7 @@ An input :class:`Problem` keeps its message as data too: a template key of
 
 from __future__ import annotations
 
+import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -113,7 +114,8 @@ class InputError(Exception):
 
 def display_path(path: Path) -> str:
     """Return ``path`` relative to the working directory when it lies below it, else as given."""
+    # Symbolic links are not followed: a message names the path the planner gave, not its target.
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
     except ValueError:
         return str(path)

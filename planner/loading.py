@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
+import os
 import re
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,11 +26,23 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails, core_schema
 
-from models import Campaign, Scenario, Site, SiteKind, StockLine, Store, TeamPool, TeamType, Vaccine
+from models import (
+    MAX_TABLE_ROWS,
+    Campaign,
+    Scenario,
+    Site,
+    SiteKind,
+    StockLine,
+    Store,
+    TeamPool,
+    TeamType,
+    Vaccine,
+)
 from planner.checks import CROSS_TABLE_CHECKS, LoadedTables, did_you_mean, empty_tables
 from planner.checks import flow_override_problems as flow_override_problems  # re-exported for planner.edits
 from planner.checks import reference_problems as reference_problems  # re-exported for planner.edits
 from planner.errors import InputError, Problem, ProblemValue, display_path
+from planner.files import check_file, file_problem, xlsx_problem
 from planner.i18n import LABELS
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -258,12 +272,14 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     shown = display_path(path)
-    if not path.is_file():
-        raise InputError([Problem.of(shown, "input_scenario_not_found")])
+    check_file(path, "input_scenario_not_found")
     try:
         raw = yaml.load(
             path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader
         )  # a safe loader that refuses duplicate keys
+    except OSError as exc:
+        problem = Problem.of(shown, "input_file_no_access", error=exc.strerror or str(exc))
+        raise InputError([problem]) from exc
     except DuplicateKeyError as exc:
         problem = Problem.of(
             shown, "input_duplicate_yaml_key", key=exc.key, first=exc.first, second=exc.second
@@ -280,7 +296,7 @@ def load_scenario(path: str | Path) -> Scenario:
     base = path.parent
     if isinstance(raw.get("data"), dict):
         raw["data"] = {
-            key: str((base / value).resolve()) if isinstance(value, str) else value
+            key: str(_absolute(base / value)) if isinstance(value, str) else value
             for key, value in raw["data"].items()
         }
     network = raw.get("network")
@@ -288,8 +304,13 @@ def load_scenario(path: str | Path) -> Scenario:
     for closure in closures if isinstance(closures, list) else []:
         # A closed area's GeoJSON file is named relative to the scenario file, as its data are.
         if isinstance(closure, dict) and isinstance(closure.get("area"), str):
-            closure["area"] = str((base / closure["area"]).resolve())
+            closure["area"] = str(_absolute(base / closure["area"]))
     return validate_scenario(raw, shown)
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` absolute and without ``..``, its symbolic links kept (named as given, checked when read)."""
+    return Path(os.path.abspath(path))
 
 
 def validate_scenario(raw: Mapping[str, Any], scenario_file: str = "scenario") -> Scenario:
@@ -340,14 +361,17 @@ def _xlsx_cell(value: object) -> str | None:
     return str(value)
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], list[Row]]:
-    """Header and data rows of the first sheet, blank rows skipped (as a CSV reader does)."""
+def _read_xlsx(path: Path, max_rows: int) -> tuple[list[str], list[Row]]:
+    """Header and data rows of the first sheet, blank rows skipped (as a CSV reader does).
+
+    At most ``max_rows + 1`` data rows are read: one more says the table is too long.
+    """
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         texts = (
             [_xlsx_cell(v) or "" for v in raw] for raw in workbook.worksheets[0].iter_rows(values_only=True)
         )
-        lines = [line for line in texts if any(cell.strip() for cell in line)]
+        lines = list(itertools.islice((line for line in texts if any(c.strip() for c in line)), max_rows + 2))
     finally:
         workbook.close()
     if not lines:
@@ -364,43 +388,53 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[Row]]:
     return header, rows
 
 
-def _read_rows(path: Path, problems: list[Problem]) -> tuple[list[str], list[Row]] | None:
+def _read_rows(path: Path, problems: list[Problem], max_rows: int) -> tuple[list[str], list[Row]] | None:
     """Header (stripped) and data rows of a CSV or XLSX table, or ``None`` (problem appended)."""
-    if not path.is_file():
-        problems.append(Problem.of(display_path(path), "input_data_file_not_found"))
+    if (problem := file_problem(path, "input_data_file_not_found")) is not None:
+        problems.append(problem)
         return None
     try:
-        header, rows = _table_rows(path)
+        header, rows = _table_rows(path, max_rows)
     except InputError as exc:
         problems.extend(exc.problems)
+        return None
+    if len(rows) > max_rows:
+        problems.append(Problem.of(display_path(path), "input_table_too_many_rows", limit=max_rows))
         return None
     return [h.strip() for h in header], rows
 
 
-def _table_rows(path: Path) -> tuple[list[str], list[Row]]:
-    """Header and data rows of a table file; an unreadable file is an :class:`InputError`."""
+def _table_rows(path: Path, max_rows: int) -> tuple[list[str], list[Row]]:
+    """Header and at most ``max_rows + 1`` data rows of a table file (an unreadable one: InputError)."""
+    shown = display_path(path)
     if path.suffix.lower() == ".xlsx":
+        if (problem := xlsx_problem(path)) is not None:
+            raise InputError([problem])
         try:
-            header, rows = _read_xlsx(path)
+            header, rows = _read_xlsx(path, max_rows)
         except Exception as exc:  # openpyxl raises many types (zip, XML, key errors) for a bad file
-            problem = Problem.of(display_path(path), "input_unreadable_xlsx", error=str(exc))
-            raise InputError([problem]) from exc
+            raise InputError([Problem.of(shown, "input_unreadable_xlsx", error=str(exc))]) from exc
     else:
         try:
             with path.open(newline="", encoding="utf-8-sig") as handle:
                 reader = csv.DictReader(handle)
                 header = list(reader.fieldnames or [])
-                rows = list(reader)
+                rows = list(itertools.islice(reader, max_rows + 1))
         except (UnicodeDecodeError, csv.Error) as exc:
-            problem = Problem.of(display_path(path), "input_unreadable_csv", error=str(exc))
+            raise InputError([Problem.of(shown, "input_unreadable_csv", error=str(exc))]) from exc
+        except OSError as exc:  # a disk error, or access lost since the check
+            problem = Problem.of(shown, "input_file_no_access", error=exc.strerror or str(exc))
             raise InputError([problem]) from exc
     return header, rows
 
 
-def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> dict[int, ModelT]:
+def read_table(
+    path: Path, model: type[ModelT], problems: list[Problem], max_rows: int = MAX_TABLE_ROWS
+) -> dict[int, ModelT]:
     """Read a CSV or XLSX table, validating each row with ``model``; problems are appended, bad rows skipped.
 
-    Empty cells take the model's default. A missing required column is reported once for the file.
+    Empty cells take the model's default. A missing required column is reported once for the file. A
+    table of more than ``max_rows`` data rows is refused whole, before its rows are validated.
 
     Returns
     -------
@@ -408,7 +442,7 @@ def read_table(path: Path, model: type[ModelT], problems: list[Problem]) -> dict
         The valid rows by their 1-based row number (header not counted), in file order.
     """
     shown = display_path(path)
-    if (table := _read_rows(path, problems)) is None:
+    if (table := _read_rows(path, problems, max_rows)) is None:
         return {}
     header, rows = table
     required = [name for name, info in model.model_fields.items() if info.is_required()]
@@ -476,7 +510,7 @@ def read_tables(scenario: Scenario, problems: list[Problem], scenario_file: str 
 
     def read(key: str, model: type[ModelT]) -> dict[int, ModelT]:
         before = len(problems)
-        table = read_table(getattr(files, key), model, problems)
+        table = read_table(getattr(files, key), model, problems, scenario.solver.max_table_rows)
         complete[key] = len(problems) == before
         return table
 

@@ -35,6 +35,7 @@ from scipy.sparse.csgraph import dijkstra
 from models import Network, RoadClosure, RoadEdge, RoadNode
 from planner import roads
 from planner.errors import InputError, Problem, display_path
+from planner.files import check_file, file_problem
 from planner.loading import read_table
 
 
@@ -125,15 +126,15 @@ def load_road_graph(path: Path) -> nx.MultiDiGraph:
         length or travel time that is not a finite number of at least 0.
     """
     shown = display_path(path)
-    if not path.is_file():
-        raise InputError([Problem.of(shown, "input_roads_not_found")])
+    check_file(path, "input_roads_not_found")
     try:
         if roads.is_osm_file(path):
             graph = roads.import_roads(path)
         else:
             graph = ox.load_graphml(path, node_dtypes={"coords_approximate": _to_bool})
     except Exception as exc:  # osmnx, pyosmium and the XML parser raise many types for a bad file
-        problem = Problem.of(shown, "input_unreadable_roads", error=str(exc))
+        error = exc.reason if isinstance(exc, roads.RoadsFormatError) else str(exc)
+        problem = Problem.of(shown, "input_unreadable_roads", error=error)
         raise InputError([problem]) from exc
     if graph.number_of_edges() == 0:
         raise InputError([Problem.of(shown, "input_roads_no_edges")])
@@ -352,6 +353,11 @@ def _area_edges(graph: nx.MultiDiGraph, closure: RoadClosure, field: str, scenar
     else:
         assert closure.area is not None
         area = display_path(closure.area)
+        # A pipe would hang the reader, a link loop raise: named as any input file's (a missing file
+        # is named by the closure's own message, below).
+        present = closure.area.is_symlink() or closure.area.exists()
+        if present and (problem := file_problem(closure.area, "input_data_file_not_found")) is not None:
+            return set(), [problem]
         try:
             frame = gpd.read_file(closure.area)
             # GeoJSON is lon/lat (RFC 7946); a file of another projection is brought to it.

@@ -146,6 +146,7 @@ class RoadsFormatError(ValueError):
 
     def __init__(self, path: Path, reason: str) -> None:
         self.path = path
+        self.reason = reason  # without the path: a message that names the file already adds its own
         msg = f"{path}: {reason}"
         super().__init__(msg)
 

@@ -60,6 +60,10 @@ def write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str] | None 
         writer.writerows(rows)
 
 
+#: The fastest road speed road_edges.csv accepts (models.RoadEdge.speed_kph).
+MAX_TABLE_SPEED_KPH = 200.0
+
+
 def build_instance(
     folder: Path,
     *,
@@ -93,14 +97,20 @@ def build_instance(
                 "ref": "R1",
                 "highway": "primary",
                 "length_km": km,
-                "speed_kph": kph,
+                "speed_kph": min(kph, MAX_TABLE_SPEED_KPH),
             }
             for a, b, km, kph in edges
         ],
     )
-    ox.save_graphml(
-        graph_from_tables(folder / "road_nodes.csv", folder / "road_edges.csv"), folder / "roads.graphml"
-    )
+    graph = graph_from_tables(folder / "road_nodes.csv", folder / "road_edges.csv")
+    # A road where "driving takes no time" (1e9 km/h) is faster than road_edges.csv allows a planner
+    # to type: the graph gets its speed after the table is read.
+    beyond = {frozenset((a, b)): kph for a, b, _km, kph in edges if kph > MAX_TABLE_SPEED_KPH}
+    for u, v, data in graph.edges(data=True):
+        kph = beyond.get(frozenset((graph.nodes[u]["name"], graph.nodes[v]["name"])))
+        if kph is not None:
+            data["speed_kph"], data["travel_time"] = kph, data["length"] / (kph / 3.6)
+    ox.save_graphml(graph, folder / "roads.graphml")
     site_rows = []
     for site in sites:
         row = {"kind": "idp_site", "name": site["site_id"], **site}

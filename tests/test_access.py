@@ -153,7 +153,7 @@ def test_slower_roads_lengthen_the_mean_drive(instance: Callable[..., Path]) -> 
     """The tiny roads are instant; give them 60 km/h, then a rainy factor of 2: the mean drive doubles."""
     scenario = _scenario(instance, network={"travel_time_factor": {"*": 2.0}})
     edges = scenario.parent / "road_edges.csv"
-    edges.write_text(edges.read_text(encoding="utf-8").replace("1000000000.0", "60"), encoding="utf-8")
+    edges.write_text(edges.read_text(encoding="utf-8").replace("200.0", "60"), encoding="utf-8")
     raw = yaml.safe_load(scenario.read_text(encoding="utf-8"))
     scenario.write_text(yaml.safe_dump(raw), encoding="utf-8")
     ox.save_graphml(

@@ -21,7 +21,7 @@ from models import Allocation, Plan
 from planner.cli import app
 from planner.jobs import SolveRequest, run_request
 from planner.loading import load_scenario
-from planner.outputs import plan_files
+from planner.outputs import OUTPUT_MARK, plan_files
 from planner.pipeline import plan_routes
 from planner.render import plan_summary
 
@@ -51,7 +51,7 @@ def cli_and_worker_files(scenario: Path, out: Path) -> tuple[dict[str, bytes], d
     """The plan files ``python -m planner solve`` writes and those of the worker's result."""
     result = CliRunner().invoke(app, ["solve", str(scenario), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    written = {path.name: path.read_bytes() for path in out.iterdir()}
+    written = {path.name: path.read_bytes() for path in out.iterdir() if path.name != OUTPUT_MARK}
     worked = run_request(SolveRequest(load_scenario(scenario)))
     return timeless(written), timeless(plan_files(worked.plan))
 

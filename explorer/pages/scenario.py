@@ -31,7 +31,7 @@ from explorer.widgets import show_input_error
 from models import RoadClosure, Scenario, Vaccine
 from planner import edits
 from planner.errors import InputError
-from planner.loading import CampaignInputs, load_inputs, read_table
+from planner.loading import CampaignInputs, read_table
 
 #: What the table uploads are called in the scenario's data section.
 TABLE_KINDS = ("sites", "stores", "stock", "teams", "vaccines")
@@ -328,16 +328,11 @@ def upload_tables() -> None:
         )
         files = {kind: (f.name, f.getvalue()) for kind, f in uploads.items() if f is not None}
         if st.button(_("use_uploads"), disabled=not files, key="use_uploads"):
-            # An upload is checked as a solve would check it (travel times included): only then is the
-            # preparation stage (and the solver stack it imports) loaded into the explorer's process.
-            from planner.pipeline import prepare_allocation
-
             folder = Path(tempfile.mkdtemp(prefix="explorer-upload-"))
             try:
-                scenario = edits.with_uploaded_tables(session.scenario, files, folder)
-                prepare_allocation(load_inputs(scenario))
+                scenario = edits.checked_uploads(session.scenario, files, folder)
             except InputError as error:
-                show_input_error(edits.named_as_uploaded(error, folder))
+                show_input_error(error)
             else:
                 set_scenario(scenario)
                 st.success(_("uploads_ok"))
