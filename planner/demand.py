@@ -47,8 +47,12 @@ class SiteDemand:
         return self.uptake if self.coverage_goal is None else self.coverage_goal
 
     def reachable(self, group: str) -> float:
-        """People of ``group`` the plan may vaccinate (target times the goal): the bound ``U``."""
-        return self.goal * self.target_by_group.get(group, 0)
+        """People of ``group`` the plan may vaccinate (target times the goal, whole people): the bound ``U``.
+
+        Rounded down, as the plan reports it: half a person reachable let the model ship a vial for
+        them that the plan, counting whole people, then gave to no session (found by the property tests).
+        """
+        return float(math.floor(self.goal * self.target_by_group.get(group, 0) + 1e-9))
 
     def expected(self, group: str) -> float:
         """People of ``group`` expected to accept vaccination (target times uptake)."""

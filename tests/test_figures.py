@@ -106,14 +106,14 @@ def test_vials_opened_and_reserve_follow_the_open_vial_policy(model: AllocationM
     assert figures.reserve_by_antigen == {"X": 20}
 
 
-def test_a_site_nobody_is_given_opens_no_vial(model: AllocationModel) -> None:
-    figures = figures_at(model, {("v", ("depot", "a", "X")): 2.0})
+def test_a_site_nobody_is_given_opens_no_vial_and_is_sent_none(model: AllocationModel) -> None:
+    """0.9 of a person at a, with 2 vials for them: the plan counts 0 people, so the vials stay in the
+    depot (they would reach a site no session visits for X)."""
+    figures = figures_at(model, {("y", ("a", "all", "X")): 0.9, ("v", ("depot", "a", "X")): 2.0})
     assert (
         figures.doses_given("a", "X"),
         figures.vials_opened("a", "X"),
         figures.reserve_doses("a", "X"),
-    ) == (
-        0,
-        0,
-        20,
-    )
+        figures.vials["depot", "a", "X"],
+    ) == (0, 0, 0, 0)
+    assert figures.stock_left == {("depot", "X"): 5000}
