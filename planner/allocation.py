@@ -1670,11 +1670,11 @@ class SolveOutcome:
         return value_at(expression, self.values)
 
 
-def _with_message(outcome: SolveOutcome, key: str | None) -> SolveOutcome:
+def _with_message(outcome: SolveOutcome, key: str | None, **values: str) -> SolveOutcome:
     """Return ``outcome`` saying the message of label ``key`` (unchanged if None), as data."""
     if key is None:
         return outcome
-    return replace(outcome, message_parts=(ReasonPart(key=key),))
+    return replace(outcome, message_parts=(ReasonPart(key=key, values=dict(values)),))
 
 
 SolveStage = Literal["coverage", "cost"]
@@ -1973,6 +1973,35 @@ def _make_solver(
     )
 
 
+class SolverNotInstalledError(RuntimeError):
+    """Raised when the solver a scenario or ``--solver`` asks for cannot run on this machine."""
+
+    def __init__(self, name: str, detail: str) -> None:
+        self.name = name
+        msg = (
+            f"the {name.upper()} solver was asked for (solver.name or --solver) but cannot run here "
+            f"({detail}): solve with HiGHS (--solver highs), or install {name.upper()}"
+        )
+        super().__init__(msg)
+
+
+def check_solver_installed(settings: SolverSettings) -> None:
+    """Raise :class:`SolverNotInstalledError` unless ``settings``' solver can run here.
+
+    HiGHS comes with highspy, a dependency; CBC is PuLP's bundled binary, which some platforms'
+    wheels lack (and PuLP has deprecated). Without this check a missing CBC reads as "no solution
+    within the time limit".
+    """
+    if settings.name != "cbc":
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        solver = pulp.PULP_CBC_CMD(msg=False)
+        if not solver.available():
+            raise SolverNotInstalledError("cbc", "PuLP's CBC program is missing")
+
+
 #: HiGHS options of the cost stage. HiGHS 1.16 once looped for more than 10 minutes, past its time
 #: limit, in the presolve (``HPresolve::strengthenInequalities``) of a RENS sub-MIP during the cost
 #: stage of the baseline; its time limit is not checked there (HiGHS issues #1501, #2226). The RENS
@@ -2023,6 +2052,8 @@ class StageRun:
     #: False when no bound holds for the plan kept (a start taken when the run found nothing): the
     #: solver's bound is of another problem, so none is reported.
     bound_known: bool = True
+    #: The solver stopped with an error of its own (a CBC process that died): PuLP's words.
+    failure: str = ""
 
 
 #: A stage that the run's deadline leaves less time than this is not started (loading the model
@@ -2059,8 +2090,8 @@ def run_stage(
     begin = time.perf_counter()
     try:
         problem.solve(solver)
-    except pulp.PulpSolverError:
-        return StageRun("error", time.perf_counter() - begin, False)
+    except pulp.PulpSolverError as exc:
+        return StageRun("error", time.perf_counter() - begin, False, failure=str(exc) or type(exc).__name__)
     seconds = time.perf_counter() - begin
     status = _status(problem)
     interrupted = bool(getattr(solver, "interrupted", False))
@@ -2575,6 +2606,9 @@ def solve_model(
             reason = "solver_time_limit_no_plan"
         elif first.interrupted:
             reason = "solver_stopped_no_plan"
+        elif first.failure:
+            outcome = SolveOutcome(status, settings.name, seconds, None, None, None, {})
+            return _with_message(outcome, "solver_failed", error=first.failure)
         else:
             reason = "solver_no_solution_time_limit" if settings.time_limit_s else "solver_no_solution"
         outcome = SolveOutcome(

@@ -2,16 +2,21 @@
 
 Exit codes: 0 success (a plan with shortfalls is a success), 2 bad input (every problem listed on
 stderr, nothing written), 1 an internal fault, 3 no plan found within ``--time-limit`` (what stage the
-run reached on stderr, nothing written), 4 no internet where ``roads fetch`` needs it.
+run reached on stderr, nothing written; also a run that overran it and was stopped), 4 no internet
+where ``roads fetch`` needs it, 130 and 143 stopped by Ctrl-C (SIGINT) or SIGTERM (nothing written; a
+write already begun is finished whole first).
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -66,6 +71,94 @@ def _fail_fault(error: Exception) -> typer.Exit:
     typer.echo(f"internal error: {type(error).__name__}: {error}", err=True)
     traceback.print_exc(file=sys.stderr)
     return typer.Exit(EXIT_FAULT)
+
+
+#: A run with ``--time-limit T`` still going at T plus this (and a tenth of T) is stopped from outside:
+#: the solver overran the limit it was given (the deadline ends it within a few seconds otherwise).
+OVERRUN_GRACE_S = 10.0
+
+
+class _Stop:
+    """Ctrl-C (SIGINT) or SIGTERM during a run: stop it and write nothing, or finish a write begun."""
+
+    def __init__(self) -> None:
+        self.signal_name: str | None = None
+        self.code = 0
+        self.writing = False
+
+    def handle(self, signum: int, frame: object) -> None:
+        self.signal_name = signal.Signals(signum).name
+        self.code = 128 + signum
+        if not self.writing:  # a write in progress is finished: the folder is switched whole or not at all
+            raise KeyboardInterrupt
+
+    def check(self, out: Path) -> None:
+        """Exit if a signal came: before the write (nothing written), or during it (written whole)."""
+        if self.signal_name is None:
+            return
+        done = f"{out} holds the whole new output" if self.writing else "nothing written"
+        typer.echo(f"error: stopped by {self.signal_name}; {done}", err=True)
+        raise typer.Exit(self.code)
+
+    @contextmanager
+    def writing_whole(self) -> Iterator[None]:
+        """A write that a signal does not interrupt (it is checked for after).
+
+        The flag stays set: once the write has begun, a signal only ends the run, its output whole.
+        """
+        self.writing = True
+        yield
+
+
+@contextmanager
+def _stoppable(out: Path) -> Iterator[_Stop]:
+    """Let Ctrl-C and SIGTERM stop a command cleanly: exit 130 or 143, a message, no half output."""
+    stop = _Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = {sig: signal.signal(sig, stop.handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    except KeyboardInterrupt:
+        stop.signal_name = stop.signal_name or "SIGINT"
+        stop.code = stop.code or 128 + signal.SIGINT
+        stop.check(out)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def _watch_overrun(time_limit_s: float | None) -> Iterator[None]:
+    """End the process (exit 3) if the command is still running well past ``--time-limit``.
+
+    The deadline stops every stage in time; a solver that ignores its limit (HiGHS presolves without
+    checking it) would otherwise run on. The output folder is replaced in one step, so an exit even
+    during the write leaves the previous output or the new one.
+    """
+    if time_limit_s is None:
+        yield
+        return
+    after_s = time_limit_s + OVERRUN_GRACE_S + 0.1 * time_limit_s
+
+    def overran() -> None:
+        sys.stdout.flush()
+        message = (
+            f"error: the run overran its time limit of {time_limit_s:g} s by {after_s - time_limit_s:.0f} s "
+            "(the solver did not stop) and was stopped; nothing written\n"
+        )
+        sys.stderr.write(message)
+        sys.stderr.flush()
+        os._exit(EXIT_NO_PLAN_IN_TIME)
+
+    timer = threading.Timer(after_s, overran)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()  # the command ended (tests run it in their own process)
 
 
 def _fail_write(error: Exception, out: Path) -> typer.Exit:
@@ -125,6 +218,11 @@ def _plan(
         typer.echo(f"error: {exc}; nothing written", err=True)
         raise typer.Exit(EXIT_NO_PLAN_IN_TIME) from exc
     except Exception as exc:
+        from planner.allocation import SolverNotInstalledError  # loaded with the engine by now
+
+        if isinstance(exc, SolverNotInstalledError):
+            typer.echo(f"error: {exc}; nothing written", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from exc
         raise _fail_fault(exc) from exc
     _check_solved(result.plan)
     return result
@@ -169,6 +267,14 @@ def solve_command(
     """Plan and route a scenario: print a summary and write plan.json, sites.csv, shipments.csv ..."""
     # First, so that the limit counts loading the engine too.
     deadline = None if time_limit is None else Deadline.after(time_limit)
+    with _watch_overrun(time_limit):
+        _solve(scenario, out, solver, time_limit, deadline)
+
+
+def _solve(
+    scenario: Path, out: Path, solver: SolverName | None, time_limit: float | None, deadline: Deadline | None
+) -> None:
+    """The solve command's work, under its overrun watch."""
     _check_out(out)
     from planner.outputs import write_plan
 
@@ -177,11 +283,15 @@ def solve_command(
         updates["name"] = solver.value
     if time_limit is not None:
         updates["time_limit_s"] = time_limit
-    plan = _plan(scenario, updates, deadline).plan
-    try:
-        written = write_plan(plan, out)
-    except (OSError, OutputFolderError) as exc:
-        raise _fail_write(exc, out) from exc
+    with _stoppable(out) as stop:
+        plan = _plan(scenario, updates, deadline).plan
+        stop.check(out)  # a signal the solver took as a stop of its own
+        try:
+            with stop.writing_whole():
+                written = write_plan(plan, out)
+        except (OSError, OutputFolderError) as exc:
+            raise _fail_write(exc, out) from exc
+        stop.check(out)
     typer.echo(plan_summary(plan))
     message = solver_message(plan)
     if message:
@@ -212,16 +322,21 @@ def export_command(
     except ValueError as exc:
         typer.echo(f"error: --formats: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from exc
-    result = _plan(scenario)
-    plan = result.plan
-    try:
-        written = write_exports(plan, places_from_inputs(result.data.inputs), out, chosen, cast(Lang, lang))
-    except InputError as exc:
-        raise _fail_input(exc) from exc
-    except (OSError, OutputFolderError) as exc:
-        raise _fail_write(exc, out) from exc
-    except Exception as exc:
-        raise _fail_fault(exc) from exc
+    with _stoppable(out) as stop:
+        result = _plan(scenario)
+        plan = result.plan
+        places = places_from_inputs(result.data.inputs)
+        stop.check(out)
+        try:
+            with stop.writing_whole():
+                written = write_exports(plan, places, out, chosen, cast(Lang, lang))
+        except InputError as exc:
+            raise _fail_input(exc) from exc
+        except (OSError, OutputFolderError) as exc:
+            raise _fail_write(exc, out) from exc
+        except Exception as exc:
+            raise _fail_fault(exc) from exc
+        stop.check(out)
     typer.echo(plan_summary(plan))
     typer.echo(f"wrote {len(written)} files to {out}:")
     for path in written:

@@ -16,7 +16,13 @@ from typing import Generic, Literal, TypeVar, overload
 
 from models import Allocation, Plan, Scenario, SolverSettings
 from models.messages import ReasonPart
-from planner.allocation import AllocationData, SolveMonitor, build_model, solve_model
+from planner.allocation import (
+    AllocationData,
+    SolveMonitor,
+    build_model,
+    check_solver_installed,
+    solve_model,
+)
 from planner.deadline import Deadline, TimeLimitReached, interrupt_at
 from planner.loading import load_inputs
 from planner.logistics import with_logistics
@@ -209,9 +215,10 @@ def plan(
 
     begin = time.perf_counter()
     solve_by, route_by = stage_deadlines(deadline, data, routes)
+    solver = settings or data.inputs.scenario.solver
+    check_solver_installed(solver)
     with interrupt_at(deadline, "model"):
         model = build_model(data)
-        solver = settings or data.inputs.scenario.solver
         first = first_plan(model, start, solve_by, hand_plan_beside_start=solver.full_search)
     if deadline is not None:
         deadline.check("model")
