@@ -64,6 +64,8 @@ def progress_text(status: JobStatus) -> str:
     """One line on a running solve: state, time, stage, best plan so far and gap."""
     language = lang()
     text = f"{_(status.state)} · {format_number(status.elapsed_s, language, decimals=1)} s"
+    if status.queue_position:
+        text += " · " + _("queue_place").format(position=status.queue_position)
     progress = status.progress
     if progress is not None:
         text += f" · {_('stage_' + progress.stage)}"

@@ -20,6 +20,7 @@ per server by ``st.cache_resource``.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ import streamlit as st
 
 from models import Plan, Scenario
 from planner.i18n import Lang, t
-from planner.jobs import SolveService
+from planner.jobs import SolveService, default_workers
 from planner.loading import CampaignInputs, load_inputs, load_scenario
 from planner.mapview import load_provinces
 from planner.network import road_graph, road_refs, road_sections
@@ -57,6 +58,18 @@ class Solved:
         return self.result.plan
 
 
+def upload_folder() -> Path:
+    """A new folder for one upload, inside this session's own temporary folder.
+
+    The session's folder is a :class:`tempfile.TemporaryDirectory` kept in its state: when Streamlit
+    forgets a closed session, its state goes and the folder with it (the object's finalizer removes
+    it; and every such folder at the server's exit).
+    """
+    if "uploads" not in session:
+        session.uploads = tempfile.TemporaryDirectory(prefix="explorer-uploads-")
+    return Path(tempfile.mkdtemp(prefix="upload-", dir=session.uploads.name))
+
+
 # ---------------------------------------------------------------------------------------------------
 # Resources shared by every session
 
@@ -64,7 +77,7 @@ class Solved:
 @st.cache_resource
 def solve_service() -> SolveService:
     """One pool of solver processes per server; its workers keep road networks and travel times."""
-    return SolveService(workers=1)
+    return SolveService(workers=default_workers())
 
 
 @st.cache_resource(max_entries=16)

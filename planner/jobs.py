@@ -16,13 +16,16 @@ unsafe.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import gc
 import itertools
 import multiprocessing
+import os
 import time
 import traceback
 from collections.abc import Mapping, MutableMapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -99,6 +102,8 @@ class JobStatus:
     input_error: InputError | None = None
     #: A failure the caller can say in its own language (the time limit passed with no plan).
     message: ReasonPart | None = None
+    #: A queued job's place in line (1: next to start); 0 once it runs.
+    queue_position: int = 0
 
 
 class _SharedMonitor:
@@ -145,9 +150,32 @@ def run_request(request: SolveRequest, monitor: SolveMonitor | None = None) -> P
 
 
 def _worker_job(
-    job_id: str, request: SolveRequest, progress: MutableMapping[str, Any], cancels: Mapping[str, bool]
+    job_id: str,
+    request: SolveRequest,
+    progress: MutableMapping[str, Any],
+    cancels: Mapping[str, bool],
+    started: MutableMapping[str, bool],
 ) -> PlanResult[Plan]:
+    started[job_id] = True  # a future counts as running once queued for a worker, before one takes it
     return run_request(request, _SharedMonitor(job_id, progress, cancels))
+
+
+def default_workers() -> int:
+    """Solves that run at once: twice the processor cores this process may use, from 2 to 8.
+
+    Two per core, so that four people solving at once on a 2-core machine each see their solve go
+    on (slower) rather than wait for another's whole solve; each solve holds its own road network
+    and model, a few hundred MB at province scale. ``PLANNER_SOLVE_WORKERS`` sets it instead.
+    """
+    chosen = os.environ.get("PLANNER_SOLVE_WORKERS")
+    if chosen and chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(2, min(8, 2 * cores))
+
+
+#: What a job whose worker process died says (the pool is then started afresh for the next solves).
+WORKER_DIED = ReasonPart(key="solve_worker_died")
 
 
 #: The worker's thresholds of Python's cyclic garbage collector (Python's own: 700, 10, 10). A solve
@@ -190,21 +218,49 @@ class SolveService:
     """
 
     def __init__(self, workers: int = 1) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._manager = context.Manager()
+        self._context = multiprocessing.get_context("spawn")
+        self._workers = workers
+        self._manager = self._context.Manager()
         self._progress: MutableMapping[str, Any] = self._manager.dict()
         self._cancels: MutableMapping[str, bool] = self._manager.dict()
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=prepare_worker)
+        self._started: MutableMapping[str, bool] = self._manager.dict()
+        self._pool = self._new_pool()
         self._jobs: dict[str, _Job] = {}
         self._ids = itertools.count(1)
 
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._workers, mp_context=self._context, initializer=prepare_worker
+        )
+
     def submit(self, request: SolveRequest) -> str:
-        """Queue a solve and return its job id."""
+        """Queue a solve and return its job id.
+
+        A pool whose worker died (the operating system killed it) takes no more work: a new one
+        starts, and the jobs the dead one held end with :data:`WORKER_DIED`.
+        """
         job_id = f"job{next(self._ids)}"
         self._cancels[job_id] = False
-        future = self._pool.submit(_worker_job, job_id, request, self._progress, self._cancels)
+        job = functools.partial(_worker_job, job_id, request, self._progress, self._cancels, self._started)
+        try:
+            future = self._pool.submit(job)
+        except BrokenProcessPool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            future = self._pool.submit(job)
         self._jobs[job_id] = _Job(future, time.monotonic())
         return job_id
+
+    def _queue_position(self, job_id: str) -> int:
+        """1 + the jobs submitted before ``job_id`` that no worker has started yet (0 if it runs)."""
+        if self._started.get(job_id, False):
+            return 0
+        waiting = [
+            other
+            for other, job in self._jobs.items()
+            if not job.future.done() and not self._started.get(other, False)
+        ]
+        return waiting.index(job_id) + 1 if job_id in waiting else 0
 
     def cancel(self, job_id: str) -> None:
         """Stop a job: a queued one never starts; a running one stops with its best plan so far."""
@@ -225,9 +281,10 @@ class SolveService:
         progress = self._progress.get(job_id)
         cancel_requested = bool(self._cancels.get(job_id, False)) or future.cancelled()
         if not future.done():
-            state: JobState = "running" if future.running() else "queued"
+            position = self._queue_position(job_id)
+            state: JobState = "queued" if position else "running"
             elapsed = time.monotonic() - job.submitted_at
-            return JobStatus(job_id, state, elapsed, progress, cancel_requested)
+            return JobStatus(job_id, state, elapsed, progress, cancel_requested, queue_position=position)
         if job.finished_at is None:
             job.finished_at = time.monotonic()
         elapsed = job.finished_at - job.submitted_at
@@ -240,6 +297,11 @@ class SolveService:
             )
         if isinstance(error, TimeLimitReached):
             said = ReasonPart(key="solver_time_limit_no_plan")
+            return JobStatus(
+                job_id, "failed", elapsed, progress, cancel_requested, error=str(error), message=said
+            )
+        if isinstance(error, BrokenProcessPool):
+            said = WORKER_DIED
             return JobStatus(
                 job_id, "failed", elapsed, progress, cancel_requested, error=str(error), message=said
             )
@@ -258,6 +320,7 @@ class SolveService:
         self._jobs.pop(job_id, None)
         self._progress.pop(job_id, None)
         self._cancels.pop(job_id, None)
+        self._started.pop(job_id, None)
 
     def shutdown(self) -> None:
         """Stop the workers (running solves are cancelled) and the manager."""

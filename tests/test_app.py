@@ -245,3 +245,38 @@ def test_pages_stay_usable_while_solving_and_cancel_keeps_the_best_plan(app: App
     assert plan.kpis.people_vaccinated > 0
     app.toggle(key="quick_mode_widget").set_value(True)
     app.run()
+
+
+class _State(dict[str, object]):
+    """A session state: keys read as attributes, as Streamlit's are."""
+
+    def __getattr__(self, name: str) -> object:
+        return self[name]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        self[name] = value
+
+
+def test_upload_folders_go_with_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each upload has its own folder in the session's; when the session's state goes, so do they."""
+    import gc
+
+    import explorer.state
+
+    state = _State()
+    monkeypatch.setattr(explorer.state, "session", state)
+    first, second = explorer.state.upload_folder(), explorer.state.upload_folder()
+    assert first != second and first.parent == second.parent and first.is_dir()
+    (first / "sites.csv").write_text("site_id\n", encoding="utf-8")
+    session_folder = first.parent
+    state.clear()  # Streamlit forgets a closed session
+    gc.collect()
+    assert not session_folder.exists()
+
+
+def test_the_explorer_shows_no_traceback_and_takes_no_upload_over_its_limit() -> None:
+    config = (REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    assert 'showErrorDetails = "none"' in config
+    from planner.edits import MAX_UPLOAD_MB
+
+    assert f"maxUploadSize = {MAX_UPLOAD_MB + 1}" in config

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
 import pickle
+import signal
 import time
 from collections.abc import Iterator
 
@@ -17,6 +19,7 @@ from planner.jobs import (
     WORKER_GC_THRESHOLDS,
     SolveRequest,
     SolveService,
+    default_workers,
     prepare_worker,
     quick_settings,
     run_request,
@@ -172,3 +175,57 @@ def test_a_worker_keeps_relaxation_bases_and_collects_garbage_less_often() -> No
     finally:
         planner.relax.keep_bases(False)
         gc.set_threshold(*thresholds)
+
+
+def test_the_pool_is_sized_to_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLANNER_SOLVE_WORKERS", raising=False)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
+    assert default_workers() == 4  # four people at once on 2 cores: none waits for another's solve
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(64)))
+    assert default_workers() == 8
+    monkeypatch.setenv("PLANNER_SOLVE_WORKERS", "3")
+    assert default_workers() == 3
+
+
+def _started(service: SolveService, job: str, within_s: float = 120) -> None:
+    deadline = time.monotonic() + within_s
+    while service.status(job).state != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert service.status(job).state == "running"
+
+
+@pytest.mark.slow
+def test_queued_solves_know_their_place_in_line(service: SolveService, baseline: Scenario) -> None:
+    """One worker: the first solve runs, the next two wait in line, 1st and 2nd."""
+    first = service.submit(SolveRequest(baseline))
+    _started(service, first)
+    second, third = service.submit(SolveRequest(baseline)), service.submit(SolveRequest(baseline))
+    assert (service.status(second).state, service.status(second).queue_position) == ("queued", 1)
+    assert (service.status(third).state, service.status(third).queue_position) == ("queued", 2)
+    assert service.status(first).queue_position == 0
+    for job in (third, second, first):
+        service.cancel(job)
+    for job in (first, second, third):
+        service.wait(job, timeout_s=120)
+        service.forget(job)
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_fails_its_job_by_name_and_the_next_solve_runs(baseline: Scenario) -> None:
+    service = SolveService(workers=1)
+    try:
+        job = service.submit(SolveRequest(baseline))
+        _started(service, job)
+        for process in list(service._pool._processes.values()):  # the operating system kills it
+            os.kill(process.pid, signal.SIGKILL)
+        status = service.wait(job, timeout_s=60)
+        assert status.state == "failed" and status.result is None
+        assert status.message is not None and status.message.key == "solve_worker_died"
+        assert "Traceback" not in (status.error or "")
+        tiny = baseline.model_copy(update={"campaign": baseline.campaign.model_copy(update={"days": 3})})
+        again = service.wait(
+            service.submit(SolveRequest(tiny, quick_settings(baseline.solver))), timeout_s=300
+        )
+        assert again.state == "done", again.error
+    finally:
+        service.shutdown()

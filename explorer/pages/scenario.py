@@ -7,7 +7,6 @@ read from the saved YAML. Widget keys carry the load generation and the language
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from explorer.state import (
     sections_for,
     session,
     set_scenario,
+    upload_folder,
     widget_key,
 )
 from explorer.widgets import show_input_error
@@ -178,8 +178,7 @@ def edit_closures(scenario: Scenario, new: Scenario) -> Scenario:
     area = st.file_uploader(_("flooded_area"), type=["geojson", "json"], key=widget_key("flooded_area"))
     added = []
     if area is not None and st.button(_("close_area"), key=widget_key("close_area")):
-        folder = Path(tempfile.mkdtemp(prefix="explorer-area-"))
-        path = folder / Path(area.name).name
+        path = upload_folder() / Path(area.name).name
         path.write_bytes(area.getvalue())
         added = [RoadClosure(area=path, reason=_("flooded_area"))]
     if picked == closed and roads == whole and not added:
@@ -328,7 +327,7 @@ def upload_tables() -> None:
         )
         files = {kind: (f.name, f.getvalue()) for kind, f in uploads.items() if f is not None}
         if st.button(_("use_uploads"), disabled=not files, key="use_uploads"):
-            folder = Path(tempfile.mkdtemp(prefix="explorer-upload-"))
+            folder = upload_folder()
             try:
                 scenario = edits.checked_uploads(session.scenario, files, folder)
             except InputError as error:
