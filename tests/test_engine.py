@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -120,3 +121,25 @@ def test_importing_planner_loads_no_solver_until_the_engine_is_used() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
     assert process.stdout.strip() == "[] planner.engine ['pulp', 'highspy', 'osmnx', 'pyvrp']"
+
+
+def test_two_runs_write_the_same_files(small: Path, tmp_path: Path) -> None:
+    """solve and export twice, a second apart: every file the same, plan.json's timings aside (XLSX,
+    PDF and GeoPackage carry a fixed time, not the time they were written)."""
+    runs = []
+    for run in ("first", "second"):
+        if runs:
+            time.sleep(1.1)  # zip members and documents are dated to the second
+        solved, exported = tmp_path / run / "plan", tmp_path / run / "export"
+        assert CliRunner().invoke(app, ["solve", str(small), "--out", str(solved)]).exit_code == 0
+        assert CliRunner().invoke(app, ["export", str(small), "--out", str(exported)]).exit_code == 0
+        files = {f"plan/{p.name}": p.read_bytes() for p in solved.iterdir()}
+        files |= {f"export/{p.name}": p.read_bytes() for p in exported.iterdir()}
+        runs.append(files)
+    first, second = runs
+    assert set(first) == set(second) and len(first) > 20
+    assert timeless({k[5:]: v for k, v in first.items() if k.startswith("plan/")}) == timeless(
+        {k[5:]: v for k, v in second.items() if k.startswith("plan/")}
+    )
+    differ = sorted(name for name in first if not name.startswith("plan/") and first[name] != second[name])
+    assert differ == []

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from models import Plan
 from planner.exports.common import (
+    ZIP_EPOCH,
     ExportFormat,
     Place,
     places_from_inputs,
@@ -127,7 +128,7 @@ def export_bundle(plan: Plan, places: Mapping[str, Place], fmt: str, lang: Lang 
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
             # A fixed date keeps the archive the same for the same plan.
-            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), content)
+            archive.writestr(zipfile.ZipInfo(name, date_time=ZIP_EPOCH), content)
     return bundle_name(plan, fmt), buffer.getvalue()
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 from models import DeliveryTrip, Plan, RoutePlan, TeamDay
@@ -18,6 +21,31 @@ Writer = Callable[[Plan, Mapping[str, "Place"], Lang], dict[str, bytes]]
 
 #: Media type of the download of a format written as several files.
 ZIP_MEDIA_TYPE = "application/zip"
+
+#: When an export says it was made, where its format records a time: always this, so that the same
+#: plan gives the same bytes (issue 15). It is the earliest time a zip archive can hold.
+EXPORT_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
+EXPORT_EPOCH_ISO = "1980-01-01T00:00:00Z"
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def zip_at_epoch(content: bytes, rewrite: Callable[[str, bytes], bytes] | None = None) -> bytes:
+    """A zip archive (an XLSX workbook) made again with every member dated :data:`ZIP_EPOCH`.
+
+    Members keep their order and compression; ``rewrite`` may change a member's bytes (its name and
+    content -> new content), for the times a format writes inside its files.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if rewrite is not None:
+                data = rewrite(member.filename, data)
+            info = zipfile.ZipInfo(member.filename, date_time=ZIP_EPOCH)
+            info.compress_type = member.compress_type
+            info.external_attr = member.external_attr
+            target.writestr(info, data)
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)

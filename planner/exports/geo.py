@@ -21,7 +21,7 @@ import pyogrio
 from shapely.geometry import LineString, Point
 
 from models import Plan, clock
-from planner.exports.common import ExportFormat, Place, teams, vehicles
+from planner.exports.common import EXPORT_EPOCH_ISO, ExportFormat, Place, teams, vehicles
 from planner.exports.coords import team_day_coords, trip_coords
 from planner.i18n import Lang
 
@@ -179,6 +179,9 @@ def write_geojson(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[s
 def write_gpkg(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str, bytes]:
     """Return one GeoPackage holding every layer of :func:`geo_layers` (the same in every language)."""
     name = GPKG.download_name(plan)
+    # GDAL dates each layer's last change (gpkg_contents) now, unless told a time: the same plan then
+    # gives the same file. The option is global to GDAL and always this value.
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": EXPORT_EPOCH_ISO.replace("Z", ".000Z")})
     # A GeoPackage of several layers is an SQLite file: GDAL needs a real path to build it.
     with tempfile.TemporaryDirectory(prefix="planner-gpkg-") as folder:
         path = Path(folder) / name

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import colorsys
+import threading
 from collections.abc import Mapping
 
 import simplekml
+import simplekml.base
 
 from models import Plan
 from planner.exports.common import ExportFormat, Place
@@ -36,8 +38,19 @@ def _kml_style(kml: simplekml.Kml, rgb: tuple[int, int, int], width: float) -> s
     return style
 
 
+#: simplekml numbers the ids of a document's elements from a counter shared by the whole process, so a
+#: second export of the same plan got other ids. Each document is numbered from 0 under this lock.
+_KML_IDS = threading.Lock()
+
+
 def write_kml(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str, bytes]:
     """Return one KML file: team and delivery routes with their stops, sites with their coverage, stores."""
+    with _KML_IDS:
+        simplekml.base.Kmlable._globalid = 0
+        return _kml_document(plan, places, lang)
+
+
+def _kml_document(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str, bytes]:
     kml = simplekml.Kml(name=plan.scenario_title or plan.scenario_name)
     tracks = route_tracks(plan.routes, places, lang)
     team_ids = list(dict.fromkeys(track.owner_id for track in tracks if track.kind == "team"))

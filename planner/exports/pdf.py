@@ -16,7 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from models import Plan, RoutePlan, TeamDay, clock
-from planner.exports.common import Cell, ExportFormat, Place, teams
+from planner.exports.common import EXPORT_EPOCH, Cell, ExportFormat, Place, teams
 from planner.exports.tables import column_labels
 from planner.exports.texts import label, pickup_texts, place_name
 from planner.i18n import Lang, format_number, t
@@ -50,6 +50,8 @@ class _Microplan(FPDF):
         self.set_auto_page_break(auto=False)
         self.set_margins(PDF_MARGIN_MM, PDF_MARGIN_MM, PDF_MARGIN_MM)
         self.set_creator("vaccination-microplanner")
+        # The same plan gives the same file: its creation time is the exports' fixed one.
+        self.set_creation_date(EXPORT_EPOCH)
         #: Width of each style's widest glyph in em, so that short text fits without measuring it.
         self.widest_em: dict[str, float] = {}
         for style, file_name in PDF_FONT_FILES.items():

@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from models import Plan
-from planner.exports.common import ExportFormat, Place
+from planner.exports.common import EXPORT_EPOCH_ISO, ExportFormat, Place, zip_at_epoch
 from planner.exports.tables import Table, export_tables
 from planner.i18n import Lang
 
@@ -67,7 +67,17 @@ def write_xlsx(plan: Plan, places: Mapping[str, Place], lang: Lang) -> dict[str,
             sheet.column_dimensions[get_column_letter(column)].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return {FORMAT.download_name(plan): buffer.getvalue()}
+    return {FORMAT.download_name(plan): zip_at_epoch(buffer.getvalue(), _times_at_epoch)}
+
+
+def _times_at_epoch(name: str, content: bytes) -> bytes:
+    """The workbook's created and modified times (openpyxl writes the time of saving) at the epoch."""
+    if name != "docProps/core.xml":
+        return content
+    epoch = EXPORT_EPOCH_ISO.encode()
+    return re.sub(
+        rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rb"\g<1>" + epoch + rb"\3", content
+    )
 
 
 FORMAT = ExportFormat(
