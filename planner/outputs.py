@@ -14,6 +14,7 @@ import csv
 import ctypes
 import errno
 import io
+import json
 import os
 import re
 import shutil
@@ -143,6 +144,25 @@ def plan_files(plan: Allocation) -> dict[str, bytes]:
     for name, (attribute, columns) in PLAN_TABLES.items():
         files[name] = table_csv(getattr(plan, attribute), columns, RENDERED_COLUMNS.get(name))
     return files
+
+
+#: Fields of plan.json that say how long the run took (and so how far a time-limited stage got): two
+#: runs of one plan differ there only (tests/test_engine.py, bench/determinism.py).
+RUN_TIMINGS = (
+    ("solver", "seconds"),
+    ("solver", "cost_stage_seconds"),
+    ("solver", "cost_stage_gap"),
+    ("routes", "seconds"),
+)
+
+
+def timeless_plan_json(content: bytes) -> bytes:
+    """plan.json's bytes with :data:`RUN_TIMINGS` set to 0: what two runs of one plan share byte for byte."""
+    record = json.loads(content)
+    for section, key in RUN_TIMINGS:
+        if record[section][key] is not None:
+            record[section][key] = 0.0
+    return json.dumps(record, indent=2).encode("utf-8")
 
 
 def write_plan(plan: Allocation, out_dir: str | Path) -> list[Path]:

@@ -7,7 +7,6 @@ at a site, so it has shipments, team-days, shortfalls and routes to compare.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -22,30 +21,19 @@ from models import Allocation, Plan
 from planner.cli import app
 from planner.jobs import SolveRequest, run_request
 from planner.loading import load_scenario
-from planner.outputs import OUTPUT_MARK, plan_files
+from planner.outputs import OUTPUT_MARK, plan_files, timeless_plan_json
 from planner.pipeline import plan_routes
 from planner.render import plan_summary
 
 from conftest import REPO
 
+
 #: Fields of plan.json that depend on the run's timing, not on the plan: (section, key). A cost stage
 #: stopped at its time limit (the Burundi baseline's) keeps the same plan, but its bound, and so its
 #: gap, is as far as it got by then.
-TIMINGS = (
-    ("solver", "seconds"),
-    ("solver", "cost_stage_seconds"),
-    ("solver", "cost_stage_gap"),
-    ("routes", "seconds"),
-)
-
-
 def timeless(files: Mapping[str, bytes]) -> dict[str, bytes]:
     """Plan files with the run's timings set to 0: what two runs of one plan must share byte for byte."""
-    record = json.loads(files["plan.json"])
-    for section, key in TIMINGS:
-        if record[section][key] is not None:
-            record[section][key] = 0.0
-    return {**files, "plan.json": json.dumps(record, indent=2).encode("utf-8")}
+    return {**files, "plan.json": timeless_plan_json(files["plan.json"])}
 
 
 def cli_and_worker_files(scenario: Path, out: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
