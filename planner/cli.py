@@ -9,6 +9,7 @@ write already begun is finished whole first).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import signal
@@ -79,9 +80,16 @@ OVERRUN_GRACE_S = 10.0
 
 
 class _Stop:
-    """Ctrl-C (SIGINT) or SIGTERM during a run: stop it and write nothing, or finish a write begun."""
+    """Ctrl-C (SIGINT) or SIGTERM during a run: stop it and write nothing, or finish a write begun.
 
-    def __init__(self) -> None:
+    It is also the run's solve monitor (:class:`planner.allocation.SolveMonitor`): a signal that lands
+    while HiGHS runs raises in its callback, which HiGHS takes as an error of the stage, and the stages
+    after it see :meth:`cancelled` and stop at once; :meth:`check` then ends the run before the
+    stage's error is read as the solver's.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
         self.signal_name: str | None = None
         self.code = 0
         self.writing = False
@@ -92,11 +100,18 @@ class _Stop:
         if not self.writing:  # a write in progress is finished: the folder is switched whole or not at all
             raise KeyboardInterrupt
 
-    def check(self, out: Path) -> None:
+    def report(self, progress: object) -> None:
+        """Progress is not shown on the command line."""
+
+    def cancelled(self) -> bool:
+        return self.signal_name is not None
+
+    def check(self) -> None:
         """Exit if a signal came: before the write (nothing written), or during it (written whole)."""
         if self.signal_name is None:
             return
-        done = f"{out} holds the whole new output" if self.writing else "nothing written"
+        _kill_children()
+        done = f"{self.out} holds the whole new output" if self.writing else "nothing written"
         typer.echo(f"error: stopped by {self.signal_name}; {done}", err=True)
         raise typer.Exit(self.code)
 
@@ -113,7 +128,7 @@ class _Stop:
 @contextmanager
 def _stoppable(out: Path) -> Iterator[_Stop]:
     """Let Ctrl-C and SIGTERM stop a command cleanly: exit 130 or 143, a message, no half output."""
-    stop = _Stop()
+    stop = _Stop(out)
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
@@ -123,14 +138,14 @@ def _stoppable(out: Path) -> Iterator[_Stop]:
     except KeyboardInterrupt:
         stop.signal_name = stop.signal_name or "SIGINT"
         stop.code = stop.code or 128 + signal.SIGINT
-        stop.check(out)
+        stop.check()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
 @contextmanager
-def _watch_overrun(time_limit_s: float | None) -> Iterator[None]:
+def _watch_overrun(time_limit_s: float | None) -> Iterator[threading.Timer | None]:
     """End the process (exit 3) if the command is still running well past ``--time-limit``.
 
     The deadline stops every stage in time; a solver that ignores its limit (HiGHS presolves without
@@ -138,7 +153,7 @@ def _watch_overrun(time_limit_s: float | None) -> Iterator[None]:
     during the write leaves the previous output or the new one.
     """
     if time_limit_s is None:
-        yield
+        yield None
         return
     after_s = time_limit_s + OVERRUN_GRACE_S + 0.1 * time_limit_s
 
@@ -146,19 +161,36 @@ def _watch_overrun(time_limit_s: float | None) -> Iterator[None]:
         sys.stdout.flush()
         message = (
             f"error: the run overran its time limit of {time_limit_s:g} s by {after_s - time_limit_s:.0f} s "
-            "(the solver did not stop) and was stopped; nothing written\n"
+            "(a stage did not stop in time) and was stopped; nothing written\n"
         )
         sys.stderr.write(message)
         sys.stderr.flush()
+        _kill_children()
         os._exit(EXIT_NO_PLAN_IN_TIME)
 
     timer = threading.Timer(after_s, overran)
     timer.daemon = True
     timer.start()
     try:
-        yield
+        yield timer  # cancelled when the write begins: what follows is quick and its output whole
     finally:
         timer.cancel()  # the command ended (tests run it in their own process)
+
+
+def _kill_children() -> None:
+    """End this process's child processes (a CBC run PuLP started) before the process itself ends.
+
+    Reads ``/proc`` (Linux); elsewhere a child outlives a stopped run.
+    """
+    me = os.getpid()
+    for task in Path("/proc").glob("[0-9]*/stat") if Path("/proc/self").exists() else []:
+        try:
+            fields = task.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            with contextlib.suppress(OSError):
+                os.kill(int(task.parent.name), signal.SIGTERM)
 
 
 def _fail_write(error: Exception, out: Path) -> typer.Exit:
@@ -179,10 +211,16 @@ def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
         typer.echo(f"error: {out} is a file, not a folder: give --out a folder for the plan", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
-    existing = next((folder for folder in (out, *out.resolve().parents) if folder.exists()), None)
-    if existing is None or not os.access(existing, os.W_OK | os.X_OK):
-        where = existing or out
-        typer.echo(f"error: cannot write in {where}: give --out a folder you may write to", err=True)
+    # The output is staged beside the folder and swapped in: its parent (or the nearest that exists)
+    # must take new folders, and the folder itself, if it exists, must be writable.
+    parents = Path(os.path.abspath(out)).parents
+    existing = next((folder for folder in parents if folder.exists()), None)
+    for where in (existing, out if out.exists() else None):
+        if where is not None and not os.access(where, os.W_OK | os.X_OK):
+            typer.echo(f"error: cannot write in {where}: give --out a folder you may write to", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT)
+    if existing is None:
+        typer.echo(f"error: cannot write in {out}: give --out a folder you may write to", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     # The folder is replaced whole; the check comes before the solve, and again at the write.
     try:
@@ -201,9 +239,15 @@ def _check_solved(plan: Plan) -> None:
 
 
 def _plan(
-    scenario: Path, solver_updates: dict[str, object] | None = None, deadline: Deadline | None = None
+    scenario: Path,
+    stop: _Stop,
+    solver_updates: dict[str, object] | None = None,
+    deadline: Deadline | None = None,
 ) -> PlanResult[Plan]:
-    """Plan and route a scenario, or exit: 2 bad input, 1 a fault or failed solver, 3 no plan in time."""
+    """Plan and route a scenario, or exit: 2 bad input, 1 a fault or failed solver, 3 no plan in time.
+
+    Exits 130 or 143 when a signal stopped the run (see :class:`_Stop`).
+    """
     try:
         with interrupt_at(deadline, "load"):
             # The engine's libraries take seconds to import: within the limit, and stopped by it.
@@ -211,19 +255,22 @@ def _plan(
             settings = None
             if solver_updates:
                 settings = planner.load_scenario(scenario).solver.model_copy(update=solver_updates)
-        result = planner.plan(scenario, settings=settings, deadline=deadline)
+        result = planner.plan(scenario, settings=settings, deadline=deadline, monitor=stop)
     except InputError as exc:
         raise _fail_input(exc) from exc
     except TimeLimitReached as exc:
+        stop.check()  # a stage a signal stopped under a deadline reads as stopped by it
         typer.echo(f"error: {exc}; nothing written", err=True)
         raise typer.Exit(EXIT_NO_PLAN_IN_TIME) from exc
     except Exception as exc:
+        stop.check()
         from planner.allocation import SolverNotInstalledError  # loaded with the engine by now
 
         if isinstance(exc, SolverNotInstalledError):
             typer.echo(f"error: {exc}; nothing written", err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from exc
         raise _fail_fault(exc) from exc
+    stop.check()  # before the solver's status: a stage a signal stopped reads as failed
     _check_solved(result.plan)
     return result
 
@@ -267,14 +314,19 @@ def solve_command(
     """Plan and route a scenario: print a summary and write plan.json, sites.csv, shipments.csv ..."""
     # First, so that the limit counts loading the engine too.
     deadline = None if time_limit is None else Deadline.after(time_limit)
-    with _watch_overrun(time_limit):
-        _solve(scenario, out, solver, time_limit, deadline)
+    with _watch_overrun(time_limit) as watch:
+        _solve(scenario, out, solver, time_limit, deadline, watch)
 
 
 def _solve(
-    scenario: Path, out: Path, solver: SolverName | None, time_limit: float | None, deadline: Deadline | None
+    scenario: Path,
+    out: Path,
+    solver: SolverName | None,
+    time_limit: float | None,
+    deadline: Deadline | None,
+    watch: threading.Timer | None,
 ) -> None:
-    """The solve command's work, under its overrun watch."""
+    """The solve command's work, under its overrun ``watch``."""
     _check_out(out)
     from planner.outputs import write_plan
 
@@ -284,14 +336,15 @@ def _solve(
     if time_limit is not None:
         updates["time_limit_s"] = time_limit
     with _stoppable(out) as stop:
-        plan = _plan(scenario, updates, deadline).plan
-        stop.check(out)  # a signal the solver took as a stop of its own
+        plan = _plan(scenario, stop, updates, deadline).plan
+        if watch is not None:
+            watch.cancel()
         try:
             with stop.writing_whole():
                 written = write_plan(plan, out)
         except (OSError, OutputFolderError) as exc:
             raise _fail_write(exc, out) from exc
-        stop.check(out)
+        stop.check()
     typer.echo(plan_summary(plan))
     message = solver_message(plan)
     if message:
@@ -323,10 +376,10 @@ def export_command(
         typer.echo(f"error: --formats: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from exc
     with _stoppable(out) as stop:
-        result = _plan(scenario)
+        result = _plan(scenario, stop)
         plan = result.plan
         places = places_from_inputs(result.data.inputs)
-        stop.check(out)
+        stop.check()
         try:
             with stop.writing_whole():
                 written = write_exports(plan, places, out, chosen, cast(Lang, lang))
@@ -336,7 +389,7 @@ def export_command(
             raise _fail_write(exc, out) from exc
         except Exception as exc:
             raise _fail_fault(exc) from exc
-        stop.check(out)
+        stop.check()
     typer.echo(plan_summary(plan))
     typer.echo(f"wrote {len(written)} files to {out}:")
     for path in written:

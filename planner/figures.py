@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import replace
 from functools import cached_property
 
 from planner.allocation import AllocationModel, SolveOutcome
@@ -23,6 +24,34 @@ def floor_people(value: float) -> int:
     return math.floor(value + EPS)
 
 
+def without_stray_vials(model: AllocationModel, outcome: SolveOutcome) -> SolveOutcome:
+    """The solution with no vial sent where no whole person is vaccinated with it.
+
+    People are continuous in the model: when stock or minutes bind, 0.9 of a person may be vaccinated
+    and a vial shipped for them. The plan counts whole people, so that 0.9 is 0 and the vial would
+    reach a site no session visits for it (found by the property tests). The vial stays in its store,
+    and a store-site link (and its delivery trips) left with no vial goes too, so that costs, trips
+    and stock are those of what is sent. Its reserve is a share of the doses given: nothing is lost.
+    """
+    people: dict[tuple[str, str], int] = defaultdict(int)
+    for (s, _g, a), var in model.y.items():
+        people[s, a] += floor_people(outcome.value(var))
+    stray = [
+        var.name for (_d, s, a), var in model.v.items() if people[s, a] == 0 and outcome.value(var) > 0.5
+    ]
+    if not stray:
+        return outcome
+    values = {**outcome.values, **dict.fromkeys(stray, 0.0)}
+    sent: dict[tuple[str, str], bool] = defaultdict(bool)
+    for (d, s, _a), var in model.v.items():
+        sent[d, s] |= values.get(var.name, 0.0) > 0.5
+    for link_variables in (model.z, model.u):
+        for key, var in link_variables.items():
+            if not sent[key]:
+                values[var.name] = 0.0
+    return replace(outcome, values=values)
+
+
 class PlanFigures:
     """Rounded solution values, indexed like the model's variables."""
 
@@ -32,27 +61,10 @@ class PlanFigures:
         self.reachable = {(s, g, a): floor_people(self.data.demands[s].reachable(g)) for (s, g, a) in model.y}
         self.team_days = {key: round(outcome.value(var)) for key, var in model.n.items()}
         self.trips = {key: round(outcome.value(var)) for key, var in model.m.items()}
-        self.vials = self._vials_for_whole_people(
-            {key: round(outcome.value(var)) for key, var in model.v.items()}
-        )
+        self.vials = {key: round(outcome.value(var)) for key, var in model.v.items()}
         self.transfer_vials = {key: round(outcome.value(var)) for key, var in model.t.items()}
         self.delivery_trips = {key: round(outcome.value(var)) for key, var in model.z.items()}
         self.transfer_trips = {key: round(outcome.value(var)) for key, var in model.zt.items()}
-
-    def _vials_for_whole_people(
-        self, vials: dict[tuple[str, str, str], int]
-    ) -> dict[tuple[str, str, str], int]:
-        """No vial goes where no whole person is vaccinated with it.
-
-        People are continuous in the model: when stock or minutes bind, 0.9 of a person may be
-        vaccinated, and a vial shipped for them. The plan counts whole people, so that 0.9 is 0 and the
-        vial would reach a site no session visits for it (found by the property tests); it stays in
-        its store. Its reserve is a share of the doses given, so nothing is lost.
-        """
-        people: dict[tuple[str, str], int] = defaultdict(int)
-        for (s, _g, a), count in self.vaccinated.items():
-            people[s, a] += count
-        return {(d, s, a): count if people[s, a] > 0 else 0 for (d, s, a), count in vials.items()}
 
     @cached_property
     def vehicle_hours_used(self) -> dict[str, float]:

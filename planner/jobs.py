@@ -21,6 +21,7 @@ import gc
 import itertools
 import multiprocessing
 import os
+import threading
 import time
 import traceback
 from collections.abc import Mapping, MutableMapping
@@ -227,6 +228,8 @@ class SolveService:
         self._pool = self._new_pool()
         self._jobs: dict[str, _Job] = {}
         self._ids = itertools.count(1)
+        # Every browser session of the explorer calls the one service from its own thread.
+        self._lock = threading.RLock()
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -239,27 +242,28 @@ class SolveService:
         A pool whose worker died (the operating system killed it) takes no more work: a new one
         starts, and the jobs the dead one held end with :data:`WORKER_DIED`.
         """
-        job_id = f"job{next(self._ids)}"
-        self._cancels[job_id] = False
-        job = functools.partial(_worker_job, job_id, request, self._progress, self._cancels, self._started)
-        try:
-            future = self._pool.submit(job)
-        except BrokenProcessPool:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
-            future = self._pool.submit(job)
-        self._jobs[job_id] = _Job(future, time.monotonic())
-        return job_id
+        with self._lock:
+            job_id = f"job{next(self._ids)}"
+            self._cancels[job_id] = False
+            shared = (self._progress, self._cancels, self._started)
+            job = functools.partial(_worker_job, job_id, request, *shared)
+            try:
+                future = self._pool.submit(job)
+            except BrokenProcessPool:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+                future = self._pool.submit(job)
+            self._jobs[job_id] = _Job(future, time.monotonic())
+            return job_id
 
     def _queue_position(self, job_id: str) -> int:
         """1 + the jobs submitted before ``job_id`` that no worker has started yet (0 if it runs)."""
-        if self._started.get(job_id, False):
+        started = dict(self._started)  # one read of the shared record, not one per job
+        if started.get(job_id, False):
             return 0
-        waiting = [
-            other
-            for other, job in self._jobs.items()
-            if not job.future.done() and not self._started.get(other, False)
-        ]
+        with self._lock:
+            jobs = list(self._jobs.items())
+        waiting = [other for other, job in jobs if not job.future.done() and not started.get(other, False)]
         return waiting.index(job_id) + 1 if job_id in waiting else 0
 
     def cancel(self, job_id: str) -> None:
@@ -276,7 +280,8 @@ class SolveService:
         KeyError
             If no job has this id.
         """
-        job = self._jobs[job_id]
+        with self._lock:
+            job = self._jobs[job_id]
         future = job.future
         progress = self._progress.get(job_id)
         cancel_requested = bool(self._cancels.get(job_id, False)) or future.cancelled()
@@ -306,7 +311,9 @@ class SolveService:
                 job_id, "failed", elapsed, progress, cancel_requested, error=str(error), message=said
             )
         if error is not None:
-            text = "".join(traceback.format_exception_only(type(error), error)).strip()
+            # The planner's own errors say what to do; anything else is named by its type too.
+            own = type(error).__module__.startswith("planner.")
+            text = str(error) if own else "".join(traceback.format_exception_only(type(error), error)).strip()
             return JobStatus(job_id, "failed", elapsed, progress, cancel_requested, error=text)
         return JobStatus(job_id, "done", elapsed, progress, cancel_requested, result=future.result())
 
@@ -317,7 +324,8 @@ class SolveService:
 
     def forget(self, job_id: str) -> None:
         """Drop a finished job's records."""
-        self._jobs.pop(job_id, None)
+        with self._lock:
+            self._jobs.pop(job_id, None)
         self._progress.pop(job_id, None)
         self._cancels.pop(job_id, None)
         self._started.pop(job_id, None)

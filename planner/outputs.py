@@ -10,6 +10,7 @@ others (a scenario saved beside its tables).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import ctypes
 import errno
@@ -221,10 +222,12 @@ _STAGING, _PREVIOUS = "staging", "previous"
 class OutputFolderError(ValueError):
     """An output folder that holds files no run of the planner wrote: replacing it would delete them."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, names: list[str]) -> None:
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         msg = (
-            f"{folder} holds files that the planner did not write (it has no {OUTPUT_MARK}): "
-            "give --out a new or empty folder, or one that a plan or export was written to"
+            f"{folder} holds files that the planner did not write ({shown}; it has no {OUTPUT_MARK}), and "
+            "the output replaces the whole folder: give --out a new or empty folder, or one a plan or "
+            "export was written to (a folder written before this version: delete it first)"
         )
         super().__init__(msg)
         self.folder = folder
@@ -238,8 +241,9 @@ def check_output_folder(out_dir: str | Path) -> None:
     out_dir = Path(out_dir)
     if not out_dir.is_dir() or (out_dir / OUTPUT_MARK).is_file():
         return
-    if any(out_dir.iterdir()):
-        raise OutputFolderError(out_dir)
+    names = sorted(entry.name for entry in out_dir.iterdir())
+    if names:
+        raise OutputFolderError(out_dir, names)
 
 
 def _side_folder_pattern(out_dir: Path) -> re.Pattern[str]:
@@ -334,7 +338,8 @@ def replace_folder(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path
     OutputFolderError
         If ``out_dir`` holds files the planner did not write (nothing is changed).
     """
-    out_dir = Path(out_dir)
+    # A link to a folder: the folder it leads to is replaced (a swap would move the link itself).
+    out_dir = Path(os.path.realpath(out_dir))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_folders(out_dir)
     check_output_folder(out_dir)
@@ -343,16 +348,26 @@ def replace_folder(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path
         for name, content in files.items():
             (staging / name).write_bytes(content)
         (staging / OUTPUT_MARK).write_text("written by the vaccination campaign planner\n")
-        staging.chmod(0o755)  # mkdtemp makes it private; an output folder is for others to read
+        with contextlib.suppress(OSError):  # a FAT memory stick keeps its own permissions
+            staging.chmod(0o755)  # mkdtemp makes it private; an output folder is for others to read
         if not out_dir.exists():
             staging.rename(out_dir)
         elif not _exchange(staging, out_dir):
-            previous = _side_folder(out_dir, _PREVIOUS)
-            previous.rmdir()
-            out_dir.rename(previous)
-            staging.rename(out_dir)
-            shutil.rmtree(previous, ignore_errors=True)
+            _move_in(staging, out_dir)
     finally:
         # After the swap the staging folder holds the previous output.
         shutil.rmtree(staging, ignore_errors=True)
     return [out_dir / name for name in files]
+
+
+def _move_in(staging: Path, out_dir: Path) -> None:
+    """Put ``staging`` in ``out_dir``'s place in two moves; if the second fails, the first is undone."""
+    previous = _side_folder(out_dir, _PREVIOUS)
+    previous.rmdir()
+    out_dir.rename(previous)
+    try:
+        staging.rename(out_dir)
+    except BaseException:
+        previous.rename(out_dir)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)

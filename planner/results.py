@@ -22,7 +22,7 @@ from models.messages import ReasonPart
 from planner.allocation import AllocationData, AllocationModel, SolveOutcome, cost_terms
 from planner.demand import antigen_need, targeted_groups
 from planner.explain import explain_shortfalls
-from planner.figures import EPS, PlanFigures, floor_people
+from planner.figures import EPS, PlanFigures, floor_people, without_stray_vials
 from planner.needs import buffer_shortfalls, fairness_report, wastage_notes
 
 
@@ -98,6 +98,7 @@ def build_plan(
     keeps it as such (``planner.render`` words it).
     """
     scenario = model.data.inputs.scenario
+    outcome = without_stray_vials(model, outcome)
     figures = PlanFigures(model, outcome)
     sites = site_results(figures)
     antigens = site_antigen_results(figures)

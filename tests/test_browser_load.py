@@ -72,7 +72,8 @@ def wait_all(tabs: list[Tab], done: Any, what: str) -> None:
 
 @pytest.fixture(scope="module")
 def tabs() -> Iterator[list[Tab]]:
-    with explorer() as base, sync_api.sync_playwright() as playwright:
+    # Four workers whatever the machine (two per core gives four on CI's two cores).
+    with explorer(env={"PLANNER_SOLVE_WORKERS": "4"}) as base, sync_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
             tabs = []

@@ -84,6 +84,7 @@ def test_a_solver_that_dies_is_named_and_nothing_is_written(
     def dies(self: object, problem: object) -> int:
         raise pulp.PulpSolverError("Pulp: Error while executing cbc")
 
+    monkeypatch.setattr(pulp.PULP_CBC_CMD, "available", lambda self: True)  # on a machine without CBC too
     monkeypatch.setattr(pulp.PULP_CBC_CMD, "actualSolve", dies)
     result = runner.invoke(app, ["solve", str(tiny), "--out", str(out), "--solver", "cbc"])
     assert result.exit_code == 1
@@ -123,3 +124,27 @@ def test_a_solver_that_overruns_the_time_limit_is_stopped(tiny: Path, tmp_path: 
     assert "the run overran its time limit of 1 s" in stderr and "nothing written" in stderr
     assert time.monotonic() - begin < 30  # 1 s + the grace of 1 s + a tenth of 1 s, and the start
     assert not out.exists() and not any(p.name.endswith(OUTPUT_MARK) for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("limit", [[], ["--time-limit", "120"]], ids=["no limit", "time limit"])
+def test_ctrl_c_while_highs_solves_stops_the_run(tmp_path: Path, limit: list[str]) -> None:
+    """Ctrl-C while HiGHS solves the baseline: HiGHS takes the signal as an error of its stage; the run
+    stops there with exit 130 (not 1, "the solver failed"), nothing written."""
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "planner", "solve", "scenarios/burundi_baseline.yaml", "--out", str(out)]
+    run = subprocess.Popen(
+        [*command, *limit], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert run.stdout is not None
+    while "Running HiGHS" not in run.stdout.readline():  # HiGHS's banner: the solve has begun
+        assert run.poll() is None, run.communicate()
+    time.sleep(1.0)
+    begin = time.monotonic()
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 130, stderr
+    assert "stopped by SIGINT; nothing written" in stderr and "solver failed" not in stderr
+    assert time.monotonic() - begin < 30
+    assert not out.exists()

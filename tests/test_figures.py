@@ -14,7 +14,7 @@ import pytest
 
 from planner import validate
 from planner.allocation import AllocationModel, SolveOutcome, build_model
-from planner.figures import PlanFigures, floor_people
+from planner.figures import PlanFigures, floor_people, without_stray_vials
 
 from conftest import NEAR, NEAR_EDGES
 
@@ -106,14 +106,34 @@ def test_vials_opened_and_reserve_follow_the_open_vial_policy(model: AllocationM
     assert figures.reserve_by_antigen == {"X": 20}
 
 
-def test_a_site_nobody_is_given_opens_no_vial_and_is_sent_none(model: AllocationModel) -> None:
-    """0.9 of a person at a, with 2 vials for them: the plan counts 0 people, so the vials stay in the
-    depot (they would reach a site no session visits for X)."""
-    figures = figures_at(model, {("y", ("a", "all", "X")): 0.9, ("v", ("depot", "a", "X")): 2.0})
+def test_a_site_nobody_is_given_is_sent_no_vial_and_no_trip(model: AllocationModel) -> None:
+    """0.9 of a person at a, with 2 vials and a delivery trip for them: the plan counts 0 people, so the
+    vials stay in the depot and the trip and the link go (they would bring a site no session visits
+    vials, and cost what is not sent). b's 95 people keep their 10 vials and their trip."""
+    values = {
+        ("y", ("a", "all", "X")): 0.9,
+        ("v", ("depot", "a", "X")): 2.0,
+        ("y", ("b", "all", "X")): 95.0,
+        ("v", ("depot", "b", "X")): 10.0,
+    }
+    trips = {("z", key): 1.0 for key in model.z} | {("u", key): 1.0 for key in model.u}
+    by_name = {
+        getattr(model, family)[key].name: value for (family, key), value in {**values, **trips}.items()
+    }
+    outcome = without_stray_vials(model, SolveOutcome("optimal", "hand", 0.0, None, None, None, by_name))
+    figures = PlanFigures(model, outcome)
     assert (
         figures.doses_given("a", "X"),
-        figures.vials_opened("a", "X"),
-        figures.reserve_doses("a", "X"),
         figures.vials["depot", "a", "X"],
-    ) == (0, 0, 0, 0)
-    assert figures.stock_left == {("depot", "X"): 5000}
+        figures.reserve_doses("a", "X"),
+    ) == (
+        0,
+        0,
+        0,
+    )
+    assert figures.vials["depot", "b", "X"] == 10
+    assert figures.stock_left == {("depot", "X"): 5000 - 100}
+    assert {key: figures.delivery_trips[key] for key in model.z} == {
+        key: int(key[1] == "b") for key in model.z
+    }
+    assert all(outcome.value(model.u[key]) == float(key[1] == "b") for key in model.u)

@@ -38,6 +38,7 @@ from planner import outputs
 out, once = Path(sys.argv[1]), sys.argv[2] == "once"
 if sys.argv[3] == "no-swap":
     outputs._exchange = lambda first, second: False
+print("ready", flush=True)
 version = 0
 while True:
     version += 1
@@ -65,7 +66,9 @@ def side_folders(out: Path) -> list[str]:
 
 def writer(out: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(out), *args], env=env)
+    child = subprocess.Popen([sys.executable, "-c", WRITER, str(out), *args], env=env, stdout=subprocess.PIPE)
+    assert child.stdout is not None and child.stdout.readline() == b"ready\n"  # its imports are done
+    return child
 
 
 def test_a_folder_holds_the_new_files_only(tmp_path: Path) -> None:
@@ -146,7 +149,7 @@ def test_kill_9_at_any_moment_leaves_one_whole_version(tmp_path: Path, swap: str
     seen: set[int] = set()
     for _ in range(8):
         child = writer(out, "loop", swap)
-        time.sleep(0.5 + rng.random() * 0.5)  # after the child's imports, amid its writes
+        time.sleep(0.05 + rng.random() * 0.3)  # amid its writes
         child.send_signal(signal.SIGKILL)
         child.wait()
         seen.add(version_of(out))
@@ -154,3 +157,33 @@ def test_kill_9_at_any_moment_leaves_one_whole_version(tmp_path: Path, swap: str
         assert side_folders(out) == []
         assert version_of(out) == 1
     assert len(seen) > 1, f"every kill found version {seen}: none landed amid the writes"
+
+
+def test_a_failed_second_move_puts_the_previous_output_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outputs, "_exchange", lambda first, second: False)
+    out = tmp_path / "plan"
+    replace_folder({"a.csv": b"old"}, out)
+    real_rename = Path.rename
+
+    def second_move_fails(self: Path, target: Path) -> Path:
+        if ".staging-" in self.name:
+            raise OSError(5, "Input/output error")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", second_move_fails)
+    with pytest.raises(OSError, match="Input/output error"):
+        replace_folder({"a.csv": b"new"}, out)
+    assert (out / "a.csv").read_bytes() == b"old"
+    assert side_folders(out) == []
+
+
+def test_a_link_to_an_output_folder_replaces_the_folder_it_leads_to(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    replace_folder({"a.csv": b"1"}, real)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    replace_folder({"b.csv": b"2"}, link)
+    assert link.is_symlink() and sorted(p.name for p in real.iterdir()) == [OUTPUT_MARK, "b.csv"]
+    assert side_folders(real) == [] and side_folders(link) == []
