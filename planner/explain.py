@@ -299,9 +299,11 @@ def _stock_reasons(index: PlanIndex, s: str, a: str, people_short: int) -> Reaso
         ]
     reserve = figures.reserve_by_antigen[a] - figures.reserve_doses(s, a)
     if within < dpv and reserve >= lacking:
-        # The cost stage positions the reserve only after the people are held: that stock was no use to
-        # anyone the plan could vaccinate, so it is not what limits this site.
-        return [], [_part("reason_stock_in_reserve", reserve=int(reserve), antigen=a)]
+        # The stores within reach are empty: stock limits this site. The reason says where the doses
+        # that are left sit: the cost stage placed them as reserve once the people were held. (A field
+        # read found these shortfalls said "no single limit binds, gap 0.00%" while every store was
+        # empty.)
+        return ["stock"], [_part("reason_stock_in_reserve", reserve=int(reserve), antigen=a)]
     held = [d for d in stores if inputs.stock.get((d, a), 0) > 0] or stores
     little = within + sendable >= dpv
     key = "reason_stock_one" if len(held) == 1 else "reason_stock_many"

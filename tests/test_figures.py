@@ -137,3 +137,29 @@ def test_a_site_nobody_is_given_is_sent_no_vial_and_no_trip(model: AllocationMod
         key: int(key[1] == "b") for key in model.z
     }
     assert all(outcome.value(model.u[key]) == float(key[1] == "b") for key in model.u)
+
+
+def test_a_site_short_while_the_doses_left_sit_as_reserve_elsewhere_is_short_of_stock(
+    model: AllocationModel,
+) -> None:
+    """All 5000 doses shipped: 4000 to a for its 100 people (3900 of them a reserve there), 1000 to b for
+    950 of its 1000. b's 50 are short of stock, and the reason says where the doses left sit; it said
+    "no single limit binds (gap 0.00%)" before (a field read of the baseline's penta at border posts)."""
+    from planner.explain import explain_shortfalls
+
+    values = {
+        ("y", ("a", "all", "X")): 100.0,
+        ("y", ("b", "all", "X")): 950.0,
+        ("n", ("team", "a")): 1.0,
+        ("n", ("team", "b")): 2.0,
+        ("v", ("depot", "a", "X")): 400.0,
+        ("v", ("depot", "b", "X")): 100.0,
+    }
+    by_name = {getattr(model, family)[key].name: value for (family, key), value in values.items()}
+    outcome = SolveOutcome("optimal", "hand", 0.0, 0.0, 0.0, 0.0, by_name)
+    figures = PlanFigures(model, outcome)
+    assert figures.stock_left == {("depot", "X"): 0} and figures.reserve_doses("a", "X") == 3900
+    (short_b,) = [row for row in explain_shortfalls(figures, outcome) if row.site_id == "b"]
+    assert short_b.people == 50 and short_b.causes == ("stock",)
+    assert [part.key for part in short_b.reason] == ["reason_stock_in_reserve"]
+    assert short_b.reason[0].values["reserve"] == 3900
