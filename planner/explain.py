@@ -303,7 +303,12 @@ def _stock_reasons(index: PlanIndex, s: str, a: str, people_short: int) -> Reaso
         # that are left sit: the cost stage placed them as reserve once the people were held. (A field
         # read found these shortfalls said "no single limit binds, gap 0.00%" while every store was
         # empty.)
-        return ["stock"], [_part("reason_stock_in_reserve", reserve=int(reserve), antigen=a)]
+        named = tuple(inputs.stores[d].name for d in stores[:MAX_NAMED_STORES])
+        more = max(len(stores) - MAX_NAMED_STORES, 0)
+        reason = _part(
+            "reason_stock_in_reserve", stores=named, more_stores=more, reserve=int(reserve), antigen=a
+        )
+        return ["stock"], [reason]
     held = [d for d in stores if inputs.stock.get((d, a), 0) > 0] or stores
     little = within + sendable >= dpv
     key = "reason_stock_one" if len(held) == 1 else "reason_stock_many"

@@ -114,13 +114,11 @@ def test_four_sessions_solve_four_scenarios_at_once_each_its_own(tabs: list[Tab]
     timeline = [(tab.scenario, tab.queued_until, tab.started_at, tab.finished_at) for tab in tabs]
     print("queued until, started, finished (s after the first click):", timeline)
     for tab in tabs:
-        # None waits for another's whole solve: each had begun before the first of them ended.
+        # None waits for another's whole solve: none is still in line once the first of them has ended.
+        # (When a solve began is read from its page, polled in turn with three others: too coarse a clock
+        # to compare with the first end, and a short solve may be seen only once done.)
         assert tab.queued_until is None or tab.queued_until < first_done, timeline
-        assert tab.started_at is not None and tab.started_at < first_done, (
-            tab.scenario,
-            tab.started_at,
-            first_done,
-        )
+        assert tab.finished_at is not None and tab.started_at is not None
         # Only its own plans: the baseline it opened with and its own scenario.
         assert tab.plan_shown() == tab.scenario
         tab.shown.click()
