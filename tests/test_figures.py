@@ -36,11 +36,15 @@ def model(instance: Callable[..., Path]) -> AllocationModel:
     return build_model(validate(path))
 
 
-def figures_at(model: AllocationModel, values: dict[tuple[str, tuple[str, ...]], float]) -> PlanFigures:
-    """The figures of the solution giving variable ``family[key]`` its value (every other one 0)."""
+def outcome_at(model: AllocationModel, values: dict[tuple[str, tuple[str, ...]], float]) -> SolveOutcome:
+    """The solution giving variable ``family[key]`` its value (every other one 0)."""
     by_name = {getattr(model, family)[key].name: value for (family, key), value in values.items()}
-    outcome = SolveOutcome("optimal", "hand", 0.0, None, None, None, by_name)
-    return PlanFigures(model, outcome)
+    return SolveOutcome("optimal", "hand", 0.0, None, None, None, by_name)
+
+
+def figures_at(model: AllocationModel, values: dict[tuple[str, tuple[str, ...]], float]) -> PlanFigures:
+    """The figures of :func:`outcome_at`'s solution."""
+    return PlanFigures(model, outcome_at(model, values))
 
 
 def test_people_are_rounded_down_forgiving_solver_noise() -> None:
@@ -116,11 +120,9 @@ def test_a_site_nobody_is_given_is_sent_no_vial_and_no_trip(model: AllocationMod
         ("y", ("b", "all", "X")): 95.0,
         ("v", ("depot", "b", "X")): 10.0,
     }
+    assert set(model.z) == {("depot", "a"), ("depot", "b")}  # trips to both sites to take out
     trips = {("z", key): 1.0 for key in model.z} | {("u", key): 1.0 for key in model.u}
-    by_name = {
-        getattr(model, family)[key].name: value for (family, key), value in {**values, **trips}.items()
-    }
-    outcome = without_stray_vials(model, SolveOutcome("optimal", "hand", 0.0, None, None, None, by_name))
+    outcome = without_stray_vials(model, outcome_at(model, {**values, **trips}))
     figures = PlanFigures(model, outcome)
     assert (
         figures.doses_given("a", "X"),
@@ -155,8 +157,7 @@ def test_a_site_short_while_the_doses_left_sit_as_reserve_elsewhere_is_short_of_
         ("v", ("depot", "a", "X")): 400.0,
         ("v", ("depot", "b", "X")): 100.0,
     }
-    by_name = {getattr(model, family)[key].name: value for (family, key), value in values.items()}
-    outcome = SolveOutcome("optimal", "hand", 0.0, 0.0, 0.0, 0.0, by_name)
+    outcome = outcome_at(model, values)
     figures = PlanFigures(model, outcome)
     assert figures.stock_left == {("depot", "X"): 0} and figures.reserve_doses("a", "X") == 3900
     (short_b,) = [row for row in explain_shortfalls(figures, outcome) if row.site_id == "b"]
