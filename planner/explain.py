@@ -272,7 +272,9 @@ def _stock_reasons(index: PlanIndex, s: str, a: str, people_short: int) -> Reaso
                 *_held_elsewhere(index, linked, a),
             ]
         travel = data.place_to_place
-        if travel is not None and not any(math.isfinite(travel.time_s(d, s)) for d in inputs.stores):
+        if travel is not None and not any(
+            math.isfinite(travel.time_s(d, s) + travel.time_s(s, d)) for d in inputs.stores
+        ):
             # No road joins the site to any store at all (another component, off the network): how long
             # a drive would be allowed is beside the point.
             return ["no_store"], [_part("reason_no_store_road")]

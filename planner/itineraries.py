@@ -294,8 +294,9 @@ class ItineraryBuilder(WarningLog):
         A session is the working day less the round trip and, at a dispersed site, the walk out to its
         people (:meth:`planner.loading.CampaignInputs.catchment_walk_s`), as the allocation counted it.
         """
-        travel_s = self.matrix.time_s(self.inputs.pools[row.pool_id].base_id, row.site_id)
-        session_s = self.working_s - 2.0 * travel_s - self.inputs.catchment_walk_s(row.site_id)
+        base = self.inputs.pools[row.pool_id].base_id
+        out_s, back_s = self.matrix.time_s(base, row.site_id), self.matrix.time_s(row.site_id, base)
+        session_s = self.working_s - out_s - back_s - self.inputs.catchment_walk_s(row.site_id)
         rate = self._rate(row.pool_id, row.site_id)
         if self._is_flow(row.site_id):
             people = split_integer(row.people_vaccinated, [1.0] * row.team_days)
@@ -528,11 +529,12 @@ class ItineraryBuilder(WarningLog):
 
         At a dispersed site the walk out to its people takes from every day.
         """
-        travel_s = self.matrix.time_s(self.inputs.pools[trip.pool_id].base_id, trip.site_id)
+        base = self.inputs.pools[trip.pool_id].base_id
+        out_s, back_s = self.matrix.time_s(base, trip.site_id), self.matrix.time_s(trip.site_id, base)
         day_s = self.working_s - self.inputs.catchment_walk_s(trip.site_id)
         if length == 1:
-            return [day_s - 2.0 * travel_s]
-        return [day_s - travel_s] + [day_s] * (length - 2) + [day_s - travel_s]
+            return [day_s - out_s - back_s]
+        return [day_s - out_s] + [day_s] * (length - 2) + [day_s - back_s]
 
     def _trip_visits(self, trip: MobileTrip, capacities: list[float], people: int) -> list[Visit]:
         """Visits for trip days of these work capacities, people split in proportion to them.

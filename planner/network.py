@@ -558,6 +558,31 @@ class RoadArrays:
         digest.update(repr(sorted(self.curves.items())).encode())
         return digest.hexdigest()
 
+    @cached_property
+    def is_symmetric(self) -> bool:
+        """Whether every road goes both ways in the same time and length (no one-way street)."""
+        if (self.time_s != self.time_s.T).nnz:
+            return False
+        reverse = self.reversed
+        return bool(np.array_equal(reverse.time_s.indices, self.time_s.indices)) and bool(
+            np.array_equal(reverse.length_m, self.length_m)
+        )
+
+    @cached_property
+    def reversed(self) -> RoadArrays:
+        """The same roads driven backwards: a search from a node finds the fastest routes *to* it.
+
+        Every edge ``u -> v`` becomes ``v -> u`` with its time and length (curves are not kept: the
+        reversed graph is searched for times and lengths, never drawn).
+        """
+        nodes = len(self.node_ids)
+        tails = np.repeat(np.arange(nodes, dtype=np.int64), np.diff(self.time_s.indptr))
+        heads = self.time_s.indices.astype(np.int64)
+        order = np.lexsort((tails, heads))
+        indptr = np.searchsorted(heads[order], np.arange(nodes + 1))
+        time_s = csr_matrix((self.time_s.data[order], tails[order], indptr), shape=(nodes, nodes))
+        return RoadArrays(self.node_ids, self.x, self.y, time_s, self.length_m[order], {})
+
     def edge_length_m(self, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
         """Lengths of the chosen edges ``tails[i] -> heads[i]`` (positions; every edge must exist)."""
         found = np.searchsorted(self.edge_keys, tails.astype(np.int64) * len(self.node_ids) + heads)
@@ -880,6 +905,8 @@ class LazyTravelMatrix:
         self._target_positions = np.array([road.position[nodes[p]] for p in self.targets], dtype=np.int64)
         self._times: dict[str, np.ndarray] = {}
         self._lengths: dict[str, np.ndarray] = {}
+        self._back_times: dict[str, np.ndarray] = {}
+        self._back_lengths: dict[str, np.ndarray] = {}
         self._trees: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tree_bytes = 0
         self._known = known
@@ -980,6 +1007,49 @@ class LazyTravelMatrix:
         times = np.array([self._times[place][columns] for place in rows]).reshape(shape)
         lengths = np.array([self._lengths[place][columns] for place in rows]).reshape(shape)
         return TravelMatrix(tuple(sources), tuple(targets), times, lengths)
+
+    def _compute_back(self, places: Iterable[str]) -> None:
+        """Times and lengths of the fastest routes from every place *to* each of ``places`` not known yet.
+
+        One search per block on the reversed roads (:attr:`RoadArrays.reversed`), as many as the way out
+        takes: a row per place, never a search from every other place.
+        """
+        missing = self._missing(places, self._back_times)
+        reverse = self.road.reversed
+        for start in range(0, len(missing), SOURCES_PER_RUN):
+            block = missing[start : start + SOURCES_PER_RUN]
+            trees = shortest_path_trees(reverse, [self.road.position[self._node[place]] for place in block])
+            for source in block:
+                row = trees.row[self.road.position[self._node[source]]]
+                times = self._with_legs(source, trees.time_s[row, self._target_positions].copy(), self._leg_s)
+                lengths = self._with_legs(
+                    source, trees.length_m[row, self._target_positions].copy(), self._leg_m
+                )
+                lengths[~np.isfinite(times)] = math.inf
+                self._back_times[source], self._back_lengths[source] = times, lengths
+
+    def both_ways(self, sources: Mapping[str, str], targets: Sequence[str]) -> TravelMatrix:
+        """The mean of the way out and the way back, from ``sources`` (new id -> a place) to ``targets``.
+
+        What a plan that counts a round trip as twice a one-way time must read where a one-way street
+        makes the way back longer (or impossible: then ``inf``, the pair is not reached). On roads that
+        go both ways alike (every built-in network) this is :meth:`select`, to the bit.
+        """
+        out = self.select(sources, targets)
+        if self.road.is_symmetric:
+            return out
+        self._compute_back(sources.values())
+        columns = [self._column[target] for target in targets]
+        rows = list(sources.values())
+        shape = out.travel_time_s.shape
+        back_s = np.array([self._back_times[place][columns] for place in rows]).reshape(shape)
+        back_m = np.array([self._back_lengths[place][columns] for place in rows]).reshape(shape)
+        return TravelMatrix(
+            out.sources,
+            out.targets,
+            (out.travel_time_s + back_s) / 2.0,
+            (out.length_m + back_m) / 2.0,
+        )
 
     def path(self, source: str, target: str) -> tuple[LonLat, ...]:
         """(lon, lat) points of the fastest route from ``source`` to ``target`` along the roads."""

@@ -108,13 +108,15 @@ def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") 
     sites = list(inputs.sites)
     stores = {d: d for d in inputs.stores}
     bases = {p: pool.base_id for p, pool in inputs.pools.items()}
-    pool_to_site = place_to_place.select(bases, sites)
-    store_to_site = place_to_place.select(stores, sites)
+    # The model counts a round trip as twice a one-way time: where a one-way street makes the way
+    # back longer (an OpenStreetMap extract), it reads the mean of both ways.
+    pool_to_site = place_to_place.both_ways(bases, sites)
+    store_to_site = place_to_place.both_ways(stores, sites)
     data = prepare(
         inputs,
         pool_to_site=pool_to_site,
         store_to_site=store_to_site,
-        store_to_store=place_to_place.select(stores, list(stores)),
+        store_to_store=place_to_place.both_ways(stores, list(stores)),
     )
     network = inputs.scenario.network
     limit_s = network.max_delivery_time_h * 3600.0
@@ -123,8 +125,8 @@ def prepare_allocation(inputs: CampaignInputs, scenario_file: str = "scenario") 
         # The same roads without the conditions: what the rain or a closure took away.
         open_roads = network.model_copy(update={"travel_time_factor": {}, "closures": ()})
         _, open_travel = place_travel(inputs, scenario_file, open_roads)
-        open_to_site = open_travel.select(stores, sites)
-        teams_open = team_pairs(inputs, open_travel.select(bases, sites))
+        open_to_site = open_travel.both_ways(stores, sites)
+        teams_open = team_pairs(inputs, open_travel.both_ways(bases, sites))
         supplies_open = store_pairs(open_to_site, limit_s)
     else:
         open_to_site, teams_open, supplies_open = store_to_site, teams, supplies

@@ -268,3 +268,59 @@ def test_a_closed_area_edited_in_place_is_read_again(instance: Callable[..., Pat
     flood(1.015, 1.025)
     second = validate(scenario)
     assert second.access is not None and second.access.cut_off_sites(second.inputs) == ()
+
+
+def _one_way_scenario(instance: Callable[..., Path], closed: list[tuple[str, str]]) -> Path:
+    """Site a 30 min from hq, the depot; the way back by b takes 90 min once a -> hq is one-way.
+
+    Roads hq - a (30 km), a - b (30 km) and b - hq (60 km) at 60 km/h, both ways; then the directions
+    in ``closed`` are taken out of the GraphML, as an OpenStreetMap one-way street would have them.
+    One outreach team of 100 people a full day (8 h), for one day, at a site of 10,000 people.
+    """
+    scenario = instance(
+        nodes=[("hq", 0.0), ("a", 0.3), ("b", 0.6)],
+        edges=[("hq", "a", 30.0, 60.0), ("a", "b", 30.0, 60.0), ("b", "hq", 60.0, 60.0)],
+        stores=[{"store_id": "depot", "at": "hq"}],
+        stock=[("depot", "X", 20_000)],
+        sites=[{"site_id": "a", "population": 10_000}],
+        pools=[{"pool_id": "out", "base_id": "depot", "team_type": "outreach", "output_per_day": 100}],
+        campaign={"days": 1},
+    )
+    path = scenario.parent / "roads.graphml"
+    graph = ox.load_graphml(path)
+    ids = {data["name"]: node for node, data in graph.nodes(data=True)}
+    for tail, head in closed:
+        graph.remove_edge(ids[tail], ids[head])
+    ox.save_graphml(graph, path)
+    return scenario
+
+
+def test_a_one_way_street_lengthens_the_way_back(instance: Callable[..., Path]) -> None:
+    """Out 30 min, back 90 min by b: the team's session is 8 h - 2 h = 6 h, 75 people (not 87 at 30 min
+    each way), and its team sheet drives 2 h."""
+    scenario = _one_way_scenario(instance, closed=[("a", "hq")])
+    data = validate(scenario)
+    assert data.pool_to_site.time_s("out", "a") == pytest.approx(3600.0)  # the mean of 30 and 90 min
+    assert data.pool_to_site.km("out", "a") == pytest.approx(60.0)  # 30 km out, 90 km back
+    assert data.team_links["out", "a"].session_s == pytest.approx(6 * 3600.0)
+    plan = planner.plan(scenario).plan
+    assert plan.kpis.people_vaccinated == 75
+    assert plan.routes is not None
+    [day] = plan.routes.team_days
+    assert day.travel_s == pytest.approx(2 * 3600.0, abs=2.0)
+    assert day.work_s == pytest.approx(6 * 3600.0, abs=2.0)
+    assert day.return_s == pytest.approx(day.departure_s + 8 * 3600.0, abs=2.0)
+
+
+def test_a_site_with_no_way_back_is_not_reached(instance: Callable[..., Path]) -> None:
+    """Both ways back from a taken out: a team could drive there but never return, so no team goes."""
+    scenario = _one_way_scenario(instance, closed=[("a", "hq"), ("a", "b")])
+    data = validate(scenario)
+    assert ("out", "a") not in data.team_links
+    plan = planner.plan(scenario).plan
+    assert plan.kpis.people_vaccinated == 0
+    assert plan.routes is not None and not plan.routes.team_days
+    [short] = plan.shortfalls
+    assert short.site_id == "a" and short.causes == ("no_team", "no_store")
+    # The depot is 30 min away, but no road leads back: "within 8 h drive" would not be true.
+    assert [part.key for part in short.reason] == ["reason_no_team_road", "reason_no_store_road"]

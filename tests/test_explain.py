@@ -107,7 +107,8 @@ def test_reasons_of_a_plan_set_by_hand(instance: Callable[..., Path]) -> None:
             "X",
             100,
             ("no_team", "no_store"),
-            "No team pool is connected to this site by road. Stock: no store is joined to this site by road.",
+            "No team pool is connected to this site by road, there and back. Stock: no store is joined to "
+            "this site by road, there and back.",
         ),
     ]
 

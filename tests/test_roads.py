@@ -24,7 +24,13 @@ from typer.testing import CliRunner
 from models import Network
 from planner import roads
 from planner.cli import EXIT_BAD_INPUT, EXIT_OFFLINE, app
-from planner.network import apply_road_conditions, load_road_graph, road_arrays, travel_matrix
+from planner.network import (
+    LazyTravelMatrix,
+    apply_road_conditions,
+    load_road_graph,
+    road_arrays,
+    travel_matrix,
+)
 from planner.roads import RoadsOfflineError, condition_factor, fetch_roads, import_roads, road_summary
 
 MINI = Path(__file__).parent / "data" / "roads" / "mini.osm"
@@ -128,6 +134,22 @@ def test_travel_times_equal_networkx_dijkstra(mini: nx.MultiDiGraph) -> None:
             expected = math.inf
         got = matrix.travel_time_s[matrix._src[a], matrix._dst[b]]
         assert got == pytest.approx(expected, abs=1.0), (a, b)
+
+
+def test_both_ways_is_the_mean_of_networkx_out_and_back(mini: nx.MultiDiGraph) -> None:
+    """With the one-way street, the model's times are the mean of the two Dijkstra ways, every pair."""
+    road = road_arrays(mini)
+    assert not road.is_symmetric
+    places = {f"n{node}": node for node in mini.nodes}
+    both = LazyTravelMatrix(road, places).both_ways({p: p for p in places}, list(places))
+    for (a, u), (b, v) in itertools.product(places.items(), repeat=2):
+        ways = []
+        for tail, head in ((u, v), (v, u)):
+            try:
+                ways.append(nx.dijkstra_path_length(mini, tail, head, weight="travel_time"))
+            except nx.NetworkXNoPath:
+                ways.append(math.inf)
+        assert both.time_s(a, b) == pytest.approx(sum(ways) / 2.0, abs=1.0), (a, b)
 
 
 def test_travel_times_by_hand(mini: nx.MultiDiGraph) -> None:
