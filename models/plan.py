@@ -143,6 +143,8 @@ class SiteResult(StrictModel):
     stores_lost: int = Field(
         default=0, description="stores within it without the road conditions, not with them"
     )
+    pools_lost_ids: tuple[str, ...] = Field(default=(), description="the pools_lost, by id")
+    stores_lost_ids: tuple[str, ...] = Field(default=(), description="the stores_lost, by id")
     access: AccessMode = Field(
         default="road",
         description=(

@@ -134,6 +134,26 @@ class AccessFacts:
         """Pools and stores reaching a site, and those the conditions took: (pools, lost, stores, lost)."""
         return tuple(counts.get(site_id, 0) for counts in self._counts)  # type: ignore[return-value]
 
+    def lost(self, site_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The pools and the stores that reached a site without the road conditions and do not with them."""
+        return self._lost_pools.get(site_id, ()), self._lost_stores.get(site_id, ())
+
+    @cached_property
+    def _lost_pools(self) -> dict[str, tuple[str, ...]]:
+        return self._by_site(self.team_pairs_without_conditions - self.team_pairs)
+
+    @cached_property
+    def _lost_stores(self) -> dict[str, tuple[str, ...]]:
+        return self._by_site(self.store_pairs_without_conditions - self.store_pairs)
+
+    @staticmethod
+    def _by_site(pairs: frozenset[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+        """(pool or store, site) pairs as each site's pools or stores, sorted."""
+        found: dict[str, list[str]] = {}
+        for place, site_id in sorted(pairs):
+            found.setdefault(site_id, []).append(place)
+        return {site_id: tuple(places) for site_id, places in found.items()}
+
     @cached_property
     def _counts(self) -> tuple[dict[str, int], ...]:
         """Pairs by site, counted once: pools, pools lost, stores, stores lost."""

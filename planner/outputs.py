@@ -51,6 +51,8 @@ PLAN_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "pools_lost",
             "stores_reaching",
             "stores_lost",
+            "pools_lost_ids",
+            "stores_lost_ids",
         ),
     ),
     "site_antigens.csv": (

@@ -431,7 +431,7 @@ def _access_lines(plan: Allocation) -> list[str]:
         (
             "access reduced",
             tuple(s for s in access.sites_losing_access if s not in access.cut_off_sites),
-            " (fewer pools or stores reach them: sites.csv pools_lost, stores_lost)",
+            " (fewer pools or stores reach them: sites.csv pools_lost_ids, stores_lost_ids)",
         ),
         ("no road access", tuple(s for s in access.unreachable_sites if s not in access.cut_off_sites), ""),
         ("off the network", access.off_network_sites, ""),

@@ -134,15 +134,18 @@ def site_results(figures: PlanFigures) -> tuple[SiteResult, ...]:
     places = data.access.places if data.access is not None else {}
     facts = data.access
 
-    def reaching(site_id: str) -> dict[str, int]:
+    def reaching(site_id: str) -> dict[str, int | tuple[str, ...]]:
         if facts is None:
             return {}
         pools, pools_lost, stores, stores_lost = facts.reaching(site_id)
+        pools_lost_ids, stores_lost_ids = facts.lost(site_id)
         return {
             "pools_reaching": pools,
             "pools_lost": pools_lost,
             "stores_reaching": stores,
             "stores_lost": stores_lost,
+            "pools_lost_ids": pools_lost_ids,
+            "stores_lost_ids": stores_lost_ids,
         }
 
     rows = []

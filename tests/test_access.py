@@ -138,6 +138,7 @@ def test_a_closure_cuts_a_site_off_and_the_plan_says_so(instance: Callable[..., 
     assert "cut off           1 sites: b; 800 people there left unvaccinated" in summary
     row = next(site for site in plan.sites if site.site_id == "b")
     assert (row.pools_reaching, row.pools_lost, row.stores_reaching, row.stores_lost) == (0, 1, 0, 1)
+    assert (row.pools_lost_ids, row.stores_lost_ids) == (("mob",), ("depot",))
 
 
 def test_without_conditions_the_counts_agree(instance: Callable[..., Path]) -> None:
@@ -190,6 +191,8 @@ def test_rain_takes_one_pool_of_two_and_the_plan_names_the_site(instance: Callab
     assert access.sites_losing_access == ("b",) and access.cut_off_sites == ()
     row = next(site for site in plan.sites if site.site_id == "b")
     assert (row.pools_reaching, row.pools_lost, row.stores_lost) == (1, 1, 0)
+    assert (row.pools_lost_ids, row.stores_lost_ids) == (("out",), ())  # named: the outreach pool
+    assert not next(site for site in plan.sites if site.site_id == "a").pools_lost_ids
     [warning] = [w for w in plan.warnings if w.key == "warning_access_reduced"]
     assert warning.values == {"count": 1, "sites": ("b",)}
     assert "access reduced    1 sites: b" in plan_summary(plan)
