@@ -404,6 +404,16 @@ class ColdChain(InputModel):
         le=100,
         description="times a site's fridge can be filled from stores during the campaign",
     )
+    store_refills: int = Field(
+        default=1,
+        ge=1,
+        le=100,
+        description=(
+            "times a store's spare net litres (beyond its own stock) can be filled by resupply during the "
+            "campaign: 1, resupply fits the spare space once; more where the store is resupplied again "
+            "as its vaccine goes out"
+        ),
+    )
     vaccine_carrier_net_l: float = Field(default=2.6, gt=0, le=50)
     vaccine_carrier_cold_life_h: float = Field(default=36.0, gt=0, le=720)
     vaccine_carrier_ice_packs: int = Field(default=4, ge=0, le=100)

@@ -168,6 +168,10 @@ class AllocationData:
         )
         return max(0.0, self.inputs.stores[store_id].net_volume_l - held_l)
 
+    def store_resupply_l(self, store_id: str) -> float:
+        """Litres of resupply a store takes over the campaign: its spare litres, ``store_refills`` times."""
+        return self.store_spare_l(store_id) * self.inputs.scenario.cold_chain.store_refills
+
     def vial_volume_l(self, antigen: str) -> float:
         """Packed litres of one vial."""
         return vial_volume_l(self.inputs.vaccines[antigen])
@@ -251,6 +255,14 @@ class AllocationData:
         return not (kept and self.inputs.sites[site_id].fridge_net_volume_l > 0)
 
     @cached_property
+    def pools_based_at(self) -> dict[str, tuple[str, ...]]:
+        """The pools whose teams leave from each base (a store or a site), in the teams table's order."""
+        based: dict[str, list[str]] = defaultdict(list)
+        for p, pool in self.inputs.pools.items():
+            based[pool.base_id].append(p)
+        return {base: tuple(pools) for base, pools in based.items()}
+
+    @cached_property
     def links_by_site(self) -> dict[str, list[tuple[str, TeamLink]]]:
         """The pools linked to each site, with their links."""
         links: dict[str, list[tuple[str, TeamLink]]] = defaultdict(list)
@@ -274,17 +286,17 @@ class AllocationData:
             for s, links in self.links_by_site.items()
         }
 
-    def session_people(self, site_id: str, antigen: str) -> float:
+    def session_people(self, site_id: str, antigen: str, pool_id: str | None = None) -> float:
         """Most people one session at a site can give ``antigen``: ``c[s,a]`` of the session rule.
 
         At a flow site, the people of the antigen's groups who pass in a day while the team is there;
         elsewhere the people of a full team-day of the best linked pool (at the site's package), in the
         share of the site's reachable people the antigen targets; never more than its reachable people.
-        0 if no pool works there.
+        0 if no pool works there. With ``pool_id``, a session of that pool's teams.
         """
         inputs = self.inputs
         reachable = self.reachable(site_id, antigen)
-        links = self.links_by_site.get(site_id, [])
+        links = [(p, link) for p, link in self.links_by_site.get(site_id, []) if pool_id in (None, p)]
         if not links or reachable <= 0:
             return 0.0
         if inputs.is_flow(site_id):
@@ -1101,19 +1113,21 @@ def add_stock_constraints(model: AllocationModel) -> None:
 
 
 def add_store_cold_chain_constraints(model: AllocationModel) -> None:
-    r"""Resupply into a store fits the spare net litres of its cold chain.
+    r"""Resupply into a store fits the spare net litres of its cold chain, filled ``R_d`` times.
 
     .. math::
-        \sum_a vol_a\, t_{parent(d),d,a} \le \max\big(0,\ cap_d - \sum_a stock_{d,a}\, pvol_a / 1000\big)
+        \sum_a vol_a\, t_{parent(d),d,a} \le R_d \max\big(0,\ cap_d - \sum_a stock_{d,a}\, pvol_a / 1000\big)
 
-    with ``vol[a]`` the packed litres of one vial and ``pvol[a]`` the packed cm3 of one dose.
+    with ``vol[a]`` the packed litres of one vial, ``pvol[a]`` the packed cm3 of one dose and ``R_d``
+    ``cold_chain.store_refills`` (each delivery round of :mod:`planner.deliveries` fills the spare
+    litres at most once).
     """
     data = model.data
     inflow: dict[str, list[Term]] = defaultdict(list)
     for (_parent, child, a), t in model.t.items():
         inflow[child].append((t, data.vial_volume_l(a)))
     for d, terms in inflow.items():
-        model.problem.rows.add(f"storecold_{d}", terms, upper=data.store_spare_l(d))
+        model.problem.rows.add(f"storecold_{d}", terms, upper=data.store_resupply_l(d))
 
 
 def _litres_shipped_to(model: AllocationModel) -> dict[str, list[Term]]:
@@ -1148,6 +1162,45 @@ def add_carrier_constraints(model: AllocationModel) -> None:
         carried[s].append((n, -data.inputs.pools[p].carrier_net_volume_l))
     for s, terms in _litres_shipped_to(model).items():
         model.problem.rows.add(f"carrier_{s}", terms + carried[s], upper=0.0)
+
+
+def add_carried_only_constraints(model: AllocationModel) -> None:
+    r"""On a link no vehicle drives, each antigen's vials are what the store's own teams there can use.
+
+    .. math:: v_{d,s,a} \le \sum_{p:\, base_p = d} k_{p,s,a}\, n_{p,s}
+        \quad \forall (d,s) \in L^{C},\ a,
+        \qquad k_{p,s,a} = \left\lceil \frac{(1 + b_s)\, dpp_a\, WF_a\, c_{p,s,a}}{dpv_a} \right\rceil + 1
+
+    ``L^C`` are the links the supply mode does not allow but a pool based at the store works at
+    (``carried_only_links``): the pool's teams take those vials with their kit. ``c[p,s,a]`` is the
+    people one session of ``p`` at ``s`` can give ``a`` (:meth:`AllocationData.session_people`),
+    ``b_s`` the reserve where it is held at sites, and the one vial more a session's own. The carrier
+    rows bound the litres of every antigen together, which let a team-day bring one antigen for every
+    team at the site; the other teams' share then needed a vehicle on a link no vehicle may drive
+    (routing found 9 such trips in a shipped plan, two of them 8.3 h from the regional store).
+    """
+    data = model.data
+    for (d, s, a), vials in model.v.items():
+        if (d, s) not in data.carried_only_links:
+            continue
+        terms = [(vials, 1.0)]
+        for p in data.pools_based_at.get(d, ()):
+            if (p, s) in model.n:
+                terms.append((model.n[p, s], -float(carried_vials_per_team_day(data, p, s, a))))
+        model.problem.rows.add(f"carried_{vials.name}", terms, upper=0.0)
+
+
+def carried_vials_per_team_day(data: AllocationData, pool_id: str, site_id: str, antigen: str) -> int:
+    """Vials of ``antigen`` a team-day of a pool can use at a site: ``k[p,s,a]`` of the carried-only rows."""
+    vaccine = data.inputs.vaccines[antigen]
+    reserve = 1.0 + data.inputs.scenario.campaign.buffer_rate if data.buffer_at_sites else 1.0
+    doses = (
+        reserve
+        * vaccine.doses_per_person
+        * vaccine.wastage_factor
+        * data.session_people(site_id, antigen, pool_id)
+    )
+    return math.ceil(doses / vaccine.doses_per_vial - 1e-9) + 1
 
 
 def add_delivery_trip_constraints(model: AllocationModel) -> None:
@@ -1431,6 +1484,7 @@ CONSTRAINT_FAMILIES = (
     add_store_cold_chain_constraints,
     add_site_cold_chain_constraints,
     add_carrier_constraints,
+    add_carried_only_constraints,
     add_delivery_trip_constraints,
     add_vehicle_constraints,
     add_value_step_constraints,

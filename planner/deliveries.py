@@ -180,20 +180,28 @@ class DeliveryBuilder(WarningLog):
         supply: dict[tuple[str, str], list[list[object]]] = defaultdict(list)
         for shipment in self.plan.shipments:
             supply[shipment.site_id, shipment.antigen].append([shipment.store_id, shipment.vials])
-        needs = []
-        for first_day, pool_id, site_id, antigen, vials, index in sorted(used):
-            left = vials
-            base = self.inputs.pools[pool_id].base_id
-            # A team takes the vials its own store sent first: it collects them as its kit leaves.
-            for entry in sorted(supply[site_id, antigen], key=lambda entry: entry[0] != base):
-                store_id, available = str(entry[0]), int(str(entry[1]))
-                take = min(left, available)
-                if take > 0:
-                    needs.append(Need(store_id, pool_id, site_id, antigen, take, first_day, index))
-                    entry[1] = available - take
-                    left -= take
-            if left > 0:
-                self.warn("warning_vials_unshipped", vials=left, antigen=antigen, site=site_id)
+        needs: list[Need] = []
+        carried = self.data.carried_only_links
+        used.sort()
+        left = [item[4] for item in used]
+        # Every team first takes what its own store sent to the site, whatever the day: it collects
+        # them as its kit leaves, and a link only the store's teams may carry (``carried_only_links``)
+        # has no vehicle. Then the vials of other stores, in the order of the days.
+        for own_store in (True, False):
+            for position, (first_day, pool_id, site_id, antigen, _vials, index) in enumerate(used):
+                base = self.inputs.pools[pool_id].base_id
+                for entry in sorted(
+                    supply[site_id, antigen], key=lambda entry: (entry[0], site_id) in carried
+                ):
+                    store_id, available = str(entry[0]), int(str(entry[1]))
+                    take = min(left[position], available)
+                    if (store_id == base) == own_store and take > 0:
+                        needs.append(Need(store_id, pool_id, site_id, antigen, take, first_day, index))
+                        entry[1] = available - take
+                        left[position] -= take
+        for (_day, _pool, site_id, antigen, _vials, _index), vials in zip(used, left, strict=True):
+            if vials > 0:
+                self.warn("warning_vials_unshipped", vials=vials, antigen=antigen, site=site_id)
         return needs
 
     def pickup_place(self, need: Need) -> tuple[str, PickupKind]:

@@ -420,7 +420,7 @@ def _parent_has_some(figures: PlanFigures, d: str, a: str) -> bool:
 def _store_is_full(index: PlanIndex, d: str, a: str) -> bool:
     """Whether store d has no room to receive one more vial of a."""
     data = index.figures.data
-    return data.store_spare_l(d) - index.received_l.get(d, 0.0) < data.vial_volume_l(a)
+    return data.store_resupply_l(d) - index.received_l.get(d, 0.0) < data.vial_volume_l(a)
 
 
 def explain_shortfalls(figures: PlanFigures, outcome: SolveOutcome) -> tuple[Shortfall, ...]:

@@ -49,6 +49,7 @@ import pulp
 from planner.allocation import (
     AllocationModel,
     carried_l_per_team_day,
+    carried_vials_per_team_day,
     cost_expression,
     coverage_expression,
     equity_groups,
@@ -233,7 +234,7 @@ class _HandPlan:
         self.stock_left = {
             (d, a): float(inputs.stock.get((d, a), 0)) for d in inputs.stores for a in inputs.vaccines
         }
-        self.cold_left_l = {d: data.store_spare_l(d) for d in inputs.stores}
+        self.cold_left_l = {d: data.store_resupply_l(d) for d in inputs.stores}
         self.hours_left = {d: data.vehicle_hours(d) for d in inputs.stores}
         self.suppliers: dict[tuple[str, str], list[str]] = defaultdict(list)
         for d, s, a in sorted(self.model.v, key=lambda key: (data.supply_links[key[0], key[1]][0], key)):
@@ -523,6 +524,19 @@ class _HandPlan:
             if data.inputs.pools[p].base_id == store_id
         )
 
+    def _carried_vials_left(self, store_id: str, site_id: str, antigen: str) -> int:
+        """Vials of an antigen a store's own teams may still take to a site on a link no vehicle drives.
+
+        The carried-only rows of :func:`planner.allocation.add_carried_only_constraints`.
+        """
+        data = self.model.data
+        allowed = sum(
+            carried_vials_per_team_day(data, p, site_id, antigen) * self.n[p, site_id]
+            for p in data.pools_based_at.get(store_id, ())
+            if (p, site_id) in data.team_links
+        )
+        return max(0, round(allowed) - self.v[store_id, site_id, antigen])
+
     def _send(self, site_id: str, antigen: str, vials: int) -> int:
         """Send up to ``vials`` to a site from its stores, nearest first; return the vials sent."""
         data = self.model.data
@@ -533,6 +547,8 @@ class _HandPlan:
                 break
             room_l = self._trip_room_l(d, site_id, transfer=False)
             fit = vials - sent if math.isinf(room_l) else _within(room_l / volume)
+            if (d, site_id) in data.carried_only_links:
+                fit = min(fit, self._carried_vials_left(d, site_id, antigen))
             count = self._draw(d, antigen, min(vials - sent, fit))
             if count <= 0:
                 continue

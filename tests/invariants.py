@@ -79,7 +79,8 @@ def check_plan_invariants(plan: Plan, data: AllocationData) -> None:
         held = sum(
             inputs.stock.get((store_id, a), 0) * v.packed_volume_cm3 / 1000 for a, v in vaccines.items()
         )
-        assert volume <= max(0.0, inputs.stores[store_id].net_volume_l - held) + 1e-4, store_id
+        spare = max(0.0, inputs.stores[store_id].net_volume_l - held)
+        assert volume <= spare * scenario.cold_chain.store_refills + 1e-4, store_id
 
     # People: vaccinated <= reachable <= target; doses cover the vaccinated with wastage.
     for row in plan.site_antigens:

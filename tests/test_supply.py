@@ -176,3 +176,84 @@ def test_a_stock_shortfall_names_the_stores_of_other_areas_that_still_hold_stock
         " doses of X but supply other areas (supply.mode hierarchy); supply.outside_area (hierarchy) or"
         " supply.mode any would let them serve this site."
     )
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_link_only_teams_carry_brings_what_those_teams_use(
+    instance: Callable[..., Path], solver: str
+) -> None:
+    """Hierarchy: the site's own store (prov, at a) has no room for a vial (0.001 L), so the site's vials
+    can only come from the national store in the kit of the mobile team based there (a link no vehicle
+    may drive).
+
+    Two teams of 100 people a day work at the site for the one day: mob (based at the national store)
+    and team (based at the site). The national store may send mob's session what it can use of X: 100
+    people in 10-dose vials, 10 vials and one more for rounding, 11 vials: 110 people. The litres a
+    team-day carries count every antigen of the site, and Y (no stock anywhere) took none of them: without
+    the row per antigen, mob's kit took X for both teams (200 people, 20 vials), and routing sent a
+    vehicle on the link to bring the other team's share."""
+    path = instance(
+        nodes=NODES,
+        edges=EDGES,
+        stores=[
+            {"store_id": "national", "at": "hq", "level": "national"},
+            {
+                "store_id": "prov",
+                "at": "a",
+                "parent_store_id": "national",
+                "province_old": "P",
+                "net_volume_l": 0.001,
+            },
+        ],
+        stock=[("national", "X", 1000)],
+        sites=[{"site_id": "s", "population": 1000, "at": "b", "province_old": "P"}],
+        pools=[
+            {"pool_id": "mob", "base_id": "national", "output_per_day": 100},
+            {"pool_id": "team", "base_id": "s", "output_per_day": 100},
+        ],
+        vaccines=[{"antigen": "X"}, {"antigen": "Y", "name": "Vaccine Y"}],
+        campaign={"days": 1},
+        extra={**PRICED, "supply": {**PRICED["supply"], "mode": "hierarchy"}},
+    )
+    plan = solve(path, solver)
+    assert plan.kpis.people_vaccinated == 110
+    assert links(plan) == {("national", "s", 11)}
+
+
+@pytest.mark.parametrize(("refills", "people"), [(1, 500), (2, 1000)])
+def test_a_store_refilled_passes_its_spare_litres_again(
+    instance: Callable[..., Path], refills: int, people: int
+) -> None:
+    """The provincial store has 0.5 L spare: 50 vials of 0.01 L, 500 doses a fill. The team at the site
+    (1,000 people a day) gets what the store passes: 500 people with one fill, all 1,000 with two."""
+    path = instance(
+        nodes=NODES,
+        edges=EDGES,
+        stores=[
+            {"store_id": "national", "at": "hq", "level": "national"},
+            {
+                "store_id": "prov",
+                "at": "a",
+                "parent_store_id": "national",
+                "province_old": "P",
+                "net_volume_l": 0.5,
+            },
+        ],
+        stock=[("national", "X", 2000)],
+        sites=[{"site_id": "s", "population": 1000, "at": "b", "province_old": "P"}],
+        pools=[{"pool_id": "team", "base_id": "s"}],
+        campaign={"days": 1},
+        extra={
+            **PRICED,
+            "supply": {**PRICED["supply"], "mode": "hierarchy"},
+            "cold_chain": {"store_refills": refills},
+        },
+    )
+    plan = solve(path, "highs")
+    assert plan.kpis.people_vaccinated == people
+    assert {(t.from_store_id, t.to_store_id, t.vials) for t in plan.transfers} == {
+        ("national", "prov", people // 10)
+    }
+    if refills == 1:
+        [short] = plan.shortfalls
+        assert short.causes == ("cold_chain_store",)
