@@ -93,6 +93,14 @@ class LogisticsFigures(StrictModel):
         default=None, description="trips driving more than checks.max_vehicle_trip_driving_h"
     )
     longest_vehicle_trip_h: float | None = Field(default=None, description="driving h of the longest trip")
+    vehicle_trips_on_team_links: int | None = Field(
+        default=None,
+        description="trips that leave vaccine at a site where the supply rule lets only the store's own "
+        "teams bring it (carried_only_links): vials sent with those teams that another team there uses",
+    )
+    team_link_trip_example: tuple[str, str] | None = Field(
+        default=None, description="(store, site) of the longest of those trips"
+    )
     team_days_scheduled: int | None = Field(default=None, description="team-days in the itineraries")
     team_driving_share: float | None = Field(
         default=None, description="team travel time / (travel + session time) over every scheduled team-day"

@@ -43,7 +43,7 @@ from models import Allocation, Kit, LonLat, Stop, TeamDay, TeamDays, Unscheduled
 from models.messages import ReasonPart, ReasonValue
 from planner.allocation import AllocationData
 from planner.deadline import Deadline
-from planner.kits import build_kit, container_for, split_integer, split_one_each
+from planner.kits import build_kit, container_for, split_integer, split_one_each, split_within
 from planner.network import TravelTimes
 from planner.routing import (
     NO_IMPROVEMENT_ITERATIONS,
@@ -338,16 +338,18 @@ class ItineraryBuilder(WarningLog):
         for visit in visits:
             by_site[visit.site_id].append(visit)
         shipped: dict[tuple[str, str], int] = defaultdict(int)
+        carried: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
         for shipment in self.plan.shipments:
             shipped[shipment.site_id, shipment.antigen] += shipment.vials
+            if (shipment.store_id, shipment.site_id) in self.data.carried_only_links:
+                carried[shipment.site_id, shipment.antigen][shipment.store_id] = shipment.vials
         for (site_id, antigen), vials in sorted(shipped.items()):
             site_visits = by_site.get(site_id, [])
             if not site_visits:
                 self.warn("warning_vials_unvisited", vials=vials, antigen=antigen, site=site_id)
                 continue
-            for visit, part in zip(
-                site_visits, split_one_each(vials, [v.people for v in site_visits]), strict=True
-            ):
+            parts = self._vials_by_visit(site_visits, antigen, vials, carried.get((site_id, antigen), {}))
+            for visit, part in zip(site_visits, parts, strict=True):
                 if part:
                     visit.vials[antigen] = part
         site_people = {site.site_id: site.people_vaccinated for site in self.plan.sites}
@@ -356,10 +358,53 @@ class ItineraryBuilder(WarningLog):
             unscheduled = max(site_people.get(row.site_id, 0) - sum(v.people for v in all_visits), 0)
             site_visits = [v for v in all_visits if v.vials.get(row.antigen, 0) > 0]
             weights = [float(v.people) for v in site_visits]
-            parts = split_integer(row.people_vaccinated, [*weights, float(unscheduled)]) if weights else []
+            if not weights:
+                continue
+            # The unscheduled keep their share; a session gives the antigen to no more people than it
+            # serves, nor, where opened vials are discarded after it, than its vials hold.
+            shares = split_integer(row.people_vaccinated, [*weights, float(unscheduled)])
+            caps = [self._antigen_room(v, row.antigen) for v in site_visits] + [float(shares[-1])]
+            parts = split_within(row.people_vaccinated, [*weights, float(unscheduled)], caps)
             for visit, part in zip(site_visits, parts, strict=False):
                 if part:
                     visit.antigen_people[row.antigen] = part
+
+    def _antigen_room(self, visit: Visit, antigen: str) -> float:
+        """People a visit can give ``antigen``: its people; where opened vials are discarded, its doses."""
+        if not self.data.discards_open_vials(visit.site_id, antigen):
+            return float(visit.people)
+        vaccine = self.inputs.vaccines[antigen]
+        doses = visit.vials.get(antigen, 0) * vaccine.doses_per_vial
+        return float(min(visit.people, doses // vaccine.doses_per_person))
+
+    def _vials_by_visit(
+        self, visits: list[Visit], antigen: str, total: int, carried: Mapping[str, int]
+    ) -> list[int]:
+        """A site's vials of one antigen over its visits: one each, then by people served.
+
+        The vials a store sent on a link only its own teams may carry (``carried``, by store:
+        ``carried_only_links``) go to those teams' visits first, up to the doses their people can use
+        with wastage; the rest of the site's vials go to the other visits' shares, one each first. Only
+        what a store sent beyond its own teams' use reaches another team's visit (by vehicle).
+        """
+        targets = split_one_each(total, [v.people for v in visits])
+        if not carried:
+            return targets
+        vaccine = self.inputs.vaccines[antigen]
+        per_person = vaccine.doses_per_person * vaccine.wastage_factor / vaccine.doses_per_vial
+        parts = [0] * len(visits)
+        for store_id, count in sorted(carried.items()):
+            own = [i for i, v in enumerate(visits) if self.inputs.pools[v.pool_id].base_id == store_id]
+            rooms = [max(targets[i], math.ceil(visits[i].people * per_person - 1e-9)) - parts[i] for i in own]
+            taken = min(count, sum(rooms))
+            for i, more in zip(own, split_within(taken, [float(r) for r in rooms], rooms), strict=True):
+                parts[i] += more
+        rest = [float(max(0, target - part)) for target, part in zip(targets, parts, strict=True)]
+        if sum(rest) <= 0:
+            rest = [float(v.people) for v in visits]
+        for i, more in enumerate(split_one_each(total - sum(parts), rest)):
+            parts[i] += more
+        return parts
 
     # -- 2. day routes -----------------------------------------------------------------------------
 

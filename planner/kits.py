@@ -32,6 +32,33 @@ def split_integer(total: int, weights: Sequence[float]) -> list[int]:
     return parts
 
 
+def split_within(total: int, weights: Sequence[float], caps: Sequence[float]) -> list[int]:
+    """Split ``total`` into whole parts by ``weights``, no part above its cap while the caps allow.
+
+    A part that reaches its cap keeps it and the rest is split again over the others, by weight; what
+    the caps cannot hold at all is split by weight over every part. The parts add up to ``total``.
+    """
+    parts = [0] * len(weights)
+    open_parts = [i for i, cap in enumerate(caps) if cap >= 1]
+    left = total
+    while left > 0 and open_parts:
+        shares = split_integer(left, [weights[i] for i in open_parts])
+        full = []
+        for i, share in zip(open_parts, shares, strict=True):
+            room = caps[i] - parts[i]
+            take = share if math.isinf(room) else min(share, max(0, math.floor(room + 1e-9)))
+            parts[i] += take
+            left -= take
+            if take < share:
+                full.append(i)
+        if not full:
+            break
+        open_parts = [i for i in open_parts if i not in full]
+    if left > 0:
+        parts = [part + more for part, more in zip(parts, split_integer(left, weights), strict=True)]
+    return parts
+
+
 def split_one_each(total: int, weights: Sequence[float]) -> list[int]:
     """Split ``total`` whole vials over sessions: one for each session with a weight first, then by weight.
 

@@ -123,7 +123,7 @@ def logistics_figures(data: AllocationData, plan: Allocation) -> LogisticsFigure
             if (shipment.site_id, shipment.antigen) in vaccinating
             and data.discards_open_vials(shipment.site_id, shipment.antigen)
         }
-        figures = figures.model_copy(update=_route_figures(routes, checks, given))
+        figures = figures.model_copy(update=_route_figures(routes, checks, given, data))
     parts = tuple(_breaches(data, figures))
     return figures.model_copy(update={"warnings": parts})
 
@@ -197,11 +197,27 @@ def _idle_pools(data: AllocationData, plan: Allocation) -> tuple[IdlePool, ...]:
     return tuple(sorted(pools, key=lambda p: (-p.idle_team_days, p.pool_id)))
 
 
-def _route_figures(routes: RoutePlan, checks: LogisticsChecks, given: set[tuple[str, str]]) -> dict[str, Any]:
+def _route_figures(
+    routes: RoutePlan, checks: LogisticsChecks, given: set[tuple[str, str]], data: AllocationData
+) -> dict[str, Any]:
     """The figures that need itineraries and deliveries, by LogisticsFigures field.
 
     ``given`` holds the (site, antigen) pairs the plan ships vaccine for and gives to someone.
     """
+    on_team_links = sorted(
+        (
+            (trip.travel_s, trip.store_id, stop.place_id)
+            for trip in routes.deliveries
+            for stop in trip.stops
+            if (trip.store_id, stop.place_id) in data.carried_only_links
+        ),
+        reverse=True,
+    )
+    trips_on_team_links = {
+        trip.trip_id
+        for trip in routes.deliveries
+        if any((trip.store_id, stop.place_id) in data.carried_only_links for stop in trip.stops)
+    }
     # Each site's antigens, sorted once: a stop looks its site up rather than scanning every pair.
     antigens: defaultdict[str, list[str]] = defaultdict(list)
     for s, a in sorted(given):
@@ -231,6 +247,8 @@ def _route_figures(routes: RoutePlan, checks: LogisticsChecks, given: set[tuple[
         "vehicle_driving_h": round(sum(trip_h), 2),
         "vehicle_trips_beyond": sum(1 for h in trip_h if h > checks.max_vehicle_trip_driving_h),
         "longest_vehicle_trip_h": round(max(trip_h, default=0.0), 2),
+        "vehicle_trips_on_team_links": len(trips_on_team_links),
+        "team_link_trip_example": on_team_links[0][1:] if on_team_links else None,
         "team_days_scheduled": len(routes.team_days),
         "team_driving_share": travel / working if working else 0.0,
         "thin_team_days": len(thin),
@@ -286,6 +304,15 @@ def _breaches(data: AllocationData, f: LogisticsFigures) -> Iterable[ReasonPart]
             limit=c.max_vehicle_trip_driving_h,
             longest_h=f.longest_vehicle_trip_h or 0.0,
             driving_h=f.vehicle_driving_h or 0.0,
+        )
+    if f.vehicle_trips_on_team_links and f.team_link_trip_example is not None:
+        store_id, site_id = f.team_link_trip_example
+        yield _part(
+            "logistics_team_link_trips",
+            count=f.vehicle_trips_on_team_links,
+            trips=f.vehicle_trips or 0,
+            store=store_names[store_id],
+            site=names[site_id],
         )
     if f.team_driving_share is not None and f.team_driving_share > c.max_team_driving_share:
         yield _part("logistics_team_driving", share=f.team_driving_share, limit=c.max_team_driving_share)

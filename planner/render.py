@@ -308,6 +308,12 @@ def logistics_rows(figures: LogisticsFigures, lang: Lang = "en") -> list[Logisti
                 bool(figures.vehicle_trips_beyond),
             ),
             LogisticsRow(
+                label("logistics_row_team_link_trips"),
+                str(figures.vehicle_trips_on_team_links),
+                "0",
+                bool(figures.vehicle_trips_on_team_links),
+            ),
+            LogisticsRow(
                 label("logistics_row_team_driving"),
                 pct(figures.team_driving_share or 0.0),
                 pct(c.max_team_driving_share),
@@ -527,7 +533,8 @@ def logistics_summary(figures: LogisticsFigures, lang: Lang = "en") -> str:
             (
                 "vehicle trips",
                 f"{f.vehicle_trips}, {f.vehicle_driving_h:,.0f} h driving, "
-                f"{f.vehicle_trips_beyond} over {c.max_vehicle_trip_driving_h:g} h",
+                f"{f.vehicle_trips_beyond} over {c.max_vehicle_trip_driving_h:g} h, "
+                f"{f.vehicle_trips_on_team_links} where only teams carry",
             ),
             (
                 "team driving",

@@ -183,3 +183,65 @@ def test_a_lower_store_is_resupplied_before_its_own_round(instance: Callable[...
         ("depot_day-1_1", -1, [("sub", "sub", 0, 10)]),
         ("sub_day0_1", 0, [("b", "b", 1, 10)]),
     ]
+
+
+def _carried_only_instance(instance: Callable[..., Path], district_y: int) -> Path:
+    """Hierarchy: the site s0 belongs to the depot's area; the district store at s0 may send it vaccine
+    only in the kit of its own team (p1), and it alone holds Y; the depot holds X for everyone, and its
+    vehicle brings it. Two mobile teams of 50 a day work at s0 on the one day, p0 from the depot; 51 of
+    its 102 people are reached (uptake 0.5)."""
+    pools = [
+        {"pool_id": p, "base_id": base, "output_per_day": 50, "max_travel_time_min": 30}
+        for p, base in (("p0", "depot"), ("p1", "district"))
+    ]
+    return instance(
+        nodes=[("hq", 0.0), ("s0", 0.05)],
+        edges=[("hq", "s0", 1.0, 20.0)],
+        stores=[DEPOT, {"store_id": "district", "at": "s0", "level": "district", "parent_store_id": "depot"}],
+        stock=[("depot", "X", 200), ("depot", "Y", 0), ("district", "Y", district_y)],
+        sites=[{"site_id": "s0", "population": 102}],
+        pools=[{**pool, "carrier_net_volume_l": 0.5} for pool in pools],
+        vaccines=[
+            {"antigen": "X", "doses_per_vial": 1},
+            {"antigen": "Y", "name": "Vaccine Y", "doses_per_vial": 1},
+        ],
+        campaign={"days": 1, "uptake": 0.5},
+        extra={"supply": {"mode": "hierarchy"}},
+    )
+
+
+def test_vials_only_a_stores_teams_may_carry_go_to_them_first(instance: Callable[..., Path]) -> None:
+    """20 doses of Y: all are p1's, whose visit can use them (its 26 people); p0's visit gets none, and
+    only the depot's vehicle comes, with X. Split by people alone, p0 would have had 10 vials of Y,
+    brought by a vehicle on a link the supply rule keeps for p1's kit."""
+    result = planner.plan(_carried_only_instance(instance, 20))
+    plan = result.plan
+    assert ("district", "s0") in result.data.carried_only_links
+    check_plan_invariants(plan, result.data)
+    check_route_invariants(plan, result.data)
+    assert plan.kpis.people_vaccinated == 51
+    y_vials = {day.pool_id: stop.vials.get("Y", 0) for day in plan.routes.team_days for stop in day.stops}
+    assert y_vials == {"p0": 0, "p1": 20}
+    assert {trip.store_id for trip in plan.routes.deliveries} == {"depot"}
+    assert plan.logistics is not None and plan.logistics.vehicle_trips_on_team_links == 0
+
+
+def test_vials_beyond_what_a_stores_teams_use_come_by_vehicle_and_are_counted(
+    instance: Callable[..., Path],
+) -> None:
+    """51 doses of Y: p1's session may use 51 vials (its 50 people a day and one), the model counts the
+    site's 51 people, and the itineraries put 26 of them with p1 and 25 with p0. p0's 25 vials come by
+    vehicle on the link only p1's kit should use, and the logistics checks say so by name. (The depot's
+    vehicle brings p1's X to its base, the district store, as every plan would.)"""
+    result = planner.plan(_carried_only_instance(instance, 51))
+    plan = result.plan
+    check_route_invariants(plan, result.data)
+    assert plan.kpis.people_vaccinated == 51
+    y_vials = {day.pool_id: stop.vials.get("Y", 0) for day in plan.routes.team_days for stop in day.stops}
+    assert y_vials == {"p0": 25, "p1": 26}
+    [trip] = [trip for trip in plan.routes.deliveries if trip.store_id == "district"]
+    assert drops(trip) == [("s0", "s0", 1, 25)]
+    assert plan.logistics is not None
+    assert plan.logistics.vehicle_trips_on_team_links == 1
+    assert plan.logistics.team_link_trip_example == ("district", "s0")
+    assert "logistics_team_link_trips" in [part.key for part in plan.logistics.warnings]

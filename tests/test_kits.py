@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from models import ColdChain, Vaccine
 from planner.kits import (
     build_kit,
@@ -9,6 +11,7 @@ from planner.kits import (
     container_for,
     container_net_l,
     split_integer,
+    split_within,
     vial_volume_l,
 )
 
@@ -102,3 +105,14 @@ def test_cold_chain_of_a_kit() -> None:
 def test_an_empty_kit_needs_no_container() -> None:
     kit = build_kit({"Td": 0}, {}, VACCINES, "cold_box", ColdChain())
     assert (kit.lines, kit.containers, kit.ice_packs, kit.ad_syringes, kit.safety_boxes) == ((), 0, 0, 0, 0)
+
+
+def test_split_within_keeps_each_part_under_its_cap() -> None:
+    """44 people over two sessions of 10 people's weight and the unscheduled share (4): 18, 18 and 8 by
+    weight alone. A session holding 2 vials of 10 doses takes at most 20; the other takes what it cannot."""
+    assert split_within(44, [10, 10, 4], [math.inf, math.inf, math.inf]) == [18, 18, 8]
+    assert split_within(44, [10, 30, 4], [40, 10, 5]) == [29, 10, 5]
+    assert split_within(24, [24, 24], [20, 40]) == [12, 12]
+    assert split_within(30, [10, 10], [5, 40]) == [5, 25]
+    # What no cap can hold is split by weight over every part: the parts always add up.
+    assert split_within(50, [1, 1], [10, 10]) == [25, 25]

@@ -83,7 +83,8 @@ def small_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     pools = [
         {
             "pool_id": f"p{i}",
-            "base_id": draw(st.sampled_from([store["store_id"] for store in stores])),
+            # Teams leave from a store, or from a site (a team posted there).
+            "base_id": draw(st.sampled_from([store["store_id"] for store in stores] + names[1:])),
             "team_type": draw(st.sampled_from(["mobile", "outreach"])),
             "teams": draw(st.integers(1, 3)),
             "output_per_day": draw(st.integers(50, 500)),
@@ -105,6 +106,8 @@ def small_scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "uptake": draw(st.sampled_from([0.5, 0.9, 1.0])),
             "buffer_rate": draw(st.sampled_from([0.0, 0.1, 0.25])),
         },
+        # Under hierarchy and nearest, a store's own teams carry to sites its vehicles may not serve.
+        "extra": {"supply": {"mode": draw(st.sampled_from(["any", "nearest", "hierarchy"]))}},
     }
 
 
