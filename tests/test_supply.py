@@ -178,6 +178,16 @@ def test_a_stock_shortfall_names_the_stores_of_other_areas_that_still_hold_stock
     )
 
 
+#: A site of old province P at b, 2 km from the provincial store: its area's store under the hierarchy.
+SITE_OF_PROV = {"site_id": "s", "population": 1000, "at": "b", "province_old": "P"}
+
+
+def _national_and_prov(prov_litres: float) -> list[dict[str, Any]]:
+    """The national store at hq and, under it, the store of old province P at a, of ``prov_litres`` net."""
+    prov = {"store_id": "prov", "at": "a", "parent_store_id": "national", "province_old": "P"}
+    return [{"store_id": "national", "at": "hq", "level": "national"}, {**prov, "net_volume_l": prov_litres}]
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_a_link_only_teams_carry_brings_what_those_teams_use(
     instance: Callable[..., Path], solver: str
@@ -195,18 +205,9 @@ def test_a_link_only_teams_carry_brings_what_those_teams_use(
     path = instance(
         nodes=NODES,
         edges=EDGES,
-        stores=[
-            {"store_id": "national", "at": "hq", "level": "national"},
-            {
-                "store_id": "prov",
-                "at": "a",
-                "parent_store_id": "national",
-                "province_old": "P",
-                "net_volume_l": 0.001,
-            },
-        ],
+        stores=_national_and_prov(prov_litres=0.001),
         stock=[("national", "X", 1000)],
-        sites=[{"site_id": "s", "population": 1000, "at": "b", "province_old": "P"}],
+        sites=[SITE_OF_PROV],
         pools=[
             {"pool_id": "mob", "base_id": "national", "output_per_day": 100},
             {"pool_id": "team", "base_id": "s", "output_per_day": 100},
@@ -229,18 +230,9 @@ def test_a_store_refilled_passes_its_spare_litres_again(
     path = instance(
         nodes=NODES,
         edges=EDGES,
-        stores=[
-            {"store_id": "national", "at": "hq", "level": "national"},
-            {
-                "store_id": "prov",
-                "at": "a",
-                "parent_store_id": "national",
-                "province_old": "P",
-                "net_volume_l": 0.5,
-            },
-        ],
+        stores=_national_and_prov(prov_litres=0.5),
         stock=[("national", "X", 2000)],
-        sites=[{"site_id": "s", "population": 1000, "at": "b", "province_old": "P"}],
+        sites=[SITE_OF_PROV],
         pools=[{"pool_id": "team", "base_id": "s"}],
         campaign={"days": 1},
         extra={
