@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from models import (
@@ -300,6 +300,100 @@ class DeliveryBuilder(WarningLog):
             )
         return {child: Drop(child, lines) for (_parent, child), lines in sorted(by_pair.items())}
 
+    def outflow(
+        self,
+        store_id: str,
+        rounds: Mapping[tuple[str, int], list[Drop]],
+        needs: list[Need],
+        transfer_rounds: Mapping[str, list[tuple[int, Drop]]],
+    ) -> dict[str, dict[int, int]]:
+        """Vials of each antigen a store sends out, by day.
+
+        Its delivery rounds, its teams' collections (on their kits' days) and the transfer rounds to its
+        own child stores.
+        """
+        out: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for (store, day), drops in rounds.items():
+            if store == store_id:
+                for drop in drops:
+                    for line in drop.lines:
+                        out[line.antigen][day] += line.vials
+        for need in needs:
+            if need.store_id == store_id and self.drop_point(need) is None:
+                out[need.antigen][need.day] += need.vials
+        for child, child_rounds in transfer_rounds.items():
+            if self.inputs.stores[child].parent_store_id == store_id:
+                for day, drop in child_rounds:
+                    for line in drop.lines:
+                        out[line.antigen][day] += line.vials
+        return out
+
+    def transfer_rounds(
+        self, child: str, drop: Drop, first_day: int, outflow: Mapping[str, Mapping[int, int]]
+    ) -> list[tuple[int, Drop]]:
+        """A child store's resupply in rounds that each fit its spare litres, each before the days it serves.
+
+        The whole transfer goes on ``first_day`` if it fits the spare litres (the allocation's one fill).
+        Otherwise (``cold_chain.store_refills`` above 1) each round carries, of every antigen, what the
+        store's sends need beyond its own stock and the earlier rounds, up to the last day it can cover
+        within the spare litres; the next round arrives the day before the first day it serves, when the
+        store has sent the earlier loads on. What no send needs (a reserve held at the store) goes last.
+        """
+        spare_l = self.data.store_spare_l(child)
+        if drop.volume_l <= spare_l + 1e-9:
+            return [(first_day, drop)]
+        vaccines = self.inputs.vaccines
+        antigens = [line.antigen for line in drop.lines]
+        volume = {a: vial_volume_l(vaccines[a]) for a in antigens}
+        left = {line.antigen: line.vials for line in drop.lines}
+        held = {a: self.inputs.stock.get((child, a), 0) // vaccines[a].doses_per_vial for a in antigens}
+        days = sorted({day for a in antigens for day in outflow.get(a, {})})
+        running = dict.fromkeys(antigens, 0)
+        sent_by: list[dict[str, int]] = []  # vials sent out up to each of ``days``
+        for day in days:
+            running = {a: running[a] + outflow.get(a, {}).get(day, 0) for a in antigens}
+            sent_by.append(running)
+        delivered = dict.fromkeys(antigens, 0)
+        result: list[tuple[int, Drop]] = []
+        day, start = first_day, 0
+        while any(left.values()):
+            load = dict.fromkeys(antigens, 0)
+            k = start
+            while k < len(days):
+                trial = {a: min(left[a], max(0, sent_by[k][a] - held[a] - delivered[a])) for a in antigens}
+                if k > start and sum(trial[a] * volume[a] for a in antigens) > spare_l:
+                    break
+                load, k = trial, k + 1
+            if k >= len(days):
+                load = dict(left)
+            if any(load.values()):
+                first_use = days[start] if start < len(days) else first_day
+                result.append((day, self._transfer_drop(child, load, first_use)))
+            for a in antigens:
+                delivered[a] += load[a]
+                left[a] -= load[a]
+            if k >= len(days):
+                break
+            day, start = max(day + 1, days[k] - 1), k
+        return result
+
+    def _transfer_drop(self, child: str, vials: Mapping[str, int], first_day: int) -> Drop:
+        lines = []
+        for antigen, count in vials.items():
+            if count > 0:
+                vaccine = self.inputs.vaccines[antigen]
+                lines.append(
+                    DeliveryLine(
+                        antigen=antigen,
+                        for_site_id=child,
+                        first_day=first_day,
+                        vials=count,
+                        doses=count * vaccine.doses_per_vial,
+                        volume_l=round(count * vial_volume_l(vaccine), 4),
+                    )
+                )
+        return Drop(child, lines)
+
     # -- vehicle loads ---------------------------------------------------------------------------
 
     def fit_vehicle(self, drop: Drop) -> list[Drop]:
@@ -399,21 +493,31 @@ class DeliveryBuilder(WarningLog):
                 if parent is not None:
                     first_sent[parent] = min(first_sent.get(parent, latest[store_id]), latest[store_id])
         transfers = self.transfer_drops(first_sent)
-        # Parents first: a child store's trips start once its transfers have arrived (lead days later).
+        # In rounds within each child's spare litres, children first: a store's sends include its own
+        # children's rounds.
+        transfer_rounds: dict[str, list[tuple[int, Drop]]] = {}
+        for store_id in reversed(self._stores_top_down()):
+            if store_id in transfers:
+                outflow = self.outflow(store_id, rounds, needs, transfer_rounds)
+                transfer_rounds[store_id] = self.transfer_rounds(
+                    store_id, transfers[store_id], latest[store_id], outflow
+                )
+        # Parents first: a child store's trips start once its first round has arrived (lead days later).
         arrived: dict[str, int] = {}
         trips: list[DeliveryTrip] = []
         for store_id in self._stores_top_down():
             children = [d for d in transfers if self.inputs.stores[d].parent_store_id == store_id]
             for child in children:
-                day = latest[child]
-                routed[store_id].extend((day, trip) for trip in self.route(store_id, [transfers[child]]))
+                for day, drop in transfer_rounds[child]:
+                    routed[store_id].extend((day, trip) for trip in self.route(store_id, [drop]))
             if not routed[store_id]:
                 continue
             earliest = arrived[store_id] + lead if store_id in arrived else self.first_delivery_day
             scheduled = self._schedule(store_id, routed[store_id], earliest)
             for trip in scheduled:
                 for stop in trip.stops:
-                    if stop.place_id in transfers:
+                    # The first round's trips (moved earlier at most); later rounds come as it is sent on.
+                    if stop.place_id in transfers and trip.day <= latest[stop.place_id]:
                         arrived[stop.place_id] = max(arrived.get(stop.place_id, trip.day), trip.day)
             trips.extend(scheduled)
         trips.sort(key=lambda trip: (trip.day, trip.store_id, trip.trip_id))

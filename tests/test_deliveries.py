@@ -245,3 +245,35 @@ def test_vials_beyond_what_a_stores_teams_use_come_by_vehicle_and_are_counted(
     assert plan.logistics.vehicle_trips_on_team_links == 1
     assert plan.logistics.team_link_trip_example == ("district", "s0")
     assert "logistics_team_link_trips" in [part.key for part in plan.logistics.warnings]
+
+
+def test_a_store_filled_twice_gets_its_second_round_as_it_empties(instance: Callable[..., Path]) -> None:
+    """The provincial store (at a) has 0.5 L spare, 50 vials of 0.01 L, and may be filled twice
+    (``store_refills: 2``). Its outreach team vaccinates 500 people at the site on each of the 2 days,
+    collecting 50 vials at the store each morning. The national store brings the first 50 vials on day 0,
+    the eve of day 1, and the next 50 on day 1, after that day's kit has left: prov never holds more than
+    its 0.5 L (one trip of 100 vials before day 1 would have put 1 L in it)."""
+    path = instance(
+        nodes=[("hq", 0.0), ("a", 0.01), ("b", 0.03)],
+        edges=[("hq", "a", 1.0, 60.0), ("a", "b", 2.0, 60.0)],
+        stores=[
+            {"store_id": "national", "at": "hq", "level": "national"},
+            {
+                "store_id": "prov",
+                "at": "a",
+                "parent_store_id": "national",
+                "province_old": "P",
+                "net_volume_l": 0.5,
+            },
+        ],
+        stock=[("national", "X", 2000)],
+        sites=[{"site_id": "s", "population": 1000, "at": "b", "province_old": "P"}],
+        pools=[{"pool_id": "out", "base_id": "prov", "team_type": "outreach", "output_per_day": 500}],
+        campaign={"days": 2},
+        extra={"supply": {"mode": "hierarchy"}, "cold_chain": {"store_refills": 2}},
+    )
+    routes = routes_of(path)
+    assert [(trip.store_id, trip.day, drops(trip)) for trip in routes.deliveries] == [
+        ("national", 0, [("prov", "prov", 1, 50)]),
+        ("national", 1, [("prov", "prov", 2, 50)]),
+    ]
