@@ -159,9 +159,9 @@ class AccessFacts:
         """Pairs by site, counted once: pools, pools lost, stores, stores lost."""
         return (
             self._count(self.team_pairs),
-            self._count(self.team_pairs_without_conditions - self.team_pairs),
+            {site_id: len(pools) for site_id, pools in self._lost_pools.items()},
             self._count(self.store_pairs),
-            self._count(self.store_pairs_without_conditions - self.store_pairs),
+            {site_id: len(stores) for site_id, stores in self._lost_stores.items()},
         )
 
     @staticmethod

@@ -340,7 +340,8 @@ class DeliveryBuilder(WarningLog):
         store has sent the earlier loads on. What no send needs (a reserve held at the store) goes last.
         """
         spare_l = self.data.store_spare_l(child)
-        if drop.volume_l <= spare_l + 1e-9:
+        lead = self.settings.lead_days
+        if drop.volume_l <= spare_l + 1e-4:  # line litres are rounded to 4 decimals
             return [(first_day, drop)]
         vaccines = self.inputs.vaccines
         antigens = [line.antigen for line in drop.lines]
@@ -364,8 +365,9 @@ class DeliveryBuilder(WarningLog):
                 if k > start and sum(trial[a] * volume[a] for a in antigens) > spare_l:
                     break
                 load, k = trial, k + 1
-            if k >= len(days):
-                load = dict(left)
+            rest = {a: left[a] - load[a] for a in antigens}
+            if k >= len(days) and sum((load[a] + rest[a]) * volume[a] for a in antigens) <= spare_l + 1e-4:
+                load, rest = dict(left), dict.fromkeys(antigens, 0)  # the reserve rides with the last round
             if any(load.values()):
                 first_use = days[start] if start < len(days) else first_day
                 result.append((day, self._transfer_drop(child, load, first_use)))
@@ -373,8 +375,12 @@ class DeliveryBuilder(WarningLog):
                 delivered[a] += load[a]
                 left[a] -= load[a]
             if k >= len(days):
+                if any(rest.values()):
+                    # What no send needs stays as the store's reserve: it comes once the sends are out.
+                    last = days[-1] if days else first_day
+                    result.append((max(day + 1, last), self._transfer_drop(child, rest, last)))
                 break
-            day, start = max(day + 1, days[k] - 1), k
+            day, start = max(day + 1, days[k] - lead), k
         return result
 
     def _transfer_drop(self, child: str, vials: Mapping[str, int], first_day: int) -> Drop:
@@ -482,6 +488,9 @@ class DeliveryBuilder(WarningLog):
             routed[store_id].extend((day, trip) for trip in self.route(store_id, drops))
         lead = self.settings.lead_days
         first_sent = {d: min(day for day, _trip in store_trips) for d, store_trips in routed.items()}
+        for need in needs:
+            if self.drop_point(need) is None:  # a team collects at its own store, on its kit's day
+                first_sent[need.store_id] = min(first_sent.get(need.store_id, need.day), need.day)
         receivers = {t.to_store_id for t in self.plan.transfers}
         # Children first: a transfer leaves at the latest lead days before its store first sends anything,
         # its own transfers to lower stores included.

@@ -204,20 +204,16 @@ def _route_figures(
 
     ``given`` holds the (site, antigen) pairs the plan ships vaccine for and gives to someone.
     """
+    # Vehicle trips that stop at a site on a link only the store's own teams may carry, longest first.
     on_team_links = sorted(
         (
-            (trip.travel_s, trip.store_id, stop.place_id)
+            (trip.travel_s, trip.trip_id, trip.store_id, stop.place_id)
             for trip in routes.deliveries
             for stop in trip.stops
             if (trip.store_id, stop.place_id) in data.carried_only_links
         ),
         reverse=True,
     )
-    trips_on_team_links = {
-        trip.trip_id
-        for trip in routes.deliveries
-        if any((trip.store_id, stop.place_id) in data.carried_only_links for stop in trip.stops)
-    }
     # Each site's antigens, sorted once: a stop looks its site up rather than scanning every pair.
     antigens: defaultdict[str, list[str]] = defaultdict(list)
     for s, a in sorted(given):
@@ -247,8 +243,8 @@ def _route_figures(
         "vehicle_driving_h": round(sum(trip_h), 2),
         "vehicle_trips_beyond": sum(1 for h in trip_h if h > checks.max_vehicle_trip_driving_h),
         "longest_vehicle_trip_h": round(max(trip_h, default=0.0), 2),
-        "vehicle_trips_on_team_links": len(trips_on_team_links),
-        "team_link_trip_example": on_team_links[0][1:] if on_team_links else None,
+        "vehicle_trips_on_team_links": len({trip_id for _s, trip_id, _d, _p in on_team_links}),
+        "team_link_trip_example": on_team_links[0][2:] if on_team_links else None,
         "team_days_scheduled": len(routes.team_days),
         "team_driving_share": travel / working if working else 0.0,
         "thin_team_days": len(thin),

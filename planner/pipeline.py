@@ -52,9 +52,11 @@ def place_travel(
 
     The rows the MILP reads (from every store and base to every place, with their predecessor trees)
     are computed at once, through the disk cache (:mod:`planner.travel_cache`); the rows routing reads
-    from sites are computed when first read. A place off the roads counts its last leg at both ends
-    (:mod:`planner.access`). Kept in memory per road file version, road conditions (``network``,
-    the scenario's by default) and set of places.
+    from sites are computed when first read, and so are the ways back to the stores and bases where
+    one-way streets make them differ (:meth:`~planner.network.LazyTravelMatrix.both_ways`, not on
+    disk). A place off the roads counts its last leg at both ends (:mod:`planner.access`). Kept in
+    memory per road file version, road conditions (``network``, the scenario's by default) and set of
+    places.
 
     Raises
     ------

@@ -9,13 +9,16 @@ site, which is no store: a vehicle brings their vials there.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 import planner
-from models import DeliveryTrip, RoutePlan, clock
+from models import DeliveryLine, DeliveryTrip, RoutePlan, Vaccine, clock
+from planner.deliveries import DeliveryBuilder, Drop
 
 from invariants import check_plan_invariants, check_route_invariants
 
@@ -276,4 +279,39 @@ def test_a_store_filled_twice_gets_its_second_round_as_it_empties(instance: Call
     assert [(trip.store_id, trip.day, drops(trip)) for trip in routes.deliveries] == [
         ("national", 0, [("prov", "prov", 1, 50)]),
         ("national", 1, [("prov", "prov", 2, 50)]),
+    ]
+
+
+def test_a_stores_reserve_comes_after_its_sends_when_it_does_not_fit_with_them() -> None:
+    """Transfer rounds by hand (``DeliveryBuilder.transfer_rounds`` on a stand-in builder): a child store
+    with 1 L spare, vials of 0.01 L, 150 vials to receive, of which it sends 40 on day 1 and 40 on day 5.
+    The first round (day 0) brings the 80 the sends need; the 70 no send needs (its reserve) would put
+    1.5 L in it with them, so they come on day 5, once the last send has left."""
+    vaccine = Vaccine.model_validate(
+        {
+            "antigen": "X",
+            "name": "X",
+            "doses_per_vial": 10,
+            "doses_per_person": 1,
+            "target_groups": ["all"],
+            "wastage_rate": 0.0,
+            "packed_volume_cm3": 1.0,
+            "diluent_volume_cm3": 0.0,
+            "price_usd_per_dose": 0.0,
+            "priority": 1.0,
+        }
+    )
+    stand_in = SimpleNamespace(
+        data=SimpleNamespace(store_spare_l=lambda store_id: 1.0),
+        settings=SimpleNamespace(lead_days=1),
+        inputs=SimpleNamespace(vaccines={"X": vaccine}, stock={}),
+    )
+    stand_in._transfer_drop = partial(DeliveryBuilder._transfer_drop, stand_in)
+    line = DeliveryLine(antigen="X", for_site_id="child", first_day=1, vials=150, doses=1500, volume_l=1.5)
+    rounds = DeliveryBuilder.transfer_rounds(
+        stand_in, "child", Drop("child", [line]), 0, {"X": {1: 40, 5: 40}}
+    )  # type: ignore[arg-type]
+    assert [(day, [(x.vials, x.first_day) for x in drop.lines]) for day, drop in rounds] == [
+        (0, [(80, 1)]),
+        (5, [(70, 5)]),
     ]
