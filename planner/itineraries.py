@@ -384,17 +384,16 @@ class ItineraryBuilder(WarningLog):
 
         The vials a store sent on a link only its own teams may carry (``carried``, by store:
         ``carried_only_links``) go to those teams' visits first, up to the doses their people can use
-        with wastage (and the reserve, where it is held at sites); the rest of the site's vials go to the
-        other visits' shares, one each first. Only what a store sent beyond its own teams' use reaches
-        another team's visit (by vehicle).
+        with wastage; the rest of the site's vials go to the other visits' shares, one each first. Only
+        what a store sent beyond its own teams' use reaches another team's visit (by vehicle).
         """
         targets = split_one_each(total, [v.people for v in visits])
         if not carried:
             return targets
         vaccine = self.inputs.vaccines[antigen]
-        campaign = self.inputs.scenario.campaign
-        reserve = 1.0 + campaign.buffer_rate if self.data.buffer_at_sites else 1.0
-        per_person = reserve * vaccine.doses_per_person * vaccine.wastage_factor / vaccine.doses_per_vial
+        # Not the reserve held at sites: vials in a team's kit serve its sessions, and the reserve they
+        # would take is what another team there may need for its people (a drop at its base, if need be).
+        per_person = vaccine.doses_per_person * vaccine.wastage_factor / vaccine.doses_per_vial
         parts = [0] * len(visits)
         for store_id, count in sorted(carried.items()):
             own = [i for i, v in enumerate(visits) if self.inputs.pools[v.pool_id].base_id == store_id]
