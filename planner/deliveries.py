@@ -265,20 +265,23 @@ class DeliveryBuilder(WarningLog):
             entry = merged[need.antigen, need.site_id]
             entry[0] += need.vials
             entry[1] = min(entry[1], need.day)
-        lines = []
-        for (antigen, site_id), (vials, first_day) in sorted(merged.items()):
-            vaccine = self.inputs.vaccines[antigen]
-            lines.append(
-                DeliveryLine(
-                    antigen=antigen,
-                    for_site_id=site_id,
-                    first_day=first_day,
-                    vials=vials,
-                    doses=vials * vaccine.doses_per_vial,
-                    volume_l=round(vials * vial_volume_l(vaccine), 4),
-                )
-            )
+        lines = [
+            self._line(antigen, site_id, first_day, vials)
+            for (antigen, site_id), (vials, first_day) in sorted(merged.items())
+        ]
         return Drop(place, lines)
+
+    def _line(self, antigen: str, for_site_id: str, first_day: int, vials: int) -> DeliveryLine:
+        """A delivery line of ``vials`` whole vials: their doses and packed litres."""
+        vaccine = self.inputs.vaccines[antigen]
+        return DeliveryLine(
+            antigen=antigen,
+            for_site_id=for_site_id,
+            first_day=first_day,
+            vials=vials,
+            doses=vials * vaccine.doses_per_vial,
+            volume_l=round(vials * vial_volume_l(vaccine), 4),
+        )
 
     def transfer_drops(self, first_use_day: dict[str, int]) -> dict[str, Drop]:
         """Resupply transfers between stores: one drop at each child store, by child.
@@ -287,16 +290,9 @@ class DeliveryBuilder(WarningLog):
         """
         by_pair: dict[tuple[str, str], list[DeliveryLine]] = defaultdict(list)
         for transfer in self.plan.transfers:
-            vaccine = self.inputs.vaccines[transfer.antigen]
-            by_pair[transfer.from_store_id, transfer.to_store_id].append(
-                DeliveryLine(
-                    antigen=transfer.antigen,
-                    for_site_id=transfer.to_store_id,
-                    first_day=first_use_day.get(transfer.to_store_id, 1),
-                    vials=transfer.vials,
-                    doses=transfer.doses,
-                    volume_l=round(transfer.vials * vial_volume_l(vaccine), 4),
-                )
+            child = transfer.to_store_id
+            by_pair[transfer.from_store_id, child].append(
+                self._line(transfer.antigen, child, first_use_day.get(child, 1), transfer.vials)
             )
         return {child: Drop(child, lines) for (_parent, child), lines in sorted(by_pair.items())}
 
@@ -384,20 +380,7 @@ class DeliveryBuilder(WarningLog):
         return result
 
     def _transfer_drop(self, child: str, vials: Mapping[str, int], first_day: int) -> Drop:
-        lines = []
-        for antigen, count in vials.items():
-            if count > 0:
-                vaccine = self.inputs.vaccines[antigen]
-                lines.append(
-                    DeliveryLine(
-                        antigen=antigen,
-                        for_site_id=child,
-                        first_day=first_day,
-                        vials=count,
-                        doses=count * vaccine.doses_per_vial,
-                        volume_l=round(count * vial_volume_l(vaccine), 4),
-                    )
-                )
+        lines = [self._line(a, child, first_day, count) for a, count in vials.items() if count > 0]
         return Drop(child, lines)
 
     # -- vehicle loads ---------------------------------------------------------------------------

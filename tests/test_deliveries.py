@@ -307,6 +307,7 @@ def test_a_stores_reserve_comes_after_its_sends_when_it_does_not_fit_with_them()
         inputs=SimpleNamespace(vaccines={"X": vaccine}, stock={}),
     )
     stand_in._transfer_drop = partial(DeliveryBuilder._transfer_drop, stand_in)
+    stand_in._line = partial(DeliveryBuilder._line, stand_in)
     line = DeliveryLine(antigen="X", for_site_id="child", first_day=1, vials=150, doses=1500, volume_l=1.5)
     rounds = DeliveryBuilder.transfer_rounds(
         stand_in, "child", Drop("child", [line]), 0, {"X": {1: 40, 5: 40}}
